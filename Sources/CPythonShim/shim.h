@@ -1,0 +1,46 @@
+// The CPython C API as Swift sees it. Python.h comes from the interpreter that will import the
+// extension: the build passes its include directory (setup.py, scripts/test.sh).
+#ifndef SWIFTBUF_CPYTHONSHIM_H
+#define SWIFTBUF_CPYTHONSHIM_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+// Macros and static inlines Swift cannot import, as prefixed functions.
+static inline void swiftbuf_Py_INCREF(PyObject *o) { Py_INCREF(o); }
+static inline void swiftbuf_Py_DECREF(PyObject *o) { Py_DECREF(o); }
+static inline void swiftbuf_Py_XINCREF(PyObject *o) { Py_XINCREF(o); }
+static inline void swiftbuf_Py_XDECREF(PyObject *o) { Py_XDECREF(o); }
+static inline PyObject *swiftbuf_Py_None(void) { return Py_None; }
+static inline PyObject *swiftbuf_Py_True(void) { return Py_True; }
+static inline PyObject *swiftbuf_Py_False(void) { return Py_False; }
+static inline PyObject *swiftbuf_Py_NotImplemented(void) { return Py_NotImplemented; }
+static inline PyObject *swiftbuf_Py_Ellipsis(void) { return Py_Ellipsis; }
+static inline PyTypeObject *swiftbuf_Py_TYPE(PyObject *o) { return Py_TYPE(o); }
+static inline Py_ssize_t swiftbuf_Py_REFCNT(PyObject *o) { return Py_REFCNT(o); }
+static inline int swiftbuf_PyTuple_Check(PyObject *o) { return PyTuple_Check(o); }
+static inline int swiftbuf_PyList_Check(PyObject *o) { return PyList_Check(o); }
+static inline int swiftbuf_PyLong_Check(PyObject *o) { return PyLong_Check(o); }
+static inline int swiftbuf_PyFloat_Check(PyObject *o) { return PyFloat_Check(o); }
+static inline int swiftbuf_PyBool_Check(PyObject *o) { return PyBool_Check(o); }
+static inline int swiftbuf_PyBytes_Check(PyObject *o) { return PyBytes_Check(o); }
+static inline int swiftbuf_PyUnicode_Check(PyObject *o) { return PyUnicode_Check(o); }
+static inline int swiftbuf_PySlice_Check(PyObject *o) { return PySlice_Check(o); }
+static inline int swiftbuf_PyIndex_Check(PyObject *o) { return PyIndex_Check(o); }
+static inline int swiftbuf_PyObject_CheckBuffer(PyObject *o) { return PyObject_CheckBuffer(o); }
+static inline int swiftbuf_PyType_IsSubtype(PyObject *o, PyTypeObject *t) { return PyObject_TypeCheck(o, t); }
+static inline PyObject *swiftbuf_PyTuple_GET_ITEM(PyObject *t, Py_ssize_t i) { return PyTuple_GET_ITEM(t, i); }
+static inline Py_ssize_t swiftbuf_PyTuple_GET_SIZE(PyObject *t) { return PyTuple_GET_SIZE(t); }
+static inline void swiftbuf_PyTuple_SET_ITEM(PyObject *t, Py_ssize_t i, PyObject *v) { PyTuple_SET_ITEM(t, i, v); }
+static inline PyObject *swiftbuf_PyList_GET_ITEM(PyObject *l, Py_ssize_t i) { return PyList_GET_ITEM(l, i); }
+static inline Py_ssize_t swiftbuf_PyList_GET_SIZE(PyObject *l) { return PyList_GET_SIZE(l); }
+static inline void swiftbuf_PyList_SET_ITEM(PyObject *l, Py_ssize_t i, PyObject *v) { PyList_SET_ITEM(l, i, v); }
+static inline char *swiftbuf_PyBytes_AS_STRING(PyObject *b) { return PyBytes_AS_STRING(b); }
+static inline Py_ssize_t swiftbuf_PyBytes_GET_SIZE(PyObject *b) { return PyBytes_GET_SIZE(b); }
+static inline double swiftbuf_PyFloat_AS_DOUBLE(PyObject *f) { return PyFloat_AS_DOUBLE(f); }
+static inline int swiftbuf_Py_VISIT(PyObject *o, visitproc visit, void *arg) { Py_VISIT(o); return 0; }
+static inline void *swiftbuf_PyObject_GC_New(PyTypeObject *t) { return t->tp_alloc(t, 0); }
+static inline allocfunc swiftbuf_tp_alloc(PyTypeObject *t) { return t->tp_alloc; }
+static inline freefunc swiftbuf_tp_free(PyTypeObject *t) { return t->tp_free; }
+
+#endif

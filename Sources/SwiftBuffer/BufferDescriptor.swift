@@ -1,0 +1,104 @@
+/// The layout of one exported buffer, field for field the `Py_buffer` of PEP 3118 (without the
+/// exporter object and the `internal` slot, which belong to the bridge).
+///
+/// The descriptor borrows its arrays: `shape`, `strides`, `suboffsets` and `format` point into
+/// storage owned by whoever exported the memory, and stay valid only while that export lives.
+/// Sharp edges of the protocol, as CPython defines them:
+/// - `format == nil` means unsigned bytes, `"B"`.
+/// - `shape == nil` means one dimension of `len / itemsize` items (a `PyBUF_SIMPLE` answer).
+/// - `strides == nil` means C-contiguous.
+/// - `suboffsets[i] >= 0` means "dereference the pointer found here, then add suboffsets[i]"
+///   (PIL-style arrays of pointers); `suboffsets == nil` means no indirection at all.
+/// - Strides may be negative; `buf` then points at the first element in index order, not at
+///   the lowest address.
+/// - A dimension of length 0 makes `len == 0`; `ndim == 0` is a scalar of one item.
+public struct BufferDescriptor {
+    public var buf: UnsafeMutableRawPointer?
+    public var len: Int
+    public var itemsize: Int
+    public var readonly: Bool
+    public var ndim: Int
+    public var format: UnsafePointer<CChar>?
+    public var shape: UnsafeMutablePointer<Int>?
+    public var strides: UnsafeMutablePointer<Int>?
+    public var suboffsets: UnsafeMutablePointer<Int>?
+
+    @inlinable
+    public init(buf: UnsafeMutableRawPointer?, len: Int, itemsize: Int, readonly: Bool, ndim: Int,
+                format: UnsafePointer<CChar>?, shape: UnsafeMutablePointer<Int>?,
+                strides: UnsafeMutablePointer<Int>?, suboffsets: UnsafeMutablePointer<Int>?) {
+        self.buf = buf
+        self.len = len
+        self.itemsize = itemsize
+        self.readonly = readonly
+        self.ndim = ndim
+        self.format = format
+        self.shape = shape
+        self.strides = strides
+        self.suboffsets = suboffsets
+    }
+
+    /// Extent `i` of the layout, honouring `shape == nil` (one dimension of len/itemsize).
+    @inlinable
+    public func extent(_ i: Int) -> Int {
+        if let shape = shape { return unsafe shape[i] }
+        return itemsize == 0 ? 0 : len / itemsize
+    }
+
+    /// Stride `i`, honouring `strides == nil` (C-contiguous).
+    @inlinable
+    public func stride(_ i: Int) -> Int {
+        if let strides = strides { return unsafe strides[i] }
+        var s = itemsize
+        var j = ndim - 1
+        while j > i { s &*= extent(j); j -= 1 }
+        return s
+    }
+
+    /// The format bytes, without the terminating NUL; `"B"` when `format` is nil.
+    @inlinable
+    public var formatBytes: UnsafeBufferPointer<UInt8> {
+        guard let format = format else { return unsafe Layout.unsignedByteFormat }
+        return unsafe UnsafeBufferPointer(start: UnsafeRawPointer(format).assumingMemoryBound(to: UInt8.self),
+                                          count: Layout.cStringLength(format))
+    }
+
+    /// The contiguity facts of this layout, computed once per view (`init_flags` in memoryobject.c).
+    @inlinable
+    public var contiguity: Contiguity { Contiguity(of: self) }
+}
+
+/// Which contiguity a layout has; cached per exporter so every request is answered by a few
+/// bit tests. Raw values are the `_Py_MEMORYVIEW_*` flags.
+public struct Contiguity: OptionSet, Sendable, Hashable {
+    public var rawValue: Int32
+    @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let c = Contiguity(rawValue: 0x002)
+    public static let fortran = Contiguity(rawValue: 0x004)
+    public static let scalar = Contiguity(rawValue: 0x008)
+    public static let pil = Contiguity(rawValue: 0x010)
+
+    @inlinable public var isAnyContiguous: Bool { !isDisjoint(with: [.c, .fortran]) }
+
+    /// `init_flags` of memoryobject.c: a 1-d view is contiguous when its only stride is the
+    /// itemsize or it has at most one element; suboffsets rule out every kind of contiguity.
+    @inlinable
+    public init(of view: BufferDescriptor) {
+        var flags: Contiguity = []
+        switch view.ndim {
+        case 0:
+            flags = [.scalar, .c, .fortran]
+        case 1:
+            if view.extent(0) == 1 || view.stride(0) == view.itemsize { flags = [.c, .fortran] }
+        default:
+            if Layout.isContiguous(view, order: .c) { flags.insert(.c) }
+            if Layout.isContiguous(view, order: .fortran) { flags.insert(.fortran) }
+        }
+        if view.suboffsets != nil {
+            flags.insert(.pil)
+            flags.subtract([.c, .fortran])
+        }
+        self = flags
+    }
+}

@@ -1,0 +1,142 @@
+// Ownership rules, written once.
+//
+// An *exporter* owns memory and a layout (swiftbuf.Buffer, swiftbuf.testing.ndarray, a
+// MemoryView re-exporting what it holds). Every successful request it answers is one *export*:
+// the exporter counts it, the consumer's Py_buffer holds a strong reference to the exporter
+// (`view.obj`), and the consumer gives it back exactly once (`PyBuffer_Release`). While the
+// count is above zero the exporter refuses anything that would move or free the memory
+// (resize, release) with BufferError, as bytearray and memoryview do.
+//
+// A *consumer* that keeps an export (MemoryView) wraps it in a `ManagedExport`: the Swift
+// counterpart of memoryobject.c's managed buffer. All views sliced or cast from one export share
+// that envelope; the envelope gives the export back exactly once, when the last registered view
+// is released or deallocated, or when the envelope itself dies.
+//
+// Exports are answered by one function, `ExportRules.answer`, for every exporter: the complete
+// layout is computed once at construction (shape, strides and format stored once per object),
+// and a request only chooses which fields to hand out. Nothing is allocated per export.
+
+/// Which CPython exporter's words a refusal uses. The text is built only when a request fails,
+/// so the success path touches no strings.
+public enum ExporterVoice: Sendable {
+    /// `memory_getbuf` in memoryobject.c.
+    case memoryview
+    /// `ndarray_getbuf` in _testbuffer.c.
+    case ndarray
+    /// swiftbuf.Buffer, worded like the ndarray.
+    case buffer
+
+    public enum Refusal: Sendable {
+        case notWritable, notCContiguous, notFortranContiguous, notContiguous, needsSuboffsets, formatWithoutShape
+    }
+
+    public func message(_ refusal: Refusal) -> String {
+        let subject: String
+        switch self {
+        case .memoryview:
+            switch refusal {
+            case .notWritable: return "memoryview: underlying buffer is not writable"
+            case .notCContiguous: return "memoryview: underlying buffer is not C-contiguous"
+            case .notFortranContiguous: return "memoryview: underlying buffer is not Fortran contiguous"
+            case .notContiguous: return "memoryview: underlying buffer is not contiguous"
+            case .needsSuboffsets: return "memoryview: underlying buffer requires suboffsets"
+            case .formatWithoutShape: return "memoryview: cannot cast to unsigned bytes if the format flag is present"
+            }
+        case .ndarray: subject = "ndarray"
+        case .buffer: subject = "swiftbuf.Buffer"
+        }
+        switch refusal {
+        case .notWritable: return "\(subject) is not writable"
+        case .notCContiguous: return "\(subject) is not C-contiguous"
+        case .notFortranContiguous: return "\(subject) is not Fortran contiguous"
+        case .notContiguous: return "\(subject) is not contiguous"
+        case .needsSuboffsets: return "\(subject) cannot be represented without suboffsets"
+        case .formatWithoutShape: return "\(subject): cannot cast to unsigned bytes if the format flag is present"
+        }
+    }
+
+    @usableFromInline func refuse(_ refusal: Refusal) -> SwiftBufferError { .bufferError(message(refusal)) }
+}
+
+public enum ExportRules {
+    /// Answers `request` from an exporter whose complete layout is `base`: the descriptor to hand
+    /// to the consumer, or the BufferError CPython's exporters raise for it.
+    ///
+    /// `memory_getbuf` and `ndarray_getbuf` apply these rules in this order; fields the consumer
+    /// did not ask for are withheld (NULL format means `"B"`, NULL strides C order, NULL shape
+    /// one dimension of `len` bytes).
+    @inlinable
+    public static func answer(_ request: BufferRequest, base: BufferDescriptor, contiguity: Contiguity,
+                              voice: ExporterVoice) throws(SwiftBufferError) -> BufferDescriptor {
+        var view = base
+        if request.asksWritable && base.readonly { throw voice.refuse(.notWritable) }
+        if request.asksFormat {
+            if view.format == nil { view.format = Layout.unsignedByteCString }
+        } else {
+            view.format = nil
+        }
+        if request.asksCContiguous && !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
+        if request.asksFContiguous && !contiguity.contains(.fortran) { throw voice.refuse(.notFortranContiguous) }
+        if request.asksAnyContiguous && !contiguity.isAnyContiguous { throw voice.refuse(.notContiguous) }
+        if !request.asksIndirect && contiguity.contains(.pil) { throw voice.refuse(.needsSuboffsets) }
+        if !request.asksStrides {
+            if !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
+            view.strides = nil
+        }
+        if !request.asksShape {
+            if view.format != nil { throw voice.refuse(.formatWithoutShape) }
+            view.ndim = 1
+            view.shape = nil
+        }
+        return view
+    }
+}
+
+/// Live exports of one exporter, and the refusal of anything that would move the memory.
+@frozen
+public struct ExportCount: Sendable {
+    /// Live exports; change it only through `opened`/`closed`.
+    public var live: Int = 0
+    @inlinable public init() {}
+    @inlinable public mutating func opened() { live &+= 1 }
+    @inlinable public mutating func closed() { live &-= 1 }
+
+    /// Throws BufferError with `message` while any export is live.
+    @inlinable
+    public func requireNone(_ message: @autoclosure () -> String) throws(SwiftBufferError) {
+        if live > 0 { throw .bufferError(message()) }
+    }
+}
+
+/// A consumer's hold on one export: what the bridge stores must give the export back.
+public protocol ReleasableExport {
+    /// Gives the export back to its exporter. Called exactly once.
+    mutating func release()
+}
+
+/// The envelope shared by every view made from one export (memoryobject.c's managed buffer).
+public final class ManagedExport<Export: ReleasableExport> {
+    public var export: Export
+    /// Views registered on this envelope that have not been released yet.
+    public private(set) var views: Int = 0
+    public private(set) var isReleased = false
+
+    public init(_ export: Export) { self.export = export }
+
+    public func register() { views &+= 1 }
+
+    /// A view is done with the export; the last one gives it back.
+    public func unregister() {
+        views &-= 1
+        if views == 0 { releaseExport() }
+    }
+
+    /// Gives the export back now, once; later calls do nothing.
+    public func releaseExport() {
+        if isReleased { return }
+        isReleased = true
+        export.release()
+    }
+
+    deinit { releaseExport() }
+}

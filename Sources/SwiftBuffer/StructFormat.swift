@@ -1,0 +1,165 @@
+/// The `struct` module's format grammar, parsed once: byte-order prefix, then items with
+/// optional repeat counts, whitespace allowed between items.
+///
+/// Native mode (`@` or no prefix) uses this platform's sizes and aligns every item to its own
+/// alignment; the standard modes (`= < > !`) use fixed sizes and no padding, exactly as
+/// `struct.calcsize` does.
+public struct StructFormat: Sendable, Hashable {
+    public enum ByteOrder: Sendable, Hashable {
+        case native            // '@': native order, size and alignment
+        case nativeStandard    // '=': native order, standard size, no alignment
+        case little            // '<'
+        case big               // '>' and '!'
+
+        @inlinable public var usesNativeSizes: Bool { self == .native }
+        @inlinable public var isLittleEndian: Bool {
+            switch self {
+            case .little: return true
+            case .big: return false
+            case .native, .nativeStandard:
+                #if _endian(little)
+                return true
+                #else
+                return false
+                #endif
+            }
+        }
+    }
+
+    /// One item of the format: `count` repetitions of `code` (for `s`/`p`, one string of
+    /// `count` bytes), starting `offset` bytes into the element.
+    public struct Item: Sendable, Hashable {
+        public var code: UInt8
+        public var count: Int
+        public var offset: Int
+        public var size: Int
+    }
+
+    public let byteOrder: ByteOrder
+    public let items: [Item]
+    /// `struct.calcsize(format)`.
+    public let itemsize: Int
+
+    /// The element's single native code when the format is one item of one native value
+    /// (`"d"`, `"@B"`): the case memoryview handles without the struct module.
+    public var nativeSingleCode: UInt8? {
+        guard byteOrder == .native, items.count == 1, items[0].count == 1,
+              items[0].code != UInt8(ascii: "s"), items[0].code != UInt8(ascii: "p"),
+              items[0].code != UInt8(ascii: "x") else { return nil }
+        return items[0].code
+    }
+
+    /// How many values `struct.unpack` yields per element (pad bytes yield none, strings one).
+    public var valueCount: Int {
+        items.reduce(0) { total, item in
+            switch item.code {
+            case UInt8(ascii: "x"): return total
+            case UInt8(ascii: "s"), UInt8(ascii: "p"): return total + 1
+            default: return total + item.count
+            }
+        }
+    }
+
+    /// Parses `format` as `struct.Struct(format)` would, raising `struct.error` with the
+    /// struct module's message for anything it rejects.
+    public init<Bytes: Collection>(parsing format: Bytes) throws(SwiftBufferError) where Bytes.Element == UInt8 {
+        var rest = format[...]
+        var order = ByteOrder.native
+        if let first = rest.first {
+            switch first {
+            case UInt8(ascii: "@"): order = .native; rest = rest.dropFirst()
+            case UInt8(ascii: "="): order = .nativeStandard; rest = rest.dropFirst()
+            case UInt8(ascii: "<"): order = .little; rest = rest.dropFirst()
+            case UInt8(ascii: ">"), UInt8(ascii: "!"): order = .big; rest = rest.dropFirst()
+            default: break
+            }
+        }
+        var items: [Item] = []
+        var offset = 0
+        var i = rest.startIndex
+        while i != rest.endIndex {
+            var c = rest[i]
+            if c == 0x20 || (c >= 0x09 && c <= 0x0D) { i = rest.index(after: i); continue }
+            var count = 1
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                count = 0
+                while i != rest.endIndex, rest[i] >= UInt8(ascii: "0"), rest[i] <= UInt8(ascii: "9") {
+                    let digit = Int(rest[i] - UInt8(ascii: "0"))
+                    let (times10, o1) = count.multipliedReportingOverflow(by: 10)
+                    let (next, o2) = times10.addingReportingOverflow(digit)
+                    if o1 || o2 { throw .structError("total struct size too long") }
+                    count = next
+                    i = rest.index(after: i)
+                }
+                if i == rest.endIndex { throw .structError("repeat count given without format specifier") }
+                c = rest[i]
+            }
+            guard let (size, alignment) = StructFormat.sizeAndAlignment(of: c, order: order) else {
+                throw .structError("bad char in struct format")
+            }
+            if order.usesNativeSizes && alignment > 1 {
+                offset = (offset + alignment - 1) / alignment * alignment
+            }
+            let isString = c == UInt8(ascii: "s") || c == UInt8(ascii: "p")
+            let (span, overflow) = size.multipliedReportingOverflow(by: count)
+            if overflow { throw .structError("total struct size too long") }
+            let (end, overflow2) = offset.addingReportingOverflow(span)
+            if overflow2 { throw .structError("total struct size too long") }
+            if count > 0 || isString {
+                items.append(Item(code: c, count: count, offset: offset, size: isString ? count : size))
+            }
+            offset = end
+            i = rest.index(after: i)
+        }
+        self.byteOrder = order
+        self.items = items
+        self.itemsize = offset
+    }
+
+    /// Size and alignment of one value of `code` in `order`, or nil for a code the mode lacks.
+    @inlinable
+    public static func sizeAndAlignment(of code: UInt8, order: ByteOrder) -> (size: Int, alignment: Int)? {
+        let native = order.usesNativeSizes
+        switch code {
+        case UInt8(ascii: "x"), UInt8(ascii: "c"), UInt8(ascii: "b"), UInt8(ascii: "B"),
+             UInt8(ascii: "?"), UInt8(ascii: "s"), UInt8(ascii: "p"):
+            return (1, 1)
+        case UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "e"):
+            return (2, 2)
+        case UInt8(ascii: "i"), UInt8(ascii: "I"), UInt8(ascii: "f"):
+            return (4, 4)
+        case UInt8(ascii: "l"), UInt8(ascii: "L"):
+            return native ? (MemoryLayout<CLong>.size, MemoryLayout<CLong>.alignment) : (4, 4)
+        case UInt8(ascii: "q"), UInt8(ascii: "Q"), UInt8(ascii: "d"):
+            return (8, native ? MemoryLayout<Int64>.alignment : 8)
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "P"):
+            return native ? (MemoryLayout<Int>.size, MemoryLayout<Int>.alignment) : nil
+        default:
+            return nil
+        }
+    }
+}
+
+/// A format memoryview handles natively: one value, native mode, optional `@` prefix
+/// (`get_native_fmtchar` in memoryobject.c). 3.11 does not include `e` here.
+public enum NativeFormat {
+    /// The code and its size, or nil when `format` is anything else.
+    @inlinable
+    public static func code<Bytes: Collection>(of format: Bytes) -> (code: UInt8, size: Int)? where Bytes.Element == UInt8 {
+        var i = format.startIndex
+        guard i != format.endIndex else { return nil }
+        if format[i] == UInt8(ascii: "@") { i = format.index(after: i) }
+        guard i != format.endIndex else { return nil }
+        let c = format[i]
+        guard format.index(after: i) == format.endIndex else { return nil }
+        switch c {
+        case UInt8(ascii: "c"), UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "?"): return (c, 1)
+        case UInt8(ascii: "h"), UInt8(ascii: "H"): return (c, 2)
+        case UInt8(ascii: "i"), UInt8(ascii: "I"), UInt8(ascii: "f"): return (c, 4)
+        case UInt8(ascii: "l"), UInt8(ascii: "L"): return (c, MemoryLayout<CLong>.size)
+        case UInt8(ascii: "q"), UInt8(ascii: "Q"), UInt8(ascii: "d"): return (c, 8)
+        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "P"): return (c, MemoryLayout<Int>.size)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,232 @@
+/// A Swift value type that can be exported element by element, with its `struct` format code.
+/// Conforming a type is the whole mapping from Swift types to buffer formats.
+public protocol BufferElement: BitwiseCopyable {
+    /// The native `struct` code of this type (`"d"` for Double).
+    static var formatCode: UInt8 { get }
+}
+extension Int8: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "b") } }
+extension UInt8: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "B") } }
+extension Int16: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "h") } }
+extension UInt16: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "H") } }
+extension Int32: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "i") } }
+extension UInt32: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "I") } }
+extension Int64: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "q") } }
+extension UInt64: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "Q") } }
+// C long is Swift's Int on every 64-bit platform Swift supports; NumPy reads 'l' as its default int.
+extension Int: BufferElement { public static var formatCode: UInt8 { MemoryLayout<Int>.size == MemoryLayout<CLong>.size ? UInt8(ascii: "l") : UInt8(ascii: "n") } }
+extension UInt: BufferElement { public static var formatCode: UInt8 { MemoryLayout<UInt>.size == MemoryLayout<CUnsignedLong>.size ? UInt8(ascii: "L") : UInt8(ascii: "N") } }
+extension Float: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "f") } }
+extension Double: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "d") } }
+extension Bool: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "?") } }
+#if !((os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64))
+@available(macOS 11.0, iOS 14.0, tvOS 14.0, watchOS 7.0, *)
+extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(ascii: "e") } }
+#endif
+
+/// Swift-owned memory with one fixed layout: the storage behind `swiftbuf.Buffer` and behind
+/// every Swift array or raw pointer handed to Python.
+///
+/// The layout (shape, strides, NUL-terminated format) lives in one allocation made at
+/// construction, so an export only copies pointers. `exports` counts the live Python views;
+/// `resize` refuses while any is live, so the memory never moves under a consumer.
+public final class SwiftMemory {
+    /// Who frees the memory when the last reference goes away.
+    enum Owner {
+        case allocation                          // allocated here
+        case keeper(AnyObject)                   // kept alive by another object (an array box)
+        case deallocator((UnsafeMutableRawPointer) -> Void)
+    }
+
+    public private(set) var base: UnsafeMutableRawPointer
+    public private(set) var byteCount: Int
+    public let itemsize: Int
+    public let readonly: Bool
+    public private(set) var ndim: Int
+    public var exports = ExportCount()
+    /// Contiguity of the current layout, computed once per layout.
+    public private(set) var contiguity: Contiguity = []
+    private var owner: Owner
+    // shape[ndim], strides[ndim], format bytes + NUL; one allocation.
+    private var layoutStorage: UnsafeMutableRawPointer
+    private let formatLength: Int
+
+    /// Zero-filled memory of `shape` elements of `format`, in C or Fortran order.
+    public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
+        let itemsize = try SwiftMemory.itemsize(of: format)
+        let count = try Layout.byteCount(shape: shape, itemsize: itemsize)
+        // safe because: count is validated above; one spare byte keeps `buf` non-NULL when empty.
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        unsafe memory.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
+                  strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
+                  readonly: readonly, owner: .allocation)
+    }
+
+    /// A copy of `bytes`, laid out in `order`, seen as `shape` elements of `format`
+    /// (`shape == nil`: one dimension of `bytes.count / itemsize`).
+    public convenience init(copying bytes: UnsafeRawBufferPointer, format: [UInt8], shape: [Int]?, order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
+        let itemsize = try SwiftMemory.itemsize(of: format)
+        let resolved: [Int]
+        if let shape = shape {
+            resolved = shape
+            let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+            if need != bytes.count {
+                throw .valueError("data length \(bytes.count) does not match shape \(SwiftMemory.describe(shape)) × itemsize \(itemsize) = \(need) bytes")
+            }
+        } else {
+            if itemsize == 0 || bytes.count % itemsize != 0 {
+                throw .valueError("data length \(bytes.count) is not a multiple of itemsize \(itemsize)")
+            }
+            resolved = [bytes.count / itemsize]
+        }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            unsafe memory.copyMemory(from: source, byteCount: bytes.count)
+        }
+        self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
+                  strides: Layout.contiguousStrides(shape: resolved, itemsize: itemsize, order: order),
+                  readonly: readonly, owner: .allocation)
+    }
+
+    /// The storage of `array`, without a copy: the memory lives until the last Python view
+    /// and this object are gone. `shape` defaults to one dimension of `array.count`.
+    public convenience init<Element: BufferElement>(array: consuming [Element], shape: [Int]? = nil, order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
+        let shape = shape ?? [array.count]
+        let itemsize = MemoryLayout<Element>.stride
+        let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+        if need != array.count * itemsize {
+            throw .valueError("shape \(SwiftMemory.describe(shape)) needs \(need / itemsize) elements, the array has \(array.count)")
+        }
+        let box = ArrayBox(array)
+        self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
+                  strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
+                  readonly: readonly, owner: .keeper(box))
+    }
+
+    /// Memory the caller allocated, described by `shape`/`strides` (nil strides: C order), freed
+    /// by `deallocator` once neither Swift nor Python can reach it. The caller vouches that every
+    /// element the layout addresses lies inside the allocation.
+    public convenience init(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int, format: [UInt8], shape: [Int],
+                            strides: [Int]? = nil, readonly: Bool = false,
+                            deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(SwiftBufferError) {
+        let itemsize = try SwiftMemory.itemsize(of: format)
+        let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+        let strides = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c)
+        precondition(strides.count == shape.count, "one stride per dimension")
+        self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
+                  strides: strides, readonly: readonly, owner: .deallocator(deallocator))
+        _ = byteCount
+    }
+
+    private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: [UInt8], shape: [Int],
+                 strides: [Int], readonly: Bool, owner: Owner) {
+        self.base = unsafe base
+        self.byteCount = byteCount
+        self.itemsize = itemsize
+        self.readonly = readonly
+        self.ndim = shape.count
+        self.owner = owner
+        self.formatLength = format.count
+        self.layoutStorage = unsafe SwiftMemory.makeLayoutStorage(shape: shape, strides: strides, format: format)
+        self.contiguity = Contiguity(of: descriptor)
+    }
+
+    deinit {
+        unsafe layoutStorage.deallocate()
+        switch owner {
+        case .allocation: unsafe base.deallocate()
+        case .keeper: break
+        case .deallocator(let free): unsafe free(base)
+        }
+    }
+
+    /// The complete layout, pointing into this object's storage.
+    @inlinable
+    public var descriptor: BufferDescriptor {
+        unsafe BufferDescriptor(buf: base, len: byteCount, itemsize: itemsize, readonly: readonly, ndim: ndim,
+                                format: formatPointer, shape: shapePointer, strides: stridesPointer, suboffsets: nil)
+    }
+
+    @usableFromInline var shapePointer: UnsafeMutablePointer<Int> {
+        unsafe layoutStorage.assumingMemoryBound(to: Int.self)
+    }
+    @usableFromInline var stridesPointer: UnsafeMutablePointer<Int> {
+        unsafe layoutStorage.assumingMemoryBound(to: Int.self) + ndim
+    }
+    @usableFromInline var formatPointer: UnsafePointer<CChar> {
+        unsafe UnsafePointer((layoutStorage + 2 * ndim * MemoryLayout<Int>.stride).assumingMemoryBound(to: CChar.self))
+    }
+
+    public var shape: [Int] { (0..<ndim).map { unsafe shapePointer[$0] } }
+    public var strides: [Int] { (0..<ndim).map { unsafe stridesPointer[$0] } }
+    public var format: [UInt8] {
+        unsafe Array(UnsafeRawBufferPointer(start: formatPointer, count: formatLength))
+    }
+
+    /// Gives the memory a new C-order shape of the same format, keeping the leading bytes and
+    /// zero-filling the rest, as `bytearray` resizing does. Refused while Python views are live.
+    public func resize(shape newShape: [Int]) throws(SwiftBufferError) {
+        try exports.requireNone("Existing exports of data: object cannot be re-sized")
+        guard case .allocation = owner else {
+            throw .bufferError("swiftbuf.Buffer: memory not allocated by swiftbuf cannot be re-sized")
+        }
+        let count = try Layout.byteCount(shape: newShape, itemsize: itemsize)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        let kept = min(count, byteCount)
+        unsafe memory.copyMemory(from: base, byteCount: kept)
+        unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
+        let format = self.format
+        unsafe base.deallocate()
+        unsafe layoutStorage.deallocate()
+        base = unsafe memory
+        byteCount = count
+        ndim = newShape.count
+        layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
+            shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: .c), format: format)
+        contiguity = Contiguity(of: descriptor)
+    }
+
+    /// Gives Swift code the bytes while it holds no other claim; Python may hold views.
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try unsafe body(UnsafeMutableRawBufferPointer(start: base, count: byteCount))
+    }
+
+    static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
+        let parsed: StructFormat
+        do { parsed = try StructFormat(parsing: format) } catch {
+            throw .valueError("invalid format \(String(decoding: format, as: UTF8.self).debugDescription): \(error.message)")
+        }
+        if parsed.itemsize == 0 { throw .valueError("format \(String(decoding: format, as: UTF8.self).debugDescription) has itemsize 0") }
+        return parsed.itemsize
+    }
+
+    static func describe(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+
+    private static func makeLayoutStorage(shape: [Int], strides: [Int], format: [UInt8]) -> UnsafeMutableRawPointer {
+        let ints = 2 * shape.count * MemoryLayout<Int>.stride
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: ints + format.count + 1, alignment: MemoryLayout<Int>.alignment)
+        let intPointer = unsafe storage.assumingMemoryBound(to: Int.self)
+        for (i, v) in shape.enumerated() { unsafe (intPointer + i).initialize(to: v) }
+        for (i, v) in strides.enumerated() { unsafe (intPointer + shape.count + i).initialize(to: v) }
+        let bytes = unsafe (storage + ints).assumingMemoryBound(to: UInt8.self)
+        for (i, v) in format.enumerated() { unsafe (bytes + i).initialize(to: v) }
+        unsafe (bytes + format.count).initialize(to: 0)
+        return unsafe storage
+    }
+}
+
+/// Sole owner of an exported Swift array.
+final class ArrayBox<Element> {
+    var array: [Element]
+    let base: UnsafeMutableRawPointer
+    init(_ array: consuming [Element]) {
+        self.array = array
+        // safe because: this box is the array's only owner after the uniqueness copy that
+        // `withUnsafeMutableBufferPointer` makes if needed, and it never changes the array's
+        // length, so the native storage stays at this address until the box dies.
+        let pointer = self.array.withUnsafeMutableBufferPointer { unsafe UnsafeMutableRawPointer($0.baseAddress) }
+        self.base = unsafe pointer ?? UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+    }
+}

@@ -1,0 +1,209 @@
+// swiftbuf.Buffer: Swift-owned memory exported to Python. The type spec is in
+// Sources/pyext/buffer_type.c; every slot lands here.
+import SwiftBuffer
+
+typealias BufferObjectPointer = UnsafeMutablePointer<swiftbuf_BufferObject>
+
+extension SwiftMemory {
+    /// The memory behind a swiftbuf.Buffer object, borrowed for the duration of `body` without
+    /// reference counting (the object keeps it alive).
+    @inline(__always)
+    static func of<R>(_ object: PyObjectRef, _ body: (SwiftMemory) throws(BridgeError) -> R) throws(BridgeError) -> R {
+        let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+        return try body(Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue())
+    }
+}
+
+/// Wraps `memory` in a new swiftbuf.Buffer object (the object takes a reference).
+public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<PyTypeObject>? = nil) -> PyObjectRef? {
+    let type = type ?? swiftbuf_BufferType!
+    guard let object = swiftbuf_tp_alloc(type)(type, 0) else { return nil }
+    object.withMemoryRebound(to: swiftbuf_BufferObject.self, capacity: 1) {
+        $0.pointee.memory = Unmanaged.passRetained(memory).toOpaque()
+        $0.pointee.weakreflist = nil
+    }
+    return object
+}
+
+private let newParameters = Parameters("Buffer", ["shape", "format", "order", "readonly"], required: 1, positional: 2)
+private let frombytesParameters = Parameters("frombytes", ["data", "format", "shape", "order", "readonly"], required: 1, positional: 3)
+
+/// `order=` of the constructors: how the data is laid out in memory.
+private func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
+    guard let o = o else { return .c }
+    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
+    let s = try utf8(o)
+    if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
+    throw .valueError("order must be 'C' or 'F', not \(String(decoding: s, as: UTF8.self).debugDescription)")
+}
+
+private func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
+    guard let o = o else { return [UInt8(ascii: "B")] }
+    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("format must be a str, not \(typeName(o))") }
+    return Array(try utf8(o))
+}
+
+public func typeName(_ o: PyObjectRef) -> String {
+    String(cString: swiftbuf_Py_TYPE(o).pointee.tp_name)
+}
+
+@_cdecl("swiftbuf_buffer_new")
+func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        var a: [PyObjectRef?] = []
+        try newParameters.parse(tuple: args, dict: kwargs, into: &a)
+        let shape = try shapeArgument(a[0]!, name: "shape")
+        let format = try formatArgument(a[1]), order = try orderArgument(a[2])
+        let readonly = try a[3].map { o throws(BridgeError) in try isTrue(o) } ?? false
+        let memory = try core { () throws(SwiftBufferError) in
+            try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly)
+        }
+        return makeBufferObject(memory, type: type)
+    }
+}
+
+@_cdecl("swiftbuf_buffer_frombytes")
+func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        var a: [PyObjectRef?] = []
+        try frombytesParameters.parse(args, nargs, kwnames, into: &a)
+        let format = try formatArgument(a[1]), order = try orderArgument(a[3])
+        let shape = try a[2].flatMap { o throws(BridgeError) in o == swiftbuf_Py_None() ? nil : try shapeArgument(o, name: "shape") }
+        let readonly = try a[4].map { o throws(BridgeError) in try isTrue(o) } ?? false
+        var data = try HeldBuffer(from: a[0]!, request: .simple)
+        defer { data.release() }
+        let d = data.descriptor
+        let memory = try core { () throws(SwiftBufferError) in
+            try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
+                            order: order, readonly: readonly)
+        }
+        return makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+    }
+}
+
+@_cdecl("swiftbuf_buffer_dealloc")
+func bufferDealloc(_ object: PyObjectRef) {
+    let type = swiftbuf_Py_TYPE(object)!
+    let fields = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self)
+    if fields.pointee.weakreflist != nil { PyObject_ClearWeakRefs(object) }
+    if let memory = fields.pointee.memory {
+        Unmanaged<SwiftMemory>.fromOpaque(memory).release()
+        fields.pointee.memory = nil
+    }
+    swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
+    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+// The hot path: no allocation, no reference counting on the Swift side, one table of checks.
+@_cdecl("swiftbuf_buffer_getbuffer")
+func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
+    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    return Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef { memory in
+        do throws(SwiftBufferError) {
+            let answer = try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
+                                                contiguity: memory.contiguity, voice: .buffer)
+            view.fill(answer, exporter: object)
+            memory.exports.opened()
+            return 0
+        } catch {
+            view.pointee.obj = nil
+            raise(error)
+            return -1
+        }
+    }
+}
+
+@_cdecl("swiftbuf_buffer_releasebuffer")
+func bufferReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
+    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.exports.closed() }
+}
+
+@_cdecl("swiftbuf_buffer_length")
+func bufferLength(_ object: PyObjectRef) -> Int {
+    (try? SwiftMemory.of(object) { m in m.ndim == 0 ? 1 : m.descriptor.extent(0) }) ?? -1
+}
+
+/// A getter that reads the object's memory.
+@inline(__always)
+private func getter(_ object: PyObjectRef, _ body: (SwiftMemory) throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in try SwiftMemory.of(object, body) }
+}
+
+@_cdecl("swiftbuf_buffer_get_shape")
+func bufferShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyTuple(m.descriptor.shape, count: m.ndim) } }
+@_cdecl("swiftbuf_buffer_get_strides")
+func bufferStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyTuple(m.descriptor.strides, count: m.ndim) } }
+@_cdecl("swiftbuf_buffer_get_format")
+func bufferFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in PyUnicode_FromString(m.descriptor.format) } }
+@_cdecl("swiftbuf_buffer_get_itemsize")
+func bufferItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.itemsize) } }
+@_cdecl("swiftbuf_buffer_get_ndim")
+func bufferNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.ndim) } }
+@_cdecl("swiftbuf_buffer_get_nbytes")
+func bufferNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.byteCount) } }
+@_cdecl("swiftbuf_buffer_get_readonly")
+func bufferReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.readonly) } }
+@_cdecl("swiftbuf_buffer_get_exports")
+func bufferExports(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.exports.live) } }
+@_cdecl("swiftbuf_buffer_get_c_contiguous")
+func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.c)) } }
+@_cdecl("swiftbuf_buffer_get_f_contiguous")
+func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.fortran)) } }
+
+@_cdecl("swiftbuf_buffer_repr")
+func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
+    getter(o) { m in
+        let format = String(decoding: m.format, as: UTF8.self)
+        let order = m.ndim > 1 && !m.contiguity.contains(.c) ? ", order='F'" : ""
+        let ro = m.readonly ? ", readonly=True" : ""
+        let shape = m.ndim == 1 ? "(\(m.shape[0]),)" : "(" + m.shape.map { String($0) }.joined(separator: ", ") + ")"
+        return pyString("swiftbuf.Buffer(\(shape), '\(format)'\(order)\(ro))")
+    }
+}
+
+private let tobytesParameters = Parameters("tobytes", ["order"])
+
+@_cdecl("swiftbuf_buffer_tobytes")
+func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    getter(o) { m throws(BridgeError) in
+        var a: [PyObjectRef?] = []
+        try tobytesParameters.parse(args, nargs, kwnames, into: &a)
+        var order = Layout.Order.c
+        if let arg = a[0], arg != swiftbuf_Py_None() {
+            let s = try utf8(arg)
+            guard s.count == 1, let parsed = Layout.Order(s[0]) else {
+                throw .valueError("order must be 'C', 'F' or 'A'")
+            }
+            order = parsed
+        }
+        guard let bytes = PyBytes_FromStringAndSize(nil, m.byteCount) else { throw .alreadySet }
+        StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: order)
+        return bytes
+    }
+}
+
+private let resizeParameters = Parameters("resize", ["shape"], required: 1, positionalOnly: 1)
+
+@_cdecl("swiftbuf_buffer_resize")
+func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    getter(o) { m throws(BridgeError) in
+        var a: [PyObjectRef?] = []
+        try resizeParameters.parse(args, nargs, kwnames, into: &a)
+        let shape = try shapeArgument(a[0]!, name: "shape")
+        try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
+        return pyNone
+    }
+}
+
+@_cdecl("swiftbuf_buffer_tolist")
+func bufferTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    // The element codecs live with the memoryview; a Buffer's list is its view's list.
+    pythonCall { () throws(BridgeError) in
+        let view = try checked(PyMemoryView_FromObject(o))
+        defer { decref(view) }
+        let method = try checked(PyObject_GetAttrString(view, "tolist"))
+        defer { decref(method) }
+        return PyObject_CallNoArgs(method)
+    }
+}

@@ -1,0 +1,175 @@
+// The boundary with CPython: object references, exceptions, argument parsing, conversions.
+// This target is the only Swift code that imports CPython.
+@_exported import CPythonShim
+@_exported import pyextObjects
+import SwiftBuffer
+
+public typealias PyObjectRef = UnsafeMutablePointer<PyObject>
+
+// MARK: - Errors
+
+/// A Python exception is already set; the caller returns its error value.
+public struct PythonErrorAlreadySet: Error {
+    public init() {}
+}
+
+/// Sets the Python exception `error` names, with its message. The one place core errors become
+/// Python exceptions.
+public func raise(_ error: SwiftBufferError) {
+    let type: PyObjectRef
+    switch error {
+    case .bufferError: type = PyExc_BufferError
+    case .valueError: type = PyExc_ValueError
+    case .typeError: type = PyExc_TypeError
+    case .indexError: type = PyExc_IndexError
+    case .notImplementedError: type = PyExc_NotImplementedError
+    case .overflowError: type = PyExc_OverflowError
+    case .memoryError: type = PyExc_MemoryError
+    case .structError: type = StructModule.error ?? PyExc_ValueError
+    }
+    PyErr_SetString(type, error.message)
+}
+
+/// Either a core error, or a Python exception that is already set.
+public enum BridgeError: Error {
+    case core(SwiftBufferError)
+    case alreadySet
+
+    public static func bufferError(_ m: String) -> BridgeError { .core(.bufferError(m)) }
+    public static func valueError(_ m: String) -> BridgeError { .core(.valueError(m)) }
+    public static func typeError(_ m: String) -> BridgeError { .core(.typeError(m)) }
+    public static func indexError(_ m: String) -> BridgeError { .core(.indexError(m)) }
+    public static func notImplementedError(_ m: String) -> BridgeError { .core(.notImplementedError(m)) }
+    public static func overflowError(_ m: String) -> BridgeError { .core(.overflowError(m)) }
+
+    /// Sets the Python exception unless one is set already.
+    public func raise() {
+        if case .core(let e) = self { SwiftBufferPython.raise(e) }
+    }
+}
+
+/// Runs `body`, turning any thrown error into a Python exception and NULL.
+@inline(__always)
+public func pythonCall(_ body: () throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
+    do throws(BridgeError) { return try body() } catch { error.raise(); return nil }
+}
+
+/// Runs `body`, turning any thrown error into a Python exception and -1.
+@inline(__always)
+public func pythonStatus(_ body: () throws(BridgeError) -> Void) -> Int32 {
+    do throws(BridgeError) { try body(); return 0 } catch { error.raise(); return -1 }
+}
+
+/// Returns `object` or throws the Python exception a NULL result means.
+@inline(__always)
+public func checked(_ object: PyObjectRef?) throws(BridgeError) -> PyObjectRef {
+    guard let object = object else { throw .alreadySet }
+    return object
+}
+
+// MARK: - References
+
+@inline(__always) public func incref(_ o: PyObjectRef) { swiftbuf_Py_INCREF(o) }
+@inline(__always) public func decref(_ o: PyObjectRef) { swiftbuf_Py_DECREF(o) }
+@inline(__always) public func xdecref(_ o: PyObjectRef?) { if let o = o { swiftbuf_Py_DECREF(o) } }
+@inline(__always) public func newReference(_ o: PyObjectRef) -> PyObjectRef { swiftbuf_Py_INCREF(o); return o }
+
+public var pyNone: PyObjectRef { newReference(swiftbuf_Py_None()) }
+public func pyBool(_ b: Bool) -> PyObjectRef { newReference(b ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
+
+// MARK: - Conversions
+
+public func pyInt(_ v: Int) -> PyObjectRef? { PyLong_FromSsize_t(v) }
+
+/// A tuple of ints, as the shape/strides attributes return.
+public func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
+    guard let tuple = PyTuple_New(count) else { return nil }
+    for i in 0..<count {
+        guard let item = PyLong_FromSsize_t(values![i]) else { decref(tuple); return nil }
+        swiftbuf_PyTuple_SET_ITEM(tuple, i, item)
+    }
+    return tuple
+}
+
+public func pyTuple(_ values: [Int]) -> PyObjectRef? {
+    values.withUnsafeBufferPointer { pyTuple($0.baseAddress, count: $0.count) }
+}
+
+public func pyString(_ s: String) -> PyObjectRef? {
+    var s = s
+    return s.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
+}
+
+/// `Py_ssize_t` from an object with `__index__`, raising what `PyNumber_AsSsize_t` raises.
+public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = PyExc_OverflowError) throws(BridgeError) -> Int {
+    let v = PyNumber_AsSsize_t(o, overflow)
+    if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    return v
+}
+
+/// The UTF-8 bytes of a str (borrowed from the object, valid while it lives).
+public func utf8(_ o: PyObjectRef) throws(BridgeError) -> UnsafeBufferPointer<UInt8> {
+    var size = 0
+    guard let p = PyUnicode_AsUTF8AndSize(o, &size) else { throw .alreadySet }
+    return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
+}
+
+public func isTrue(_ o: PyObjectRef) throws(BridgeError) -> Bool {
+    let r = PyObject_IsTrue(o)
+    if r < 0 { throw .alreadySet }
+    return r == 1
+}
+
+/// A shape argument: an int, or a sequence of ints.
+public func shapeArgument(_ o: PyObjectRef, name: String) throws(BridgeError) -> [Int] {
+    if swiftbuf_PyIndex_Check(o) != 0 { return [try ssize(o)] }
+    guard let seq = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
+    defer { decref(seq) }
+    let n = PySequence_Fast_GET_SIZE_shim(seq)
+    var shape: [Int] = []
+    shape.reserveCapacity(n)
+    for i in 0..<n {
+        let item = PySequence_Fast_GET_ITEM_shim(seq, i)!
+        if swiftbuf_PyIndex_Check(item) == 0 {
+            throw .typeError("\(name) must be an int or a sequence of ints")
+        }
+        shape.append(try ssize(item))
+    }
+    return shape
+}
+
+@inline(__always)
+func PySequence_Fast_GET_SIZE_shim(_ o: PyObjectRef) -> Int {
+    swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_SIZE(o) : swiftbuf_PyTuple_GET_SIZE(o)
+}
+@inline(__always)
+func PySequence_Fast_GET_ITEM_shim(_ o: PyObjectRef, _ i: Int) -> PyObjectRef? {
+    swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_ITEM(o, i) : swiftbuf_PyTuple_GET_ITEM(o, i)
+}
+
+// MARK: - The struct module
+
+/// `struct.error` and `struct.Struct`, looked up once, for formats the core leaves to Python.
+public enum StructModule {
+    nonisolated(unsafe) public static var error: PyObjectRef? = nil
+    nonisolated(unsafe) public static var structType: PyObjectRef? = nil
+
+    static func load() -> Bool {
+        guard let module = PyImport_ImportModule("struct") else { return false }
+        defer { decref(module) }
+        error = PyObject_GetAttrString(module, "error")
+        structType = PyObject_GetAttrString(module, "Struct")
+        return error != nil && structType != nil
+    }
+}
+
+@_cdecl("swiftbuf_module_exec")
+func moduleExec(_ module: PyObjectRef) -> Int32 {
+    StructModule.load() ? 0 : -1
+}
+
+/// Runs core code, passing its error on as a bridge error.
+@inline(__always)
+public func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(BridgeError) -> R {
+    do throws(SwiftBufferError) { return try body() } catch { throw .core(error) }
+}

@@ -1,0 +1,51 @@
+// Prototypes of the Swift entry points (@_cdecl in Sources/SwiftBufferPython) that the type
+// specs point at, plus the per-type registration functions of this shim. Named
+// swiftbuf_<type>_<slot> so grep connects both sides.
+#ifndef SWIFTBUF_ENTRY_POINTS_H
+#define SWIFTBUF_ENTRY_POINTS_H
+
+#include "../objects/include/swiftbuf_objects.h"
+
+#define SWIFTBUF_FASTCALL_KW(name) \
+    PyObject *name(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+#define SWIFTBUF_NOARGS(name) PyObject *name(PyObject *self, PyObject *unused)
+#define SWIFTBUF_GETTER(name) PyObject *name(PyObject *self, void *closure)
+
+// Makes the heap type from `spec`, stores it in `*slot` and adds it to `module` under its short name.
+int swiftbuf_add_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot);
+
+// Entry points of the other types, one header each.
+#include "swiftbuf_memoryview.h"
+#include "swiftbuf_testing.h"
+
+// Registration of each type with the module; each returns 0 or -1 with an exception set.
+int swiftbuf_add_buffer_type(PyObject *module);
+int swiftbuf_add_memoryview_type(PyObject *module);
+int swiftbuf_add_testing(PyObject *module);
+
+// Module-level
+int swiftbuf_module_exec(PyObject *module);
+
+// swiftbuf.Buffer
+PyObject *swiftbuf_buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs);
+void swiftbuf_buffer_dealloc(PyObject *self);
+int swiftbuf_buffer_getbuffer(PyObject *self, Py_buffer *view, int flags);
+void swiftbuf_buffer_releasebuffer(PyObject *self, Py_buffer *view);
+Py_ssize_t swiftbuf_buffer_length(PyObject *self);
+PyObject *swiftbuf_buffer_repr(PyObject *self);
+SWIFTBUF_FASTCALL_KW(swiftbuf_buffer_frombytes);
+SWIFTBUF_FASTCALL_KW(swiftbuf_buffer_tobytes);
+SWIFTBUF_NOARGS(swiftbuf_buffer_tolist);
+SWIFTBUF_FASTCALL_KW(swiftbuf_buffer_resize);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_shape);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_strides);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_format);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_itemsize);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_ndim);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_nbytes);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_readonly);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_exports);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_c_contiguous);
+SWIFTBUF_GETTER(swiftbuf_buffer_get_f_contiguous);
+
+#endif

@@ -1,0 +1,34 @@
+// PyInit__swiftbuf: the module object and its types. Everything else is in Swift.
+#include "swiftbuf_entry_points.h"
+
+static int swiftbuf_exec(PyObject *module) {
+    if (swiftbuf_add_buffer_type(module) < 0) return -1;
+    if (swiftbuf_add_memoryview_type(module) < 0) return -1;
+    if (swiftbuf_add_testing(module) < 0) return -1;
+    return swiftbuf_module_exec(module);
+}
+
+static PyModuleDef_Slot swiftbuf_slots[] = {
+    {Py_mod_exec, swiftbuf_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef swiftbuf_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "swiftbuf._swiftbuf",
+    .m_doc = "Swift-owned buffers and a Swift memoryview for CPython (PEP 3118).",
+    .m_size = 0,
+    .m_slots = swiftbuf_slots,
+};
+
+PyMODINIT_FUNC PyInit__swiftbuf(void) { return PyModuleDef_Init(&swiftbuf_module); }
+
+// The shared helper every type file uses: make the heap type, keep it, add it to the module.
+int swiftbuf_add_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot) {
+    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
+    if (type == NULL) return -1;
+    *slot = (PyTypeObject *)type;
+    Py_INCREF(type);  // the global keeps one reference for the interpreter's lifetime
+    const char *dot = strrchr(spec->name, '.');
+    return PyModule_AddObject(module, dot ? dot + 1 : spec->name, type) < 0 ? (Py_DECREF(type), -1) : 0;
+}
