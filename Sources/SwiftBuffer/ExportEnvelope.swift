@@ -55,7 +55,8 @@ public enum ExporterVoice: Sendable {
         }
     }
 
-    @usableFromInline func refuse(_ refusal: Refusal) -> SwiftBufferError { .bufferError(message(refusal)) }
+    @usableFromInline @inline(never)
+    func refuse(_ refusal: Refusal) -> SwiftBufferError { .bufferError(message(refusal)) }
 }
 
 public enum ExportRules {
@@ -65,7 +66,7 @@ public enum ExportRules {
     /// `memory_getbuf` and `ndarray_getbuf` apply these rules in this order; fields the consumer
     /// did not ask for are withheld (NULL format means `"B"`, NULL strides C order, NULL shape
     /// one dimension of `len` bytes).
-    @inlinable
+    @inlinable @inline(__always)
     public static func answer(_ request: BufferRequest, base: BufferDescriptor, contiguity: Contiguity,
                               voice: ExporterVoice) throws(SwiftBufferError) -> BufferDescriptor {
         var view = base

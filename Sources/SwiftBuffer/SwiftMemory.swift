@@ -37,14 +37,20 @@ public final class SwiftMemory {
         case deallocator((UnsafeMutableRawPointer) -> Void)
     }
 
-    public private(set) var base: UnsafeMutableRawPointer
-    public private(set) var byteCount: Int
+    /// What an export reads and writes, in memory that never moves. Going through this pointer
+    /// (a `let`) keeps Swift's dynamic exclusivity checks off the export path: with the fields
+    /// as stored class properties, `swift_beginAccess` cost more instructions per export than
+    /// everything else in it.
+    @frozen
+    public struct ExportState {
+        public var descriptor: BufferDescriptor
+        public var contiguity: Contiguity
+        public var exports: ExportCount
+    }
+    @usableFromInline let state: UnsafeMutablePointer<ExportState>
+
     public let itemsize: Int
     public let readonly: Bool
-    public private(set) var ndim: Int
-    public var exports = ExportCount()
-    /// Contiguity of the current layout, computed once per layout.
-    public private(set) var contiguity: Contiguity = []
     private var owner: Owner
     // shape[ndim], strides[ndim], format bytes + NUL; one allocation.
     private var layoutStorage: UnsafeMutableRawPointer
@@ -120,41 +126,53 @@ public final class SwiftMemory {
 
     private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: [UInt8], shape: [Int],
                  strides: [Int], readonly: Bool, owner: Owner) {
-        self.base = unsafe base
-        self.byteCount = byteCount
         self.itemsize = itemsize
         self.readonly = readonly
-        self.ndim = shape.count
         self.owner = owner
         self.formatLength = format.count
-        self.layoutStorage = unsafe SwiftMemory.makeLayoutStorage(shape: shape, strides: strides, format: format)
-        self.contiguity = Contiguity(of: descriptor)
+        let storage = unsafe SwiftMemory.makeLayoutStorage(shape: shape, strides: strides, format: format)
+        self.layoutStorage = unsafe storage
+        self.state = UnsafeMutablePointer<ExportState>.allocate(capacity: 1)
+        let descriptor = unsafe SwiftMemory.describe(base: base, byteCount: byteCount, itemsize: itemsize, readonly: readonly,
+                                                      ndim: shape.count, storage: storage)
+        unsafe state.initialize(to: ExportState(descriptor: descriptor, contiguity: Contiguity(of: descriptor), exports: ExportCount()))
     }
 
     deinit {
-        unsafe layoutStorage.deallocate()
+        let memory = unsafe base
         switch owner {
-        case .allocation: unsafe base.deallocate()
+        case .allocation: unsafe memory.deallocate()
         case .keeper: break
-        case .deallocator(let free): unsafe free(base)
+        case .deallocator(let free): unsafe free(memory)
         }
+        unsafe layoutStorage.deallocate()
+        unsafe state.deinitialize(count: 1)
+        unsafe state.deallocate()
     }
 
     /// The complete layout, pointing into this object's storage.
-    @inlinable
-    public var descriptor: BufferDescriptor {
-        unsafe BufferDescriptor(buf: base, len: byteCount, itemsize: itemsize, readonly: readonly, ndim: ndim,
-                                format: formatPointer, shape: shapePointer, strides: stridesPointer, suboffsets: nil)
+    @inlinable public var descriptor: BufferDescriptor { unsafe state.pointee.descriptor }
+    /// Contiguity of the current layout, computed once per layout.
+    @inlinable public var contiguity: Contiguity { unsafe state.pointee.contiguity }
+    /// Live Python exports of this memory.
+    @inlinable public var exports: ExportCount {
+        get { unsafe state.pointee.exports }
+        _modify { yield unsafe &state.pointee.exports }
     }
+    public var base: UnsafeMutableRawPointer { unsafe descriptor.buf! }
+    public var byteCount: Int { descriptor.len }
+    public var ndim: Int { descriptor.ndim }
 
-    @usableFromInline var shapePointer: UnsafeMutablePointer<Int> {
-        unsafe layoutStorage.assumingMemoryBound(to: Int.self)
-    }
-    @usableFromInline var stridesPointer: UnsafeMutablePointer<Int> {
-        unsafe layoutStorage.assumingMemoryBound(to: Int.self) + ndim
-    }
-    @usableFromInline var formatPointer: UnsafePointer<CChar> {
-        unsafe UnsafePointer((layoutStorage + 2 * ndim * MemoryLayout<Int>.stride).assumingMemoryBound(to: CChar.self))
+    var shapePointer: UnsafeMutablePointer<Int> { unsafe descriptor.shape! }
+    var stridesPointer: UnsafeMutablePointer<Int> { unsafe descriptor.strides! }
+    var formatPointer: UnsafePointer<CChar> { unsafe descriptor.format! }
+
+    private static func describe(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, readonly: Bool, ndim: Int,
+                                 storage: UnsafeMutableRawPointer) -> BufferDescriptor {
+        let ints = unsafe storage.assumingMemoryBound(to: Int.self)
+        let format = unsafe UnsafePointer((storage + 2 * ndim * MemoryLayout<Int>.stride).assumingMemoryBound(to: CChar.self))
+        return unsafe BufferDescriptor(buf: base, len: byteCount, itemsize: itemsize, readonly: readonly, ndim: ndim,
+                                       format: format, shape: ints, strides: ints + ndim, suboffsets: nil)
     }
 
     public var shape: [Int] { (0..<ndim).map { unsafe shapePointer[$0] } }
@@ -178,12 +196,12 @@ public final class SwiftMemory {
         let format = self.format
         unsafe base.deallocate()
         unsafe layoutStorage.deallocate()
-        base = unsafe memory
-        byteCount = count
-        ndim = newShape.count
         layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
             shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: .c), format: format)
-        contiguity = Contiguity(of: descriptor)
+        let descriptor = unsafe SwiftMemory.describe(base: memory, byteCount: count, itemsize: itemsize, readonly: readonly,
+                                                      ndim: newShape.count, storage: layoutStorage)
+        unsafe state.pointee.descriptor = descriptor
+        unsafe state.pointee.contiguity = Contiguity(of: descriptor)
     }
 
     /// Gives Swift code the bytes while it holds no other claim; Python may hold views.
