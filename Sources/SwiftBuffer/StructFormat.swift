@@ -98,7 +98,11 @@ public struct StructFormat: Sendable, Hashable {
                 throw .structError("bad char in struct format")
             }
             if order.usesNativeSizes && alignment > 1 {
-                offset = (offset + alignment - 1) / alignment * alignment
+                // Checked: a repeat count near Int.max followed by an aligned code ("9223372036854775805xq")
+                // must raise struct.error, not trap.
+                let (padded, overflow) = offset.addingReportingOverflow(alignment - 1)
+                if overflow { throw .structError("total struct size too long") }
+                offset = padded / alignment * alignment
             }
             let isString = c == UInt8(ascii: "s") || c == UInt8(ascii: "p")
             let (span, overflow) = size.multipliedReportingOverflow(by: count)

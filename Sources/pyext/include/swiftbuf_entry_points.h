@@ -26,6 +26,15 @@ int swiftbuf_add_testing(PyObject *module);
 // Module-level
 int swiftbuf_module_exec(PyObject *module);
 
+// Module-level private functions driving the Swift export API (SwiftExportFunctions.swift).
+SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_array);
+SWIFTBUF_NOARGS(swiftbuf_module_swift_array_formats);
+SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_matrix);
+SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_raw_export);
+SWIFTBUF_NOARGS(swiftbuf_module_swift_raw_deallocations);
+PyObject *swiftbuf_module_swift_sum(PyObject *module, PyObject *object);
+PyObject *swiftbuf_module_swift_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+
 // swiftbuf.Buffer
 PyObject *swiftbuf_buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs);
 void swiftbuf_buffer_dealloc(PyObject *self);
