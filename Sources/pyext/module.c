@@ -27,6 +27,9 @@ static PyMethodDef swiftbuf_functions[] = {
      "_swift_sum($module, obj, /)\n--\n\nThe sum of a contiguous buffer of doubles, read from Swift."},
     {"_swift_scale", (PyCFunction)(void (*)(void))swiftbuf_module_swift_scale, METH_FASTCALL,
      "_swift_scale($module, obj, factor, /)\n--\n\nMultiplies a contiguous buffer of doubles in place, from Swift."},
+    {"_export_release_loop", (PyCFunction)(void (*)(void))swiftbuf_module_export_release_loop, METH_FASTCALL,
+     "_export_release_loop($module, obj, n, flags, /)\n--\n\n"
+     "n rounds of PyObject_GetBuffer(obj, flags) + PyBuffer_Release, for benchmarks."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -34,6 +34,7 @@ SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_raw_export);
 SWIFTBUF_NOARGS(swiftbuf_module_swift_raw_deallocations);
 PyObject *swiftbuf_module_swift_sum(PyObject *module, PyObject *object);
 PyObject *swiftbuf_module_swift_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *swiftbuf_module_export_release_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 // swiftbuf.Buffer
 PyObject *swiftbuf_buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs);
