@@ -119,14 +119,17 @@ public enum Layout {
     public static func byteCount<Shape: Sequence>(shape: Shape, itemsize: Int) throws(SwiftBufferError) -> Int where Shape.Element == Int {
         var product = itemsize
         var overflowed = false
+        var empty = false
         for extent in shape {
+            // Every extent is checked, including those after a 0: (0, -1) is not a shape.
             if extent < 0 { throw .valueError("shape elements cannot be negative") }
-            if extent == 0 { return 0 }
-            if !overflowed {
+            if extent == 0 { empty = true }
+            if !overflowed && !empty {
                 let (p, o) = product.multipliedReportingOverflow(by: extent)
                 if o { overflowed = true } else { product = p }
             }
         }
+        if empty { return 0 }
         if overflowed { throw .valueError("product(shape) * itemsize is too large") }
         return product
     }
@@ -136,17 +139,25 @@ public enum Layout {
     public static func verifyStructure(memoryLength: Int, itemsize: Int, offset: Int,
                                        shape: [Int], strides: [Int]) -> String? {
         if offset % itemsize != 0 { return "offset must be a multiple of itemsize" }
-        if offset < 0 || offset + itemsize > memoryLength { return "offset out of bounds" }
+        if offset < 0 || offset > memoryLength - itemsize { return "offset out of bounds" }
         for (extent, stride) in zip(shape, strides) where stride % itemsize != 0 {
             _ = extent
             return "strides must be a multiple of itemsize"
         }
         if shape.contains(0) { return nil }
+        // Checked arithmetic: shape and strides come from users, and a span that overflows
+        // cannot lie inside any memory.
+        let invalid = "invalid combination of buffer, shape and strides"
         var imin = 0, imax = 0
         for (extent, stride) in zip(shape, strides) {
-            if stride <= 0 { imin += stride * (extent - 1) } else { imax += stride * (extent - 1) }
+            let (span, o1) = stride.multipliedReportingOverflow(by: extent - 1)
+            if o1 { return invalid }
+            let (next, o2) = (stride <= 0 ? imin : imax).addingReportingOverflow(span)
+            if o2 { return invalid }
+            if stride <= 0 { imin = next } else { imax = next }
         }
-        if imin + offset < 0 || imax + offset + itemsize > memoryLength { return "invalid combination of buffer, shape and strides" }
+        // offset <= memoryLength - itemsize holds here, so these cannot overflow.
+        if imin + offset < 0 || imax > memoryLength - itemsize - offset { return invalid }
         return nil
     }
 }

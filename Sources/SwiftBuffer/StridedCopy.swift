@@ -28,6 +28,13 @@ public enum StridedCopy {
             unsafe destination.copyMemory(from: base, byteCount: source.len)
             return
         }
+        if resolved == .fortran && source.suboffsets != nil {
+            unsafe throughCOrder(source) { temporary, cOrder in
+                unsafe gather(source, into: temporary, order: .c)
+                unsafe gather(cOrder, into: destination, order: .fortran)
+            }
+            return
+        }
         var out = unsafe destination
         unsafe walk(source, base, level: 0, fortran: resolved == .fortran) { element, run in
             unsafe out.copyMemory(from: element, byteCount: run)
@@ -41,6 +48,13 @@ public enum StridedCopy {
         let resolved = resolve(order, for: destination)
         if Layout.isContiguous(destination, order: resolved) || destination.ndim == 0 {
             unsafe base.copyMemory(from: source, byteCount: destination.len)
+            return
+        }
+        if resolved == .fortran && destination.suboffsets != nil {
+            unsafe throughCOrder(destination) { temporary, cOrder in
+                unsafe scatter(from: source, order: .fortran, into: cOrder)
+                unsafe scatter(from: temporary, order: .c, into: destination)
+            }
             return
         }
         var input = unsafe source
@@ -58,6 +72,29 @@ public enum StridedCopy {
         defer { unsafe temporary.deallocate() }
         unsafe gather(source, into: temporary, order: .c)
         unsafe scatter(from: temporary, order: .c, into: destination)
+    }
+
+    /// Suboffsets must be followed in dimension order (dereference along dimension 0 before
+    /// adding dimension 1's stride), which a walk in Fortran index order cannot do. Fortran-order
+    /// copies of such layouts go through a C-contiguous temporary of the same shape instead, as
+    /// CPython's `PyBuffer_ToContiguous` goes through `copy_buffer`.
+    static func throughCOrder(_ view: BufferDescriptor, _ body: (UnsafeMutableRawPointer, BufferDescriptor) -> Void) {
+        let temporary = UnsafeMutableRawPointer.allocate(byteCount: view.len, alignment: 16)
+        let strides = UnsafeMutablePointer<Int>.allocate(capacity: view.ndim)
+        defer {
+            unsafe temporary.deallocate()
+            unsafe strides.deallocate()
+        }
+        var step = view.itemsize
+        for i in stride(from: view.ndim - 1, through: 0, by: -1) {
+            unsafe strides[i] = step
+            step &*= view.extent(i)
+        }
+        var cOrder = unsafe view
+        unsafe cOrder.buf = temporary
+        unsafe cOrder.strides = strides
+        cOrder.suboffsets = nil
+        unsafe body(temporary, cOrder)
     }
 
     @inlinable

@@ -103,7 +103,7 @@ public final class SwiftMemory {
         if need != array.count * itemsize {
             throw .valueError("shape \(SwiftMemory.describe(shape)) needs \(need / itemsize) elements, the array has \(array.count)")
         }
-        let box = ArrayBox(array)
+        let box = ArrayBox(consume array)
         self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
                   readonly: readonly, owner: .keeper(box))
@@ -240,7 +240,10 @@ final class ArrayBox<Element> {
     var array: [Element]
     let base: UnsafeMutableRawPointer
     init(_ array: consuming [Element]) {
-        self.array = array
+        // `consume`: a plain `self.array = array` keeps the parameter alive to the end of init,
+        // so the buffer is referenced twice below and `withUnsafeMutableBufferPointer` copies
+        // it (measured: at -O and -Onone the exported address differed from the array's).
+        self.array = consume array
         // safe because: this box is the array's only owner after the uniqueness copy that
         // `withUnsafeMutableBufferPointer` makes if needed, and it never changes the array's
         // length, so the native storage stays at this address until the box dies.

@@ -49,7 +49,7 @@ public enum PythonBuffer {
             guard initialised() else { return nil }
             // Not in a closure: the array must be consumed here, or it would be copied.
             do throws(SwiftBufferError) {
-                return makeBufferObject(try SwiftMemory(array: array, shape: shape, order: order, readonly: readonly))
+                return makeBufferObject(try SwiftMemory(array: consume array, shape: shape, order: order, readonly: readonly))
             } catch {
                 SwiftBufferPython.raise(error)
                 return nil
@@ -59,7 +59,7 @@ public enum PythonBuffer {
         precondition(strides.count == shape.count, "PythonBuffer.export: one stride per dimension")
         // The closure's copy of `storage` keeps the elements alive and unchanged (it is never
         // mutated) until the memory's deallocator releases it.
-        var storage = array
+        var storage = consume array
         let byteCount = storage.count * MemoryLayout<Element>.stride
         // An empty array may have no storage at all; nothing is ever read through its address.
         let base = storage.withUnsafeMutableBytes { $0.baseAddress }
