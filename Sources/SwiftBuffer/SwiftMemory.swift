@@ -171,8 +171,12 @@ public final class SwiftMemory {
                                  storage: UnsafeMutableRawPointer) -> BufferDescriptor {
         let ints = unsafe storage.assumingMemoryBound(to: Int.self)
         let format = unsafe UnsafePointer((storage + 2 * ndim * MemoryLayout<Int>.stride).assumingMemoryBound(to: CChar.self))
+        // A scalar (ndim 0) exports NULL shape and strides, as _testbuffer and NumPy do: consumers
+        // such as _testbuffer's tolist() take "shape != NULL, strides == NULL" to mean ndim >= 1
+        // and write strides[-1] otherwise (heap corruption, seen as "free(): invalid size").
         return unsafe BufferDescriptor(buf: base, len: byteCount, itemsize: itemsize, readonly: readonly, ndim: ndim,
-                                       format: format, shape: ints, strides: ints + ndim, suboffsets: nil)
+                                       format: format, shape: ndim == 0 ? nil : ints, strides: ndim == 0 ? nil : ints + ndim,
+                                       suboffsets: nil)
     }
 
     public var shape: [Int] { (0..<ndim).map { unsafe shapePointer[$0] } }
