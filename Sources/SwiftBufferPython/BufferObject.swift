@@ -171,6 +171,9 @@ func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nar
         try tobytesParameters.parse(args, nargs, kwnames, into: &a)
         var order = Layout.Order.c
         if let arg = a[0], arg != swiftbuf_Py_None() {
+            guard swiftbuf_PyUnicode_Check(arg) != 0 else {
+                throw .typeError("tobytes() argument 'order' must be str or None, not \(typeName(arg))")
+            }
             let s = try utf8(arg)
             guard s.count == 1, let parsed = Layout.Order(s[0]) else {
                 throw .valueError("order must be 'C', 'F' or 'A'")

@@ -31,23 +31,31 @@ private func strideCount(_ strides: [Int]?, matches shape: [Int]) throws(BridgeE
 // MARK: - Swift arrays
 
 /// One exportable Swift element type: its format code comes from `BufferElement`, and `make`
-/// builds `[Element]` holding 0, 1, 2, ... (false, true, false, ... for Bool) and exports it.
+/// builds `[Element]` holding 0, 1, 2, ... (false, true, false, ... for Bool), exports it, and
+/// says where the array's elements were before the export (to prove they were not copied).
 private struct ArrayExample {
+    typealias Make = (_ count: Int, _ shape: [Int]?, _ strides: [Int]?, _ readonly: Bool) -> (PyObjectRef?, Int)
     let code: UInt8
-    let make: (_ count: Int, _ shape: [Int]?, _ strides: [Int]?, _ readonly: Bool) -> PyObjectRef?
+    let make: Make
 
     init<T: BufferElement & BinaryInteger>(_: T.Type) {
         code = T.formatCode
-        make = { n, shape, strides, ro in PythonBuffer.export((0..<n).map { T(truncatingIfNeeded: $0) }, shape: shape, strides: strides, readonly: ro) }
+        make = { n, shape, strides, ro in exportRecordingAddress((0..<n).map { T(truncatingIfNeeded: $0) }, shape, strides, ro) }
     }
     init<T: BufferElement & BinaryFloatingPoint>(_: T.Type) {
         code = T.formatCode
-        make = { n, shape, strides, ro in PythonBuffer.export((0..<n).map { T($0) }, shape: shape, strides: strides, readonly: ro) }
+        make = { n, shape, strides, ro in exportRecordingAddress((0..<n).map { T($0) }, shape, strides, ro) }
     }
     init(_: Bool.Type) {
         code = Bool.formatCode
-        make = { n, shape, strides, ro in PythonBuffer.export((0..<n).map { $0 % 2 == 1 }, shape: shape, strides: strides, readonly: ro) }
+        make = { n, shape, strides, ro in exportRecordingAddress((0..<n).map { $0 % 2 == 1 }, shape, strides, ro) }
     }
+}
+
+private func exportRecordingAddress<T: BufferElement>(_ values: consuming [T], _ shape: [Int]?, _ strides: [Int]?,
+                                                      _ readonly: Bool) -> (PyObjectRef?, Int) {
+    let address = values.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+    return (PythonBuffer.export(consume values, shape: shape, strides: strides, readonly: readonly), address)
 }
 
 private let arrayExamples: [ArrayExample] = {
@@ -65,11 +73,12 @@ private let arrayExamples: [ArrayExample] = {
 // instead of returning NULL, and these helpers take sizes from Python.
 private let largestTestArray = 1 << 30
 
-private let arrayParameters = Parameters("_swift_array", ["format", "n", "shape", "strides", "readonly"],
+private let arrayParameters = Parameters("_swift_array", ["format", "n", "shape", "strides", "readonly", "address"],
                                          required: 2, positional: 4, positionalOnly: 2)
 
-/// `_swift_array(format, n, /, shape=None, strides=None, *, readonly=False)`: a Swift array of
-/// the element type whose format code is `format`, exported without a copy.
+/// `_swift_array(format, n, /, shape=None, strides=None, *, readonly=False, address=False)`: a
+/// Swift array of the element type whose format code is `format`, exported without a copy;
+/// with `address=True`, `(buffer, address the array's elements had before the export)`.
 @_cdecl("swiftbuf_module_swift_array")
 func moduleSwiftArray(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
@@ -84,7 +93,13 @@ func moduleSwiftArray(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ n
         guard n <= largestTestArray else { throw .core(.memoryError("_swift_array: at most \(largestTestArray) elements")) }
         let shape = try optionalShape(a[2], name: "shape"), strides = try optionalShape(a[3], name: "strides")
         try strideCount(strides, matches: shape ?? [n])
-        return example.make(n, shape, strides, try flag(a[4]))
+        let (buffer, address) = example.make(n, shape, strides, try flag(a[4]))
+        guard try flag(a[5]), let exported = buffer else { return buffer }
+        guard let pair = PyTuple_New(2) else { decref(exported); throw .alreadySet }
+        swiftbuf_PyTuple_SET_ITEM(pair, 0, exported)   // steals the reference
+        guard let location = pyInt(address) else { decref(pair); throw .alreadySet }
+        swiftbuf_PyTuple_SET_ITEM(pair, 1, location)
+        return pair
     }
 }
 

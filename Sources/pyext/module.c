@@ -11,8 +11,9 @@ static int swiftbuf_exec(PyObject *module) {
 // Private functions that drive the Swift export API from Python (tests, `python -m swiftbuf`).
 static PyMethodDef swiftbuf_functions[] = {
     {"_swift_array", (PyCFunction)(void (*)(void))swiftbuf_module_swift_array, METH_FASTCALL | METH_KEYWORDS,
-     "_swift_array(format, n, /, shape=None, strides=None, *, readonly=False)\n--\n\n"
-     "A Swift array [T] of 0, 1, 2, ... for the element type T of `format`, exported without a copy."},
+     "_swift_array(format, n, /, shape=None, strides=None, *, readonly=False, address=False)\n--\n\n"
+     "A Swift array [T] of 0, 1, 2, ... for the element type T of `format`, exported without a copy;\n"
+     "with address=True, (buffer, the address of the array's elements before the export)."},
     {"_swift_array_formats", swiftbuf_module_swift_array_formats, METH_NOARGS,
      "_swift_array_formats($module, /)\n--\n\nThe format codes of every exportable Swift element type."},
     {"_swift_matrix", (PyCFunction)(void (*)(void))swiftbuf_module_swift_matrix, METH_FASTCALL | METH_KEYWORDS,

@@ -1,0 +1,179 @@
+"""Bad input to swiftbuf.Buffer raises the exception a Python user expects, with a clear
+message, and never crashes the interpreter."""
+import itertools
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import swiftbuf
+from swiftbuf import Buffer
+
+MAX = sys.maxsize
+
+
+def raises(exc, message, fn, *args, **kwargs):
+    with pytest.raises(exc) as info:
+        fn(*args, **kwargs)
+    assert str(info.value) == message
+    assert type(info.value) is exc
+
+
+# (call, exception, exact message)
+CONSTRUCTOR_ERRORS = [
+    (lambda: Buffer(), TypeError, "Buffer() missing required argument 'shape' (pos 1)"),
+    (lambda: Buffer((1,), "B", "C"), TypeError, "Buffer() takes at most 2 positional arguments (3 given)"),
+    (lambda: Buffer(1, bogus=2), TypeError, "'bogus' is an invalid keyword argument for Buffer()"),
+    (lambda: Buffer(1, "B", shape=2), TypeError, "argument for Buffer() given by name ('shape') and position (1)"),
+    (lambda: Buffer("abc"), TypeError, "shape must be an int or a sequence of ints"),
+    (lambda: Buffer(3.5), TypeError, "shape must be an int or a sequence of ints"),
+    (lambda: Buffer([1.5]), TypeError, "shape must be an int or a sequence of ints"),
+    (lambda: Buffer([1, None]), TypeError, "shape must be an int or a sequence of ints"),
+    (lambda: Buffer(None), TypeError, "shape must be an int or a sequence of ints"),
+    (lambda: Buffer(1, 5), TypeError, "format must be a str, not int"),
+    (lambda: Buffer(1, b"B"), TypeError, "format must be a str, not bytes"),
+    (lambda: Buffer(1, order=1), TypeError, "order must be a str, not int"),
+    (lambda: Buffer(1, order="A"), ValueError, "order must be 'C' or 'F', not \"A\""),
+    (lambda: Buffer(1, order="X"), ValueError, "order must be 'C' or 'F', not \"X\""),
+    (lambda: Buffer(1, order="CF"), ValueError, "order must be 'C' or 'F', not \"CF\""),
+    (lambda: Buffer(1, order=""), ValueError, "order must be 'C' or 'F', not \"\""),
+    (lambda: Buffer(1, ""), ValueError, "format \"\" has itemsize 0"),
+    (lambda: Buffer(1, "0i"), ValueError, "format \"0i\" has itemsize 0"),
+    (lambda: Buffer(1, "z"), ValueError, "invalid format \"z\": bad char in struct format"),
+    (lambda: Buffer(1, "3"), ValueError, "invalid format \"3\": repeat count given without format specifier"),
+    (lambda: Buffer(1, "<P"), ValueError, "invalid format \"<P\": bad char in struct format"),
+    (lambda: Buffer(1, f"{MAX}q"), ValueError, f"invalid format \"{MAX}q\": total struct size too long"),
+    (lambda: Buffer(1, f"{MAX - 2}xq"), ValueError, f"invalid format \"{MAX - 2}xq\": total struct size too long"),
+]
+
+
+@pytest.mark.parametrize("call, exc, message", CONSTRUCTOR_ERRORS)
+def test_constructor_errors(call, exc, message):
+    raises(exc, message, call)
+
+
+# Shapes: negative anywhere, too large for Py_ssize_t, products that overflow.
+NEGATIVE = [-1, [-1], [3, -1], [0, -1], [-1, 0], [2**62, 2**62, -1], [-MAX - 1]]
+TOO_LARGE_FOR_SSIZE_T = [MAX + 1, [MAX + 1], [1, 2**64], [-MAX - 2]]
+PRODUCT_OVERFLOWS = [[2**62, 2**62], [MAX, 2], [2**32, 2**32], [3, 3, MAX // 8]]
+
+
+@pytest.mark.parametrize("shape", NEGATIVE)
+@pytest.mark.parametrize("fmt", ["B", "d", "<ih"])
+def test_negative_shapes(shape, fmt):
+    raises(ValueError, "shape elements cannot be negative", Buffer, shape, fmt)
+    raises(ValueError, "shape elements cannot be negative", Buffer.frombytes, b"", fmt, shape)
+
+
+@pytest.mark.parametrize("shape", TOO_LARGE_FOR_SSIZE_T)
+def test_shapes_beyond_ssize_t(shape):
+    raises(OverflowError, "cannot fit 'int' into an index-sized integer", Buffer, shape)
+
+
+@pytest.mark.parametrize("shape", PRODUCT_OVERFLOWS)
+@pytest.mark.parametrize("fmt", ["B", "d"])
+def test_overflowing_products(shape, fmt):
+    raises(ValueError, "product(shape) * itemsize is too large", Buffer, shape, fmt)
+
+
+def test_every_zero_size_shape_is_accepted():
+    """A 0 extent makes the product 0, whatever the other extents are (but not negative ones)."""
+    for shape in [[0], [0, MAX], [MAX, 0], [2**62, 2**62, 0]]:
+        b = Buffer(shape, "d")
+        assert (b.nbytes, b.shape, len(b.tobytes())) == (0, tuple(shape), 0)
+
+
+# frombytes: data that does not fit the shape, or is not bytes-like.
+FROMBYTES_ERRORS = [
+    (lambda: Buffer.frombytes("abc"), TypeError, "a bytes-like object is required, not 'str'"),
+    (lambda: Buffer.frombytes(None), TypeError, "a bytes-like object is required, not 'NoneType'"),
+    (lambda: Buffer.frombytes(), TypeError, "frombytes() missing required argument 'data' (pos 1)"),
+    (lambda: Buffer.frombytes(b"abc", "i"), ValueError, "data length 3 is not a multiple of itemsize 4"),
+    (lambda: Buffer.frombytes(b"abcd", "i", [2]), ValueError, "data length 4 does not match shape (2,) × itemsize 4 = 8 bytes"),
+    (lambda: Buffer.frombytes(b"abcd", "B", [2, 3]), ValueError, "data length 4 does not match shape (2, 3) × itemsize 1 = 6 bytes"),
+    (lambda: Buffer.frombytes(b"abcd", "B", []), ValueError, "data length 4 does not match shape () × itemsize 1 = 1 bytes"),
+    (lambda: Buffer.frombytes(b"abcd", "i", 1, order="X"), ValueError, "order must be 'C' or 'F', not \"X\""),
+    (lambda: Buffer.frombytes(b"abcd", "i", 1, "C"), TypeError, "frombytes() takes at most 3 positional arguments (4 given)"),
+    (lambda: Buffer.frombytes(memoryview(b"abcd")[::2]), BufferError, "memoryview: underlying buffer is not C-contiguous"),
+]
+
+
+@pytest.mark.parametrize("call, exc, message", FROMBYTES_ERRORS)
+def test_frombytes_errors(call, exc, message):
+    raises(exc, message, call)
+
+
+def test_frombytes_data_length_sweep():
+    """Every data length against every small shape: accepted exactly when it matches."""
+    for fmt in ("B", "h", "d", "3s"):
+        itemsize = {"B": 1, "h": 2, "d": 8, "3s": 3}[fmt]
+        for shape in [[], [0], [1], [3], [2, 2], [2, 0, 3]]:
+            need = itemsize
+            for n in shape:
+                need *= n
+            for length in range(0, 3 * itemsize + 5):
+                data = bytes(range(length))
+                if length == need:
+                    assert Buffer.frombytes(data, fmt, shape).tobytes() == data
+                else:
+                    with pytest.raises(ValueError, match=f"^data length {length} does not match shape"):
+                        Buffer.frombytes(data, fmt, shape)
+
+
+def test_method_errors():
+    b = Buffer((2, 3), "i")
+    raises(TypeError, "resize() missing required argument 'shape' (pos 1)", b.resize)
+    raises(TypeError, "shape must be an int or a sequence of ints", b.resize, "x")
+    raises(ValueError, "shape elements cannot be negative", b.resize, [2, -3])
+    raises(ValueError, "product(shape) * itemsize is too large", b.resize, [2**62, 2])
+    raises(TypeError, "'shape' is an invalid keyword argument for resize()", b.resize, shape=2)
+    raises(ValueError, "order must be 'C', 'F' or 'A'", b.tobytes, "X")
+    raises(ValueError, "order must be 'C', 'F' or 'A'", b.tobytes, "CF")
+    raises(TypeError, "tobytes() argument 'order' must be str or None, not int", b.tobytes, 5)
+    raises(TypeError, "tobytes() takes at most 1 positional argument (2 given)", b.tobytes, "C", "F")
+    assert b.shape == (2, 3) and b.exports == 0  # failed calls change nothing
+
+
+def test_failing_truth_value_propagates():
+    class Bad:
+        def __bool__(self):
+            raise ZeroDivisionError("no truth here")
+    raises(ZeroDivisionError, "no truth here", Buffer, 1, readonly=Bad())
+
+
+def test_struct_grammar_sweep_matches_struct_module():
+    """Short formats over the grammar's alphabet: Buffer accepts exactly what struct accepts
+    (with a non-zero itemsize), with the same itemsize, and otherwise says what struct says."""
+    import struct
+    alphabet = "@=<>!0123 bBiqdsPxz?e"
+    for n in (1, 2, 3):
+        for chars in itertools.product(alphabet, repeat=n):
+            fmt = "".join(chars)
+            try:
+                size = struct.calcsize(fmt)
+            except struct.error as e:
+                raises(ValueError, f'invalid format "{fmt}": {e}', Buffer, 1, fmt)
+                continue
+            if size == 0:
+                raises(ValueError, f'format "{fmt}" has itemsize 0', Buffer, 1, fmt)
+            else:
+                assert Buffer(2, fmt).itemsize == size, fmt
+
+
+def test_huge_allocations_raise_memory_error():
+    """An allocation the machine cannot satisfy raises MemoryError, as bytearray(10**15) does;
+    run in a child process so a crash is reported as a failure instead of killing the run."""
+    script = textwrap.dedent("""
+        import swiftbuf
+        for make in (lambda: swiftbuf.Buffer(10**15), lambda: swiftbuf.Buffer((10**7, 10**7), "d")):
+            try:
+                make()
+            except MemoryError:
+                pass
+            else:
+                raise SystemExit("no MemoryError")
+        print("ok")
+    """)
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0 and child.stdout.strip() == "ok", child.stderr[:300]
