@@ -26,12 +26,21 @@ typedef struct {
     Py_ssize_t ob_array[1];
 } swiftbuf_MemoryViewObject;
 
-// swiftbuf.testing.ndarray and staticarray: `state` is a retained Swift object.
+// swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject: `array` is a retained
+// NDArray (the list of base buffers, or a consumer's one base buffer), NULL until __init__;
+// `consumed` is the Py_buffer a consumer obtained from its exporter (heap memory, never moved),
+// released once at dealloc, NULL for an original exporter.
 typedef struct {
     PyObject_HEAD
-    void *state;
-    PyObject *weakreflist;
+    void *array;
+    Py_buffer *consumed;
 } swiftbuf_NDArrayObject;
+
+// swiftbuf.testing.staticarray: exports one static buffer; in legacy mode with view.obj == NULL.
+typedef struct {
+    PyObject_HEAD
+    int legacy_mode;
+} swiftbuf_StaticArrayObject;
 
 // The heap types, created by PyInit__swiftbuf.
 extern PyTypeObject *swiftbuf_BufferType;

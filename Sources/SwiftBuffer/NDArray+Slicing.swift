@@ -1,0 +1,150 @@
+// Indexing and slicing of an ndarray (_testbuffer.c's "indexing/slicing" section): the pointer
+// of one index, sub-views of ndim-1 dimensions, and multi-dimensional slices of NumPy-style and
+// PIL-style arrays.
+
+// MARK: - Slice arithmetic
+
+/// A slice resolved against a length: `PySlice_AdjustIndices` after `PySlice_Unpack`.
+public struct NDSlice: Equatable, Sendable {
+    public var start: Int
+    public var stop: Int
+    public var step: Int
+    /// Number of indices the slice selects (`slicelength`).
+    public var length: Int
+
+    /// Clamps an unpacked slice (`start`, `stop`, `step` as `PySlice_Unpack` returns them: step
+    /// nonzero, None already replaced by its default) to a sequence of `count` items.
+    ///
+    /// `count` may be anything `slice_indices` is given, negative included; the arithmetic wraps
+    /// where CPython's would overflow (it never does for a real length) instead of trapping.
+    public init(start: Int, stop: Int, step: Int, count: Int) {
+        precondition(step != 0, "NDSlice: step must not be zero")
+        var start = start, stop = stop
+        if start < 0 {
+            start &+= count
+            if start < 0 { start = step < 0 ? -1 : 0 }
+        } else if start >= count {
+            start = step < 0 ? count &- 1 : count
+        }
+        if stop < 0 {
+            stop &+= count
+            if stop < 0 { stop = step < 0 ? -1 : 0 }
+        } else if stop >= count {
+            stop = step < 0 ? count &- 1 : count
+        }
+        var length = 0
+        if step < 0 {
+            if stop < start { length = (start &- stop &- 1) / (0 &- step) &+ 1 }
+        } else if start < stop {
+            length = (stop &- start &- 1) / step &+ 1
+        }
+        self.start = start
+        self.stop = stop
+        self.step = step
+        self.length = length
+    }
+}
+
+extension NDBuffer {
+    // MARK: - Indexing
+
+    /// `ptr_from_index`: the address of item `index` (negative counts from the end) along the
+    /// first dimension, following a first-dimension suboffset.
+    ///
+    /// Without a shape (a `PyBUF_SIMPLE` re-export) the dimension has `len / itemsize` items;
+    /// _testbuffer uses `len`, which reads past the memory when the itemsize is not 1.
+    public func itemPointer(_ index: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        let count = unsafe base.shape.map { unsafe $0[0] } ?? (base.itemsize == 0 ? 0 : base.len / base.itemsize)
+        var index = index
+        if index < 0 { index &+= count }
+        if index < 0 || index >= count { throw .indexError("index out of bounds") }
+        let stride = unsafe base.strides.map { unsafe $0[0] } ?? base.itemsize
+        let p = unsafe base.buf! + index &* stride
+        if let sub = unsafe base.suboffsets, unsafe sub[0] >= 0 {
+            // safe because: a nonnegative suboffset says the bytes here are a pointer (PEP 3118).
+            return unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[0]
+        }
+        return unsafe p
+    }
+
+    /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf` then
+    /// `init_flags`): writability of the consumed buffer plus the new layout's facts.
+    func resetLayoutFlags() {
+        flags = flags.intersection(.writable).union(NDFlags(layoutOf: base))
+    }
+
+    /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1
+    /// dimensions at `pointer`, the address `itemPointer` returned for the exporter
+    /// (`ndarray_item`). The arrays stay borrowed from the consumed buffer, one entry further on.
+    public func narrowToItem(at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
+        // A redirected export may come from an exporter that ignored the request.
+        if base.ndim < 1 || base.shape == nil || (unsafe base.shape![0]) == 0 {
+            throw .bufferError("re-exporter does not provide format, shape or strides")
+        }
+        base.buf = unsafe pointer
+        base.len /= unsafe base.shape![0]
+        base.ndim -= 1
+        base.shape = unsafe base.shape! + 1
+        if let strides = unsafe base.strides { base.strides = unsafe strides + 1 }
+        if let suboffsets = unsafe base.suboffsets { base.suboffsets = unsafe suboffsets + 1 }
+        resetLayoutFlags()
+    }
+
+    // MARK: - Slicing
+
+    /// `copy_structure`: the consumer takes its own copies of shape, strides and suboffsets,
+    /// so slicing can change them (`ND_OWN_ARRAYS`).
+    public func ownStructure() {
+        let ndim = base.ndim
+        let ints = unsafe ownedInts(3 * ndim)
+        for i in 0..<ndim {
+            unsafe ints[i] = base.extent(i)
+            unsafe ints[ndim + i] = base.stride(i)
+        }
+        base.shape = unsafe ints
+        base.strides = unsafe ints + ndim
+        if let suboffsets = unsafe base.suboffsets {
+            for i in 0..<ndim { unsafe ints[2 * ndim + i] = suboffsets[i] }
+            base.suboffsets = unsafe ints + 2 * ndim
+        }
+        flags.insert(.ownArrays)
+    }
+
+    /// The length of dimension `dim` for slicing. A key with more slices than the array has
+    /// dimensions raises IndexError (_testbuffer reads past its shape there).
+    public func sliceExtent(_ dim: Int) throws(SwiftBufferError) -> Int {
+        if dim >= base.ndim { throw .indexError("too many slices for an ndarray of \(base.ndim) dimension\(base.ndim == 1 ? "" : "s")") }
+        return unsafe base.shape![dim]
+    }
+
+    /// `init_slice`: applies `slice` to dimension `dim` (after `ownStructure`). For NumPy-style
+    /// arrays the start moves `buf`; below a dereferenced dimension it moves the nearest
+    /// nonnegative suboffset instead, since `buf` cannot express it.
+    public func applySlice(_ slice: NDSlice, dimension dim: Int) {
+        precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
+        let shape = unsafe base.shape!, strides = unsafe base.strides!
+        // safe because: start lies inside the dimension unless the slice is empty, and an empty
+        // slice is never dereferenced; the wrap can only happen for such unused addresses.
+        let move = unsafe strides[dim] &* slice.start
+        var n = dim - 1
+        if let suboffsets = unsafe base.suboffsets, dim > 0 {
+            while n >= 0 && (unsafe suboffsets[n]) < 0 { n -= 1 }
+        } else {
+            n = -1
+        }
+        if n >= 0 {
+            unsafe base.suboffsets![n] &+= move
+        } else {
+            base.buf = unsafe base.buf.map { unsafe $0 + move }
+        }
+        unsafe shape[dim] = slice.length
+        unsafe strides[dim] = strides[dim] &* slice.step
+    }
+
+    /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.
+    public func finishSlicing() throws(SwiftBufferError) {
+        base.len = try Layout.byteCount(shape: (0..<base.ndim).lazy.map { unsafe self.base.shape![$0] },
+                                        itemsize: base.itemsize)
+        resetLayoutFlags()
+    }
+}

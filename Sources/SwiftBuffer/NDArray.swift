@@ -1,0 +1,460 @@
+// The layout engine behind swiftbuf.testing.ndarray: a producer of every layout the buffer
+// protocol allows (any shape, strides of any sign, offsets, Fortran order, PIL-style
+// suboffsets, zero-size dimensions, 0-d scalars, record formats), following
+// CPython's Modules/_testbuffer.c decision for decision.
+//
+// Map, in _testbuffer.c's order:
+//   flags                     ND_* and what they say about contiguity
+//   base buffer               ndbuf_t: ndbuf_new, init_simple, init_structure, init_suboffsets
+//   the ndarray               the ndbuf list (push, pop, release) or one consumed buffer
+//   getbuffer                 ndarray_getbuf around ExportRules.answer
+// Slicing is in NDArray+Slicing.swift; copies, comparisons and conversions in NDArray+Copy.swift.
+//
+// Memory whose size comes from Python (the items, PIL pointer tables, copies) is allocated
+// through an `NDAllocator`, so the bridge can hand in CPython's allocator: a size too large
+// then raises MemoryError, as in _testbuffer, instead of trapping. Layout arrays are at most
+// `NDFlags.maxDimensions` long and use Swift's allocator.
+
+// MARK: - Flags
+
+/// The `ND_*` flags of `_testbuffer`: what the user asks of a base buffer, and what
+/// construction found out about its layout.
+public struct NDFlags: OptionSet, Sendable, Hashable {
+    public var rawValue: Int32
+    @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// The layout may change while buffers are exported. The corresponding C constant is `ND_VAREXPORT`.
+    public static let varExport = NDFlags(rawValue: 0x001)
+    /// Exports may be writable. The corresponding C constant is `ND_WRITABLE`.
+    public static let writable = NDFlags(rawValue: 0x002)
+    /// Fortran-contiguous default strides. The corresponding C constant is `ND_FORTRAN`.
+    public static let fortran = NDFlags(rawValue: 0x004)
+    /// `ndim == 0`. The corresponding C constant is `ND_SCALAR`.
+    public static let scalar = NDFlags(rawValue: 0x008)
+    /// PIL-style: the first dimension is an array of pointers. The corresponding C constant is `ND_PIL`.
+    public static let pil = NDFlags(rawValue: 0x010)
+    /// Requests go to the consumed exporter. The corresponding C constant is `ND_REDIRECT`.
+    public static let redirect = NDFlags(rawValue: 0x020)
+    /// Every request fails. The corresponding C constant is `ND_GETBUF_FAIL`.
+    public static let getbufFail = NDFlags(rawValue: 0x040)
+    /// A failed request leaves `view.obj` undefined. The corresponding C constant is `ND_GETBUF_UNDEFINED`.
+    public static let getbufUndefined = NDFlags(rawValue: 0x080)
+    /// C-contiguous (internal). The corresponding C constant is `ND_C`.
+    public static let c = NDFlags(rawValue: 0x100)
+    /// A consumer owns its shape and strides (internal). The corresponding C constant is `ND_OWN_ARRAYS`.
+    public static let ownArrays = NDFlags(rawValue: 0x200)
+
+    /// `ND_MAX_NDIM`: twice memoryview's limit, so the drop-in can produce arrays memoryview rejects.
+    public static let maxDimensions = 2 * Layout.maxDimensions
+
+    /// The contiguity these flags claim (`ND_C_CONTIGUOUS`, `ND_FORTRAN_CONTIGUOUS`, `ND_PIL`).
+    /// Requests are answered from the flags, not from the layout: `add_suboffsets` clears the
+    /// contiguity flags without setting `pil`, and the export rules must see exactly that.
+    @inlinable
+    public var contiguity: Contiguity {
+        var result: Contiguity = []
+        if !isDisjoint(with: [.scalar, .c]) { result.insert(.c) }
+        if !isDisjoint(with: [.scalar, .fortran]) { result.insert(.fortran) }
+        if contains(.scalar) { result.insert(.scalar) }
+        if contains(.pil) { result.insert(.pil) }
+        return result
+    }
+
+    /// `init_flags`: the scalar, PIL and contiguity facts of a layout.
+    @inlinable
+    public init(layoutOf view: BufferDescriptor) {
+        var flags: NDFlags = []
+        if view.ndim == 0 { flags.insert(.scalar) }
+        if view.suboffsets != nil { flags.insert(.pil) }
+        if Layout.isContiguous(view, order: .c) { flags.insert(.c) }
+        if Layout.isContiguous(view, order: .fortran) { flags.insert(.fortran) }
+        self = flags
+    }
+}
+
+/// Where memory whose size comes from user input is allocated. `allocate` returns nil when the
+/// memory is not available; the caller raises MemoryError.
+public struct NDAllocator: Sendable {
+    public let allocate: @Sendable (Int) -> UnsafeMutableRawPointer?
+    public let deallocate: @Sendable (UnsafeMutableRawPointer) -> Void
+
+    public init(allocate: @escaping @Sendable (Int) -> UnsafeMutableRawPointer?,
+                deallocate: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
+        self.allocate = allocate
+        self.deallocate = deallocate
+    }
+
+    /// Swift's allocator, which traps when memory runs out: for Swift callers that vouch for sizes.
+    public static let swift = NDAllocator(
+        allocate: { UnsafeMutableRawPointer.allocate(byteCount: max($0, 1), alignment: 16) },
+        deallocate: { unsafe $0.deallocate() })
+
+    @usableFromInline
+    func bytes(_ count: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        guard let p = unsafe allocate(count) else { throw .memoryError("") }
+        return unsafe p
+    }
+}
+
+// MARK: - Base buffer
+
+/// One base buffer of an ndarray (`ndbuf_t`): memory, the complete layout every export starts
+/// from, the flags, and the count of live exports.
+///
+/// An *original* base buffer owns its memory and layout; a *consumer* describes a buffer it
+/// obtained from another exporter (the bridge holds that `Py_buffer` and releases it), borrowing
+/// its arrays until slicing gives it arrays of its own.
+public final class NDBuffer {
+    /// The complete layout (`ndbuf->base`). Its arrays point into storage this object owns or,
+    /// for a consumer, into the consumed buffer.
+    public internal(set) var base: BufferDescriptor
+    public internal(set) var flags: NDFlags
+    /// Live exports of this base buffer.
+    public internal(set) var exports = 0
+    /// Start of the array relative to `data` (`ndbuf->offset`); -1 for a consumer.
+    public internal(set) var offset: Int
+    /// Bytes of `data` (`ndbuf->len`); -1 for a consumer.
+    public internal(set) var length: Int
+    /// The memory an original owns; nil for a consumer.
+    public internal(set) var data: UnsafeMutableRawPointer?
+    /// Whether the consumed buffer named its exporter (`base.obj != NULL`); false for originals.
+    public let hasExporter: Bool
+
+    let allocator: NDAllocator
+    // Layout arrays and format bytes this object owns, freed at deinit.
+    private var owned: [UnsafeMutableRawPointer] = []
+
+    /// `ndbuf_new`: zeroed memory for `itemCount` items of `itemsize` bytes, seen as bytes
+    /// until `setElement` and `setStructure` describe it.
+    public init(itemCount: Int, itemsize: Int, offset: Int, flags: NDFlags,
+                allocator: NDAllocator = .swift) throws(SwiftBufferError) {
+        let (length, overflow) = itemCount.multipliedReportingOverflow(by: itemsize)
+        if overflow { throw .memoryError("") }
+        if offset % itemsize != 0 { throw .valueError("offset must be a multiple of itemsize") }
+        // safe because: wrapping cannot turn an out-of-bounds offset into an in-bounds one here,
+        // `offset &+ itemsize` only wraps for offsets near Int.max, which the first test rejects.
+        if offset < 0 || offset > length &- itemsize { throw .valueError("offset out of bounds") }
+        let data = try allocator.bytes(length)
+        unsafe data.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+        self.allocator = allocator
+        self.data = unsafe data
+        self.length = length
+        self.offset = offset
+        self.flags = flags
+        self.hasExporter = false
+        self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
+                                            format: nil, shape: nil, strides: nil, suboffsets: nil)
+    }
+
+    /// A consumer of `view` (`ndarray_init_staticbuf` + `init_flags`): writable when the view
+    /// is, plus the layout facts of the view, plus `userFlags`.
+    public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
+        self.allocator = .swift
+        self.base = view
+        self.offset = -1
+        self.length = -1
+        self.data = nil
+        self.hasExporter = hasExporter
+        var flags: NDFlags = view.readonly ? [] : .writable
+        flags.formUnion(NDFlags(layoutOf: view))
+        flags.formUnion(userFlags)
+        self.flags = flags
+    }
+
+    deinit {
+        if let data = unsafe data { unsafe allocator.deallocate(data) }
+        for p in unsafe owned { unsafe p.deallocate() }
+    }
+
+    /// Whether this base buffer describes memory obtained from another exporter.
+    @inlinable public var isConsumer: Bool { unsafe data == nil }
+
+    /// The memory an original was created with, to pack items into before `setElement`.
+    public var rawBytes: UnsafeMutableRawBufferPointer {
+        unsafe UnsafeMutableRawBufferPointer(start: data, count: max(length, 0))
+    }
+
+    /// `count` Ints owned by this object.
+    func ownedInts(_ count: Int) -> UnsafeMutablePointer<Int> {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+        unsafe owned.append(UnsafeMutableRawPointer(p))
+        return unsafe p
+    }
+
+    /// A NUL-terminated copy of `bytes` owned by this object.
+    func ownedCString<Bytes: Collection>(_ bytes: Bytes) -> UnsafePointer<CChar> where Bytes.Element == UInt8 {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (i, b) in bytes.enumerated() { unsafe p[i] = CChar(bitPattern: b) }
+        unsafe p[bytes.count] = 0
+        unsafe owned.append(UnsafeMutableRawPointer(p))
+        return unsafe UnsafePointer(p)
+    }
+
+    // MARK: - Construction (init_ndbuf, in its order)
+
+    /// `init_ndbuf`'s first check: the number of dimensions.
+    public static func checkDimensions(_ ndim: Int) throws(SwiftBufferError) {
+        if ndim > NDFlags.maxDimensions {
+            throw .valueError("ndim must not exceed \(NDFlags.maxDimensions)")
+        }
+    }
+
+    /// `init_ndbuf`'s check of explicit strides against the flags and `ndim`; an empty strides
+    /// list means default strides. Returns whether explicit strides are used.
+    public static func checkStrides(count: Int, ndim: Int, flags: NDFlags) throws(SwiftBufferError) -> Bool {
+        if count == 0 { return false }
+        if flags.contains(.fortran) { throw .typeError("ND_FORTRAN cannot be used together with strides") }
+        if count != ndim { throw .valueError("len(shape) != len(strides)") }
+        return true
+    }
+
+    /// `init_ndbuf`'s check of `struct.calcsize(format)`.
+    public static func checkItemsize(_ itemsize: Int) throws(SwiftBufferError) {
+        if itemsize == 0 { throw .valueError("itemsize must not be zero") }
+    }
+
+    /// `init_ndbuf`'s check of the initializer's length.
+    public static func checkItemCount(_ count: Int) throws(SwiftBufferError) {
+        if count == 0 { throw .valueError("initializer list or tuple must not be empty") }
+    }
+
+    /// The end of `init_simple`, once the items are packed: the element format and size.
+    public func setElement<Format: Collection>(itemsize: Int, format: Format) where Format.Element == UInt8 {
+        base.readonly = !flags.contains(.writable)
+        base.itemsize = itemsize
+        base.format = unsafe ownedCString(format)
+    }
+
+    /// `init_structure`: shape, strides (default C or Fortran order), bounds, contiguity, and
+    /// the PIL conversion when `ND_PIL` is set. `shape.count` is the number of dimensions.
+    public func setStructure(shape: [Int], strides explicit: [Int]?) throws(SwiftBufferError) {
+        let ndim = shape.count
+        base.ndim = ndim
+        if ndim == 0 {
+            if flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
+            flags.formUnion([.scalar, .c, .fortran])
+            return
+        }
+        // shape, strides and (for PIL) suboffsets in one owned array.
+        let ints = unsafe ownedInts(3 * ndim)
+        for i in 0..<ndim { unsafe ints[i] = shape[i] }
+        let strides = unsafe ints + ndim
+        if let explicit = explicit {
+            for i in 0..<ndim { unsafe strides[i] = explicit[i] }
+        } else {
+            // safe because: strides_from_shape multiplies unchecked; any product that wraps
+            // belongs to a shape with a zero extent (otherwise verifyStructure rejects it
+            // below), where the strides are never used to address memory.
+            let itemsize = base.itemsize
+            if flags.contains(.fortran) {
+                unsafe strides[0] = itemsize
+                for i in stride(from: 1, to: ndim, by: 1) { unsafe strides[i] = strides[i - 1] &* shape[i - 1] }
+            } else {
+                unsafe strides[ndim - 1] = itemsize
+                for i in stride(from: ndim - 2, through: 0, by: -1) { unsafe strides[i] = strides[i + 1] &* shape[i + 1] }
+            }
+        }
+        let stridesArray = (0..<ndim).map { unsafe strides[$0] }
+        if let problem = Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,
+                                                shape: shape, strides: stridesArray) {
+            throw .valueError(problem)
+        }
+        base.shape = unsafe ints
+        base.strides = unsafe strides
+        base.buf = unsafe data! + offset
+        // init_len; a product that overflows can only come from zero strides.
+        base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
+        if Layout.isContiguous(base, order: .c) { flags.insert(.c) }
+        if Layout.isContiguous(base, order: .fortran) { flags.insert(.fortran) }
+        if flags.contains(.pil) { try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
+    }
+
+    /// `init_suboffsets`: the first dimension becomes an array of pointers to the sub-arrays,
+    /// placed in front of the data (aligned to 8 bytes); `suboffsets[0]` is what each pointer
+    /// needs added to reach the first element of its sub-array when later strides are negative.
+    func convertToSuboffsets(suboffsets: UnsafeMutablePointer<Int>) throws(SwiftBufferError) {
+        let pointerSize = MemoryLayout<UnsafeRawPointer>.size
+        let ndim = base.ndim
+        let shape = unsafe base.shape!
+        let strides = unsafe base.strides!
+        let (table, o1) = unsafe shape[0].multipliedReportingOverflow(by: pointerSize)
+        let (padded, o2) = table.addingReportingOverflow(7)
+        let addsize = padded / 8 * 8
+        let (total, o3) = length.addingReportingOverflow(addsize)
+        if o1 || o2 || o3 { throw .memoryError("") }
+        let newData = try allocator.bytes(total)
+        unsafe newData.initializeMemory(as: UInt8.self, repeating: 0, count: addsize)
+        unsafe (newData + addsize).copyMemory(from: data!, byteCount: length)
+        unsafe allocator.deallocate(data!)
+        data = unsafe newData
+        length = total
+        base.buf = unsafe newData
+
+        // imin: lowest byte index of the array relative to `offset`; suboffset0: the same for
+        // one sub-array of ndim-1 dimensions, negated. verifyStructure bounded both.
+        var imin = 0, suboffset0 = 0
+        for n in 0..<ndim {
+            if unsafe shape[n] == 0 { break }
+            if unsafe strides[n] <= 0 {
+                let x = unsafe (shape[n] - 1) * strides[n]
+                imin += x
+                if n >= 1 { suboffset0 -= x }
+            }
+        }
+        let start = addsize + offset + imin
+        let step = unsafe strides[0] < 0 ? -strides[0] : strides[0]
+        let pointers = unsafe newData.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+        let count = unsafe shape[0]
+        for n in 0..<count { unsafe pointers[n] = newData + start + n * step }
+
+        unsafe suboffsets[0] = suboffset0
+        for n in stride(from: 1, to: ndim, by: 1) { unsafe suboffsets[n] = -1 }
+        base.suboffsets = unsafe suboffsets
+        if unsafe strides[0] >= 0 {
+            unsafe strides[0] = pointerSize
+        } else {
+            // Striding backwards over the pointers.
+            unsafe strides[0] = -pointerSize
+            if unsafe shape[0] > 0 { base.buf = unsafe newData + (shape[0] - 1) * pointerSize }
+        }
+        flags.subtract([.c, .fortran])
+        offset = 0
+    }
+
+    /// `add_suboffsets`: redundant (all negative) suboffsets, for testing consumers. The
+    /// contiguity flags are cleared and `ND_PIL` is not set, exactly as _testbuffer does.
+    public func addRedundantSuboffsets() throws(SwiftBufferError) {
+        if base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
+        if base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
+        let suboffsets = unsafe ownedInts(base.ndim)
+        for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
+        base.suboffsets = unsafe suboffsets
+        flags.subtract([.c, .fortran])
+    }
+
+    /// A contiguous copy of `source` in `order` (`.any` means C), read-only: what
+    /// `PyMemoryView_GetContiguous` builds when the source is not contiguous.
+    public init(contiguousCopyOf source: BufferDescriptor, order: Layout.Order,
+                allocator: NDAllocator = .swift) throws(SwiftBufferError) {
+        let data = try allocator.bytes(source.len)
+        unsafe StridedCopy.gather(source, into: data, order: order == .fortran ? .fortran : .c)
+        self.allocator = allocator
+        self.data = unsafe data
+        self.length = source.len
+        self.offset = 0
+        self.hasExporter = false
+        self.flags = []
+        self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
+                                            ndim: source.ndim, format: nil, shape: nil, strides: nil, suboffsets: nil)
+        base.format = unsafe ownedCString(source.formatBytes)
+        if source.ndim > 0 {
+            let ints = unsafe ownedInts(2 * source.ndim)
+            for i in 0..<source.ndim { unsafe ints[i] = source.extent(i) }
+            unsafe Layout.fillContiguousStrides(shape: ints, ndim: source.ndim, itemsize: source.itemsize,
+                                                order: order == .fortran ? .fortran : .c, into: ints + source.ndim)
+            base.shape = unsafe ints
+            base.strides = unsafe ints + source.ndim
+        }
+        flags = NDFlags(layoutOf: base)
+    }
+}
+
+// MARK: - The ndarray
+
+/// The state of one `ndarray`: either a list of base buffers it created (the head is the
+/// current layout; older ones stay while they are exported, so `push`/`pop` can change the
+/// layout under live views with `ND_VAREXPORT`), or one buffer it consumed from another exporter.
+public final class NDArray {
+    /// Whether the array re-exports another exporter's buffer (`ND_IS_CONSUMER`).
+    public let isConsumer: Bool
+    /// The ndarray-level flag (`nd->flags`): layout changes allowed while exported.
+    public let varExport: Bool
+    // Oldest first; never empty; the last one is the head.
+    private var buffers: [NDBuffer]
+
+    /// An original exporter whose first base buffer is `head`.
+    public init(original head: NDBuffer, varExport: Bool = false) {
+        self.isConsumer = false
+        self.varExport = varExport
+        self.buffers = [head]
+    }
+
+    /// A re-exporter of the buffer `head` describes.
+    public init(consumer head: NDBuffer) {
+        self.isConsumer = true
+        self.varExport = false
+        self.buffers = [head]
+    }
+
+    /// The current base buffer.
+    public var head: NDBuffer { buffers[buffers.count &- 1] }
+
+    /// Live exports of every base buffer.
+    public var liveExports: Int { buffers.reduce(0) { $0 + $1.exports } }
+
+    private func checkMutable() throws(SwiftBufferError) {
+        if isConsumer { throw .bufferError("structure of re-exporting object is immutable") }
+    }
+
+    private func changeRefusal(_ exports: Int) -> SwiftBufferError {
+        .bufferError("cannot change structure: \(exports) exported buffer\(exports == 1 ? "" : "s")")
+    }
+
+    /// `ndarray_push`'s checks, made before the new base buffer is built.
+    public func checkPush(flags: NDFlags) throws(SwiftBufferError) {
+        if flags.contains(.varExport) {
+            throw .valueError("ND_VAREXPORT flag can only be used during object creation")
+        }
+        try checkMutable()
+        if !varExport && head.exports > 0 { throw changeRefusal(head.exports) }
+    }
+
+    /// Makes `buffer` the head (after `checkPush`).
+    public func push(_ buffer: NDBuffer) {
+        buffers.append(buffer)
+    }
+
+    /// `ndarray_pop`: drops the head, which must not be exported.
+    public func pop() throws(SwiftBufferError) {
+        try checkMutable()
+        if head.exports > 0 { throw changeRefusal(head.exports) }
+        if buffers.count == 1 { throw .bufferError("list only has a single base") }
+        buffers.removeLast()
+    }
+
+    // MARK: - getbuffer
+
+    /// `ndarray_getbuf`: the view to hand out for `request`, or nil when the request must be
+    /// redirected to the consumed exporter (`ND_REDIRECT`). Counts the export on success.
+    public func export(_ request: BufferRequest) throws(SwiftBufferError) -> BufferDescriptor? {
+        let buffer = head
+        let flags = buffer.flags
+        if isConsumer && buffer.hasExporter && flags.contains(.redirect) { return nil }
+        let base = buffer.base
+        if base.ndim != 0 && ((request.asksShape && base.shape == nil) || (request.asksStrides && base.strides == nil)) {
+            // A re-exporter created without full information, for testing consumers.
+            throw .bufferError("re-exporter does not provide format, shape or strides")
+        }
+        if flags.contains(.getbufFail) { throw .bufferError("ND_GETBUF_FAIL: forced test exception") }
+        let contiguity = flags.contiguity
+        let view = try ExportRules.answer(request, base: base, contiguity: contiguity, voice: .ndarray)
+        // The new view must have the exporter's contiguity (skipped for casts to 1-d bytes,
+        // which must be Fortran- and so C-contiguous).
+        if contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
+            || (view.format != nil && view.shape != nil
+                && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
+            || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran)) {
+            throw .bufferError("ndarray: contiguity mismatch in getbuf()")
+        }
+        buffer.exports &+= 1
+        return view
+    }
+
+    /// `ndarray_releasebuf`: an export of `buffer` ended; a base buffer that is no longer the
+    /// head is dropped with its last export.
+    public func released(_ buffer: NDBuffer) {
+        buffer.exports &-= 1
+        if isConsumer || buffer.exports != 0 || buffer === head { return }
+        if let i = buffers.firstIndex(where: { $0 === buffer }) { buffers.remove(at: i) }
+    }
+}

@@ -1,0 +1,195 @@
+// Items in and out of ndarray memory through the struct module, as _testbuffer does: a format
+// is whatever `struct` accepts (records included), and the errors are struct's own.
+import SwiftBuffer
+
+// MARK: - Packing
+
+/// How many values one element of a `struct.Struct` packs (its `s_len`, which _testbuffer reads
+/// from the object's C layout): the length of what unpacking zero bytes yields.
+private func memberCount(_ structobj: PyObjectRef) throws(BridgeError) -> Int {
+    let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
+    let size = PyLong_AsSsize_t(sizeObject)
+    decref(sizeObject)
+    if size == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    let zeros = try checked(PyBytes_FromStringAndSize(nil, size))
+    defer { decref(zeros) }
+    UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(zeros)).initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    let unpack = try checked(PyObject_GetAttrString(structobj, "unpack"))
+    defer { decref(unpack) }
+    let values = try checked(PyObject_CallOneArg(unpack, zeros))
+    defer { decref(values) }
+    return swiftbuf_PyTuple_GET_SIZE(values)
+}
+
+/// Puts the values of one initializer element after `pack_into`'s buffer and offset: a bytes,
+/// int or float when the format has one member, else a list or tuple of exactly its members.
+private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(BridgeError) {
+    if (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
+        && members == 1 {
+        args[2] = item
+        return
+    }
+    if swiftbuf_PyList_Check(item) != 0 || swiftbuf_PyTuple_Check(item) != 0, PySequence_Size(item) == members {
+        for j in 0..<members { args[2 + j] = PySequence_Fast_GET_ITEM_shim(item, j) }
+        return
+    }
+    throw .valueError("mismatch between initializer element and format string")
+}
+
+@inline(__always)
+private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(BridgeError) -> PyObjectRef {
+    let result = args.withUnsafeBufferPointer { PyObject_Vectorcall(callable, $0.baseAddress, $0.count, nil) }
+    return try checked(result)
+}
+
+/// `pack_from_list`: packs each element of `items` (a list or tuple) into `memory` at
+/// `i * itemsize` with `struct.Struct(format).pack_into`.
+func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer, format: PyObjectRef,
+               itemsize: Int) throws(BridgeError) {
+    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, format))
+    defer { decref(structobj) }
+    let members = try memberCount(structobj)
+    let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
+    defer { decref(packInto) }
+    let view = try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
+                                                   memory.count, PyBUF_WRITE))
+    defer { decref(view) }
+    var args = [PyObjectRef?](repeating: nil, count: 2 + members)
+    args[0] = view
+    for i in 0..<PySequence_Fast_GET_SIZE_shim(items) {
+        let offset = try checked(PyLong_FromSsize_t(i * itemsize))
+        defer { decref(offset) }
+        args[1] = offset
+        try placeValues(of: PySequence_Fast_GET_ITEM_shim(items, i)!, members: members, in: &args)
+        decref(try vectorcall(packInto, args))
+    }
+}
+
+/// `pack_single`: packs `item` into the element at `pointer` (`format` nil means "B").
+func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?,
+                itemsize: Int) throws(BridgeError) {
+    let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
+    defer { decref(formatObject) }
+    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
+    defer { decref(structobj) }
+    let members = try memberCount(structobj)
+    let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
+    defer { decref(view) }
+    let zero = try checked(PyLong_FromLong(0))
+    defer { decref(zero) }
+    let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
+    defer { decref(packInto) }
+    var args = [PyObjectRef?](repeating: nil, count: 2 + members)
+    args[0] = view
+    args[1] = zero
+    try placeValues(of: item, members: members, in: &args)
+    decref(try vectorcall(packInto, args))
+}
+
+// MARK: - Unpacking
+
+/// A one-member struct unpacks to a 1-tuple; _testbuffer returns its member.
+@inline(__always)
+private func unwrapped(_ values: PyObjectRef) -> PyObjectRef {
+    guard swiftbuf_PyTuple_GET_SIZE(values) == 1 else { return values }
+    let item = newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
+    decref(values)
+    return item
+}
+
+/// `unpack_single`: `struct.unpack_from(format, memory at pointer)` (`format` nil means "B",
+/// one byte).
+func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int) throws(BridgeError) -> PyObjectRef {
+    let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
+    defer { decref(formatObject) }
+    let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
+                                                   format == nil ? 1 : itemsize, PyBUF_READ))
+    defer { decref(view) }
+    return unwrapped(try vectorcall(TestingPython.unpackFrom!, [formatObject, view]))
+}
+
+/// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with
+/// `struct.Struct(format)`.
+///
+/// _testbuffer calls `unpack_from` once per item on a copy of it. When the struct's size is
+/// the itemsize, the same values come from one `iter_unpack` over the items in C order (the
+/// memory itself when it is C-contiguous), without a Python call per item; otherwise each item
+/// is unpacked as _testbuffer does, so even a mismatched exporter gets the same answer.
+func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
+    guard let format = base.format else {
+        throw .valueError("ndarray: tolist() does not support format=NULL, use tobytes()")
+    }
+    let formatObject = try checked(PyUnicode_FromString(format))
+    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
+    decref(formatObject)
+    defer { decref(structobj) }
+    // No shape: one dimension of len / itemsize items (a re-export without PyBUF_ND).
+    let shape = (0..<base.ndim).map { base.extent($0) }
+    let itemsize = base.itemsize
+    var count = 1
+    for extent in shape { count = count.multipliedReportingOverflow(by: extent).partialValue }
+    if count == 0 {
+        // Only empty lists: no item is ever asked for.
+        return try nestedList(shape) { () throws(BridgeError) in throw .core(.valueError("ndarray: no items")) }
+    }
+
+    var temporary: UnsafeMutableRawPointer? = nil
+    defer { if let t = temporary { PyMem_Free(t) } }
+    let items: UnsafeMutableRawPointer
+    if Layout.isContiguous(base, order: .c) {
+        items = base.buf!
+    } else {
+        guard let t = PyMem_Malloc(max(base.len, 1)) else { throw .core(.memoryError("")) }
+        temporary = t
+        StridedCopy.gather(base, into: t, order: .c)
+        items = t
+    }
+
+    let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
+    let size = PyLong_AsSsize_t(sizeObject)
+    decref(sizeObject)
+    if size == itemsize {
+        let view = try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
+        defer { decref(view) }
+        let iterUnpack = try checked(PyObject_GetAttrString(structobj, "iter_unpack"))
+        defer { decref(iterUnpack) }
+        let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
+        defer { decref(iterator) }
+        return try nestedList(shape) { () throws(BridgeError) in
+            guard let values = PyIter_Next(iterator) else {
+                if PyErr_Occurred() == nil { PyErr_SetString(PyExc_SystemError, "ndarray: iter_unpack ended early") }
+                throw .alreadySet
+            }
+            return unwrapped(values)
+        }
+    }
+    // unpack_rec: each item copied into a scratch item, unpacked from there.
+    guard let scratch = PyMem_Malloc(max(itemsize, 1)) else { throw .core(.memoryError("")) }
+    defer { PyMem_Free(scratch) }
+    let scratchView = try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
+    defer { decref(scratchView) }
+    let unpackFrom = try checked(PyObject_GetAttrString(structobj, "unpack_from"))
+    defer { decref(unpackFrom) }
+    var next = items
+    return try nestedList(shape) { () throws(BridgeError) in
+        scratch.copyMemory(from: next, byteCount: itemsize)
+        next += itemsize
+        return unwrapped(try vectorcall(unpackFrom, [scratchView]))
+    }
+}
+
+/// Nested lists of `shape`, filled in C order by `next` (its one item when `shape` is empty).
+private func nestedList(_ shape: [Int], level: Int = 0,
+                        _ next: () throws(BridgeError) -> PyObjectRef) throws(BridgeError) -> PyObjectRef {
+    if level == shape.count { return try next() }
+    let list = try checked(PyList_New(shape[level]))
+    for i in 0..<shape[level] {
+        do throws(BridgeError) {
+            swiftbuf_PyList_SET_ITEM(list, i, try nestedList(shape, level: level + 1, next))
+        } catch {
+            decref(list)
+            throw error
+        }
+    }
+    return list
+}

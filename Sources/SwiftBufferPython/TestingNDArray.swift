@@ -1,0 +1,345 @@
+// swiftbuf.testing.ndarray: construction, the buffer protocol, attributes and methods. The
+// layout engine is NDArray (Sources/SwiftBuffer/NDArray*.swift); this file converts arguments,
+// packs items through the struct module, and fills Py_buffers. Section order follows
+// _testbuffer.c.
+import SwiftBuffer
+
+/// `getbuf`'s default: "not given" (`PyBUF_UNUSED` in _testbuffer.c).
+private let unusedRequest: Int32 = 0x10000
+private let initKeywords = KeywordList(["obj", "shape", "strides", "offset", "format", "flags", "getbuf"])
+private let pushKeywords = KeywordList(["items", "shape", "strides", "offset", "format", "flags"])
+
+// MARK: - Construction
+
+/// `init_ndbuf`: a new original base buffer from a list of items (or one item for ndim = 0),
+/// with every check in _testbuffer's order.
+func makeBaseBuffer(items: PyObjectRef, shape: PyObjectRef, strides: PyObjectRef?, offset: Int,
+                    format: PyObjectRef, flags: NDFlags) throws(BridgeError) -> NDBuffer {
+    try requireListOrTuple(shape, "shape")
+    let ndim = PySequence_Fast_GET_SIZE_shim(shape)
+    try core { () throws(SwiftBufferError) in try NDBuffer.checkDimensions(ndim) }
+    var explicitStrides: PyObjectRef? = nil
+    if let strides = strides {
+        try requireListOrTuple(strides, "strides")
+        let count = PySequence_Fast_GET_SIZE_shim(strides)
+        if try core({ () throws(SwiftBufferError) in try NDBuffer.checkStrides(count: count, ndim: ndim, flags: flags) }) {
+            explicitStrides = strides
+        }
+    }
+    let itemsize = try calcsize(format)
+    try core { () throws(SwiftBufferError) in try NDBuffer.checkItemsize(itemsize) }
+
+    // A scalar's one item becomes a list of one.
+    let list: PyObjectRef
+    if ndim == 0 {
+        list = try checked(PyTuple_New(1))
+        swiftbuf_PyTuple_SET_ITEM(list, 0, newReference(items))
+    } else {
+        try requireListOrTuple(items, "items")
+        list = newReference(items)
+    }
+    defer { decref(list) }
+    let count = PySequence_Fast_GET_SIZE_shim(list)
+    try core { () throws(SwiftBufferError) in try NDBuffer.checkItemCount(count) }
+    let buffer = try core { () throws(SwiftBufferError) in
+        try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags, allocator: .python)
+    }
+    // init_simple: pack, then take the format.
+    try packItems(list, into: buffer.rawBytes, format: format, itemsize: itemsize)
+    guard let ascii = PyUnicode_AsASCIIString(format) else { throw .alreadySet }
+    defer { decref(ascii) }
+    let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
+    buffer.setElement(itemsize: itemsize, format: formatBytes)
+    // init_structure
+    let shapeValues = try ssizeArray(shape, count: ndim, of: "shape")
+    let strideValues = try explicitStrides.map { s throws(BridgeError) in try ssizeArray(s, count: ndim, of: "strides") }
+    try core { () throws(SwiftBufferError) in try buffer.setStructure(shape: shapeValues, strides: strideValues) }
+    return buffer
+}
+
+/// `get_itemsize`: `struct.calcsize(format)`.
+private func calcsize(_ format: PyObjectRef) throws(BridgeError) -> Int {
+    let size = try checked(PyObject_CallOneArg(TestingPython.calcsize, format))
+    defer { decref(size) }
+    let n = PyLong_AsSsize_t(size)
+    if n == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    return n
+}
+
+/// `seq_as_ssize_array`: the Py_ssize_t elements of a list or tuple of ints.
+private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(BridgeError) -> [Int] {
+    var values: [Int] = []
+    values.reserveCapacity(count)
+    for i in 0..<count {
+        let item = PySequence_Fast_GET_ITEM_shim(seq, i)!
+        if swiftbuf_PyLong_Check(item) == 0 { throw .valueError("elements of \(name) must be integers") }
+        let x = PyLong_AsSsize_t(item)
+        if PyErr_Occurred() != nil { throw .alreadySet }
+        if name == "shape" && x < 0 { throw .valueError("elements of shape must be integers >= 0") }
+        values.append(x)
+    }
+    return values
+}
+
+@_cdecl("swiftbuf_ndarray_init")
+func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
+    pythonStatus { () throws(BridgeError) in
+        let a = try parseArguments(args, kwargs, format: "O|OOnOii", keywords: initKeywords, [
+            .object(nil), .object(nil), .object(nil), .ssize(0), .object(TestingPython.simpleFormat), .int(0), .int(unusedRequest),
+        ])
+        let v = a.object(0)!, shape = a.object(1), strides = a.object(2), offset = a.ssize(3)
+        let format = a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
+        if let raw = ndarrayFields(object).pointee.array,
+           case let live = Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue().liveExports, live > 0 {
+            // _testbuffer leaks the old state here and corrupts it later; refuse instead.
+            throw .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")")
+        }
+
+        // The ndarray re-exports another exporter's buffer.
+        if swiftbuf_PyObject_CheckBuffer(v) != 0 && shape == nil {
+            // `format` is compared by identity with the default, as in C.
+            if strides != nil || offset != 0 || format != TestingPython.simpleFormat
+                || !(flags == [] || flags == .redirect) {
+                throw .typeError("construction from exporter object only takes 'obj', 'getbuf' and 'flags' arguments")
+            }
+            let request = BufferRequest(rawValue: getbuf == unusedRequest ? BufferRequest.fullRO.rawValue : getbuf)
+            let held = try HeldBuffer(from: v, request: request)
+            let base = NDBuffer(consuming: held.descriptor, hasExporter: held.exporter != nil, userFlags: flags)
+            install(object, NDArray(consumer: base), consumed: held)
+            return
+        }
+
+        // The ndarray is the original exporter.
+        if getbuf != unusedRequest {
+            throw .typeError("getbuf argument only valid for construction from exporter object")
+        }
+        guard let shape = shape else {
+            throw .typeError("shape is a required argument when constructing from list, tuple or scalar")
+        }
+        var baseFlags = flags
+        let varExport = baseFlags.contains(.varExport)
+        baseFlags.remove(.varExport)
+        let head = try makeBaseBuffer(items: v, shape: shape, strides: strides, offset: offset, format: format, flags: baseFlags)
+        install(object, NDArray(original: head, varExport: varExport), consumed: nil)
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_push")
+func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let a = try parseArguments(args, kwargs, format: "OO|OnOi", keywords: pushKeywords, [
+            .object(nil), .object(nil), .object(nil), .ssize(0), .object(TestingPython.simpleFormat), .int(0),
+        ])
+        let array = try ndarrayState(object)
+        let flags = NDFlags(rawValue: a.int(5))
+        try core { () throws(SwiftBufferError) in try array.checkPush(flags: flags) }
+        let buffer = try makeBaseBuffer(items: a.object(0)!, shape: a.object(1)!, strides: a.object(2),
+                                        offset: a.ssize(3), format: a.object(4)!, flags: flags)
+        array.push(buffer)
+        return pyNone
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_pop")
+func ndarrayPop(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let array = try ndarrayState(object)
+        try core { () throws(SwiftBufferError) in try array.pop() }
+        return pyNone
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_dealloc")
+func ndarrayDealloc(_ object: PyObjectRef) {
+    let type = swiftbuf_Py_TYPE(object)!
+    let fields = ndarrayFields(object)
+    if let view = fields.pointee.consumed {
+        var held = HeldBuffer(adopting: view)
+        held.release()
+        fields.pointee.consumed = nil
+    }
+    if let raw = fields.pointee.array {
+        Unmanaged<NDArray>.fromOpaque(raw).release()
+        fields.pointee.array = nil
+    }
+    swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
+    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+// MARK: - getbuffer
+
+@_cdecl("swiftbuf_ndarray_getbuffer")
+func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
+    let fields = ndarrayFields(object)
+    guard let raw = fields.pointee.array else {
+        view.pointee.obj = nil
+        raise(.bufferError("ndarray is not initialized"))
+        return -1
+    }
+    return Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
+        do throws(SwiftBufferError) {
+            guard let answer = try array.export(BufferRequest(rawValue: flags)) else {
+                // ND_REDIRECT: the consumed exporter answers, and its release is its own.
+                return PyObject_GetBuffer(fields.pointee.consumed!.pointee.obj!, view, flags)
+            }
+            view.fill(answer, exporter: object)
+            // Which base buffer this export belongs to, kept alive until it is released.
+            view.pointee.internal = UnsafeMutableRawPointer(Unmanaged.passRetained(array.head).toOpaque())
+            return 0
+        } catch {
+            // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
+            let undefined: NDFlags = [.getbufFail, .getbufUndefined]
+            view.pointee.obj = array.head.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
+            raise(error)
+            return -1
+        }
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_releasebuffer")
+func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
+    guard let token = view.pointee.internal else { return }
+    let buffer = Unmanaged<NDBuffer>.fromOpaque(token).takeRetainedValue()
+    view.pointee.internal = nil
+    if let array = try? ndarrayState(object) { array.released(buffer) }
+}
+
+// MARK: - Attributes
+
+/// A getter on the current base buffer.
+@inline(__always)
+private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in try body(try ndarrayState(o).head) }
+}
+
+/// `ssize_array_as_tuple`: () for a missing array.
+private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
+    guard let values = values else { return PyTuple_New(0) }
+    return pyTuple(values, count: count)
+}
+
+/// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
+private func contiguity(_ o: PyObjectRef, _ order: Layout.Order, _ claimed: Contiguity) -> PyObjectRef? {
+    getter(o) { b throws(BridgeError) in
+        let actual = Layout.isContiguous(b.base, order: order)
+        let flags = b.flags.contiguity
+        let expected = claimed.isEmpty ? flags.isAnyContiguous : !flags.isDisjoint(with: claimed)
+        if actual != expected {
+            PyErr_SetString(PyExc_RuntimeError, "results from PyBuffer_IsContiguous() and flags differ")
+            throw .alreadySet
+        }
+        return pyBool(actual)
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_get_flags")
+func ndarrayGetFlags(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in PyLong_FromLong(Int(b.flags.rawValue)) } }
+@_cdecl("swiftbuf_ndarray_get_offset")
+func ndarrayGetOffset(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.offset) } }
+@_cdecl("swiftbuf_ndarray_get_obj")
+func ndarrayGetObj(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    getter(o) { _ in newReference(consumedExporter(o) ?? swiftbuf_Py_None()) }
+}
+@_cdecl("swiftbuf_ndarray_get_nbytes")
+func ndarrayGetNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.len) } }
+@_cdecl("swiftbuf_ndarray_get_readonly")
+func ndarrayGetReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyBool(b.base.readonly) } }
+@_cdecl("swiftbuf_ndarray_get_itemsize")
+func ndarrayGetItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.itemsize) } }
+@_cdecl("swiftbuf_ndarray_get_format")
+func ndarrayGetFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    getter(o) { b in
+        if let format = b.base.format { return PyUnicode_FromString(format) }
+        return PyUnicode_FromString("")
+    }
+}
+@_cdecl("swiftbuf_ndarray_get_ndim")
+func ndarrayGetNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.ndim) } }
+@_cdecl("swiftbuf_ndarray_get_shape")
+func ndarrayGetShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.shape, b.base.ndim) } }
+@_cdecl("swiftbuf_ndarray_get_strides")
+func ndarrayGetStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.strides, b.base.ndim) } }
+@_cdecl("swiftbuf_ndarray_get_suboffsets")
+func ndarrayGetSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.suboffsets, b.base.ndim) } }
+@_cdecl("swiftbuf_ndarray_get_c_contiguous")
+func ndarrayGetCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .c, .c) }
+@_cdecl("swiftbuf_ndarray_get_f_contiguous")
+func ndarrayGetFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .fortran, .fortran) }
+@_cdecl("swiftbuf_ndarray_get_contiguous")
+func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .any, []) }
+
+// MARK: - Methods
+
+@_cdecl("swiftbuf_ndarray_tolist")
+func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    getter(o) { b throws(BridgeError) in try unpackAll(b.base) }
+}
+
+/// `ndarray_tobytes`: the items in C order.
+func ndarrayBytes(_ b: NDBuffer) throws(BridgeError) -> PyObjectRef {
+    guard let bytes = PyBytes_FromStringAndSize(nil, b.base.len) else { throw .alreadySet }
+    b.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)))
+    return bytes
+}
+
+@_cdecl("swiftbuf_ndarray_tobytes")
+func ndarrayTobytes(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    getter(o) { b throws(BridgeError) in try ndarrayBytes(b) }
+}
+
+@_cdecl("swiftbuf_ndarray_add_suboffsets")
+func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    getter(o) { b throws(BridgeError) in
+        try core { () throws(SwiftBufferError) in try b.addRedundantSuboffsets() }
+        return pyNone
+    }
+}
+
+@_cdecl("swiftbuf_ndarray_memoryview_from_buffer")
+func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let array = try ndarrayState(o)
+        // The base buffer whose memory the view lies in: this array's own, or that of the
+        // original ndarray it consumes.
+        let owner: NDBuffer
+        if !array.isConsumer {
+            owner = array.head
+        } else if let exporter = consumedExporter(o), isNDArray(exporter),
+                  let exported = try? ndarrayState(exporter), !exported.isConsumer,
+                  let token = ndarrayFields(o).pointee.consumed!.pointee.internal {
+            owner = Unmanaged<NDBuffer>.fromOpaque(token).takeUnretainedValue()
+        } else {
+            throw .typeError("memoryview_from_buffer(): ndarray must be original exporter or consumer from ndarray/original exporter")
+        }
+        let info = try core { () throws(SwiftBufferError) in try NDDetached.copy(of: array.head.base, in: owner) }
+        // PyMemoryView_FromBuffer copies shape, strides and suboffsets; the view has no owner.
+        var buffer = Py_buffer()
+        buffer.buf = info.buf
+        buffer.len = info.len
+        buffer.itemsize = info.itemsize
+        buffer.readonly = info.readonly ? 1 : 0
+        buffer.ndim = Int32(info.ndim)
+        buffer.format = info.format.map { UnsafeMutablePointer(mutating: $0) }
+        buffer.shape = info.shape
+        buffer.strides = info.strides
+        buffer.suboffsets = info.suboffsets
+        return PyMemoryView_FromBuffer(&buffer)
+    }
+}
+
+// MARK: - hash
+
+@_cdecl("swiftbuf_ndarray_hash")
+func ndarrayHash(_ o: PyObjectRef) -> Int {
+    do throws(BridgeError) {
+        let b = try ndarrayState(o).head
+        if !b.base.readonly { throw .valueError("cannot hash writable ndarray object") }
+        if let exporter = consumedExporter(o), PyObject_Hash(exporter) == -1 { throw .alreadySet }
+        let bytes = try ndarrayBytes(b)
+        defer { decref(bytes) }
+        return PyObject_Hash(bytes)
+    } catch {
+        error.raise()
+        return -1
+    }
+}

@@ -1,0 +1,117 @@
+// swiftbuf.testing.ndarray indexing, slicing and slice assignment (_testbuffer.c's
+// "indexing/slicing" section). Every sub-view is a new ndarray consuming a full export
+// (PyBUF_FULL_RO) of the array it came from; NDBuffer then narrows or slices that layout.
+import SwiftBuffer
+
+/// `ndarray_item`: one item (ndim = 1), or a sub-array of ndim-1 dimensions.
+private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> PyObjectRef {
+    let head = try ndarrayState(object).head
+    if head.base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
+    let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
+    if head.base.ndim == 1 {
+        return try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
+    }
+    let held = try HeldBuffer(from: object, request: .fullRO)
+    let sub = NDBuffer(consuming: held.descriptor, hasExporter: true)
+    let result = try makeNDArrayObject(NDArray(consumer: sub), consumed: held)
+    do throws(BridgeError) {
+        try core { () throws(SwiftBufferError) in try sub.narrowToItem(at: pointer) }
+    } catch {
+        decref(result)
+        throw error
+    }
+    return result
+}
+
+/// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
+private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> NDSlice {
+    var start = 0, stop = 0, step = 0
+    if PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
+    return NDSlice(start: start, stop: stop, step: step, count: try count())
+}
+
+/// `ndarray_subscript`.
+private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+    let head = try ndarrayState(object).head
+    if head.base.ndim == 0 {
+        if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
+            return try unpackSingle(at: head.base.buf!, format: head.base.format, itemsize: head.base.itemsize)
+        }
+        if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+        throw .typeError("invalid indexing of scalar")
+    }
+    if swiftbuf_PyIndex_Check(key) != 0 {
+        let index = PyLong_AsSsize_t(key)
+        if index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+        return try item(object, index)
+    }
+
+    // The new ndarray consumes a full export and owns the arrays it slices.
+    let held = try HeldBuffer(from: object, request: .fullRO)
+    let sub = NDBuffer(consuming: held.descriptor, hasExporter: true)
+    sub.ownStructure()
+    let result = try makeNDArrayObject(NDArray(consumer: sub), consumed: held)
+    do throws(BridgeError) {
+        if swiftbuf_PySlice_Check(key) != 0 {
+            // One-dimensional slice.
+            sub.applySlice(try resolve(key) { () throws(BridgeError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
+                           dimension: 0)
+        } else if swiftbuf_PyTuple_Check(key) != 0 {
+            // Multi-dimensional slice.
+            for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) {
+                let k = swiftbuf_PyTuple_GET_ITEM(key, i)!
+                if swiftbuf_PySlice_Check(k) == 0 { throw .typeError("cannot index memory using \"\(typeName(k))\"") }
+                sub.applySlice(try resolve(k) { () throws(BridgeError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
+                               dimension: i)
+            }
+        } else {
+            throw .typeError("cannot index memory using \"\(typeName(key))\"")
+        }
+        try core { () throws(SwiftBufferError) in try sub.finishSlicing() }
+    } catch {
+        decref(result)
+        throw error
+    }
+    return result
+}
+
+@_cdecl("swiftbuf_ndarray_item")
+func ndarrayItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in try item(object, index) }
+}
+
+@_cdecl("swiftbuf_ndarray_subscript")
+func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in try subscriptValue(object, key) }
+}
+
+/// `ndarray_ass_subscript`: one item from a value, or a slice from another exporter.
+@_cdecl("swiftbuf_ndarray_ass_subscript")
+func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
+    pythonStatus { () throws(BridgeError) in
+        let head = try ndarrayState(object).head
+        let dest = head.base
+        if dest.readonly { throw .typeError("ndarray is not writable") }
+        guard let value = value else { throw .typeError("ndarray data cannot be deleted") }
+        if dest.ndim == 0 {
+            if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
+                return try packSingle(value, at: dest.buf!, format: dest.format, itemsize: dest.itemsize)
+            }
+            throw .typeError("invalid indexing of scalar")
+        }
+        if dest.ndim == 1 && swiftbuf_PyIndex_Check(key) != 0 {
+            // The rvalue is a single item.
+            let index = PyLong_AsSsize_t(key)
+            if index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+            let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
+            return try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize)
+        }
+        // The rvalue is an exporter.
+        var source = try HeldBuffer(from: value, request: .fullRO)
+        defer { source.release() }
+        let target = try subscriptValue(object, key)
+        defer { decref(target) }
+        let targetBase = try ndarrayState(target).head.base
+        try core { () throws(SwiftBufferError) in try NDAssignment.copy(source.descriptor, into: targetBase, allocator: .python) }
+    }
+}
