@@ -13,5 +13,11 @@ if _os.environ.get("SWIFTBUF_EXTENSION"):
     _spec.loader.exec_module(_swiftbuf)
 
 from ._swiftbuf import Buffer  # noqa: E402
+# CPython's memoryview in Swift. Its type is named `memoryview` (as the builtin, so every
+# message that names the type reads the same); `swiftbuf.memoryview` is the same class, under
+# the name its __module__ and __qualname__ give for pickling it by reference.
+from ._swiftbuf import memoryview as MemoryView  # noqa: E402
 
-__all__ = ["Buffer"]
+memoryview = MemoryView
+
+__all__ = ["Buffer", "MemoryView"]

@@ -42,5 +42,11 @@ static inline int swiftbuf_Py_VISIT(PyObject *o, visitproc visit, void *arg) { P
 static inline void *swiftbuf_PyObject_GC_New(PyTypeObject *t) { return t->tp_alloc(t, 0); }
 static inline allocfunc swiftbuf_tp_alloc(PyTypeObject *t) { return t->tp_alloc; }
 static inline freefunc swiftbuf_tp_free(PyTypeObject *t) { return t->tp_free; }
+// swiftbuf.MemoryView (element conversions, hex, list building).
+static inline int swiftbuf_PyLong_CheckExact(PyObject *o) { return PyLong_CheckExact(o); }
+static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_KIND(o); }
+static inline Py_UCS4 swiftbuf_PyUnicode_READ_CHAR(PyObject *o, Py_ssize_t i) { return PyUnicode_READ_CHAR(o, i); }
+static inline Py_UCS1 *swiftbuf_PyUnicode_1BYTE_DATA(PyObject *o) { return PyUnicode_1BYTE_DATA(o); }
+static inline PyObject **swiftbuf_PyList_ITEMS(PyObject *l) { return ((PyListObject *)l)->ob_item; }
 
 #endif

@@ -201,12 +201,10 @@ func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ narg
 
 @_cdecl("swiftbuf_buffer_tolist")
 func bufferTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    // The element codecs live with the memoryview; a Buffer's list is its view's list.
+    // The element codecs live with the memoryview; a Buffer's list is its swiftbuf.MemoryView's list.
     pythonCall { () throws(BridgeError) in
-        let view = try checked(PyMemoryView_FromObject(o))
+        let view = try MemoryViewObject.make(from: o).object
         defer { decref(view) }
-        let method = try checked(PyObject_GetAttrString(view, "tolist"))
-        defer { decref(method) }
-        return PyObject_CallNoArgs(method)
+        return memoryviewTolist(view, nil)
     }
 }

@@ -3,6 +3,8 @@
 
 PyTypeObject *swiftbuf_BufferType;
 PyTypeObject *swiftbuf_MemoryViewType;
+PyTypeObject *swiftbuf_ManagedBufferType;
+PyTypeObject *swiftbuf_MemoryIteratorType;
 PyTypeObject *swiftbuf_NDArrayType;
 PyTypeObject *swiftbuf_StaticArrayType;
 

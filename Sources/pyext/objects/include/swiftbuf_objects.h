@@ -13,11 +13,25 @@ typedef struct {
     PyObject *weakreflist;
 } swiftbuf_BufferObject;
 
-// swiftbuf.MemoryView, laid out like CPython's PyMemoryViewObject: the view's shape, strides
-// and suboffsets live in `ob_array` (3 * ndim entries), so slicing allocates one object.
+// The managed buffer behind swiftbuf.MemoryView (memoryobject.c's _PyManagedBufferObject):
+// `envelope` is a retained ManagedExport<HeldBuffer>, the one export every view sliced or cast
+// from it shares. It is a Python object of its own, not just a Swift one, so that the garbage
+// collector sees the envelope's reference to the exporter exactly once however many views
+// share it (each view visits the envelope; the envelope visits the exporter).
+typedef struct {
+    PyObject_HEAD
+    void *envelope;
+    int flags;               // SWIFTBUF_MBUF_RELEASED once the export was given back
+} swiftbuf_ManagedBufferObject;
+
+#define SWIFTBUF_MBUF_RELEASED 0x001
+
+// swiftbuf.MemoryView, laid out like CPython's PyMemoryViewObject (same size, so __sizeof__
+// agrees): the view's shape, strides and suboffsets live in `ob_array` (3 * ndim entries),
+// so slicing allocates one object.
 typedef struct {
     PyObject_VAR_HEAD
-    void *envelope;          // retained ManagedExport shared by views of one export
+    swiftbuf_ManagedBufferObject *mbuf;  // strong; NULL only after tp_clear
     Py_hash_t hash;          // -1 until computed
     int flags;               // Contiguity raw value, plus SWIFTBUF_MV_RELEASED
     Py_ssize_t exports;      // live buffers exported from this view
@@ -25,6 +39,20 @@ typedef struct {
     PyObject *weakreflist;
     Py_ssize_t ob_array[1];
 } swiftbuf_MemoryViewObject;
+
+#define SWIFTBUF_MV_RELEASED 0x001
+
+static inline Py_ssize_t *swiftbuf_memoryview_array(swiftbuf_MemoryViewObject *mv) { return mv->ob_array; }
+static inline Py_buffer *swiftbuf_memoryview_buffer(swiftbuf_MemoryViewObject *mv) { return &mv->view; }
+
+// Iterator over a 1-d swiftbuf.MemoryView (memoryobject.c's memoryiterobject).
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t index;
+    swiftbuf_MemoryViewObject *seq;  // NULL once exhausted
+    Py_ssize_t length;
+    int code;                // the element's format character
+} swiftbuf_MemoryIteratorObject;
 
 // swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject: `array` is a retained
 // NDArray (the list of base buffers, or a consumer's one base buffer), NULL until __init__;
@@ -45,6 +73,8 @@ typedef struct {
 // The heap types, created by PyInit__swiftbuf.
 extern PyTypeObject *swiftbuf_BufferType;
 extern PyTypeObject *swiftbuf_MemoryViewType;
+extern PyTypeObject *swiftbuf_ManagedBufferType;
+extern PyTypeObject *swiftbuf_MemoryIteratorType;
 extern PyTypeObject *swiftbuf_NDArrayType;
 extern PyTypeObject *swiftbuf_StaticArrayType;
 

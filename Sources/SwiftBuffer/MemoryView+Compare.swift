@@ -1,0 +1,97 @@
+// MARK: - Comparison (memory_richcompare, cmp_rec, cmp_base, unpack_cmp)
+//
+// Two buffers are equal when their shapes are equivalent and their elements are equal as
+// values: unpacked by format, so a NaN never equals itself and `b` -1 differs from `B` 255.
+// Same native code on both sides: the codec compares in place. Anything else goes through
+// the struct module, whose unpacked values the bridge compares; that path uses the generic
+// walker below with the bridge's element comparison.
+
+extension MemoryView {
+    /// Whether `a` and `b` (equivalent shapes, both with the native element `code`) hold
+    /// equal values. Contiguous runs of codes that compare by bytes compare a word at a time.
+    @inlinable
+    public static func elementsEqual(_ a: BufferDescriptor, _ b: BufferDescriptor, code: ElementCodec.Code) -> Bool {
+        if a.ndim == 0 {
+            guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
+            return unsafe ElementCodec.equal(code, p, q)
+        }
+        if ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
+            && Layout.isContiguous(a, order: .c) && Layout.isContiguous(b, order: .c) {
+            guard a.len > 0, let p = unsafe a.buf, let q = unsafe b.buf else { return true }
+            return unsafe bytesEqual(p, q, count: a.len)
+        }
+        switch code {
+        case .double: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: Double.self) == q.loadUnaligned(as: Double.self) }
+        case .float: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
+        default:
+            switch code.size {
+            case 1: return unsafe pairs(a, b) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
+            case 2: return unsafe pairs(a, b) { p, q in unsafe ElementCodec.equal(code, p, q) }
+            case 4: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
+            default: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
+            }
+        }
+    }
+
+    /// Whether every pair of corresponding elements of `a` and `b` (equivalent shapes)
+    /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error.
+    @inlinable
+    public static func pairs<E: Error>(_ a: BufferDescriptor, _ b: BufferDescriptor,
+                                       _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+        guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
+        if a.ndim == 0 { return try unsafe equal(p, q) }
+        return try unsafe pairs(MemoryView(layout: a, contiguity: []), p, MemoryView(layout: b, contiguity: []), q,
+                                dimension: 0, equal)
+    }
+
+    @inlinable
+    static func pairs<E: Error>(_ a: MemoryView, _ p: UnsafeMutableRawPointer, _ b: MemoryView, _ q: UnsafeMutableRawPointer,
+                                dimension: Int, _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+        let extent = a.layout.extent(dimension)
+        let ps = a.layout.stride(dimension), qs = b.layout.stride(dimension)
+        var p = unsafe p, q = unsafe q
+        if dimension == a.layout.ndim - 1 {
+            if a.layout.suboffsets == nil && b.layout.suboffsets == nil {
+                for _ in 0..<extent {
+                    if !(try unsafe equal(p, q)) { return false }
+                    p = unsafe p + ps; q = unsafe q + qs
+                }
+            } else {
+                for _ in 0..<extent {
+                    if !(try unsafe equal(a.adjust(p, dimension: dimension), b.adjust(q, dimension: dimension))) { return false }
+                    p = unsafe p + ps; q = unsafe q + qs
+                }
+            }
+            return true
+        }
+        for _ in 0..<extent {
+            if !(try unsafe pairs(a, a.adjust(p, dimension: dimension), b, b.adjust(q, dimension: dimension),
+                                  dimension: dimension + 1, equal)) { return false }
+            p = unsafe p + ps; q = unsafe q + qs
+        }
+        return true
+    }
+
+    /// `memcmp(p, q, count) == 0`, eight bytes at a time.
+    @inlinable
+    static func bytesEqual(_ p: UnsafeRawPointer, _ q: UnsafeRawPointer, count: Int) -> Bool {
+        var i = 0
+        while i + 32 <= count {
+            let d = unsafe (p.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ q.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                | (p.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self) ^ q.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+                | (p.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self) ^ q.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
+                | (p.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self) ^ q.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
+            if d != 0 { return false }
+            i += 32
+        }
+        while i + 8 <= count {
+            if unsafe p.loadUnaligned(fromByteOffset: i, as: UInt64.self) != q.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < count {
+            if unsafe p.load(fromByteOffset: i, as: UInt8.self) != q.load(fromByteOffset: i, as: UInt8.self) { return false }
+            i += 1
+        }
+        return true
+    }
+}

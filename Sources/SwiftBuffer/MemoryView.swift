@@ -1,0 +1,203 @@
+/// CPython's memoryview, as pure functions over a layout: the value every `swiftbuf.MemoryView`
+/// slot works on, and the typed reading API Swift code uses on any Python buffer.
+///
+/// A `MemoryView` does not own memory. `layout.shape`, `layout.strides` and
+/// `layout.suboffsets` point into storage of the object that holds the view (the
+/// `ob_array` of a `swiftbuf.MemoryView`, as in CPython's `PyMemoryViewObject`), and
+/// `layout.buf` into the exporter's memory, which stays valid while the export is held.
+///
+/// Unlike a bare `Py_buffer`, a view always has complete information: for `ndim > 0`,
+/// `shape` and `strides` are present; `format` is never nil. `suboffsets` is non-nil only for
+/// PIL-style layouts, where `suboffsets[i] >= 0` means the bytes reached in dimension `i`
+/// hold a pointer to follow (`ADJUST_PTR`).
+///
+/// The file map follows memoryobject.c: construction here, then
+/// `MemoryView+Slicing.swift`, `MemoryView+Cast.swift`, `MemoryView+Bytes.swift` (tobytes,
+/// hex, hash), `MemoryView+Assignment.swift`, `MemoryView+Compare.swift`,
+/// `MemoryView+Elements.swift` (typed reading for Swift callers).
+public struct MemoryView {
+    /// The complete layout (see the type's documentation for what "complete" means).
+    public var layout: BufferDescriptor
+    /// `init_flags`: contiguity, scalar-ness and indirection, computed once per layout.
+    public var contiguity: Contiguity
+
+    @inlinable
+    public init(layout: BufferDescriptor, contiguity: Contiguity) {
+        self.layout = layout
+        self.contiguity = contiguity
+    }
+
+    /// A view of `layout`, with its flags computed.
+    @inlinable
+    public init(layout: BufferDescriptor) {
+        self.init(layout: layout, contiguity: Contiguity(of: layout))
+    }
+
+    /// `PyBUF_MAX_NDIM`.
+    public static let maxDimensions = 64
+
+    @inlinable public var ndim: Int { layout.ndim }
+    @inlinable public var itemsize: Int { layout.itemsize }
+    @inlinable public var isReadonly: Bool { layout.readonly }
+    /// `MV_C_CONTIGUOUS`: scalars count as C-contiguous.
+    @inlinable public var isCContiguous: Bool { contiguity.contains(.c) || contiguity.contains(.scalar) }
+    /// `MV_F_CONTIGUOUS`.
+    @inlinable public var isFortranContiguous: Bool { contiguity.contains(.fortran) || contiguity.contains(.scalar) }
+    /// `MV_ANY_CONTIGUOUS`.
+    @inlinable public var isContiguous: Bool { isCContiguous || isFortranContiguous }
+
+    /// `len(view)`: the first extent; 1 for a 0-d view (CPython 3.11; 3.12 raises TypeError).
+    @inlinable
+    public var length: Int {
+        layout.ndim == 0 ? 1 : unsafe layout.shape![0]
+    }
+}
+
+// MARK: - Construction (init_shape_strides, init_suboffsets, init_len, init_flags)
+
+extension MemoryView {
+    /// Rejects a source with more dimensions than a view can hold (`mbuf_add_view`).
+    @inlinable
+    public static func checkDimensions(_ ndim: Int) throws(SwiftBufferError) {
+        if ndim > maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed 64") }
+    }
+
+    /// The complete layout of a new view of `source`, its arrays copied into `storage`
+    /// (`3 * source.ndim` Ints: shape, strides, suboffsets). A missing shape (1-d only) is
+    /// `len / itemsize`, missing strides are C-contiguous, a missing format is `"B"`: the
+    /// reconstructions `PyMemoryView_FromBuffer` relies on.
+    @inlinable
+    public static func adopt(_ source: BufferDescriptor, storage: UnsafeMutablePointer<Int>) -> BufferDescriptor {
+        let ndim = source.ndim
+        var view = source
+        view.format = source.format ?? Layout.unsignedByteCString
+        let shape = unsafe storage, strides = unsafe storage + ndim
+        switch ndim {
+        case 0:
+            view.shape = nil
+            view.strides = nil
+        case 1:
+            unsafe shape[0] = source.extent(0)
+            unsafe strides[0] = source.strides.map { unsafe $0[0] } ?? source.itemsize
+            view.shape = unsafe shape
+            view.strides = unsafe strides
+        default:
+            for i in 0..<ndim { unsafe shape[i] = source.shape![i] }
+            if let s = source.strides {
+                for i in 0..<ndim { unsafe strides[i] = s[i] }
+            } else {
+                unsafe Layout.fillContiguousStrides(shape: shape, ndim: ndim, itemsize: source.itemsize, order: .c, into: strides)
+            }
+            view.shape = unsafe shape
+            view.strides = unsafe strides
+        }
+        if let sub = source.suboffsets {
+            let dest = unsafe storage + 2 * ndim
+            for i in 0..<ndim { unsafe dest[i] = sub[i] }
+            view.suboffsets = unsafe dest
+        } else {
+            view.suboffsets = nil
+        }
+        return view
+    }
+
+    /// `init_len`: `product(shape) * itemsize`. The shape comes from a valid view, so the
+    /// product cannot overflow (it is at most the exporter's length).
+    @inlinable
+    public static func byteLength(of layout: BufferDescriptor) -> Int {
+        var n = layout.itemsize
+        for i in 0..<layout.ndim { n = unsafe n &* layout.shape![i] }
+        return n
+    }
+}
+
+// MARK: - Formats (adjust_fmt, get_native_fmtchar)
+
+extension MemoryView {
+    /// The element format as one character (`adjust_fmt`): `"@x"` and `"x"` give `x`; any
+    /// longer format raises NotImplementedError, as only single-character formats can be
+    /// read or written element by element.
+    @inlinable
+    public func formatCharacter() throws(SwiftBufferError) -> UInt8 {
+        guard let f = layout.format else { return UInt8(ascii: "B") }
+        var p = unsafe UnsafeRawPointer(f).assumingMemoryBound(to: UInt8.self)
+        if unsafe p[0] == UInt8(ascii: "@") { p = unsafe p + 1 }
+        if unsafe p[0] != 0 && p[1] == 0 { return unsafe p[0] }
+        throw .notImplementedError("memoryview: unsupported format \(String(decoding: layout.formatBytes, as: UTF8.self))")
+    }
+
+    /// The code a single-character format reads with in CPython 3.11's memoryview, or the
+    /// NotImplementedError `unpack_single`/`pack_single` raise for it (`e` among them).
+    @inlinable
+    public static func elementCode(_ character: UInt8) throws(SwiftBufferError) -> ElementCodec.Code {
+        if let code = ElementCodec.Code(rawValue: character), code != .half { return code }
+        throw .notImplementedError("memoryview: format \(String(decoding: CollectionOfOne(character), as: UTF8.self)) not supported")
+    }
+
+    /// The view's native code (`get_native_fmtchar`), nil for anything the struct module
+    /// would have to read.
+    @inlinable
+    public var nativeCode: ElementCodec.Code? {
+        ElementCodec.Code(memoryviewFormat: layout.formatBytes)
+    }
+}
+
+// MARK: - Element lookup (lookup_dimension, ADJUST_PTR)
+
+extension MemoryView {
+    /// The address of element `index` of dimension `dimension`, counted from `pointer`
+    /// (`lookup_dimension`): negative indices count from the end; the suboffset of the
+    /// dimension, if any, is followed.
+    @inlinable @inline(__always)
+    public func pointer(from pointer: UnsafeMutableRawPointer, dimension: Int, index: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        let extent = unsafe layout.shape![dimension]
+        var i = index
+        if i < 0 { i &+= extent }   // safe because: index >= -Int.max and extent >= 0
+        if i < 0 || i >= extent { throw .indexError("index out of bounds on dimension \(dimension + 1)") }
+        return unsafe adjust(pointer + i &* layout.strides![dimension], dimension: dimension)
+    }
+
+    /// `ADJUST_PTR`: follows the pointer stored at `pointer` when dimension `dimension` is
+    /// indirect.
+    @inlinable @inline(__always)
+    public func adjust(_ pointer: UnsafeMutableRawPointer, dimension: Int) -> UnsafeMutableRawPointer {
+        if let sub = layout.suboffsets, unsafe sub[dimension] >= 0 {
+            // safe because: a suboffset says the bytes here are a pointer (PEP 3118).
+            return unsafe pointer.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[dimension]
+        }
+        return unsafe pointer
+    }
+
+    /// The address of the element at `indices` (`ptr_from_tuple` with all indices known).
+    /// Fewer indices than dimensions address the start of a sub-array.
+    @inlinable
+    public func pointer(at indices: some Collection<Int>) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        if indices.count > layout.ndim {
+            throw .typeError("cannot index \(layout.ndim)-dimension view with \(indices.count)-element tuple")
+        }
+        var p = unsafe layout.buf!
+        for (dim, index) in indices.enumerated() { p = unsafe try pointer(from: p, dimension: dim, index: index) }
+        return unsafe p
+    }
+
+    /// Calls `body` with the address of every element, in C (row-major) order, following
+    /// strides and suboffsets (the traversal of `tolist_rec` and `cmp_rec`).
+    @inlinable
+    public func forEachElement<E: Error>(_ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
+        guard let base = unsafe layout.buf else { return }
+        if layout.ndim == 0 { return try unsafe body(base) }
+        try unsafe visit(base, dimension: 0, body)
+    }
+
+    @inlinable
+    func visit<E: Error>(_ pointer: UnsafeMutableRawPointer, dimension: Int,
+                         _ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
+        let extent = unsafe layout.shape![dimension], stride = unsafe layout.strides![dimension]
+        var p = unsafe pointer
+        if dimension == layout.ndim - 1 {
+            for _ in 0..<extent { try unsafe body(adjust(p, dimension: dimension)); p = unsafe p + stride }
+        } else {
+            for _ in 0..<extent { try unsafe visit(adjust(p, dimension: dimension), dimension: dimension + 1, body); p = unsafe p + stride }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+// MARK: - Comparison (memory_richcompare)
+//
+// `==` and `!=` against any exporter: values unpacked by format and compared one by one. Two
+// views of the same native single-character format compare in the core without a Python
+// object; every other pair of formats is unpacked with the struct module, where a format
+// struct rejects makes the buffers unequal, as in CPython.
+import SwiftBuffer
+
+@_cdecl("swiftbuf_memoryview_richcompare")
+func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
+    guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
+    let equal: Bool
+    do throws(BridgeError) {
+        guard let e = try memoryviewEqual(MemoryViewPointer(object), other) else {
+            return newReference(swiftbuf_Py_NotImplemented())
+        }
+        equal = e
+    } catch {
+        error.raise()
+        return nil
+    }
+    return pyBool(equal == (op == Py_EQ))
+}
+
+/// Whether the view equals `other`; nil for NotImplemented (`other` exports no buffer).
+private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) throws(BridgeError) -> Bool? {
+    if mv.isInaccessible { return mv.object == other }
+    if isMemoryView(other) {
+        let w = MemoryViewPointer(other)
+        if w.isInaccessible { return mv.object == other }
+        return try equal(mv.layout, w.layout)
+    }
+    let held: HeldBuffer
+    do throws(BridgeError) { held = try HeldBuffer(from: other, request: .fullRO) } catch {
+        PyErr_Clear()
+        return nil
+    }
+    var source = held
+    defer { source.release() }
+    return try equal(mv.layout, source.descriptor)
+}
+
+/// `memory_richcompare` once both layouts are known.
+private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeError) -> Bool {
+    if !MemoryView.equivalentShapes(v, w) { return false }
+    if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
+        return MemoryView.elementsEqual(v, w, code: code)
+    }
+    // Through the struct module (even for equal format strings: NaNs and padding bytes
+    // forbid comparing bytes).
+    let unpackV: StructUnpacker, unpackW: StructUnpacker
+    do throws(BridgeError) {
+        unpackV = try StructUnpacker(format: v.format ?? Layout.unsignedByteCString, itemsize: v.itemsize)
+    } catch { return try structErrorMeansUnequal() }
+    defer { unpackV.dispose() }
+    do throws(BridgeError) {
+        unpackW = try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
+    } catch { return try structErrorMeansUnequal() }
+    defer { unpackW.dispose() }
+    return try MemoryView.pairs(v, w) { p, q throws(BridgeError) in
+        let a = try unpackV.unpack(p)
+        defer { decref(a) }
+        let b = try unpackW.unpack(q)
+        defer { decref(b) }
+        let r = PyObject_RichCompareBool(a, b, Py_EQ)
+        if r < 0 { throw .alreadySet }
+        return r == 1
+    }
+}
+
+/// `fix_struct_error_int`: a format the struct module rejects makes the buffers unequal;
+/// ImportError and MemoryError stay errors.
+private func structErrorMeansUnequal() throws(BridgeError) -> Bool {
+    if PyErr_ExceptionMatches(PyExc_ImportError) != 0 || PyErr_ExceptionMatches(PyExc_MemoryError) != 0 {
+        throw .alreadySet
+    }
+    PyErr_Clear()
+    return false
+}
+
+// MARK: - Hash (memory_hash)
+
+@_cdecl("swiftbuf_memoryview_hash")
+func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
+    let mv = MemoryViewPointer(object)
+    if mv.pointee.hash != -1 { return mv.pointee.hash }
+    do throws(BridgeError) {
+        try mv.checkReleased()
+        let view = mv.memoryView
+        try core { () throws(SwiftBufferError) in try view.checkHashable() }
+        if let exporter = mv.pointee.view.obj {
+            // The exporter's hash may run Python code: hold an export meanwhile, so releasing
+            // the view from there fails instead of freeing the memory hashed next.
+            mv.pointee.exports += 1
+            let h = PyObject_Hash(exporter)
+            mv.pointee.exports -= 1
+            if h == -1 { throw .alreadySet }   // the exporter's own error ("unhashable type")
+        }
+        if view.isCContiguous {
+            mv.pointee.hash = _Py_HashBytes(view.layout.buf, view.layout.len)
+        } else {
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(view.layout.len, 1), alignment: 16)
+            defer { copy.deallocate() }
+            view.copyBytes(into: copy, order: .c)
+            mv.pointee.hash = _Py_HashBytes(copy, view.layout.len)
+        }
+        return mv.pointee.hash
+    } catch {
+        error.raise()
+        return -1
+    }
+}

@@ -1,0 +1,155 @@
+// MARK: - Elements as Python objects (unpack_single, pack_single)
+//
+// The core codec reads and writes the bytes; this file turns its values into Python objects
+// and back with the conversions memoryobject.c uses (PyLong_FromLong for small ints, the
+// `__index__` protocol for integers, `__float__` for floats, truth for `?`), and words
+// failures as the builtin does.
+import SwiftBuffer
+
+/// A Python object for the element of `code` at `pointer` (`unpack_single`), or nil with an
+/// exception set (only allocation can fail).
+@inline(__always)
+func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> PyObjectRef? {
+    switch ElementCodec.unpack(code, from: pointer) {
+    case .signed(let v): return PyLong_FromLong(Int(v))
+    case .unsigned(let v): return v <= UInt64(Int.max) ? PyLong_FromLong(Int(v)) : PyLong_FromUnsignedLongLong(v)
+    case .float(let d): return PyFloat_FromDouble(d)
+    case .bool(let b): return pyBool(b)
+    case .char: return PyBytes_FromStringAndSize(pointer.assumingMemoryBound(to: CChar.self), 1)
+    case .pointer(let address): return PyLong_FromVoidPtr(UnsafeMutableRawPointer(bitPattern: address))
+    }
+}
+
+/// `unpack_single` of a view whose format character is `character`: re-checks the view
+/// (Python code may have run since it was last checked), then reads the element.
+@inline(__always)
+func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
+    try mv.checkReleased()
+    let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
+    return try checked(elementObject(code, pointer))
+}
+
+/// `pack_single`: converts `item` for format character `character` and stores it at
+/// `pointer`. The conversion may run Python code (`__index__`, `__float__`, `__bool__`), so
+/// the view is checked again before the store.
+func packElement(_ mv: MemoryViewPointer, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(BridgeError) {
+    let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
+    let value: ElementCodec.Value
+    switch code.kind {
+    case .signedInteger:
+        // b h i l q n are all C long on LP64: one conversion, then the codec checks the range.
+        let v = try converted(code) { () -> Int in
+            if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsLong(item) }
+            guard let index = PyNumber_Index(item) else { return -1 }
+            defer { decref(index) }
+            return PyLong_AsLong(index)
+        }
+        value = .signed(Int64(v))
+    case .unsignedInteger:
+        let v = try converted(code) { () -> UInt in
+            if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsUnsignedLong(item) }
+            guard let index = PyNumber_Index(item) else { return UInt.max }
+            defer { decref(index) }
+            return PyLong_AsUnsignedLong(index)
+        }
+        value = .unsigned(UInt64(v))
+    case .floatingPoint:
+        value = .float(try converted(code) { PyFloat_AsDouble(item) })
+    case .boolean:
+        let truth = PyObject_IsTrue(item)
+        if truth < 0 { throw .alreadySet }   // the original error, untranslated
+        value = .bool(truth != 0)
+    case .character:
+        if swiftbuf_PyBytes_Check(item) == 0 { throw invalidType(code) }
+        if swiftbuf_PyBytes_GET_SIZE(item) != 1 { throw invalidValue(code) }
+        value = .char(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(item)[0]))
+        // No Python code ran: no re-check, as in CPython.
+        _ = ElementCodec.pack(value, as: code, into: pointer)
+        return
+    case .pointer:
+        let address = try converted(code) { () -> UInt in
+            let p = PyLong_AsVoidPtr(item)
+            return p == nil && PyErr_Occurred() != nil ? UInt.max : UInt(bitPattern: p)
+        }
+        value = .pointer(address)
+    }
+    try mv.checkReleased()
+    if ElementCodec.pack(value, as: code, into: pointer) != nil { throw invalidValue(code) }
+}
+
+/// Runs a C conversion that signals failure with its error value plus a set exception, and
+/// translates the exception as `fix_error_int` does: TypeError → "invalid type", OverflowError
+/// and ValueError → "invalid value", anything else untouched.
+@inline(__always)
+private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T) throws(BridgeError) -> T {
+    let v = body()
+    guard PyErr_Occurred() == nil else {
+        if PyErr_ExceptionMatches(PyExc_TypeError) != 0 {
+            PyErr_Clear()
+            throw invalidType(code)
+        }
+        if PyErr_ExceptionMatches(PyExc_OverflowError) != 0 || PyErr_ExceptionMatches(PyExc_ValueError) != 0 {
+            PyErr_Clear()
+            throw invalidValue(code)
+        }
+        throw .alreadySet
+    }
+    return v
+}
+
+private func invalidType(_ code: ElementCodec.Code) -> BridgeError {
+    .typeError("memoryview: invalid type for format '\(Character(Unicode.Scalar(code.rawValue)))'")
+}
+
+private func invalidValue(_ code: ElementCodec.Code) -> BridgeError {
+    .valueError("memoryview: invalid value for format '\(Character(Unicode.Scalar(code.rawValue)))'")
+}
+
+// MARK: - Unpacking with the struct module (struct_get_unpacker, struct_unpack_single)
+
+/// `struct.Struct(format).unpack_from` over a scratch copy of one element: how the builtin
+/// reads elements of formats it has no native code for, when comparing.
+struct StructUnpacker {
+    let unpackFrom: PyObjectRef
+    let scratch: PyObjectRef
+    let itemsize: Int
+
+    /// Compiles `format`; raises what `struct.Struct` raises (struct.error for a bad format).
+    init(format: UnsafePointer<CChar>, itemsize: Int) throws(BridgeError) {
+        guard let structType = StructModule.structType else {
+            PyErr_SetString(PyExc_ImportError, "struct module not available")
+            throw .alreadySet
+        }
+        let formatBytes = try checked(PyBytes_FromString(format))
+        defer { decref(formatBytes) }
+        let compiled = try checked(PyObject_CallOneArg(structType, formatBytes))
+        defer { decref(compiled) }
+        let unpackFrom = try checked(PyObject_GetAttrString(compiled, "unpack_from"))
+        guard let scratch = PyByteArray_FromStringAndSize(nil, itemsize) else {
+            decref(unpackFrom)
+            throw .alreadySet
+        }
+        self.unpackFrom = unpackFrom
+        self.scratch = scratch
+        self.itemsize = itemsize
+    }
+
+    /// The value of the element at `pointer`: the unpacked tuple, or its only item.
+    func unpack(_ pointer: UnsafeRawPointer) throws(BridgeError) -> PyObjectRef {
+        if itemsize > 0 {
+            UnsafeMutableRawPointer(PyByteArray_AsString(scratch)!).copyMemory(from: pointer, byteCount: itemsize)
+        }
+        let values = try checked(PyObject_CallOneArg(unpackFrom, scratch))
+        if swiftbuf_PyTuple_GET_SIZE(values) == 1 {
+            let item = newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
+            decref(values)
+            return item
+        }
+        return values
+    }
+
+    func dispose() {
+        decref(unpackFrom)
+        decref(scratch)
+    }
+}

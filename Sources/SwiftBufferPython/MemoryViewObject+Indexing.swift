@@ -1,0 +1,262 @@
+// MARK: - Indexing and slicing (memory_subscript, memory_item, memory_ass_sub, memory_length)
+//
+// The order of checks is memoryobject.c's, so that a key that is wrong in two ways raises
+// the same of its two errors. Index conversion may run Python code (`__index__`) that
+// releases the view; every path re-checks before it reads or writes (gh-92888).
+import SwiftBuffer
+
+/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
+@inline(__always)
+private func indexValue(_ key: PyObjectRef) throws(BridgeError) -> Int {
+    let i = PyNumber_AsSsize_t(key, PyExc_IndexError)
+    if i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    return i
+}
+
+/// `is_multiindex`: a tuple of objects with `__index__` (the empty tuple included).
+private func isMultiIndex(_ key: PyObjectRef) -> Bool {
+    guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
+    for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) where swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 {
+        return false
+    }
+    return true
+}
+
+/// `is_multislice`: a non-empty tuple of slices.
+private func isMultiSlice(_ key: PyObjectRef) -> Bool {
+    guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
+    let n = swiftbuf_PyTuple_GET_SIZE(key)
+    if n == 0 { return false }
+    for i in 0..<n where swiftbuf_PySlice_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
+    return true
+}
+
+extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+    /// `ptr_from_tuple`: converts the indices one at a time, looking each up as it goes. If an
+    /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
+    /// followed into memory that may be gone) so that a later IndexError still wins, and the
+    /// caller's re-check reports the release.
+    func pointer(fromTuple key: PyObjectRef) throws(BridgeError) -> UnsafeMutableRawPointer {
+        let view = memoryView
+        let n = swiftbuf_PyTuple_GET_SIZE(key)
+        if n > view.ndim { throw .typeError("cannot index \(view.ndim)-dimension view with \(n)-element tuple") }
+        var p = view.layout.buf!
+        for dim in 0..<n {
+            let i = try indexValue(swiftbuf_PyTuple_GET_ITEM(key, dim))
+            if isInaccessible {
+                var unfollowed = view
+                unfollowed.layout.suboffsets = nil
+                p = try core { () throws(SwiftBufferError) in try unfollowed.pointer(from: p, dimension: dim, index: i) }
+            } else {
+                p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }
+            }
+        }
+        return p
+    }
+
+    /// `memory_item`: the element at `index` of a 1-d view.
+    @inline(__always)
+    func item(_ index: Int) throws(BridgeError) -> PyObjectRef {
+        try checkReleased()
+        let view = memoryView
+        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        if view.ndim == 1 {
+            let p = try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
+            return try unpackElement(self, p, character)
+        }
+        if view.ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
+        throw .notImplementedError("multi-dimensional sub-views are not implemented")
+    }
+
+    /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
+    /// (and holds the export) before the slice's indices are converted.
+    func sliced(_ slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+        let result = try MemoryViewObject.addView(pointee.mbuf!, buffer)
+        var start = 0, stop = 0, step = 0
+        if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
+            decref(result.object)
+            throw .alreadySet
+        }
+        var layout = result.layout
+        MemoryView.slice(&layout, dimension: 0, start: start, stop: stop, step: step)
+        result.install(layout)
+        return result.object
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_subscript")
+func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let ndim = Int(mv.pointee.view.ndim)
+        if ndim == 0 {
+            if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
+                let view = mv.memoryView
+                let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+                return try unpackElement(mv, view.layout.buf!, character)
+            }
+            if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+            throw .typeError("invalid indexing of 0-dim memory")
+        }
+        if swiftbuf_PyIndex_Check(key) != 0 {
+            return try mv.item(try indexValue(key))
+        }
+        if swiftbuf_PySlice_Check(key) != 0 {
+            return try mv.sliced(key)
+        }
+        if isMultiIndex(key) {
+            let view = mv.memoryView
+            let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+            if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+            let p = try mv.pointer(fromTuple: key)
+            return try unpackElement(mv, p, character)
+        }
+        if isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
+        throw .typeError("memoryview: invalid slice key")
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_item")
+func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in try MemoryViewPointer(object).item(index) }
+}
+
+@_cdecl("swiftbuf_memoryview_length")
+func memoryviewLength(_ object: PyObjectRef) -> Int {
+    let mv = MemoryViewPointer(object)
+    do throws(BridgeError) {
+        try mv.checkReleased()
+        return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape![0]
+    } catch {
+        error.raise()
+        return -1
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_ass_subscript")
+func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
+    pythonStatus { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let view = mv.memoryView
+        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        if view.isReadonly { throw .typeError("cannot modify read-only memory") }
+        guard let value = value else { throw .typeError("cannot delete memory") }
+        if view.ndim == 0 {
+            if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
+                return try packElement(mv, view.layout.buf!, value, character)
+            }
+            throw .typeError("invalid indexing of 0-dim memory")
+        }
+        if swiftbuf_PyIndex_Check(key) != 0 {
+            if view.ndim > 1 { throw .notImplementedError("sub-views are not implemented") }
+            let i = try indexValue(key)
+            let p = try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: i) }
+            return try packElement(mv, p, value, character)
+        }
+        if swiftbuf_PySlice_Check(key) != 0 && view.ndim == 1 {
+            return try assignSlice(mv, key, value)
+        }
+        if isMultiIndex(key) {
+            if swiftbuf_PyTuple_GET_SIZE(key) < view.ndim { throw .notImplementedError("sub-views are not implemented") }
+            let p = try mv.pointer(fromTuple: key)
+            return try packElement(mv, p, value, character)
+        }
+        if swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
+            throw .notImplementedError("memoryview slice assignments are currently restricted to ndim = 1")
+        }
+        throw .typeError("memoryview: invalid slice key")
+    }
+}
+
+/// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
+/// same format and shape as the slice; copies are safe when both sides share memory.
+private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(BridgeError) {
+    var source = try HeldBuffer(from: value, request: .fullRO)
+    defer { source.release() }
+    // The slice of this view, described in local storage (shape, stride, suboffset).
+    var arrays: (Int, Int, Int) = (0, 0, 0)
+    try withUnsafeMutableBytes(of: &arrays) { raw throws(BridgeError) in
+        let storage = raw.baseAddress!.assumingMemoryBound(to: Int.self)
+        var destination = mv.layout
+        storage[0] = destination.shape![0]
+        storage[1] = destination.strides![0]
+        destination.shape = storage
+        destination.strides = storage + 1
+        if let sub = destination.suboffsets {
+            storage[2] = sub[0]
+            destination.suboffsets = storage + 2
+        }
+        var start = 0, stop = 0, step = 0
+        if PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
+        MemoryView.slice(&destination, dimension: 0, start: start, stop: stop, step: step)
+        try mv.checkReleased()
+        let sourceLayout = source.descriptor
+        try core { () throws(SwiftBufferError) in try MemoryView.assign(sourceLayout, to: destination) }
+    }
+}
+
+// MARK: - Iteration (memory_iter, memoryiter_next)
+
+@_cdecl("swiftbuf_memoryview_iter")
+func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        let ndim = mv.pointee.view.ndim
+        if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
+        if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
+        // CPython 3.11 returns an iterator with the error of a released view still set
+        // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
+        try mv.checkReleased()
+        let view = mv.memoryView
+        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        guard let raw = _PyObject_GC_New(swiftbuf_MemoryIteratorType) else { throw .alreadySet }
+        let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+        it.pointee.index = 0
+        it.pointee.length = view.layout.shape![0]
+        it.pointee.code = Int32(character)
+        it.pointee.seq = MemoryViewPointer(newReference(object))
+        PyObject_GC_Track(raw)
+        return raw
+    }
+}
+
+@_cdecl("swiftbuf_memoryiterator_next")
+func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
+    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    guard let seq = it.pointee.seq else { return nil }
+    if it.pointee.index < it.pointee.length {
+        return pythonCall { () throws(BridgeError) in
+            try seq.checkReleased()
+            let view = seq.memoryView
+            let i = it.pointee.index
+            it.pointee.index = i + 1
+            let p = view.adjust(view.layout.buf! + i &* view.layout.strides![0], dimension: 0)
+            return try unpackElement(seq, p, UInt8(truncatingIfNeeded: it.pointee.code))
+        }
+    }
+    it.pointee.seq = nil
+    decref(seq.object)
+    return nil
+}
+
+@_cdecl("swiftbuf_memoryiterator_dealloc")
+func memoryIteratorDealloc(_ object: PyObjectRef) {
+    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    let type = swiftbuf_Py_TYPE(object)!
+    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    if let seq = it.pointee.seq { decref(seq.object) }
+    PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+@_cdecl("swiftbuf_memoryiterator_traverse")
+func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    if let seq = it.pointee.seq {
+        let r = swiftbuf_Py_VISIT(seq.object, visit, arg)
+        if r != 0 { return r }
+    }
+    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+}

@@ -1,0 +1,308 @@
+// MARK: - tolist, tobytes, hex (memoryview_tolist_impl, memoryview_tobytes_impl, memoryview_hex_impl)
+import SwiftBuffer
+
+@_cdecl("swiftbuf_memoryview_tolist")
+func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let view = mv.memoryView
+        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        if view.ndim == 0 { return try unpackElement(mv, view.layout.buf!, character) }
+        let code: ElementCodec.Code
+        do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
+            // Unsupported formats fail at the first element read, so views with no element
+            // still give (nested) empty lists.
+            if view.layout.len != 0 { throw .core(error) }
+            code = .unsignedChar
+        }
+        return try ListBuilder(view: mv, code: code).list(view.layout.buf!, dimension: 0)
+    }
+}
+
+/// `tolist_rec`/`tolist_base`: nested lists, the element conversion chosen once per call.
+private struct ListBuilder {
+    let view: MemoryViewPointer
+    let layout: MemoryView
+    let code: ElementCodec.Code
+
+    init(view: MemoryViewPointer, code: ElementCodec.Code) {
+        self.view = view
+        self.layout = view.memoryView
+        self.code = code
+    }
+
+    func list(_ pointer: UnsafeMutableRawPointer, dimension: Int) throws(BridgeError) -> PyObjectRef {
+        let extent = layout.layout.shape![dimension], stride = layout.layout.strides![dimension]
+        let list = try checked(PyList_New(extent))
+        if extent == 0 { return list }   // no item array to fill
+        // Creating a list may run the garbage collector, and with it finalizers that release
+        // this view: check again before reading (CHECK_RELEASED_AGAIN). Element objects (ints,
+        // floats, bytes, bools) are not GC-tracked, so a row needs one check.
+        do throws(BridgeError) {
+            try view.checkReleased()
+            let items = swiftbuf_PyList_ITEMS(list)!
+            if dimension == layout.ndim - 1 {
+                try fill(items, extent, pointer, stride, dimension)
+            } else {
+                var p = pointer
+                for i in 0..<extent {
+                    items[i] = try self.list(layout.adjust(p, dimension: dimension), dimension: dimension + 1)
+                    p += stride
+                }
+            }
+        } catch {
+            decref(list)
+            throw error
+        }
+        return list
+    }
+
+    @inline(__always)
+    private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer,
+                      _ stride: Int, _ dimension: Int) throws(BridgeError) {
+        switch code {
+        case .unsignedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: UInt8.self))) }
+        case .signedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: Int8.self))) }
+        case .double: try fill(items, n, pointer, stride, dimension) { PyFloat_FromDouble($0.loadUnaligned(as: Double.self)) }
+        case .long, .longLong, .ssize: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong($0.loadUnaligned(as: Int.self)) }
+        case .int: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.loadUnaligned(as: Int32.self))) }
+        case .float: try fill(items, n, pointer, stride, dimension) { PyFloat_FromDouble(Double($0.loadUnaligned(as: Float.self))) }
+        default:
+            let code = self.code
+            try fill(items, n, pointer, stride, dimension) { elementObject(code, $0) }
+        }
+    }
+
+    @inline(__always)
+    private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer, _ stride: Int,
+                      _ dimension: Int, _ convert: (UnsafeRawPointer) -> PyObjectRef?) throws(BridgeError) {
+        var p = pointer
+        if layout.layout.suboffsets == nil {
+            for i in 0..<n {
+                guard let item = convert(p) else { throw .alreadySet }
+                items[i] = item
+                p += stride
+            }
+        } else {
+            for i in 0..<n {
+                guard let item = convert(layout.adjust(p, dimension: dimension)) else { throw .alreadySet }
+                items[i] = item
+                p += stride
+            }
+        }
+    }
+}
+
+private let tobytesSignature = ClinicSignature(function: "tobytes", first: "order", second: nil, minimumPositional: 0)
+
+@_cdecl("swiftbuf_memoryview_tobytes")
+func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let (orderArgument, _) = try tobytesSignature.unpack(args, nargs, kwnames)
+        var order: UnsafeBufferPointer<UInt8>? = nil
+        if let o = orderArgument, o != swiftbuf_Py_None() {
+            guard swiftbuf_PyUnicode_Check(o) != 0 else { throw badArgument("tobytes", "order", expected: "str or None", o) }
+            let s = try utf8(o)
+            if s.contains(0) { throw .valueError("embedded null character") }
+            order = s
+        }
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let resolved = try core { () throws(SwiftBufferError) in try MemoryView.bytesOrder(order) }
+        let view = mv.memoryView
+        let bytes = try checked(PyBytes_FromStringAndSize(nil, view.layout.len))
+        view.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: resolved)
+        return bytes
+    }
+}
+
+private let hexSignature = ClinicSignature(function: "hex", first: "sep", second: "bytes_per_sep", minimumPositional: 0)
+
+@_cdecl("swiftbuf_memoryview_hex")
+func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let (sep, groupArgument) = try hexSignature.unpack(args, nargs, kwnames)
+        var group: Int32 = 1
+        if let g = groupArgument {
+            let v = _PyLong_AsInt(g)
+            if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+            group = v
+        }
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        var separator: UInt8 = 0
+        if let sep = sep {
+            // len(sep) may run Python code: hold an export meanwhile, so that releasing the
+            // view from there fails with BufferError instead of freeing the memory we are about
+            // to read (CPython's fix for gh-143195).
+            mv.pointee.exports += 1
+            defer { mv.pointee.exports -= 1 }
+            separator = try hexSeparator(sep)
+        } else {
+            group = 0
+        }
+        let view = mv.memoryView
+        let length: Int
+        do throws(SwiftBufferError) { length = try MemoryView.hexLength(byteCount: view.layout.len, bytesPerSeparator: group) } catch {
+            _ = PyErr_NoMemory()
+            throw .alreadySet
+        }
+        let result = try checked(PyUnicode_New(length, 127))
+        let out = swiftbuf_PyUnicode_1BYTE_DATA(result)!
+        if view.isCContiguous {
+            MemoryView.writeHex(UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len), separator: separator,
+                                bytesPerSeparator: group, into: out)
+        } else {
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(view.layout.len, 1), alignment: 16)
+            defer { copy.deallocate() }
+            view.copyBytes(into: copy, order: .c)
+            MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: view.layout.len), separator: separator,
+                                bytesPerSeparator: group, into: out)
+        }
+        return result
+    }
+}
+
+/// The separator character of `hex(sep)` (`_Py_strhex_impl`): one ASCII character, as str
+/// or bytes.
+private func hexSeparator(_ sep: PyObjectRef) throws(BridgeError) -> UInt8 {
+    let n = PyObject_Size(sep)
+    if n < 0 { throw .alreadySet }
+    if n != 1 { throw .valueError("sep must be length 1.") }
+    let c: UInt32
+    if swiftbuf_PyUnicode_Check(sep) != 0 {
+        if swiftbuf_PyUnicode_KIND(sep) != 1 { throw .valueError("sep must be ASCII.") }
+        c = swiftbuf_PyUnicode_READ_CHAR(sep, 0)
+    } else if swiftbuf_PyBytes_Check(sep) != 0 {
+        c = UInt32(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(sep)[0]))
+    } else {
+        throw .typeError("sep must be str or bytes.")
+    }
+    if c > 127 { throw .valueError("sep must be ASCII.") }
+    return UInt8(c)
+}
+
+// MARK: - cast, toreadonly (memoryview_cast_impl, memoryview_toreadonly_impl)
+
+private let castSignature = ClinicSignature(function: "cast", first: "format", second: "shape", minimumPositional: 1)
+
+@_cdecl("swiftbuf_memoryview_cast")
+func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
+        let format = formatArgument!
+        guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let source = mv.memoryView
+        try core { () throws(SwiftBufferError) in try source.checkCastSource(shapeGiven: shape != nil) }
+        var ndim = 1
+        if let shape = shape {
+            guard swiftbuf_PyList_Check(shape) != 0 || swiftbuf_PyTuple_Check(shape) != 0 else {
+                throw .typeError("shape must be a list or a tuple")
+            }
+            ndim = PySequence_Fast_GET_SIZE_shim(shape)
+            try core { () throws(SwiftBufferError) in try source.checkCastDimensions(ndim) }
+        }
+        let result = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim == 0 ? 1 : ndim)
+        do throws(BridgeError) {
+            var layout = result.layout
+            let ascii = try checked(PyUnicode_AsASCIIString(format))
+            defer { decref(ascii) }
+            let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
+            try core { () throws(SwiftBufferError) in try MemoryView.castTo1D(&layout, format: formatBytes) }
+            if let shape = shape {
+                var length = layout.itemsize
+                for i in 0..<ndim {
+                    let item = PySequence_Fast_GET_ITEM_shim(shape, i)!
+                    guard swiftbuf_PyLong_Check(item) != 0 else {
+                        throw .typeError("memoryview.cast(): elements of shape must be integers")
+                    }
+                    let extent = PyLong_AsSsize_t(item)
+                    if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+                    try core { () throws(SwiftBufferError) in try MemoryView.castExtent(extent, length: &length) }
+                    layout.shape![i] = extent
+                }
+                try core { () throws(SwiftBufferError) in try MemoryView.finishCast(&layout, ndim: ndim, length: length) }
+            }
+            result.install(layout)
+            return result.object
+        } catch {
+            decref(result.object)
+            throw error
+        }
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_toreadonly")
+func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        // A new view even when this one is read-only, so that release() works per view.
+        let result = try MemoryViewObject.addView(mv.pointee.mbuf!, mv.buffer)
+        result.pointee.view.readonly = 1
+        return result.object
+    }
+}
+
+// MARK: - count, index (CPython 3.14's memoryview_count_impl, memoryview_index_impl)
+
+@_cdecl("swiftbuf_memoryview_count")
+func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        // 3.14 counts over iter(self): its errors are the iterator's.
+        let mv = MemoryViewPointer(object)
+        let ndim = mv.pointee.view.ndim
+        if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
+        if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
+        try mv.checkReleased()
+        let character = try core { () throws(SwiftBufferError) in try mv.memoryView.formatCharacter() }
+        var count = 0
+        var i = 0
+        // The comparison may run Python code that releases the view (its shape stays put).
+        while i < mv.pointee.view.shape![0] {
+            try mv.checkReleased()
+            let view = mv.memoryView
+            let item = try unpackElement(mv, view.adjust(view.layout.buf! + i &* view.layout.strides![0], dimension: 0), character)
+            defer { decref(item) }
+            if item == value {
+                count += 1
+            } else {
+                let equal = PyObject_RichCompareBool(item, value, Py_EQ)
+                if equal < 0 { throw .alreadySet }
+                if equal > 0 { count += 1 }
+            }
+            i += 1
+        }
+        return PyLong_FromSsize_t(count)
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_index")
+func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        if nargs < 1 { throw .typeError("index expected at least 1 argument, got \(nargs)") }
+        if nargs > 3 { throw .typeError("index expected at most 3 arguments, got \(nargs)") }
+        let value = args![0]!
+        var start = 0, stop = Int.max
+        if nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }
+        if nargs >= 3 && _PyEval_SliceIndexNotNone(args![2], &stop) == 0 { throw .alreadySet }
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        let ndim = mv.pointee.view.ndim
+        if ndim == 0 { throw .typeError("invalid lookup on 0-dim memory") }
+        if ndim != 1 { throw .notImplementedError("multi-dimensional lookup is not implemented") }
+        // The comparison may run Python code that releases the view; its shape stays put.
+        for i in MemoryView.searchRange(start: start, stop: stop, length: mv.pointee.view.shape![0]) {
+            let item = try mv.item(i)
+            defer { decref(item) }
+            if item == value { return PyLong_FromSsize_t(i) }
+            let equal = PyObject_RichCompareBool(item, value, Py_EQ)
+            if equal < 0 { throw .alreadySet }
+            if equal > 0 { return PyLong_FromSsize_t(i) }
+        }
+        throw .valueError("memoryview.index(x): x not found")
+    }
+}

@@ -1,0 +1,423 @@
+// swiftbuf.MemoryView: CPython's memoryview, with its semantics in the core `MemoryView`.
+// The type specs are in Sources/pyext/memoryview_type.c; every slot lands in the
+// MemoryView*.swift files of this folder, which follow memoryobject.c's map:
+//
+//   MemoryViewObject.swift              managed buffer, construction, release/GC, getbuffer,
+//                                       attributes, repr
+//   MemoryViewObject+Elements.swift     unpack/pack of elements, the struct module fallback
+//   MemoryViewObject+Indexing.swift     indexing, slicing, assignment, len, iteration
+//   MemoryViewObject+Methods.swift      tolist, tobytes, hex, cast, toreadonly, count, index
+//   MemoryViewObject+Compare.swift      comparison, hash
+//   MemoryViewArguments.swift           argument clinic's parsing and messages
+//   MemoryViewConsumer.swift            the Swift consumer API (PythonMemoryView)
+//
+// Ownership follows memoryobject.c: the managed buffer (a small GC-tracked Python object
+// holding the core `ManagedExport` envelope) owns the one export; every view holds a strong
+// reference to it and is registered with its envelope; the last view to be released or
+// deallocated gives the export back. `view.obj` of a view is the exporter, borrowed from the
+// envelope.
+import SwiftBuffer
+
+typealias MemoryViewPointer = UnsafeMutablePointer<swiftbuf_MemoryViewObject>
+typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObject>
+typealias Envelope = ManagedExport<HeldBuffer>
+
+extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+    @inline(__always) init(_ object: PyObjectRef) {
+        self = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
+    }
+    @inline(__always) var object: PyObjectRef { UnsafeMutableRawPointer(self).assumingMemoryBound(to: PyObject.self) }
+    /// The view's Py_buffer, inside the object.
+    @inline(__always) var buffer: UnsafeMutablePointer<Py_buffer> { swiftbuf_memoryview_buffer(self) }
+
+    /// `BASE_INACCESSIBLE`: this view was released, or its managed buffer was (by the
+    /// garbage collector breaking a cycle), or tp_clear dropped the managed buffer.
+    @inline(__always) var isInaccessible: Bool {
+        if pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return true }
+        guard let mbuf = pointee.mbuf else { return true }
+        return mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0
+    }
+
+    /// `CHECK_RELEASED` (and `CHECK_RELEASED_AGAIN` after any call that may run Python code).
+    @inline(__always) func checkReleased() throws(BridgeError) {
+        if isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
+    }
+
+    /// The view's layout, complete (shape and strides present when ndim > 0).
+    @inline(__always) var layout: BufferDescriptor {
+        BufferDescriptor(UnsafePointer(buffer))
+    }
+
+    /// The core view: layout and flags.
+    @inline(__always) var memoryView: MemoryView {
+        MemoryView(layout: layout, contiguity: Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED))
+    }
+
+    /// Stores `layout` as the view's Py_buffer (the arrays must be the view's own), and its flags.
+    @inline(__always) func install(_ layout: BufferDescriptor) {
+        pointee.view.buf = layout.buf
+        pointee.view.len = layout.len
+        pointee.view.itemsize = layout.itemsize
+        pointee.view.readonly = layout.readonly ? 1 : 0
+        pointee.view.ndim = Int32(truncatingIfNeeded: layout.ndim)
+        pointee.view.format = layout.format.map { UnsafeMutablePointer<CChar>(mutating: $0) }
+        pointee.view.shape = layout.shape
+        pointee.view.strides = layout.strides
+        pointee.view.suboffsets = layout.suboffsets
+        pointee.flags = Contiguity(of: layout).rawValue
+    }
+}
+
+@inline(__always) func isMemoryView(_ o: PyObjectRef) -> Bool {
+    swiftbuf_Py_TYPE(o) == swiftbuf_MemoryViewType
+}
+
+// MARK: - The managed buffer (mbuf_alloc, _PyManagedBuffer_FromObject, mbuf_release)
+
+enum ManagedBuffer {
+    /// A new managed buffer holding the export `exporter` gives for `request`.
+    static func make(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) -> ManagedBufferPointer {
+        var held = try HeldBuffer(from: exporter, request: request)
+        guard let raw = _PyObject_GC_New(swiftbuf_ManagedBufferType) else {
+            held.release()
+            throw .alreadySet
+        }
+        let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+        mbuf.pointee.envelope = Unmanaged.passRetained(Envelope(held)).toOpaque()
+        mbuf.pointee.flags = 0
+        PyObject_GC_Track(raw)
+        return mbuf
+    }
+
+    /// Runs `body` with the envelope, without reference counting it (the object keeps it).
+    @inline(__always)
+    static func withEnvelope<R>(_ mbuf: ManagedBufferPointer, _ body: (Envelope) -> R) -> R {
+        Unmanaged<Envelope>.fromOpaque(mbuf.pointee.envelope!)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The exporter's Py_buffer; valid while the managed buffer is not released.
+    @inline(__always)
+    static func master(_ mbuf: ManagedBufferPointer) -> UnsafeMutablePointer<Py_buffer> {
+        withEnvelope(mbuf) { $0.export.view }
+    }
+
+    @inline(__always)
+    static func register(_ mbuf: ManagedBufferPointer) {
+        withEnvelope(mbuf) { $0.register() }
+    }
+
+    /// A view is done with the export; the last one gives it back (`--mbuf->exports == 0`).
+    static func unregister(_ mbuf: ManagedBufferPointer) {
+        withEnvelope(mbuf) { envelope in
+            // Mark first: giving the export back may run Python code that looks at views.
+            if envelope.views == 1 { markReleased(mbuf) }
+            envelope.unregister()
+        }
+    }
+
+    /// `mbuf_release`: gives the export back now, even with views registered (the garbage
+    /// collector breaking a cycle); those views then raise on every use.
+    static func release(_ mbuf: ManagedBufferPointer) {
+        if mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0 { return }
+        markReleased(mbuf)
+        withEnvelope(mbuf) { $0.releaseExport() }
+    }
+
+    private static func markReleased(_ mbuf: ManagedBufferPointer) {
+        mbuf.pointee.flags |= SWIFTBUF_MBUF_RELEASED
+        // Nothing left to traverse: the reference to the exporter is about to go.
+        PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
+    }
+}
+
+@_cdecl("swiftbuf_managedbuffer_dealloc")
+func managedBufferDealloc(_ object: PyObjectRef) {
+    let mbuf = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+    let type = swiftbuf_Py_TYPE(object)!
+    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    ManagedBuffer.release(mbuf)
+    Unmanaged<Envelope>.fromOpaque(mbuf.pointee.envelope!).release()
+    mbuf.pointee.envelope = nil
+    PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+@_cdecl("swiftbuf_managedbuffer_traverse")
+func managedBufferTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    let mbuf = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+    if mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0, let exporter = ManagedBuffer.master(mbuf).pointee.obj {
+        let r = swiftbuf_Py_VISIT(exporter, visit, arg)
+        if r != 0 { return r }
+    }
+    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+}
+
+@_cdecl("swiftbuf_managedbuffer_clear")
+func managedBufferClear(_ object: PyObjectRef) -> Int32 {
+    ManagedBuffer.release(UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self))
+    return 0
+}
+
+// MARK: - Construction (memory_alloc, mbuf_add_view, PyMemoryView_FromObject)
+
+enum MemoryViewObject {
+    /// `memory_alloc`: a GC-tracked view with room for `ndim` dimensions, not yet registered.
+    @inline(__always)
+    static func allocate(ndim: Int) throws(BridgeError) -> MemoryViewPointer {
+        guard let raw = _PyObject_GC_NewVar(swiftbuf_MemoryViewType, 3 * ndim) else { throw .alreadySet }
+        let mv = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
+        let array = swiftbuf_memoryview_array(mv)!
+        mv.pointee.mbuf = nil
+        mv.pointee.hash = -1
+        mv.pointee.flags = 0
+        mv.pointee.exports = 0
+        mv.pointee.view.obj = nil
+        mv.pointee.view.internal = nil
+        mv.pointee.view.ndim = Int32(truncatingIfNeeded: ndim)
+        mv.pointee.view.shape = array
+        mv.pointee.view.strides = array + ndim
+        mv.pointee.view.suboffsets = array + 2 * ndim
+        mv.pointee.weakreflist = nil
+        PyObject_GC_Track(UnsafeMutableRawPointer(raw))
+        return mv
+    }
+
+    /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
+    /// same managed buffer), registered with `mbuf`.
+    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(BridgeError) -> MemoryViewPointer {
+        let descriptor = BufferDescriptor(source)
+        try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(descriptor.ndim) }
+        let mv = try allocate(ndim: descriptor.ndim)
+        mv.install(MemoryView.adopt(descriptor, storage: swiftbuf_memoryview_array(mv)))
+        share(mv, source, mbuf)
+        return mv
+    }
+
+    /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions whose
+    /// shape, strides, suboffsets and flags the caller fills in.
+    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(BridgeError) -> MemoryViewPointer {
+        let mv = try allocate(ndim: ndim)
+        mv.pointee.view.buf = source.pointee.buf
+        mv.pointee.view.len = source.pointee.len
+        mv.pointee.view.itemsize = source.pointee.itemsize
+        mv.pointee.view.readonly = source.pointee.readonly
+        mv.pointee.view.format = source.pointee.format ?? UnsafeMutablePointer(mutating: Layout.unsignedByteCString)
+        share(mv, source, mbuf)
+        return mv
+    }
+
+    /// `init_shared_values`' ownership half, and the registration.
+    @inline(__always)
+    private static func share(_ mv: MemoryViewPointer, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer) {
+        mv.pointee.view.obj = source.pointee.obj
+        mv.pointee.view.internal = source.pointee.internal
+        incref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+        mv.pointee.mbuf = mbuf
+        ManagedBuffer.register(mbuf)
+    }
+
+    /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
+    /// buffer (and so its export, and `obj`).
+    static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(BridgeError) -> MemoryViewPointer {
+        if isMemoryView(object) {
+            let source = MemoryViewPointer(object)
+            try source.checkReleased()
+            return try addView(source.pointee.mbuf!, source.buffer)
+        }
+        if swiftbuf_PyObject_CheckBuffer(object) != 0 {
+            let mbuf = try ManagedBuffer.make(from: object, request: request)
+            defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
+            return try addView(mbuf, ManagedBuffer.master(mbuf))
+        }
+        throw .typeError("memoryview: a bytes-like object is required, not '\(typeName(object))'")
+    }
+
+    /// `_memory_release`: refuses while buffers exported from this view are alive.
+    static func release(_ mv: MemoryViewPointer) throws(BridgeError) {
+        if mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
+        let exports = mv.pointee.exports
+        if exports == 0 {
+            mv.pointee.flags |= SWIFTBUF_MV_RELEASED
+            if let mbuf = mv.pointee.mbuf { ManagedBuffer.unregister(mbuf) }
+            return
+        }
+        if exports > 0 { throw .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
+        PyErr_SetString(PyExc_SystemError, "_memory_release(): negative export count")
+        throw .alreadySet
+    }
+}
+
+private let newSignature = ClinicSignature(function: "memoryview", first: "object", second: nil, minimumPositional: 1)
+
+@_cdecl("swiftbuf_memoryview_new")
+func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let (object, _) = try newSignature.unpack(tuple: args, dict: kwargs)
+        return try MemoryViewObject.make(from: object!).object
+    }
+}
+
+// MARK: - Release and GC (memory_dealloc, memory_traverse, memory_clear, release, __enter__/__exit__)
+
+@_cdecl("swiftbuf_memoryview_dealloc")
+func memoryviewDealloc(_ object: PyObjectRef) {
+    let mv = MemoryViewPointer(object)
+    let type = swiftbuf_Py_TYPE(object)!
+    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    try? MemoryViewObject.release(mv)   // cannot refuse: an exported buffer would hold a reference
+    if let mbuf = mv.pointee.mbuf {
+        mv.pointee.mbuf = nil
+        decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+    }
+    if mv.pointee.weakreflist != nil { PyObject_ClearWeakRefs(object) }
+    PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+@_cdecl("swiftbuf_memoryview_traverse")
+func memoryviewTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    let mv = MemoryViewPointer(object)
+    if let mbuf = mv.pointee.mbuf {
+        let r = swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
+        if r != 0 { return r }
+    }
+    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+}
+
+@_cdecl("swiftbuf_memoryview_clear")
+func memoryviewClear(_ object: PyObjectRef) -> Int32 {
+    let mv = MemoryViewPointer(object)
+    // A view that still has exported buffers stays registered; CPython reports the same
+    // refusal as an unraisable error, we keep the collector quiet.
+    try? MemoryViewObject.release(mv)
+    if let mbuf = mv.pointee.mbuf {
+        mv.pointee.mbuf = nil
+        decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+    }
+    return 0
+}
+
+@_cdecl("swiftbuf_memoryview_release")
+func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        try MemoryViewObject.release(MemoryViewPointer(object))
+        return pyNone
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_enter")
+func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        try MemoryViewPointer(object).checkReleased()
+        return newReference(object)
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_exit")
+func memoryviewExit(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    memoryviewRelease(object, nil)
+}
+
+// MARK: - getbuffer (memory_getbuf, memory_releasebuf)
+
+// The hot path of every consumer: no allocation, one table of checks in ExportRules.
+@_cdecl("swiftbuf_memoryview_getbuffer")
+func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
+    let mv = MemoryViewPointer(object)
+    view.pointee.obj = nil
+    do throws(BridgeError) {
+        try mv.checkReleased()
+        let answer = try core { () throws(SwiftBufferError) in
+            try ExportRules.answer(BufferRequest(rawValue: flags), base: mv.layout,
+                                   contiguity: Contiguity(rawValue: mv.pointee.flags & ~SWIFTBUF_MV_RELEASED), voice: .memoryview)
+        }
+        view.fill(answer, exporter: object)
+        mv.pointee.exports += 1
+        return 0
+    } catch {
+        error.raise()
+        return -1
+    }
+}
+
+@_cdecl("swiftbuf_memoryview_releasebuffer")
+func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
+    MemoryViewPointer(object).pointee.exports -= 1
+}
+
+// MARK: - Attributes
+
+/// A getter of a view that must not be released.
+@inline(__always)
+private func attribute(_ object: PyObjectRef, _ body: (MemoryViewPointer) -> PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let mv = MemoryViewPointer(object)
+        try mv.checkReleased()
+        return body(mv)
+    }
+}
+
+/// `_IntTupleFromSsizet`: an absent array is the empty tuple.
+private func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
+    guard let values = values else { return PyTuple_New(0) }
+    return pyTuple(values, count: count)
+}
+
+@_cdecl("swiftbuf_memoryview_get_obj")
+func memoryviewObj(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in mv.pointee.view.obj.map(newReference) ?? pyNone }
+}
+@_cdecl("swiftbuf_memoryview_get_nbytes")
+func memoryviewNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in PyLong_FromSsize_t(mv.pointee.view.len) }
+}
+@_cdecl("swiftbuf_memoryview_get_readonly")
+func memoryviewReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in pyBool(mv.pointee.view.readonly != 0) }
+}
+@_cdecl("swiftbuf_memoryview_get_itemsize")
+func memoryviewItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in PyLong_FromSsize_t(mv.pointee.view.itemsize) }
+}
+@_cdecl("swiftbuf_memoryview_get_format")
+func memoryviewFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in PyUnicode_FromString(mv.pointee.view.format) }
+}
+@_cdecl("swiftbuf_memoryview_get_ndim")
+func memoryviewNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in PyLong_FromLong(Int(mv.pointee.view.ndim)) }
+}
+@_cdecl("swiftbuf_memoryview_get_shape")
+func memoryviewShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in intTuple(mv.pointee.view.shape, Int(mv.pointee.view.ndim)) }
+}
+@_cdecl("swiftbuf_memoryview_get_strides")
+func memoryviewStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in intTuple(mv.pointee.view.strides, Int(mv.pointee.view.ndim)) }
+}
+@_cdecl("swiftbuf_memoryview_get_suboffsets")
+func memoryviewSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in intTuple(mv.pointee.view.suboffsets, Int(mv.pointee.view.ndim)) }
+}
+@_cdecl("swiftbuf_memoryview_get_c_contiguous")
+func memoryviewCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in pyBool(mv.memoryView.isCContiguous) }
+}
+@_cdecl("swiftbuf_memoryview_get_f_contiguous")
+func memoryviewFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in pyBool(mv.memoryView.isFortranContiguous) }
+}
+@_cdecl("swiftbuf_memoryview_get_contiguous")
+func memoryviewContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    attribute(o) { mv in pyBool(mv.memoryView.isContiguous) }
+}
+
+// MARK: - repr (memory_repr)
+
+@_cdecl("swiftbuf_memoryview_repr")
+func memoryviewRepr(_ object: PyObjectRef) -> PyObjectRef? {
+    // "%p" as PyUnicode_FromFormat prints it: 0x and lowercase hex digits.
+    let address = "0x" + String(UInt(bitPattern: object), radix: 16)
+    let released = MemoryViewPointer(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
+    return pyString(released ? "<released memory at \(address)>" : "<memory at \(address)>")
+}
