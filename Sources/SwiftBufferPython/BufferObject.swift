@@ -95,21 +95,24 @@ func bufferDealloc(_ object: PyObjectRef) {
 }
 
 // The hot path: no allocation, no reference counting on the Swift side, one table of checks.
+// `unowned(unsafe)` instead of `_withUnsafeGuaranteedRef { ... }`: the optimiser kept that
+// closure out of line (a second call, a second frame, every descriptor field spilled), 29 of
+// 158 instructions per export under callgrind. Safe because the object owns the memory for
+// its whole life and the caller holds the object for the duration of this call.
 @_cdecl("swiftbuf_buffer_getbuffer")
 func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
     let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef { memory in
-        do throws(SwiftBufferError) {
-            let answer = try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
-                                                contiguity: memory.contiguity, voice: .buffer)
-            view.fill(answer, exporter: object)
-            memory.exports.opened()
-            return 0
-        } catch {
-            view.pointee.obj = nil
-            raise(error)
-            return -1
-        }
+    unowned(unsafe) let memory = Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    do throws(SwiftBufferError) {
+        let answer = try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
+                                            contiguity: memory.contiguity, voice: .buffer)
+        view.fill(answer, exporter: object)
+        memory.exports.opened()
+        return 0
+    } catch {
+        view.pointee.obj = nil
+        raise(error)
+        return -1
     }
 }
 
