@@ -49,6 +49,11 @@ def load_suite(name, *, testbuffer=None, memoryview=None, overrides=None):
             sys.modules.pop("_testbuffer", None)
     for key, value in (overrides or {}).items():
         setattr(module, key, value)
+    # The swap took: the suite's names are swiftbuf's, not CPython's.
+    if testbuffer is not None and hasattr(module, "ndarray"):
+        assert module.ndarray is testbuffer.ndarray and module.get_contiguous is testbuffer.get_contiguous
+    if memoryview is not None:
+        assert module.memoryview is memoryview
     return module
 
 

@@ -136,6 +136,8 @@ public enum Layout {
 
     /// Whether every element of (offset, shape, strides) lies inside `memoryLength` bytes
     /// (`verify_structure` of _testbuffer.c). Returns the failing condition's message.
+    /// The offset is checked first, as `ndbuf_new` does before `verify_structure` runs, so
+    /// this is the whole check an ndarray construction makes (for ndim > 0).
     public static func verifyStructure(memoryLength: Int, itemsize: Int, offset: Int,
                                        shape: [Int], strides: [Int]) -> String? {
         if offset % itemsize != 0 { return "offset must be a multiple of itemsize" }

@@ -67,10 +67,11 @@ extension NDBuffer {
         return unsafe p
     }
 
-    /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf` then
-    /// `init_flags`): writability of the consumed buffer plus the new layout's facts.
+    /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf`, then
+    /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
+    /// arrays are owned, and the new layout's facts.
     func resetLayoutFlags() {
-        flags = flags.intersection(.writable).union(NDFlags(layoutOf: base))
+        flags = flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
     }
 
     /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1

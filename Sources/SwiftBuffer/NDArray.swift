@@ -443,7 +443,11 @@ public final class NDArray {
         if contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
             || (view.format != nil && view.shape != nil
                 && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
-            || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran)) {
+            || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran))
+            // Without strides the consumer reads `len` bytes from `buf`: refused unless the
+            // memory really is C-contiguous. Only a hand-set ND_SCALAR (which claims every
+            // contiguity) gets here; _testbuffer then hands out memory past its allocation.
+            || (view.strides == nil && !Layout.isContiguous(base, order: .c)) {
             throw .bufferError("ndarray: contiguity mismatch in getbuf()")
         }
         buffer.exports &+= 1
