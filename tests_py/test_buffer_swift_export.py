@@ -7,8 +7,15 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from conftest import reference_ndarray
 from swiftbuf import _swiftbuf as S
+from test_buffer_requests import request
+
+# Every PyBUF_* constant CPython defines, composites included.
+NAMED_REQUESTS = [0x0, 0x1, 0x4, 0x8, 0x18, 0x38, 0x58, 0x98, 0x118, 0x9, 0x19, 0x1c, 0x1d, 0x11c, 0x11d,
+                  0x3c, 0x5c, 0x9c, 0x3d, 0x5d, 0x9d, 0xc, 0x5]
 
 # Every element type the issue names, and the dtype NumPy reads its format code as.
 SWIFT_TYPES = {
@@ -182,3 +189,29 @@ def test_raw_export_formats_are_checked_before_allocating():
     with pytest.raises(ValueError, match='^invalid format "z": bad char in struct format$'):
         S._swift_raw_export("z", [1])
     assert S._swift_raw_deallocations() == before
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), fmt=st.sampled_from(["B", "h", "<i", "d", "q"]),
+       shape=st.lists(st.integers(0, 4), min_size=1, max_size=3))
+def test_raw_export_of_any_layout_matches_numpy(data, fmt, shape):
+    """Any non-negative strides (overlapping, gapped, Fortran-like): the export is exactly the
+    NumPy array with that shape and those strides over the same bytes, and answers requests
+    as a _testbuffer.ndarray with that layout does."""
+    itemsize = struct.calcsize(fmt)
+    strides = [itemsize * data.draw(st.integers(0, 6)) for _ in shape]
+    b = S._swift_raw_export(fmt, shape, strides)
+    a = np.asarray(b)
+    assert a.shape == tuple(shape)
+    if all(shape):
+        raw = bytes(k % 251 for k in range(itemsize + sum(s * (n - 1) for n, s in zip(shape, strides))))
+        expected = np.ndarray(shape, dtype=np.dtype(fmt), buffer=raw, strides=strides)
+        assert a.strides == tuple(strides)
+        assert np.array_equal(a, expected)
+        assert b.tobytes() == expected.tobytes()
+        ref = reference_ndarray(raw, fmt, shape, strides)
+        for flags in NAMED_REQUESTS:
+            assert request(b, flags) == request(ref, flags), (strides, hex(flags))
+    assert b.exports == 1
+    del a
+    assert b.exports == 0
