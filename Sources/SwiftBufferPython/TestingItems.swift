@@ -111,23 +111,33 @@ func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CCh
 /// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with
 /// `struct.Struct(format)`.
 ///
-/// _testbuffer calls `unpack_from` once per item on a copy of it. When the struct's size is
-/// the itemsize, the same values come from one `iter_unpack` over the items in C order (the
-/// memory itself when it is C-contiguous), without a Python call per item; otherwise each item
-/// is unpacked as _testbuffer does, so even a mismatched exporter gets the same answer.
+/// _testbuffer calls `unpack_from` once per item on a copy of it. The items are read in C
+/// order from the memory itself when it is C-contiguous, else from one copy in C order, and:
+/// - a native single-code format other than `e` is read by `ElementCodec` into the object
+///   `struct` returns for it (the memoryview element conversions), no struct call at all;
+/// - otherwise, when the struct's size is the itemsize, one `iter_unpack` yields the same
+///   values without a Python call per item;
+/// - otherwise each item is unpacked as _testbuffer does, so even a mismatched exporter gets
+///   the same answer.
 func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     guard let format = base.format else {
         throw .valueError("ndarray: tolist() does not support format=NULL, use tobytes()")
     }
-    let formatObject = try checked(PyUnicode_FromString(format))
-    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
-    decref(formatObject)
-    defer { decref(structobj) }
     // No shape: one dimension of len / itemsize items (a re-export without PyBUF_ND).
     let shape = (0..<base.ndim).map { base.extent($0) }
     let itemsize = base.itemsize
     var count = 1
     for extent in shape { count = count.multipliedReportingOverflow(by: extent).partialValue }
+    // Native codes: struct accepts them, so _testbuffer's Struct(format) cannot fail first.
+    let native = ElementCodec.Code(memoryviewFormat: base.formatBytes).flatMap { $0.size == itemsize ? $0 : nil }
+    var structobj: PyObjectRef? = nil
+    if native == nil {
+        let formatObject = try checked(PyUnicode_FromString(format))
+        structobj = PyObject_CallOneArg(TestingPython.structType, formatObject)
+        decref(formatObject)
+        if structobj == nil { throw .alreadySet }
+    }
+    defer { xdecref(structobj) }
     if count == 0 {
         // Only empty lists: no item is ever asked for.
         return try nestedList(shape) { () throws(BridgeError) in throw .core(.valueError("ndarray: no items")) }
@@ -145,13 +155,21 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
         items = t
     }
 
-    let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
+    if let code = native {
+        var next = UnsafeRawPointer(items)
+        return try nestedList(shape) { () throws(BridgeError) in
+            defer { next += itemsize }
+            return try checked(elementObject(code, next))
+        }
+    }
+    let unpacker = structobj!
+    let sizeObject = try checked(PyObject_GetAttrString(unpacker, "size"))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
     if size == itemsize {
         let view = try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
         defer { decref(view) }
-        let iterUnpack = try checked(PyObject_GetAttrString(structobj, "iter_unpack"))
+        let iterUnpack = try checked(PyObject_GetAttrString(unpacker, "iter_unpack"))
         defer { decref(iterUnpack) }
         let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
         defer { decref(iterator) }
@@ -168,7 +186,7 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     defer { PyMem_Free(scratch) }
     let scratchView = try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
     defer { decref(scratchView) }
-    let unpackFrom = try checked(PyObject_GetAttrString(structobj, "unpack_from"))
+    let unpackFrom = try checked(PyObject_GetAttrString(unpacker, "unpack_from"))
     defer { decref(unpackFrom) }
     var next = items
     return try nestedList(shape) { () throws(BridgeError) in
