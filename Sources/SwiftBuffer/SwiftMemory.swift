@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Musl)
+internal import Musl
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// A Swift value type that can be exported element by element, with its `struct` format code.
 /// Conforming a type is the whole mapping from Swift types to buffer formats.
 public protocol BufferElement: BitwiseCopyable {
@@ -60,9 +68,7 @@ public final class SwiftMemory {
     public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
         let count = try Layout.byteCount(shape: shape, itemsize: itemsize)
-        // safe because: count is validated above; one spare byte keeps `buf` non-NULL when empty.
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
-        unsafe memory.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        let memory = try SwiftMemory.allocate(count, zeroed: true)
         self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
                   readonly: readonly, owner: .allocation)
@@ -85,7 +91,7 @@ public final class SwiftMemory {
             }
             resolved = [bytes.count / itemsize]
         }
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        let memory = try SwiftMemory.allocate(bytes.count, zeroed: false)
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe memory.copyMemory(from: source, byteCount: bytes.count)
         }
@@ -141,7 +147,7 @@ public final class SwiftMemory {
     deinit {
         let memory = unsafe base
         switch owner {
-        case .allocation: unsafe memory.deallocate()
+        case .allocation: unsafe free(memory)
         case .keeper: break
         case .deallocator(let free): unsafe free(memory)
         }
@@ -193,12 +199,12 @@ public final class SwiftMemory {
             throw .bufferError("swiftbuf.Buffer: memory not allocated by swiftbuf cannot be re-sized")
         }
         let count = try Layout.byteCount(shape: newShape, itemsize: itemsize)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
+        let memory = try SwiftMemory.allocate(count, zeroed: false)
         let kept = min(count, byteCount)
         unsafe memory.copyMemory(from: base, byteCount: kept)
         unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
         let format = self.format
-        unsafe base.deallocate()
+        unsafe free(base)
         unsafe layoutStorage.deallocate()
         layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
             shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: .c), format: format)
@@ -211,6 +217,15 @@ public final class SwiftMemory {
     /// Gives Swift code the bytes while it holds no other claim; Python may hold views.
     public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         try unsafe body(UnsafeMutableRawBufferPointer(start: base, count: byteCount))
+    }
+
+    /// Memory for user-sized data: malloc's, because Swift's allocator traps where Python code
+    /// expects MemoryError (`Buffer(10**15)`). One spare byte keeps `buf` non-NULL when empty;
+    /// malloc's alignment (16 on 64-bit glibc) suits every format.
+    static func allocate(_ count: Int, zeroed: Bool) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        let pointer = unsafe zeroed ? calloc(max(count, 1), 1) : malloc(max(count, 1))
+        guard let pointer = unsafe pointer else { throw .memoryError("") }
+        return unsafe pointer
     }
 
     static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {

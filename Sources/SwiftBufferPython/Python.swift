@@ -27,6 +27,10 @@ public func raise(_ error: SwiftBufferError) {
     case .memoryError: type = PyExc_MemoryError
     case .structError: type = StructModule.error ?? PyExc_ValueError
     }
+    if case .memoryError(let message) = error, message.isEmpty {
+        _ = PyErr_NoMemory()  // MemoryError() with no arguments, as CPython's allocators raise it
+        return
+    }
     PyErr_SetString(type, error.message)
 }
 
