@@ -1,0 +1,372 @@
+import Testing
+import SwiftBuffer
+
+// The ndarray layout engine, checked by enumeration: every element of every constructed,
+// sliced or narrowed layout is found by PEP 3118 addressing and compared with the item that
+// brute force says belongs there.
+
+private let itemsize = 2
+
+/// An original base buffer of `count` Int16 items holding k + 1 at item k, described by
+/// `shape`/`strides`/`offset`/`flags` (`init_ndbuf` without the struct module).
+private func makeBuffer(count: Int, shape: [Int], strides: [Int]?, offset: Int,
+                        flags: NDFlags = []) throws(SwiftBufferError) -> NDBuffer {
+    let buffer = try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags)
+    let raw = buffer.rawBytes
+    for k in 0..<count { unsafe raw.storeBytes(of: Int16(k + 1), toByteOffset: itemsize * k, as: Int16.self) }
+    buffer.setElement(itemsize: itemsize, format: Array("h".utf8))
+    try buffer.setStructure(shape: shape, strides: strides)
+    return buffer
+}
+
+/// The element at `index`, by PEP 3118's addressing (strides, then suboffsets).
+private func element(_ view: BufferDescriptor, _ index: [Int]) -> Int16 {
+    var p = unsafe view.buf!
+    for d in 0..<view.ndim {
+        unsafe p += index[d] * view.stride(d)
+        if let sub = unsafe view.suboffsets, unsafe sub[d] >= 0 {
+            p = unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[d]
+        }
+    }
+    return unsafe p.loadUnaligned(as: Int16.self)
+}
+
+private func shape(of view: BufferDescriptor) -> [Int] { (0..<view.ndim).map { view.extent($0) } }
+
+/// What `init_ndbuf` says about (count, shape, strides, offset), by brute force: nil when every
+/// element lies inside the memory, else the message.
+private func oracle(count: Int, shape: [Int], strides: [Int], offset: Int) -> String? {
+    let length = count * itemsize
+    if offset % itemsize != 0 { return "offset must be a multiple of itemsize" }
+    if offset < 0 || offset + itemsize > length { return "offset out of bounds" }
+    if strides.contains(where: { $0 % itemsize != 0 }) { return "strides must be a multiple of itemsize" }
+    let inside = TestLayout.indices(of: shape).allSatisfy { index in
+        let start = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+        return start >= 0 && start + itemsize <= length
+    }
+    return inside ? nil : "invalid combination of buffer, shape and strides"
+}
+
+private let smallShapes: [[Int]] = (0...3).map { [$0] }
+    + (0...3).flatMap { a in (0...3).map { b in [a, b] } }
+    + [[2, 3, 2], [1, 2, 3], [0, 2, 2], [3, 1, 2]]
+
+/// Per-dimension stride choices, in bytes: negative, zero, positive, and one that is not a
+/// multiple of the itemsize.
+private func strideChoices(_ ndim: Int) -> [[Int]] {
+    var result: [[Int]] = [[]]
+    for _ in 0..<ndim { result = result.flatMap { s in [-2, 0, 2, 4, 3].map { s + [$0] } } }
+    return result
+}
+
+@Suite struct NDArrayTests {
+    // MARK: - Construction
+
+    @Test func constructionAgainstEnumeration() throws {
+        for shape in smallShapes {
+            for strides in strideChoices(shape.count) {
+                for offset in [0, 2, 4, 3, -2, 24] {
+                    for count in [1, 6, 24] {
+                        let expected = oracle(count: count, shape: shape, strides: strides, offset: offset)
+                        for pil in [false, true] {
+                            let label = "shape=\(shape) strides=\(strides) offset=\(offset) count=\(count) pil=\(pil)"
+                            let built: NDBuffer
+                            do {
+                                built = try makeBuffer(count: count, shape: shape, strides: strides, offset: offset,
+                                                       flags: pil ? .pil : [])
+                            } catch {
+                                #expect(error == .valueError(expected ?? "accepted"), "\(label)")
+                                continue
+                            }
+                            #expect(expected == nil, "\(label)")
+                            let view = built.base
+                            #expect(view.len == shape.reduce(itemsize, *), "\(label)")
+                            for index in TestLayout.indices(of: shape) {
+                                let position = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+                                #expect(element(view, index) == Int16(position / itemsize + 1), "\(label) \(index)")
+                            }
+                            if pil {
+                                #expect(view.suboffsets != nil && built.flags.contains(.pil) && built.offset == 0, "\(label)")
+                                #expect(built.flags.isDisjoint(with: [.c, .fortran]), "\(label)")
+                            } else {
+                                #expect(built.flags.contains(.c) == Layout.isContiguous(view, order: .c), "\(label)")
+                                #expect(built.flags.contains(.fortran) == Layout.isContiguous(view, order: .fortran), "\(label)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func defaultStridesInCAndFortranOrder() throws {
+        for shape in smallShapes where !shape.contains(0) {
+            let count = shape.reduce(1, *)
+            for fortran in [false, true] {
+                let built = try makeBuffer(count: count, shape: shape, strides: nil, offset: 0, flags: fortran ? .fortran : [])
+                let expected = fortran ? TestLayout.fStrides(shape, itemsize) : TestLayout.cStrides(shape, itemsize)
+                #expect((0..<shape.count).map { unsafe built.base.strides![$0] } == expected)
+                // Items are laid out in the array's own order.
+                let order = TestLayout.indices(of: shape, fortran: fortran)
+                #expect(order.map { element(built.base, $0) } == (1...count).map { Int16($0) })
+            }
+        }
+    }
+
+    @Test func constructionRefusals() {
+        #expect(throws: SwiftBufferError.typeError("ndim = 0 cannot be used in conjunction with ND_PIL")) {
+            try makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: .pil)
+        }
+        #expect(throws: SwiftBufferError.valueError("ndim must not exceed 128")) { try NDBuffer.checkDimensions(129) }
+        #expect(throws: SwiftBufferError.typeError("ND_FORTRAN cannot be used together with strides")) {
+            _ = try NDBuffer.checkStrides(count: 1, ndim: 1, flags: .fortran)
+        }
+        #expect(throws: SwiftBufferError.valueError("len(shape) != len(strides)")) {
+            _ = try NDBuffer.checkStrides(count: 2, ndim: 1, flags: [])
+        }
+        #expect((try? NDBuffer.checkStrides(count: 0, ndim: 3, flags: .fortran)) == false)
+        #expect(throws: SwiftBufferError.memoryError("")) {
+            try NDBuffer(itemCount: Int.max / 2, itemsize: 4, offset: 0, flags: [])
+        }
+        // Zero strides over a huge extent: product(shape) * itemsize does not fit in Int.
+        #expect(throws: SwiftBufferError.valueError("product(shape) * itemsize is too large")) {
+            try makeBuffer(count: 1, shape: [Int.max / 2, 4], strides: [0, 0], offset: 0)
+        }
+    }
+
+    // MARK: - Indexing and slicing
+
+    private func sources(_ flags: NDFlags = []) throws -> [NDBuffer] {
+        try [
+            makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags),
+            makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags.union(.pil)),
+            makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: flags),
+            makeBuffer(count: 30, shape: [3, 5], strides: [10, -2], offset: 8, flags: flags.union(.pil)),
+            makeBuffer(count: 30, shape: [5, 3], strides: nil, offset: 0, flags: flags.union(.fortran)),
+            makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: flags),
+        ]
+    }
+
+    @Test func itemSubviews() throws {
+        for source in try sources() where source.base.ndim > 1 {
+            let view = source.base
+            for i in -view.extent(0)..<view.extent(0) {
+                let pointer = try source.itemPointer(i)
+                let sub = NDBuffer(consuming: view, hasExporter: true)
+                try sub.narrowToItem(at: pointer)
+                let i0 = i < 0 ? i + view.extent(0) : i
+                for rest in TestLayout.indices(of: shape(of: sub.base)) {
+                    #expect(element(sub.base, rest) == element(view, [i0] + rest))
+                }
+                #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
+            }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.itemPointer(view.extent(0)) }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.itemPointer(-view.extent(0) - 1) }
+        }
+    }
+
+    @Test func slicesSelectTheIndicesTheyName() throws {
+        let bounds = [-7, -3, -1, 0, 1, 2, 4, 7]
+        for source in try sources() where source.base.ndim > 0 {
+            let view = source.base
+            for start in bounds {
+                for stop in bounds {
+                    for step in [-3, -1, 1, 2] {
+                        // The same slice on every dimension.
+                        let slices = (0..<view.ndim).map { NDSlice(start: start, stop: stop, step: step, count: view.extent($0)) }
+                        let sliced = NDBuffer(consuming: view, hasExporter: true)
+                        sliced.ownStructure()
+                        for (d, s) in slices.enumerated() { sliced.applySlice(s, dimension: d) }
+                        try sliced.finishSlicing()
+                        #expect(shape(of: sliced.base) == slices.map(\.length))
+                        for index in TestLayout.indices(of: shape(of: sliced.base)) {
+                            let original = zip(index, slices).map { $1.start + $0 * $1.step }
+                            #expect(element(sliced.base, index) == element(view, original), "\(start):\(stop):\(step) \(index)")
+                        }
+                        #expect(sliced.flags.contains(.ownArrays))
+                        #expect(sliced.flags.contains(.c) == Layout.isContiguous(sliced.base, order: .c))
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func sliceLengthsMatchIndexEnumeration() {
+        for count in 0...6 {
+            for start in -8...8 {
+                for stop in -8...8 {
+                    for step in [-4, -2, -1, 1, 2, 3] {
+                        let s = NDSlice(start: start, stop: stop, step: step, count: count)
+                        // Python's definition: the indices of range(count) that range(start, stop, step),
+                        // with negative bounds counted from the end and clamped, visits.
+                        let lo = start < 0 ? max(start + count, step < 0 ? -1 : 0) : min(start, step < 0 ? count - 1 : count)
+                        let hi = stop < 0 ? max(stop + count, step < 0 ? -1 : 0) : min(stop, step < 0 ? count - 1 : count)
+                        let visited = Array(stride(from: lo, to: hi, by: step))
+                        #expect(s.length == visited.count && (visited.isEmpty || s.start == visited[0]),
+                                "count=\(count) \(start):\(stop):\(step)")
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Assignment
+
+    /// `copy_rec` by values: outer dimensions in order, each innermost row read whole, then written.
+    private func rowBufferedOracle(_ dest: BufferDescriptor, _ src: BufferDescriptor) {
+        let rows = TestLayout.indices(of: Array(shape(of: dest).dropLast()))
+        let last = dest.extent(dest.ndim - 1)
+        for row in (dest.ndim == 1 ? [[]] : rows) {
+            let values = (0..<last).map { element(src, row + [$0]) }
+            for (i, v) in values.enumerated() {
+                var p = unsafe dest.buf!
+                let index = row + [i]
+                for d in 0..<dest.ndim {
+                    unsafe p += index[d] * dest.stride(d)
+                    if let sub = unsafe dest.suboffsets, unsafe sub[d] >= 0 { p = unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[d] }
+                }
+                unsafe p.storeBytes(of: v, as: Int16.self)
+            }
+        }
+    }
+
+    @Test func assignmentMatchesRowBufferedOracle() throws {
+        let slicesOf: [[NDSlice]] = [
+            [NDSlice(start: 0, stop: 2, step: 1, count: 3), NDSlice(start: 0, stop: 4, step: 1, count: 5)],
+            [NDSlice(start: 2, stop: 0, step: -1, count: 3), NDSlice(start: 1, stop: 5, step: 1, count: 5)],
+            [NDSlice(start: 1, stop: 3, step: 1, count: 3), NDSlice(start: 4, stop: 0, step: -1, count: 5)],
+        ]
+        for pil in [false, true] {
+            for (l, r) in [(0, 1), (1, 0), (0, 2), (2, 1), (1, 1)] {
+                // Two views of one array, possibly overlapping: the case where order matters.
+                let result = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: pil ? .pil : [])
+                let expected = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: pil ? .pil : [])
+                func view(_ b: NDBuffer, _ k: Int) throws -> NDBuffer {
+                    let v = NDBuffer(consuming: b.base, hasExporter: true)
+                    v.ownStructure()
+                    for (d, s) in slicesOf[k].enumerated() { v.applySlice(s, dimension: d) }
+                    try v.finishSlicing()
+                    return v
+                }
+                // The views own the arrays their descriptors point into: keep them alive.
+                let (left, right) = (try view(result, l), try view(result, r))
+                let (oracleLeft, oracleRight) = (try view(expected, l), try view(expected, r))
+                try withExtendedLifetime((left, right, oracleLeft, oracleRight)) {
+                    try NDAssignment.copy(right.base, into: left.base)
+                    rowBufferedOracle(oracleLeft.base, oracleRight.base)
+                }
+                for index in TestLayout.indices(of: [3, 5]) {
+                    #expect(element(result.base, index) == element(expected.base, index), "pil=\(pil) \(l)<-\(r) \(index)")
+                }
+            }
+        }
+        let a = try makeBuffer(count: 6, shape: [6], strides: nil, offset: 0)
+        let b = try makeBuffer(count: 6, shape: [2, 3], strides: nil, offset: 0)
+        #expect(throws: SwiftBufferError.valueError("ndarray assignment: lvalue and rvalue have different structures")) {
+            try NDAssignment.copy(b.base, into: a.base)
+        }
+    }
+
+    // MARK: - Exports and the list of base buffers
+
+    @Test func exportsAnswerLikeExportRules() throws {
+        for source in try sources() + sources(.writable) {
+            do {
+                let array = NDArray(original: source)
+                for raw in 0..<Int32(0x200) {
+                    let request = BufferRequest(rawValue: raw)
+                    let rules = Result { () throws(SwiftBufferError) in
+                        try ExportRules.answer(request, base: source.base, contiguity: source.flags.contiguity, voice: .ndarray)
+                    }
+                    let exports = source.exports
+                    switch (rules, Result { () throws(SwiftBufferError) in try array.export(request) }) {
+                    case (.failure(let e1), .failure(let e2)):
+                        #expect(e1 == e2, "request \(raw)")
+                        #expect(source.exports == exports)
+                    case (.success(let v1), .success(let v2?)):
+                        #expect(unsafe v1.buf == v2.buf && v1.ndim == v2.ndim && v1.shape == v2.shape
+                                && v1.strides == v2.strides && v1.format == v2.format, "request \(raw)")
+                        #expect(source.exports == exports + 1)
+                        array.released(source)
+                    default:
+                        Issue.record("request \(raw): ExportRules \(rules), ndarray disagrees")
+                    }
+                }
+                #expect(source.exports == 0)
+            }
+        }
+    }
+
+    @Test func getbufFailAndRedirect() throws {
+        let failing = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0, flags: .getbufFail)
+        #expect(throws: SwiftBufferError.bufferError("ND_GETBUF_FAIL: forced test exception")) {
+            try NDArray(original: failing).export(.fullRO)
+        }
+        let source = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0)
+        let simple = NDBuffer(consuming: try #require(try NDArray(original: source).export(.simple)), hasExporter: true)
+        let consumer = NDArray(consumer: simple)
+        #expect(throws: SwiftBufferError.bufferError("re-exporter does not provide format, shape or strides")) {
+            try consumer.export(.nd)
+        }
+        #expect(try consumer.export(.simple) != nil)
+        let redirecting = NDArray(consumer: NDBuffer(consuming: source.base, hasExporter: true, userFlags: .redirect))
+        #expect(try redirecting.export(.fullRO) == nil)  // the bridge asks the exporter instead
+    }
+
+    @Test func baseBuffersLiveWhileExported() throws {
+        let first = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0)
+        let array = NDArray(original: first, varExport: true)
+        _ = try array.export(.fullRO)
+        let second = try makeBuffer(count: 2, shape: [2], strides: nil, offset: 0)
+        try array.checkPush(flags: [])  // allowed under ND_VAREXPORT
+        array.push(second)
+        #expect(array.head === second && array.liveExports == 1)
+        array.released(first)  // not the head: dropped with its last export
+        #expect(array.liveExports == 0)
+        #expect(throws: SwiftBufferError.bufferError("list only has a single base")) { try array.pop() }
+
+        let fixed = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
+        _ = try fixed.export(.simple)
+        _ = try fixed.export(.simple)
+        #expect(throws: SwiftBufferError.bufferError("cannot change structure: 2 exported buffers")) { try fixed.checkPush(flags: []) }
+        #expect(throws: SwiftBufferError.valueError("ND_VAREXPORT flag can only be used during object creation")) {
+            try fixed.checkPush(flags: .varExport)
+        }
+        let consumer = NDArray(consumer: NDBuffer(consuming: fixed.head.base, hasExporter: true))
+        #expect(throws: SwiftBufferError.bufferError("structure of re-exporting object is immutable")) { try consumer.pop() }
+    }
+
+    // MARK: - Copies and comparisons
+
+    @Test(arguments: [Layout.Order.c, .fortran, .any])
+    func contiguousCopies(order: Layout.Order) throws {
+        for layout in everyLayout() where layout.itemsize == 4 {
+            layout.fillDistinct()
+            let copy = try NDBuffer(contiguousCopyOf: layout.descriptor, order: order)
+            let resolved: Layout.Order = order == .fortran ? .fortran : .c
+            #expect(Layout.isContiguous(copy.base, order: resolved), "\(layout)")
+            #expect(copy.base.readonly && copy.flags.contains(resolved == .c ? .c : .fortran), "\(layout)")
+            for index in layout.indices() {
+                var p = unsafe copy.base.buf!
+                for d in index.indices { unsafe p += index[d] * copy.base.stride(d) }
+                let copied = unsafe p.load(as: Int32.self), original = unsafe layout.address(of: index).load(as: Int32.self)
+                #expect(copied == original, "\(layout) \(index)")
+            }
+            #expect(NDInspect.contiguousEqual(copy.base, copy.base))
+        }
+    }
+
+    @Test func getPointerAddressesLikePEP3118() throws {
+        for source in try sources() {
+            for index in TestLayout.indices(of: shape(of: source.base)) {
+                let p = NDInspect.pointer(in: source.base, at: index)
+                #expect(unsafe p.loadUnaligned(as: Int16.self) == element(source.base, index))
+            }
+            if source.base.ndim > 1 {
+                #expect(throws: SwiftBufferError.valueError("get_pointer(): invalid index 9 at position 1")) {
+                    try NDInspect.checkIndex(9, position: 1, of: source.base)
+                }
+            }
+        }
+    }
+}
