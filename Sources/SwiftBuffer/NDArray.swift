@@ -128,12 +128,12 @@ public final class NDBuffer {
     /// until `setElement` and `setStructure` describe it.
     public init(itemCount: Int, itemsize: Int, offset: Int, flags: NDFlags,
                 allocator: NDAllocator = .swift) throws(SwiftBufferError) {
+        precondition(itemCount > 0 && itemsize > 0, "NDBuffer: checkItemCount and checkItemsize come first")
         let (length, overflow) = itemCount.multipliedReportingOverflow(by: itemsize)
         if overflow { throw .memoryError("") }
         if offset % itemsize != 0 { throw .valueError("offset must be a multiple of itemsize") }
-        // safe because: wrapping cannot turn an out-of-bounds offset into an in-bounds one here,
-        // `offset &+ itemsize` only wraps for offsets near Int.max, which the first test rejects.
-        if offset < 0 || offset > length &- itemsize { throw .valueError("offset out of bounds") }
+        // `offset + itemsize > length`, written so it cannot overflow (length >= itemsize > 0).
+        if offset < 0 || offset > length - itemsize { throw .valueError("offset out of bounds") }
         let data = try allocator.bytes(length)
         unsafe data.initializeMemory(as: UInt8.self, repeating: 0, count: length)
         self.allocator = allocator

@@ -126,8 +126,9 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     // No shape: one dimension of len / itemsize items (a re-export without PyBUF_ND).
     let shape = (0..<base.ndim).map { base.extent($0) }
     let itemsize = base.itemsize
-    var count = 1
-    for extent in shape { count = count.multipliedReportingOverflow(by: extent).partialValue }
+    // A foreign exporter's shape was never checked here; sizes that do not fit cannot be listed.
+    guard let count = try? Layout.byteCount(shape: shape, itemsize: 1),
+          (try? Layout.byteCount(shape: shape, itemsize: max(itemsize, 1))) != nil else { throw .core(.memoryError("")) }
     // Native codes: struct accepts them, so _testbuffer's Struct(format) cannot fail first.
     let native = ElementCodec.Code(memoryviewFormat: base.formatBytes).flatMap { $0.size == itemsize ? $0 : nil }
     var structobj: PyObjectRef? = nil
