@@ -23,7 +23,12 @@ let package = Package(
         .target(
             name: "SwiftBufferPython",
             dependencies: ["SwiftBuffer", "CPythonShim", "pyextObjects"],
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"]), .swiftLanguageMode(.v5)]
+            swiftSettings: [
+                // pyconfig.h turns on _GNU_SOURCE before any libc header; Glibc's module must see the
+                // same declarations (fd_set differs otherwise, and module builds fail at random).
+                .unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-D_GNU_SOURCE"]),
+                .swiftLanguageMode(.v5),
+            ]
         ),
         // Object layouts shared by the C shim and the bridge (header only).
         .target(name: "pyextObjects", dependencies: ["CPythonShim"], path: "Sources/pyext/objects"),

@@ -34,17 +34,17 @@ CONSTRUCTOR_ERRORS = [
     (lambda: Buffer(1, 5), TypeError, "format must be a str, not int"),
     (lambda: Buffer(1, b"B"), TypeError, "format must be a str, not bytes"),
     (lambda: Buffer(1, order=1), TypeError, "order must be a str, not int"),
-    (lambda: Buffer(1, order="A"), ValueError, "order must be 'C' or 'F', not \"A\""),
-    (lambda: Buffer(1, order="X"), ValueError, "order must be 'C' or 'F', not \"X\""),
-    (lambda: Buffer(1, order="CF"), ValueError, "order must be 'C' or 'F', not \"CF\""),
-    (lambda: Buffer(1, order=""), ValueError, "order must be 'C' or 'F', not \"\""),
-    (lambda: Buffer(1, ""), ValueError, "format \"\" has itemsize 0"),
-    (lambda: Buffer(1, "0i"), ValueError, "format \"0i\" has itemsize 0"),
-    (lambda: Buffer(1, "z"), ValueError, "invalid format \"z\": bad char in struct format"),
-    (lambda: Buffer(1, "3"), ValueError, "invalid format \"3\": repeat count given without format specifier"),
-    (lambda: Buffer(1, "<P"), ValueError, "invalid format \"<P\": bad char in struct format"),
-    (lambda: Buffer(1, f"{MAX}q"), ValueError, f"invalid format \"{MAX}q\": total struct size too long"),
-    (lambda: Buffer(1, f"{MAX - 2}xq"), ValueError, f"invalid format \"{MAX - 2}xq\": total struct size too long"),
+    (lambda: Buffer(1, order="A"), ValueError, "order must be 'C' or 'F', not 'A'"),
+    (lambda: Buffer(1, order="X"), ValueError, "order must be 'C' or 'F', not 'X'"),
+    (lambda: Buffer(1, order="CF"), ValueError, "order must be 'C' or 'F', not 'CF'"),
+    (lambda: Buffer(1, order=""), ValueError, "order must be 'C' or 'F', not ''"),
+    (lambda: Buffer(1, ""), ValueError, "format '' has itemsize 0"),
+    (lambda: Buffer(1, "0i"), ValueError, "format '0i' has itemsize 0"),
+    (lambda: Buffer(1, "z"), ValueError, "invalid format 'z': bad char in struct format"),
+    (lambda: Buffer(1, "3"), ValueError, "invalid format '3': repeat count given without format specifier"),
+    (lambda: Buffer(1, "<P"), ValueError, "invalid format '<P': bad char in struct format"),
+    (lambda: Buffer(1, f"{MAX}q"), ValueError, f"invalid format '{MAX}q': total struct size too long"),
+    (lambda: Buffer(1, f"{MAX - 2}xq"), ValueError, f"invalid format '{MAX - 2}xq': total struct size too long"),
 ]
 
 
@@ -93,7 +93,7 @@ FROMBYTES_ERRORS = [
     (lambda: Buffer.frombytes(b"abcd", "i", [2]), ValueError, "data length 4 does not match shape (2,) × itemsize 4 = 8 bytes"),
     (lambda: Buffer.frombytes(b"abcd", "B", [2, 3]), ValueError, "data length 4 does not match shape (2, 3) × itemsize 1 = 6 bytes"),
     (lambda: Buffer.frombytes(b"abcd", "B", []), ValueError, "data length 4 does not match shape () × itemsize 1 = 1 bytes"),
-    (lambda: Buffer.frombytes(b"abcd", "i", 1, order="X"), ValueError, "order must be 'C' or 'F', not \"X\""),
+    (lambda: Buffer.frombytes(b"abcd", "i", 1, order="X"), ValueError, "order must be 'C' or 'F', not 'X'"),
     (lambda: Buffer.frombytes(b"abcd", "i", 1, "C"), TypeError, "frombytes() takes at most 3 positional arguments (4 given)"),
     (lambda: Buffer.frombytes(memoryview(b"abcd")[::2]), BufferError, "memoryview: underlying buffer is not C-contiguous"),
 ]
@@ -153,10 +153,10 @@ def test_struct_grammar_sweep_matches_struct_module():
             try:
                 size = struct.calcsize(fmt)
             except struct.error as e:
-                raises(ValueError, f'invalid format "{fmt}": {e}', Buffer, 1, fmt)
+                raises(ValueError, f'invalid format {fmt!r}: {e}', Buffer, 1, fmt)
                 continue
             if size == 0:
-                raises(ValueError, f'format "{fmt}" has itemsize 0', Buffer, 1, fmt)
+                raises(ValueError, f'format {fmt!r} has itemsize 0', Buffer, 1, fmt)
             else:
                 assert Buffer(2, fmt).itemsize == size, fmt
 

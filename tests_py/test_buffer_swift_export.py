@@ -186,7 +186,7 @@ def test_failed_raw_export_still_frees_the_memory(args, kwargs, message):
 
 def test_raw_export_formats_are_checked_before_allocating():
     before = S._swift_raw_deallocations()
-    with pytest.raises(ValueError, match='^invalid format "z": bad char in struct format$'):
+    with pytest.raises(ValueError, match="^invalid format 'z': bad char in struct format$"):
         S._swift_raw_export("z", [1])
     assert S._swift_raw_deallocations() == before
 

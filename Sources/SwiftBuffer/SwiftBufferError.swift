@@ -20,3 +20,27 @@ public enum SwiftBufferError: Error, Equatable, Sendable {
         }
     }
 }
+
+extension SwiftBufferError {
+    /// `repr(s)` of a Python str, for quoting user input in messages as Python would.
+    public static func pythonRepr<Bytes: Sequence>(_ utf8: Bytes) -> String where Bytes.Element == UInt8 {
+        let text = String(decoding: Array(utf8), as: UTF8.self)
+        let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
+        var out = String(quote)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where Character(scalar) == quote: out += "\\" + String(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append(quote)
+        return out
+    }
+}

@@ -40,7 +40,7 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
 public final class SwiftMemory {
     /// Who frees the memory when the last reference goes away.
     enum Owner {
-        case allocation                          // allocated here
+        case allocation(RawAllocator)            // allocated here
         case keeper(AnyObject)                   // kept alive by another object (an array box)
         case deallocator((UnsafeMutableRawPointer) -> Void)
     }
@@ -65,18 +65,20 @@ public final class SwiftMemory {
     private let formatLength: Int
 
     /// Zero-filled memory of `shape` elements of `format`, in C or Fortran order.
-    public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
+    public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false,
+                            allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
         let count = try Layout.byteCount(shape: shape, itemsize: itemsize)
-        let memory = try SwiftMemory.allocate(count, zeroed: true)
+        let memory = try allocator.bytes(count, zeroed: true)
         self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                  readonly: readonly, owner: .allocation)
+                  readonly: readonly, owner: .allocation(allocator))
     }
 
     /// A copy of `bytes`, laid out in `order`, seen as `shape` elements of `format`
     /// (`shape == nil`: one dimension of `bytes.count / itemsize`).
-    public convenience init(copying bytes: UnsafeRawBufferPointer, format: [UInt8], shape: [Int]?, order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
+    public convenience init(copying bytes: UnsafeRawBufferPointer, format: [UInt8], shape: [Int]?, order: Layout.Order = .c,
+                            readonly: Bool = false, allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
         let resolved: [Int]
         if let shape = shape {
@@ -91,13 +93,13 @@ public final class SwiftMemory {
             }
             resolved = [bytes.count / itemsize]
         }
-        let memory = try SwiftMemory.allocate(bytes.count, zeroed: false)
+        let memory = try allocator.bytes(bytes.count, zeroed: false)
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe memory.copyMemory(from: source, byteCount: bytes.count)
         }
         self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
                   strides: Layout.contiguousStrides(shape: resolved, itemsize: itemsize, order: order),
-                  readonly: readonly, owner: .allocation)
+                  readonly: readonly, owner: .allocation(allocator))
     }
 
     /// The storage of `array`, without a copy: the memory lives until the last Python view
@@ -116,18 +118,28 @@ public final class SwiftMemory {
     }
 
     /// Memory the caller allocated, described by `shape`/`strides` (nil strides: C order), freed
-    /// by `deallocator` once neither Swift nor Python can reach it. The caller vouches that every
-    /// element the layout addresses lies inside the allocation.
+    /// by `deallocator` once neither Swift nor Python can reach it. A layout that would address
+    /// bytes outside `byteCount` is refused with ValueError.
     public convenience init(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int, format: [UInt8], shape: [Int],
                             strides: [Int]? = nil, readonly: Bool = false,
                             deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(SwiftBufferError) {
+        precondition(strides == nil || strides!.count == shape.count, "one stride per dimension")
+        precondition(byteCount >= 0, "negative byteCount")
         let itemsize = try SwiftMemory.itemsize(of: format)
         let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
         let strides = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c)
-        precondition(strides.count == shape.count, "one stride per dimension")
+        // Python must never reach outside the allocation: the bounds are checked once here, by
+        // _testbuffer's rule. `base` is both the first element and the allocation start, so
+        // negative strides would step before the allocation.
+        if strides.contains(where: { $0 < 0 }) {
+            throw .valueError("strides of exported Swift memory must not be negative")
+        }
+        if need > 0, let problem = Layout.verifyStructure(memoryLength: byteCount, itemsize: itemsize, offset: 0,
+                                                           shape: shape, strides: strides) {
+            throw .valueError(problem)
+        }
         self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
                   strides: strides, readonly: readonly, owner: .deallocator(deallocator))
-        _ = byteCount
     }
 
     private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: [UInt8], shape: [Int],
@@ -147,7 +159,7 @@ public final class SwiftMemory {
     deinit {
         let memory = unsafe base
         switch owner {
-        case .allocation: unsafe free(memory)
+        case .allocation(let allocator): unsafe allocator.deallocate(memory)
         case .keeper: break
         case .deallocator(let free): unsafe free(memory)
         }
@@ -195,16 +207,16 @@ public final class SwiftMemory {
     /// zero-filling the rest, as `bytearray` resizing does. Refused while Python views are live.
     public func resize(shape newShape: [Int]) throws(SwiftBufferError) {
         try exports.requireNone("Existing exports of data: object cannot be re-sized")
-        guard case .allocation = owner else {
+        guard case .allocation(let allocator) = owner else {
             throw .bufferError("swiftbuf.Buffer: memory not allocated by swiftbuf cannot be re-sized")
         }
         let count = try Layout.byteCount(shape: newShape, itemsize: itemsize)
-        let memory = try SwiftMemory.allocate(count, zeroed: false)
+        let memory = try allocator.bytes(count, zeroed: false)
         let kept = min(count, byteCount)
         unsafe memory.copyMemory(from: base, byteCount: kept)
         unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
         let format = self.format
-        unsafe free(base)
+        unsafe allocator.deallocate(base)
         unsafe layoutStorage.deallocate()
         layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
             shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: .c), format: format)
@@ -219,21 +231,14 @@ public final class SwiftMemory {
         try unsafe body(UnsafeMutableRawBufferPointer(start: base, count: byteCount))
     }
 
-    /// Memory for user-sized data: malloc's, because Swift's allocator traps where Python code
-    /// expects MemoryError (`Buffer(10**15)`). One spare byte keeps `buf` non-NULL when empty;
-    /// malloc's alignment (16 on 64-bit glibc) suits every format.
-    static func allocate(_ count: Int, zeroed: Bool) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
-        let pointer = unsafe zeroed ? calloc(max(count, 1), 1) : malloc(max(count, 1))
-        guard let pointer = unsafe pointer else { throw .memoryError("") }
-        return unsafe pointer
-    }
-
-    static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
+    /// The itemsize of an element format for Swift-owned memory: `struct.calcsize`, and not 0.
+    public static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
+        let quoted = SwiftBufferError.pythonRepr(format)
         let parsed: StructFormat
         do { parsed = try StructFormat(parsing: format) } catch {
-            throw .valueError("invalid format \(String(decoding: format, as: UTF8.self).debugDescription): \(error.message)")
+            throw .valueError("invalid format \(quoted): \(error.message)")
         }
-        if parsed.itemsize == 0 { throw .valueError("format \(String(decoding: format, as: UTF8.self).debugDescription) has itemsize 0") }
+        if parsed.itemsize == 0 { throw .valueError("format \(quoted) has itemsize 0") }
         return parsed.itemsize
     }
 

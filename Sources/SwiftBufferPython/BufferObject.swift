@@ -34,7 +34,7 @@ private func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Orde
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
     let s = try utf8(o)
     if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
-    throw .valueError("order must be 'C' or 'F', not \(String(decoding: s, as: UTF8.self).debugDescription)")
+    throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
 private func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
@@ -56,7 +56,7 @@ func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, 
         let format = try formatArgument(a[1]), order = try orderArgument(a[2])
         let readonly = try a[3].map { o throws(BridgeError) in try isTrue(o) } ?? false
         let memory = try core { () throws(SwiftBufferError) in
-            try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly)
+            try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
         }
         return makeBufferObject(memory, type: type)
     }
@@ -75,7 +75,7 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         let d = data.descriptor
         let memory = try core { () throws(SwiftBufferError) in
             try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
-                            order: order, readonly: readonly)
+                            order: order, readonly: readonly, allocator: .python)
         }
         return makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
     }

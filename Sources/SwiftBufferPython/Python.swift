@@ -177,3 +177,11 @@ func moduleExec(_ module: PyObjectRef) -> Int32 {
 public func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(BridgeError) -> R {
     do throws(SwiftBufferError) { return try body() } catch { throw .core(error) }
 }
+
+extension RawAllocator {
+    /// CPython's raw allocator: no GIL needed (Swift may free from any thread), NULL instead of
+    /// a trap when memory runs out, and visible to tracemalloc.
+    public static let python = RawAllocator(
+        allocate: { count, zeroed in zeroed ? PyMem_RawCalloc(count, 1) : PyMem_RawMalloc(count) },
+        deallocate: { PyMem_RawFree($0) })
+}

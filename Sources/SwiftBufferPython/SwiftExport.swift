@@ -107,23 +107,9 @@ public enum PythonBuffer {
     static func export(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int, format: [UInt8],
                        shape: [Int], strides: [Int]?, readonly: Bool,
                        deallocator: @escaping (UnsafeMutableRawPointer) -> Void) -> PyObjectRef? {
-        precondition(strides == nil || strides!.count == shape.count, "PythonBuffer.export: one stride per dimension")
-        precondition(byteCount >= 0, "PythonBuffer.export: negative byteCount")
         var adopted = false
         defer { if !adopted { deallocator(pointer) } }
         return exported { () throws(SwiftBufferError) in
-            let itemsize = try StructFormat.checkedItemsize(format)
-            let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
-            let strides = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c)
-            // SwiftMemory trusts the caller with the bounds; the export checks them once here,
-            // by _testbuffer's rule (`verify_structure`), so Python can never reach outside.
-            if strides.contains(where: { $0 < 0 }) {
-                throw .valueError("strides of exported Swift memory must not be negative")
-            }
-            if need > 0, let problem = Layout.verifyStructure(memoryLength: byteCount, itemsize: itemsize, offset: 0,
-                                                    shape: shape, strides: strides) {
-                throw .valueError(problem)
-            }
             let memory = try SwiftMemory(unsafePointer: pointer, byteCount: byteCount, format: format, shape: shape,
                                          strides: strides, readonly: readonly, deallocator: deallocator)
             adopted = true
@@ -224,19 +210,5 @@ public enum PythonBuffer {
               parsed.items[0].count == 1, parsed.items[0].code == Element.formatCode else { return false }
         return parsed.byteOrder.isLittleEndian == StructFormat.ByteOrder.native.isLittleEndian
             && parsed.itemsize == MemoryLayout<Element>.stride
-    }
-}
-
-extension StructFormat {
-    /// The itemsize of an exported element format: `struct.calcsize`, and not 0.
-    static func checkedItemsize(_ format: [UInt8]) throws(SwiftBufferError) -> Int {
-        let parsed: StructFormat
-        do { parsed = try StructFormat(parsing: format) } catch {
-            throw .valueError("invalid format \(String(decoding: format, as: UTF8.self).debugDescription): \(error.message)")
-        }
-        if parsed.itemsize == 0 {
-            throw .valueError("format \(String(decoding: format, as: UTF8.self).debugDescription) has itemsize 0")
-        }
-        return parsed.itemsize
     }
 }

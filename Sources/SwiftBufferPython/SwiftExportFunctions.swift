@@ -9,7 +9,7 @@ private func exportOrder(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order 
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
     let s = try utf8(o)
     if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
-    throw .valueError("order must be 'C' or 'F', not \(String(decoding: s, as: UTF8.self).debugDescription)")
+    throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
 private func flag(_ o: PyObjectRef?) throws(BridgeError) -> Bool {
@@ -86,7 +86,7 @@ func moduleSwiftArray(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ n
         try arrayParameters.parse(args, nargs, kwnames, into: &a)
         let format = try utf8(a[0]!)
         guard format.count == 1, let example = arrayExamples.first(where: { $0.code == format[0] }) else {
-            throw .valueError("no Swift element type has format \(String(decoding: format, as: UTF8.self).debugDescription)")
+            throw .valueError("no Swift element type has format \(SwiftBufferError.pythonRepr(format))")
         }
         let n = try ssize(a[1]!)
         guard n >= 0 else { throw .valueError("n must not be negative") }
@@ -177,7 +177,7 @@ func moduleSwiftRawExport(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?,
 
 /// The bytes from the first element to the end of the last one, for non-negative strides.
 private func spannedBytes(format: [UInt8], shape: [Int], strides: [Int]?) throws(SwiftBufferError) -> Int {
-    let itemsize = try StructFormat.checkedItemsize(format)
+    let itemsize = try SwiftMemory.itemsize(of: format)
     let contiguous = try Layout.byteCount(shape: shape, itemsize: itemsize)
     guard let strides = strides, contiguous > 0 else { return contiguous }
     var end = itemsize

@@ -60,14 +60,14 @@ private let shapes: [[Int]] = [[], [0], [1], [7], [2, 3], [3, 0, 2], [2, 3, 4], 
     }
 
     @Test func malformedFormatsAndShapes() {
-        #expect(throws: SwiftBufferError.valueError("invalid format \"z\": bad char in struct format")) {
+        #expect(throws: SwiftBufferError.valueError("invalid format 'z': bad char in struct format")) {
             try SwiftMemory(zeroedShape: [1], format: Array("z".utf8))
         }
-        #expect(throws: SwiftBufferError.valueError("invalid format \"3\": repeat count given without format specifier")) {
+        #expect(throws: SwiftBufferError.valueError("invalid format '3': repeat count given without format specifier")) {
             try SwiftMemory(zeroedShape: [1], format: Array("3".utf8))
         }
         for empty in ["", "0i", "<"] {
-            #expect(throws: SwiftBufferError.valueError("format \"\(empty)\" has itemsize 0")) {
+            #expect(throws: SwiftBufferError.valueError("format '\(empty)' has itemsize 0")) {
                 try SwiftMemory(zeroedShape: [1], format: Array(empty.utf8))
             }
         }
@@ -203,6 +203,19 @@ private let shapes: [[Int]] = [[], [0], [1], [7], [2, 3], [3, 0, 2], [2, 3, 4], 
             let pointer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
             _ = try? SwiftMemory(unsafePointer: pointer, byteCount: 16, format: Array("i".utf8), shape: [2, 2],
                                  strides: [8], deallocator: { $0.deallocate() })
+        }
+    }
+}
+
+@Suite struct PythonReprTests {
+    /// Messages quote user input the way `repr(str)` does.
+    @Test func quotesLikePython() {
+        let cases: [(String, String)] = [
+            ("d", "'d'"), ("", "''"), ("it's", "\"it's\""), ("a'b\"c", "'a\\'b\"c'"),
+            ("i\0", "'i\\x00'"), ("\t\n\r\\", "'\\t\\n\\r\\\\'"), ("\u{7f}", "'\\x7f'"), ("é", "'é'"),
+        ]
+        for (input, expected) in cases {
+            #expect(SwiftBufferError.pythonRepr(Array(input.utf8)) == expected, "\(input)")
         }
     }
 }
