@@ -28,8 +28,8 @@ public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<P
 private let newParameters = Parameters("Buffer", ["shape", "format", "order", "readonly"], required: 1, positional: 2)
 private let frombytesParameters = Parameters("frombytes", ["data", "format", "shape", "order", "readonly"], required: 1, positional: 3)
 
-/// `order=` of the constructors: how the data is laid out in memory.
-private func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
+/// `order=` of the constructors and exports: how the data is laid out in memory.
+func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
     guard let o = o else { return .c }
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
     let s = try utf8(o)

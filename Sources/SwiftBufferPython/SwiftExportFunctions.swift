@@ -4,14 +4,6 @@ import SwiftBuffer
 
 // MARK: - Arguments
 
-private func exportOrder(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
-    guard let o = o else { return .c }
-    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
-    let s = try utf8(o)
-    if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
-    throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
-}
-
 private func flag(_ o: PyObjectRef?) throws(BridgeError) -> Bool {
     guard let o = o else { return false }
     return try isTrue(o)
@@ -120,7 +112,7 @@ func moduleSwiftMatrix(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ 
         var a: [PyObjectRef?] = []
         try matrixParameters.parse(args, nargs, kwnames, into: &a)
         let rows = try ssize(a[0]!), cols = try ssize(a[1]!)
-        let order = try exportOrder(a[2]), readonly = try flag(a[3])
+        let order = try orderArgument(a[2]), readonly = try flag(a[3])
         let bytes = try core { () throws(SwiftBufferError) in try Layout.byteCount(shape: [rows, cols], itemsize: 8) }
         guard bytes / 8 <= largestTestArray else { throw .core(.memoryError("_swift_matrix: at most \(largestTestArray) elements")) }
         var values = [Double](repeating: 0, count: rows * cols)
