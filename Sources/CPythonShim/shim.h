@@ -48,5 +48,10 @@ static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_K
 static inline Py_UCS4 swiftbuf_PyUnicode_READ_CHAR(PyObject *o, Py_ssize_t i) { return PyUnicode_READ_CHAR(o, i); }
 static inline Py_UCS1 *swiftbuf_PyUnicode_1BYTE_DATA(PyObject *o) { return PyUnicode_1BYTE_DATA(o); }
 static inline PyObject **swiftbuf_PyList_ITEMS(PyObject *l) { return ((PyListObject *)l)->ob_item; }
+// pycore_abstract.h's _PyIndex_Check, inline (PyIndex_Check is an exported function in 3.11).
+static inline int swiftbuf__PyIndex_Check(PyObject *o) {
+    PyNumberMethods *nb = Py_TYPE(o)->tp_as_number;
+    return nb != NULL && nb->nb_index != NULL;
+}
 
 #endif

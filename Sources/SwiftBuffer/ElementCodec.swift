@@ -52,6 +52,34 @@ public enum ElementCodec {
         /// `P`: `void *`.
         case pointer = 0x50
 
+        /// The code spelled by `character`, or nil for any other byte. The same mapping as
+        /// `init?(rawValue:)`, written out so that it inlines into hot paths (the optimiser keeps
+        /// the synthesized initializer out of line: a call per element read).
+        @inlinable @inline(__always)
+        public init?(ascii character: UInt8) {
+            switch character {
+            case 0x63: self = .char
+            case 0x62: self = .signedChar
+            case 0x42: self = .unsignedChar
+            case 0x3F: self = .bool
+            case 0x68: self = .short
+            case 0x48: self = .unsignedShort
+            case 0x69: self = .int
+            case 0x49: self = .unsignedInt
+            case 0x6C: self = .long
+            case 0x4C: self = .unsignedLong
+            case 0x71: self = .longLong
+            case 0x51: self = .unsignedLongLong
+            case 0x6E: self = .ssize
+            case 0x4E: self = .size
+            case 0x65: self = .half
+            case 0x66: self = .float
+            case 0x64: self = .double
+            case 0x50: self = .pointer
+            default: return nil
+            }
+        }
+
         /// What kind of Swift value an element of this code becomes.
         public enum Kind: Sendable {
             case signedInteger, unsignedInteger, floatingPoint, boolean, character, pointer
@@ -90,18 +118,18 @@ public enum ElementCodec {
 
         /// The code of a format that is one native code with an optional `@` prefix
         /// (`get_native_fmtchar`), including `e`.
-        @inlinable
+        @inlinable @inline(__always)
         public init?<Bytes: Collection>(format: Bytes) where Bytes.Element == UInt8 {
             var i = format.startIndex
             guard i != format.endIndex else { return nil }
             if format[i] == UInt8(ascii: "@") { i = format.index(after: i) }
             guard i != format.endIndex, format.index(after: i) == format.endIndex else { return nil }
-            self.init(rawValue: format[i])
+            self.init(ascii: format[i])
         }
 
         /// As `init(format:)`, for the codes CPython 3.11's memoryview handles without the
         /// `struct` module: every native code except `e`.
-        @inlinable
+        @inlinable @inline(__always)
         public init?<Bytes: Collection>(memoryviewFormat format: Bytes) where Bytes.Element == UInt8 {
             guard let code = Code(format: format), code != .half else { return nil }
             self = code

@@ -2,13 +2,13 @@
 //
 // A cast runs in the order memoryview_cast_impl checks things, which the bridge follows:
 // `checkCastSource`, then (with a shape) `checkCastDimensions`, then the new view is
-// allocated and `castTo1D` gives it the new format, then (with a shape) `castExtent` per
-// element and `finishCast`.
+// allocated and `castFormat` gives it the new format as a 1-d view, then (with a shape)
+// `castExtent` per element, C-contiguous strides and `checkCastLength`.
 
 extension MemoryView {
     /// The source must be C-contiguous, and (unless this is a plain 1-d format cast) free of
     /// zero extents.
-    @inlinable
+    @inlinable @inline(__always)
     public func checkCastSource(shapeGiven: Bool) throws(SwiftBufferError) {
         if !isCContiguous { throw .typeError("memoryview: casts are restricted to C-contiguous views") }
         if shapeGiven || layout.ndim != 1 {
@@ -25,27 +25,31 @@ extension MemoryView {
         if layout.ndim != 1 && ndim != 1 { throw .typeError("memoryview: cast must be 1D -> ND or ND -> 1D") }
     }
 
-    /// Makes `layout` (a copy of the source's, with arrays of its own) a 1-d view of the same
-    /// bytes with element format `format` (ASCII bytes, as given): one of the formats must
-    /// be a byte format and the byte length must be a multiple of the new itemsize.
-    /// The installed format string has static lifetime, so it outlives the source (bpo-22668).
-    @inlinable
-    public static func castTo1D(_ layout: inout BufferDescriptor, format: UnsafeRawBufferPointer) throws(SwiftBufferError) {
-        guard let destination = ElementCodec.Code(memoryviewFormat: format) else {
+    /// The format and itemsize a cast to `format` (ASCII bytes, as given) installs on a 1-d
+    /// view of `byteLength` bytes whose format character is `source` (`formatCharacter(of:)`,
+    /// nil for a longer format) (`cast_to_1D`): one of the formats must be a byte format and
+    /// the length a multiple of the new itemsize. The format string has static lifetime, so it
+    /// outlives the view it came from (bpo-22668). The cast view is then
+    /// `byteLength / itemsize` items with stride `itemsize` and no suboffsets.
+    @inlinable @inline(__always)
+    public static func castFormat(from source: UInt8?, byteLength: Int,
+                                  to format: UnsafeRawBufferPointer) throws(SwiftBufferError) -> (format: UnsafePointer<CChar>, itemsize: Int) {
+        // One character, or '@' and one character; any native code but 'e' (3.11).
+        var code: ElementCodec.Code? = nil
+        let n = format.count
+        if unsafe n == 1 || (n == 2 && format[0] == UInt8(ascii: "@")) {
+            code = unsafe ElementCodec.Code(ascii: format[n - 1])
+        }
+        guard let destination = code, destination != .half else {
             throw .valueError("memoryview: destination format must be a native single character format prefixed with an optional '@'")
         }
-        let source = ElementCodec.Code(memoryviewFormat: layout.formatBytes)
-        if !(source?.isByte ?? false) && !destination.isByte {
+        let sourceIsByte = source == UInt8(ascii: "B") || source == UInt8(ascii: "b") || source == UInt8(ascii: "c")
+        if !sourceIsByte && !destination.isByte {
             throw .typeError("memoryview: cannot cast between two non-byte formats")
         }
         let itemsize = destination.size
-        if layout.len % itemsize != 0 { throw .typeError("memoryview: length is not a multiple of itemsize") }
-        layout.format = unsafe castFormat(destination, prefixed: format.count == 2)
-        layout.itemsize = itemsize
-        layout.ndim = 1
-        unsafe layout.shape![0] = layout.len / itemsize
-        unsafe layout.strides![0] = itemsize
-        layout.suboffsets = nil
+        if byteLength % itemsize != 0 { throw .typeError("memoryview: length is not a multiple of itemsize") }
+        return (castFormat(destination, prefixed: format.count == 2), itemsize)
     }
 
     /// One extent of the cast's shape, checked in order (`copy_shape`): positive, and the
@@ -57,37 +61,41 @@ extension MemoryView {
         length *= extent
     }
 
-    /// Installs the validated `shape` (`ndim` extents already in `layout.shape`, or none for a
-    /// 0-d result) with C-contiguous strides, and checks that the byte length is unchanged.
+    /// The last check of `cast_to_ND`: the new shape (whose byte length is `length`, with
+    /// C-contiguous strides) must cover exactly the view's `byteLength` bytes.
     @inlinable
-    public static func finishCast(_ layout: inout BufferDescriptor, ndim: Int, length: Int) throws(SwiftBufferError) {
-        layout.ndim = ndim
-        if ndim == 0 {
-            layout.shape = nil
-            layout.strides = nil
-        } else {
-            unsafe Layout.fillContiguousStrides(shape: layout.shape!, ndim: ndim, itemsize: layout.itemsize,
-                                                order: .c, into: layout.strides!)
-        }
-        if layout.len != length { throw .typeError("memoryview: product(shape) * itemsize != buffer size") }
+    public static func checkCastLength(_ length: Int, byteLength: Int) throws(SwiftBufferError) {
+        if length != byteLength { throw .typeError("memoryview: product(shape) * itemsize != buffer size") }
     }
 
-    /// `get_native_fmtstr`: `"x"` or `"@x"` with static lifetime, NUL-terminated.
+    /// `get_native_fmtstr`: `"x"` or `"@x"` with static lifetime, NUL-terminated (string
+    /// literals: no lazily allocated table, so no initialisation check per cast).
     @inlinable
     public static func castFormat(_ code: ElementCodec.Code, prefixed: Bool) -> UnsafePointer<CChar> {
-        // safe because: the table has a 3-byte slot "@x\0" for every ASCII code.
-        let slot = unsafe castFormatTable + Int(code.rawValue) * 3
-        return unsafe UnsafeRawPointer(prefixed ? slot : slot + 1).assumingMemoryBound(to: CChar.self)
-    }
-
-    /// "@x\0" for every ASCII `x`; allocated once, never freed (formats of live views point here).
-    @usableFromInline nonisolated(unsafe) static let castFormatTable: UnsafeMutablePointer<UInt8> = {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 128 * 3)
-        for c in 0..<128 {
-            unsafe table[c * 3] = UInt8(ascii: "@")
-            unsafe table[c * 3 + 1] = UInt8(c)
-            unsafe table[c * 3 + 2] = 0
+        let literal: StaticString
+        switch code {
+        case .char: literal = "@c"
+        case .signedChar: literal = "@b"
+        case .unsignedChar: literal = "@B"
+        case .bool: literal = "@?"
+        case .short: literal = "@h"
+        case .unsignedShort: literal = "@H"
+        case .int: literal = "@i"
+        case .unsignedInt: literal = "@I"
+        case .long: literal = "@l"
+        case .unsignedLong: literal = "@L"
+        case .longLong: literal = "@q"
+        case .unsignedLongLong: literal = "@Q"
+        case .ssize: literal = "@n"
+        case .size: literal = "@N"
+        case .half: literal = "@e"
+        case .float: literal = "@f"
+        case .double: literal = "@d"
+        case .pointer: literal = "@P"
         }
-        return unsafe table
-    }()
+        // safe because: a StaticString literal is NUL-terminated static storage; skipping the
+        // '@' leaves the one-character format.
+        let start = unsafe UnsafeRawPointer(literal.utf8Start)
+        return unsafe (prefixed ? start : start + 1).assumingMemoryBound(to: CChar.self)
+    }
 }

@@ -33,25 +33,36 @@ extension MemoryView {
     /// `buf` then addresses pointers, not items. Then `len` is recomputed (`init_len`).
     @inlinable
     public static func slice(_ layout: inout BufferDescriptor, dimension: Int, start: Int, stop: Int, step: Int) {
+        layout.buf = unsafe slice(buf: layout.buf, shape: layout.shape!, strides: layout.strides!, suboffsets: layout.suboffsets,
+                                  dimension: dimension, start: start, stop: stop, step: step)
+        layout.len = byteLength(of: layout)
+    }
+
+    /// `init_slice` on the arrays of a view (which it owns): returns the new `buf`.
+    @inlinable @inline(__always)
+    public static func slice(buf: UnsafeMutableRawPointer?, shape: UnsafeMutablePointer<Int>, strides: UnsafeMutablePointer<Int>,
+                             suboffsets: UnsafeMutablePointer<Int>?, dimension: Int,
+                             start: Int, stop: Int, step: Int) -> UnsafeMutableRawPointer? {
         var start = start, stop = stop
-        let count = adjustSlice(length: unsafe layout.shape![dimension], start: &start, stop: &stop, step: step)
+        let count = unsafe adjustSlice(length: shape[dimension], start: &start, stop: &stop, step: step)
         // Wrapping, as in C: the offset of an empty slice may point one past either end, and a
         // huge step on a one-item slice yields a stride that is never used to address memory.
-        let offset = unsafe layout.strides![dimension] &* start
+        let offset = unsafe strides[dimension] &* start
+        var result = unsafe buf
         var indirect = -1
-        if let sub = layout.suboffsets, dimension > 0 {
+        if let sub = unsafe suboffsets, dimension > 0 {
             var n = dimension - 1
             while unsafe n >= 0 && sub[n] < 0 { n -= 1 }
             indirect = n
         }
         if indirect >= 0 {
-            unsafe layout.suboffsets![indirect] &+= offset
+            unsafe suboffsets![indirect] &+= offset
         } else {
-            layout.buf = unsafe layout.buf.map { unsafe $0 + offset }
+            result = unsafe buf.map { unsafe $0 + offset }
         }
-        unsafe layout.shape![dimension] = count
-        unsafe layout.strides![dimension] = layout.strides![dimension] &* step
-        layout.len = byteLength(of: layout)
+        unsafe shape[dimension] = count
+        unsafe strides[dimension] = strides[dimension] &* step
+        return unsafe result
     }
 
     /// The indices `index(value, start, stop)` searches in a dimension of `length` items,

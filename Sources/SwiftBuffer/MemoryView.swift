@@ -62,25 +62,28 @@ extension MemoryView {
         if ndim > maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed 64") }
     }
 
-    /// The complete layout of a new view of `source`, its arrays copied into `storage`
-    /// (`3 * source.ndim` Ints: shape, strides, suboffsets). A missing shape (1-d only) is
-    /// `len / itemsize`, missing strides are C-contiguous, a missing format is `"B"`: the
-    /// reconstructions `PyMemoryView_FromBuffer` relies on.
+    /// Copies `source`'s shape, strides and suboffsets into `storage` (`3 * source.ndim` Ints)
+    /// and returns where a view's arrays then are (nil for absent ones), the
+    /// `init_shape_strides`/`init_suboffsets` of memoryobject.c. A missing shape (1-d only) is
+    /// `len / itemsize` and missing strides are C-contiguous: the reconstructions
+    /// `PyMemoryView_FromBuffer` relies on.
     @inlinable
-    public static func adopt(_ source: BufferDescriptor, storage: UnsafeMutablePointer<Int>) -> BufferDescriptor {
+    public static func copyArrays(of source: BufferDescriptor, into storage: UnsafeMutablePointer<Int>)
+        -> (shape: UnsafeMutablePointer<Int>?, strides: UnsafeMutablePointer<Int>?, suboffsets: UnsafeMutablePointer<Int>?) {
         let ndim = source.ndim
-        var view = source
-        view.format = source.format ?? Layout.unsignedByteCString
         let shape = unsafe storage, strides = unsafe storage + ndim
+        var suboffsets: UnsafeMutablePointer<Int>? = nil
+        if let sub = source.suboffsets {
+            let dest = unsafe storage + 2 * ndim
+            for i in 0..<ndim { unsafe dest[i] = sub[i] }
+            suboffsets = unsafe dest
+        }
         switch ndim {
         case 0:
-            view.shape = nil
-            view.strides = nil
+            return (nil, nil, suboffsets)
         case 1:
             unsafe shape[0] = source.extent(0)
-            unsafe strides[0] = source.strides.map { unsafe $0[0] } ?? source.itemsize
-            view.shape = unsafe shape
-            view.strides = unsafe strides
+            unsafe strides[0] = unsafe source.strides.map { unsafe $0[0] } ?? source.itemsize
         default:
             for i in 0..<ndim { unsafe shape[i] = source.shape![i] }
             if let s = source.strides {
@@ -88,25 +91,21 @@ extension MemoryView {
             } else {
                 unsafe Layout.fillContiguousStrides(shape: shape, ndim: ndim, itemsize: source.itemsize, order: .c, into: strides)
             }
-            view.shape = unsafe shape
-            view.strides = unsafe strides
         }
-        if let sub = source.suboffsets {
-            let dest = unsafe storage + 2 * ndim
-            for i in 0..<ndim { unsafe dest[i] = sub[i] }
-            view.suboffsets = unsafe dest
-        } else {
-            view.suboffsets = nil
-        }
-        return view
+        return unsafe (shape, strides, suboffsets)
     }
 
     /// `init_len`: `product(shape) * itemsize`. The shape comes from a valid view, so the
     /// product cannot overflow (it is at most the exporter's length).
     @inlinable
     public static func byteLength(of layout: BufferDescriptor) -> Int {
-        var n = layout.itemsize
-        for i in 0..<layout.ndim { n = unsafe n &* layout.shape![i] }
+        unsafe byteLength(shape: layout.shape, ndim: layout.ndim, itemsize: layout.itemsize)
+    }
+
+    @inlinable
+    public static func byteLength(shape: UnsafePointer<Int>?, ndim: Int, itemsize: Int) -> Int {
+        var n = itemsize
+        for i in 0..<ndim { n = unsafe n &* shape![i] }
         return n
     }
 }
@@ -119,19 +118,45 @@ extension MemoryView {
     /// read or written element by element.
     @inlinable
     public func formatCharacter() throws(SwiftBufferError) -> UInt8 {
-        guard let f = layout.format else { return UInt8(ascii: "B") }
+        if let c = unsafe MemoryView.formatCharacter(of: layout.format) { return c }
+        throw MemoryView.unsupportedFormat(layout.formatBytes)
+    }
+
+    /// The one character of `format` after an optional `@`, or nil when the format is longer
+    /// or empty; nil `format` means `"B"`.
+    @inlinable
+    public static func formatCharacter(of format: UnsafePointer<CChar>?) -> UInt8? {
+        guard let f = unsafe format else { return UInt8(ascii: "B") }
         var p = unsafe UnsafeRawPointer(f).assumingMemoryBound(to: UInt8.self)
         if unsafe p[0] == UInt8(ascii: "@") { p = unsafe p + 1 }
         if unsafe p[0] != 0 && p[1] == 0 { return unsafe p[0] }
-        throw .notImplementedError("memoryview: unsupported format \(String(decoding: layout.formatBytes, as: UTF8.self))")
+        return nil
+    }
+
+    /// The bytes of a format string (nil means `"B"`), without the NUL.
+    @inlinable
+    public static func formatBytes(_ format: UnsafePointer<CChar>?) -> UnsafeBufferPointer<UInt8> {
+        BufferDescriptor(buf: nil, len: 0, itemsize: 0, readonly: true, ndim: 0, format: format,
+                         shape: nil, strides: nil, suboffsets: nil).formatBytes
+    }
+
+    /// `adjust_fmt`'s error.
+    @inline(never)
+    public static func unsupportedFormat(_ format: UnsafeBufferPointer<UInt8>) -> SwiftBufferError {
+        .notImplementedError("memoryview: unsupported format \(unsafe String(decoding: format, as: UTF8.self))")
     }
 
     /// The code a single-character format reads with in CPython 3.11's memoryview, or the
     /// NotImplementedError `unpack_single`/`pack_single` raise for it (`e` among them).
-    @inlinable
+    @inlinable @inline(__always)
     public static func elementCode(_ character: UInt8) throws(SwiftBufferError) -> ElementCodec.Code {
-        if let code = ElementCodec.Code(rawValue: character), code != .half { return code }
-        throw .notImplementedError("memoryview: format \(String(decoding: CollectionOfOne(character), as: UTF8.self)) not supported")
+        if let code = ElementCodec.Code(ascii: character), code != .half { return code }
+        throw unsupportedElement(character)
+    }
+
+    @inline(never)
+    public static func unsupportedElement(_ character: UInt8) -> SwiftBufferError {
+        .notImplementedError("memoryview: format \(String(decoding: CollectionOfOne(character), as: UTF8.self)) not supported")
     }
 
     /// The view's native code (`get_native_fmtchar`), nil for anything the struct module

@@ -22,6 +22,13 @@ struct ClinicSignature {
             // The fast path of _PyArg_UnpackKeywords.
             return (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
+        return try unpackSlow(args, nargs, kwnames)
+    }
+
+    /// Everything but the fast path, out of line so the fast path stays small.
+    @inline(never)
+    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+        let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
         return try unpackSlow(nargs: nargs, nkw: nkw, positional: { args![$0] }) { name in
             for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), name) { return args![nargs + k] }
             return nil

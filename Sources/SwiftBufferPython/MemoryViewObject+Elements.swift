@@ -25,8 +25,11 @@ func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> Py
 @inline(__always)
 func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
     try mv.checkReleased()
-    let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
-    return try checked(elementObject(code, pointer))
+    guard let code = ElementCodec.Code(ascii: character), code != .half else {
+        throw .core(MemoryView.unsupportedElement(character))
+    }
+    guard let object = elementObject(code, pointer) else { throw .alreadySet }
+    return object
 }
 
 /// `pack_single`: converts `item` for format character `character` and stores it at

@@ -16,7 +16,7 @@ private func indexValue(_ key: PyObjectRef) throws(BridgeError) -> Int {
 /// `is_multiindex`: a tuple of objects with `__index__` (the empty tuple included).
 private func isMultiIndex(_ key: PyObjectRef) -> Bool {
     guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
-    for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) where swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 {
+    for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) where swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 {
         return false
     }
     return true
@@ -32,6 +32,15 @@ private func isMultiSlice(_ key: PyObjectRef) -> Bool {
 }
 
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+    /// `ptr_from_index`: the address of element `index` of dimension 0.
+    @inline(__always)
+    func pointer(at index: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
+        let view = memoryView
+        do throws(SwiftBufferError) { return try view.pointer(from: view.layout.buf!, dimension: 0, index: index) } catch {
+            throw .core(error)
+        }
+    }
+
     /// `ptr_from_tuple`: converts the indices one at a time, looking each up as it goes. If an
     /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
     /// followed into memory that may be gone) so that a later IndexError still wins, and the
@@ -41,15 +50,12 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         let n = swiftbuf_PyTuple_GET_SIZE(key)
         if n > view.ndim { throw .typeError("cannot index \(view.ndim)-dimension view with \(n)-element tuple") }
         var p = view.layout.buf!
+        var unfollowed = view
+        unfollowed.layout.suboffsets = nil
         for dim in 0..<n {
             let i = try indexValue(swiftbuf_PyTuple_GET_ITEM(key, dim))
-            if isInaccessible {
-                var unfollowed = view
-                unfollowed.layout.suboffsets = nil
-                p = try core { () throws(SwiftBufferError) in try unfollowed.pointer(from: p, dimension: dim, index: i) }
-            } else {
-                p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }
-            }
+            let lookup = isInaccessible ? unfollowed : view
+            p = try core { () throws(SwiftBufferError) in try lookup.pointer(from: p, dimension: dim, index: i) }
         }
         return p
     }
@@ -58,27 +64,26 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     @inline(__always)
     func item(_ index: Int) throws(BridgeError) -> PyObjectRef {
         try checkReleased()
-        let view = memoryView
-        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
-        if view.ndim == 1 {
-            let p = try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
-            return try unpackElement(self, p, character)
+        let character = try formatCharacter()
+        switch pointee.view.ndim {
+        case 1: return try unpackElement(self, try pointer(at: index), character)
+        case 0: throw .typeError("invalid indexing of 0-dim memory")
+        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
         }
-        if view.ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
-        throw .notImplementedError("multi-dimensional sub-views are not implemented")
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
     func sliced(_ slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
-        let result = try MemoryViewObject.addView(pointee.mbuf!, buffer)
+        var (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
             decref(result.object)
             throw .alreadySet
         }
-        var layout = result.layout
-        MemoryView.slice(&layout, dimension: 0, start: start, stop: stop, step: step)
+        layout.buf = MemoryView.slice(buf: layout.buf, shape: layout.shape!, strides: layout.strides!,
+                                      suboffsets: layout.suboffsets, dimension: 0, start: start, stop: stop, step: step)
+        layout.len = MemoryView.byteLength(shape: layout.shape, ndim: layout.ndim, itemsize: layout.itemsize)
         result.install(layout)
         return result.object
     }
@@ -86,40 +91,49 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
 @_cdecl("swiftbuf_memoryview_subscript")
 func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        let mv = MemoryViewPointer(object)
+    let mv = MemoryViewPointer(object)
+    do throws(BridgeError) {
         try mv.checkReleased()
-        let ndim = Int(mv.pointee.view.ndim)
-        if ndim == 0 {
-            if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-                let view = mv.memoryView
-                let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
-                return try unpackElement(mv, view.layout.buf!, character)
-            }
-            if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
-            throw .typeError("invalid indexing of 0-dim memory")
-        }
-        if swiftbuf_PyIndex_Check(key) != 0 {
+        if mv.pointee.view.ndim != 0 && swiftbuf__PyIndex_Check(key) != 0 {
             return try mv.item(try indexValue(key))
         }
-        if swiftbuf_PySlice_Check(key) != 0 {
-            return try mv.sliced(key)
-        }
-        if isMultiIndex(key) {
-            let view = mv.memoryView
-            let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
-            if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
-            let p = try mv.pointer(fromTuple: key)
-            return try unpackElement(mv, p, character)
-        }
-        if isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
-        throw .typeError("memoryview: invalid slice key")
+        return try lookup(mv, key)
+    } catch {
+        error.raise()
+        return nil
     }
+}
+
+/// `memory_subscript` for every key but an index of an N-d view.
+private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+    let ndim = Int(mv.pointee.view.ndim)
+    if ndim == 0 {
+        if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
+            let character = try mv.formatCharacter()
+            return try unpackElement(mv, mv.pointee.view.buf!, character)
+        }
+        if key == swiftbuf_Py_Ellipsis() { return newReference(mv.object) }
+        throw .typeError("invalid indexing of 0-dim memory")
+    }
+    if swiftbuf_PySlice_Check(key) != 0 {
+        return try mv.sliced(key)
+    }
+    if isMultiIndex(key) {
+        let character = try mv.formatCharacter()
+        if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+        let p = try mv.pointer(fromTuple: key)
+        return try unpackElement(mv, p, character)
+    }
+    if isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
+    throw .typeError("memoryview: invalid slice key")
 }
 
 @_cdecl("swiftbuf_memoryview_item")
 func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in try MemoryViewPointer(object).item(index) }
+    do throws(BridgeError) { return try MemoryViewPointer(object).item(index) } catch {
+        error.raise()
+        return nil
+    }
 }
 
 @_cdecl("swiftbuf_memoryview_length")
@@ -136,38 +150,49 @@ func memoryviewLength(_ object: PyObjectRef) -> Int {
 
 @_cdecl("swiftbuf_memoryview_ass_subscript")
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    pythonStatus { () throws(BridgeError) in
-        let mv = MemoryViewPointer(object)
+    let mv = MemoryViewPointer(object)
+    do throws(BridgeError) {
         try mv.checkReleased()
-        let view = mv.memoryView
-        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
-        if view.isReadonly { throw .typeError("cannot modify read-only memory") }
+        let character = try mv.formatCharacter()
+        if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
         guard let value = value else { throw .typeError("cannot delete memory") }
-        if view.ndim == 0 {
-            if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
-                return try packElement(mv, view.layout.buf!, value, character)
-            }
-            throw .typeError("invalid indexing of 0-dim memory")
+        if mv.pointee.view.ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
+            let p = try mv.pointer(at: try indexValue(key))
+            try packElement(mv, p, value, character)
+        } else {
+            try assign(mv, key, value, character)
         }
-        if swiftbuf_PyIndex_Check(key) != 0 {
-            if view.ndim > 1 { throw .notImplementedError("sub-views are not implemented") }
-            let i = try indexValue(key)
-            let p = try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: i) }
-            return try packElement(mv, p, value, character)
-        }
-        if swiftbuf_PySlice_Check(key) != 0 && view.ndim == 1 {
-            return try assignSlice(mv, key, value)
-        }
-        if isMultiIndex(key) {
-            if swiftbuf_PyTuple_GET_SIZE(key) < view.ndim { throw .notImplementedError("sub-views are not implemented") }
-            let p = try mv.pointer(fromTuple: key)
-            return try packElement(mv, p, value, character)
-        }
-        if swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
-            throw .notImplementedError("memoryview slice assignments are currently restricted to ndim = 1")
-        }
-        throw .typeError("memoryview: invalid slice key")
+        return 0
+    } catch {
+        error.raise()
+        return -1
     }
+}
+
+/// `memory_ass_sub` for every key but an index of a 1-d view.
+private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(BridgeError) {
+    let ndim = Int(mv.pointee.view.ndim)
+    if ndim == 0 {
+        if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
+            return try packElement(mv, mv.pointee.view.buf!, value, character)
+        }
+        throw .typeError("invalid indexing of 0-dim memory")
+    }
+    if swiftbuf__PyIndex_Check(key) != 0 {
+        throw .notImplementedError("sub-views are not implemented")   // ndim > 1
+    }
+    if swiftbuf_PySlice_Check(key) != 0 && ndim == 1 {
+        return try assignSlice(mv, key, value)
+    }
+    if isMultiIndex(key) {
+        if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+        let p = try mv.pointer(fromTuple: key)
+        return try packElement(mv, p, value, character)
+    }
+    if swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
+        throw .notImplementedError("memoryview slice assignments are currently restricted to ndim = 1")
+    }
+    throw .typeError("memoryview: invalid slice key")
 }
 
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
@@ -201,7 +226,7 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
 
 @_cdecl("swiftbuf_memoryview_iter")
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let mv = MemoryViewPointer(object)
         let ndim = mv.pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
@@ -209,16 +234,18 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
         try mv.checkReleased()
-        let view = mv.memoryView
-        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        let character = try mv.formatCharacter()
         guard let raw = _PyObject_GC_New(swiftbuf_MemoryIteratorType) else { throw .alreadySet }
         let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
         it.pointee.index = 0
-        it.pointee.length = view.layout.shape![0]
+        it.pointee.length = mv.pointee.view.shape![0]
         it.pointee.code = Int32(character)
         it.pointee.seq = MemoryViewPointer(newReference(object))
         PyObject_GC_Track(raw)
         return raw
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -226,18 +253,32 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
 func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     guard let seq = it.pointee.seq else { return nil }
-    if it.pointee.index < it.pointee.length {
-        return pythonCall { () throws(BridgeError) in
+    let i = it.pointee.index
+    if i < it.pointee.length {
+        do throws(BridgeError) {
             try seq.checkReleased()
-            let view = seq.memoryView
-            let i = it.pointee.index
             it.pointee.index = i + 1
-            let p = view.adjust(view.layout.buf! + i &* view.layout.strides![0], dimension: 0)
+            let view = seq.buffer
+            var p = view.pointee.buf! + i &* view.pointee.strides![0]
+            if let sub = view.pointee.suboffsets, sub[0] >= 0 {
+                p = p.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[0]   // ADJUST_PTR
+            }
             return try unpackElement(seq, p, UInt8(truncatingIfNeeded: it.pointee.code))
+        } catch {
+            error.raise()
+            return nil
         }
     }
     it.pointee.seq = nil
     decref(seq.object)
+    return nil
+}
+
+/// The builtin iterator cannot be pickled (it is a static type without tp_new); a heap type
+/// would otherwise reduce through copyreg with protocols 0 and 1.
+@_cdecl("swiftbuf_memoryiterator_reduce")
+func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    PyErr_SetString(PyExc_TypeError, "cannot pickle 'memory_iterator' object")
     return nil
 }
 

@@ -3,11 +3,11 @@ import SwiftBuffer
 
 @_cdecl("swiftbuf_memoryview_tolist")
 func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
         let view = mv.memoryView
-        let character = try core { () throws(SwiftBufferError) in try view.formatCharacter() }
+        let character = try mv.formatCharacter()
         if view.ndim == 0 { return try unpackElement(mv, view.layout.buf!, character) }
         let code: ElementCodec.Code
         do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
@@ -17,6 +17,9 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
             code = .unsignedChar
         }
         return try ListBuilder(view: mv, code: code).list(view.layout.buf!, dimension: 0)
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -98,7 +101,7 @@ private let tobytesSignature = ClinicSignature(function: "tobytes", first: "orde
 
 @_cdecl("swiftbuf_memoryview_tobytes")
 func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let (orderArgument, _) = try tobytesSignature.unpack(args, nargs, kwnames)
         var order: UnsafeBufferPointer<UInt8>? = nil
         if let o = orderArgument, o != swiftbuf_Py_None() {
@@ -114,6 +117,9 @@ func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?
         let bytes = try checked(PyBytes_FromStringAndSize(nil, view.layout.len))
         view.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: resolved)
         return bytes
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -121,7 +127,7 @@ private let hexSignature = ClinicSignature(function: "hex", first: "sep", second
 
 @_cdecl("swiftbuf_memoryview_hex")
 func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let (sep, groupArgument) = try hexSignature.unpack(args, nargs, kwnames)
         var group: Int32 = 1
         if let g = groupArgument {
@@ -161,6 +167,9 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
                                 bytesPerSeparator: group, into: out)
         }
         return result
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -189,42 +198,61 @@ private let castSignature = ClinicSignature(function: "cast", first: "format", s
 
 @_cdecl("swiftbuf_memoryview_cast")
 func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
         let format = formatArgument!
         guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
-        let source = mv.memoryView
-        try core { () throws(SwiftBufferError) in try source.checkCastSource(shapeGiven: shape != nil) }
+        // Direct do/catch rather than `core {}`: the optimiser keeps such closures out of line.
+        do throws(SwiftBufferError) { try mv.memoryView.checkCastSource(shapeGiven: shape != nil) } catch { throw .core(error) }
         var ndim = 1
         if let shape = shape {
             guard swiftbuf_PyList_Check(shape) != 0 || swiftbuf_PyTuple_Check(shape) != 0 else {
                 throw .typeError("shape must be a list or a tuple")
             }
             ndim = PySequence_Fast_GET_SIZE_shim(shape)
-            try core { () throws(SwiftBufferError) in try source.checkCastDimensions(ndim) }
+            do throws(SwiftBufferError) { try mv.memoryView.checkCastDimensions(ndim) } catch { throw .core(error) }
         }
-        let result = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim == 0 ? 1 : ndim)
+        var (result, layout) = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim == 0 ? 1 : ndim)
         do throws(BridgeError) {
-            var layout = result.layout
+            // cast_to_1D
             let ascii = try checked(PyUnicode_AsASCIIString(format))
             defer { decref(ascii) }
             let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
-            try core { () throws(SwiftBufferError) in try MemoryView.castTo1D(&layout, format: formatBytes) }
+            let sourceCharacter = mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code)
+            let byteLength = layout.len
+            let newFormat: UnsafePointer<CChar>, itemsize: Int
+            do throws(SwiftBufferError) {
+                (newFormat, itemsize) = try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
+            } catch { throw .core(error) }
+            layout.format = newFormat
+            layout.itemsize = itemsize
+            layout.ndim = 1
+            layout.shape![0] = byteLength / itemsize
+            layout.strides![0] = itemsize
+            layout.suboffsets = nil
+            // cast_to_ND
             if let shape = shape {
-                var length = layout.itemsize
-                for i in 0..<ndim {
-                    let item = PySequence_Fast_GET_ITEM_shim(shape, i)!
-                    guard swiftbuf_PyLong_Check(item) != 0 else {
-                        throw .typeError("memoryview.cast(): elements of shape must be integers")
+                layout.ndim = ndim
+                var length = itemsize
+                if ndim == 0 {
+                    layout.shape = nil
+                    layout.strides = nil
+                } else {
+                    for i in 0..<ndim {
+                        let item = PySequence_Fast_GET_ITEM_shim(shape, i)!
+                        guard swiftbuf_PyLong_Check(item) != 0 else {
+                            throw .typeError("memoryview.cast(): elements of shape must be integers")
+                        }
+                        let extent = PyLong_AsSsize_t(item)
+                        if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+                        try core { () throws(SwiftBufferError) in try MemoryView.castExtent(extent, length: &length) }
+                        layout.shape![i] = extent
                     }
-                    let extent = PyLong_AsSsize_t(item)
-                    if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-                    try core { () throws(SwiftBufferError) in try MemoryView.castExtent(extent, length: &length) }
-                    layout.shape![i] = extent
+                    Layout.fillContiguousStrides(shape: layout.shape!, ndim: ndim, itemsize: itemsize, order: .c, into: layout.strides!)
                 }
-                try core { () throws(SwiftBufferError) in try MemoryView.finishCast(&layout, ndim: ndim, length: length) }
+                try core { () throws(SwiftBufferError) in try MemoryView.checkCastLength(length, byteLength: byteLength) }
             }
             result.install(layout)
             return result.object
@@ -232,18 +260,25 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
             decref(result.object)
             throw error
         }
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
 @_cdecl("swiftbuf_memoryview_toreadonly")
 func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
         // A new view even when this one is read-only, so that release() works per view.
-        let result = try MemoryViewObject.addView(mv.pointee.mbuf!, mv.buffer)
-        result.pointee.view.readonly = 1
+        var (result, layout) = try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
+        layout.readonly = true
+        result.install(layout)
         return result.object
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -251,14 +286,14 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
 
 @_cdecl("swiftbuf_memoryview_count")
 func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         // 3.14 counts over iter(self): its errors are the iterator's.
         let mv = MemoryViewPointer(object)
         let ndim = mv.pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
         if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
         try mv.checkReleased()
-        let character = try core { () throws(SwiftBufferError) in try mv.memoryView.formatCharacter() }
+        let character = try mv.formatCharacter()
         var count = 0
         var i = 0
         // The comparison may run Python code that releases the view (its shape stays put).
@@ -277,12 +312,15 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
             i += 1
         }
         return PyLong_FromSsize_t(count)
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
 @_cdecl("swiftbuf_memoryview_index")
 func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         if nargs < 1 { throw .typeError("index expected at least 1 argument, got \(nargs)") }
         if nargs > 3 { throw .typeError("index expected at most 3 arguments, got \(nargs)") }
         let value = args![0]!
@@ -304,5 +342,8 @@ func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?
             if equal > 0 { return PyLong_FromSsize_t(i) }
         }
         throw .valueError("memoryview.index(x): x not found")
+    } catch {
+        error.raise()
+        return nil
     }
 }

@@ -43,28 +43,42 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         if isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
     }
 
-    /// The view's layout, complete (shape and strides present when ndim > 0).
-    @inline(__always) var layout: BufferDescriptor {
-        BufferDescriptor(UnsafePointer(buffer))
-    }
+    /// The view's layout, complete (shape and strides present when ndim > 0). Read field by
+    /// field: copying the Py_buffer whole right after its fields were stored stalls on store
+    /// forwarding (a third of a cast's time, under perf).
+    @inline(__always) var layout: BufferDescriptor { MemoryViewObject.descriptor(buffer) }
 
     /// The core view: layout and flags.
     @inline(__always) var memoryView: MemoryView {
         MemoryView(layout: layout, contiguity: Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED))
     }
 
-    /// Stores `layout` as the view's Py_buffer (the arrays must be the view's own), and its flags.
+    /// Stores `layout` as the view's Py_buffer (the arrays must be the view's own), with what
+    /// the view caches about it: the flags (`init_flags`) and the format character.
+    ///
+    /// Callers build `layout` in locals and install it once. Reading a Py_buffer back whole
+    /// right after storing its fields stalls on store forwarding (the compiler merges adjacent
+    /// field loads into vector loads): that was a third of a cast's time under perf.
     @inline(__always) func install(_ layout: BufferDescriptor) {
-        pointee.view.buf = layout.buf
-        pointee.view.len = layout.len
-        pointee.view.itemsize = layout.itemsize
-        pointee.view.readonly = layout.readonly ? 1 : 0
-        pointee.view.ndim = Int32(truncatingIfNeeded: layout.ndim)
-        pointee.view.format = layout.format.map { UnsafeMutablePointer<CChar>(mutating: $0) }
-        pointee.view.shape = layout.shape
-        pointee.view.strides = layout.strides
-        pointee.view.suboffsets = layout.suboffsets
+        let view = buffer
+        view.pointee.buf = layout.buf
+        view.pointee.len = layout.len
+        view.pointee.itemsize = layout.itemsize
+        view.pointee.readonly = layout.readonly ? 1 : 0
+        view.pointee.ndim = Int32(truncatingIfNeeded: layout.ndim)
+        view.pointee.format = layout.format.map { UnsafeMutablePointer<CChar>(mutating: $0) }
+        view.pointee.shape = layout.shape
+        view.pointee.strides = layout.strides
+        view.pointee.suboffsets = layout.suboffsets
         pointee.flags = Contiguity(of: layout).rawValue
+        pointee.code = Int32(MemoryView.formatCharacter(of: layout.format) ?? 0)
+    }
+
+    /// `adjust_fmt`: the format's one character (cached by `install`), or NotImplementedError.
+    @inline(__always) func formatCharacter() throws(BridgeError) -> UInt8 {
+        let c = pointee.code
+        if c != 0 { return UInt8(truncatingIfNeeded: c) }
+        throw .core(MemoryView.unsupportedFormat(layout.formatBytes))
     }
 }
 
@@ -89,7 +103,9 @@ enum ManagedBuffer {
         return mbuf
     }
 
-    /// Runs `body` with the envelope, without reference counting it (the object keeps it).
+    /// Runs `body` with the envelope, without reference counting it (the managed buffer keeps
+    /// it alive, and every caller holds the managed buffer). `unowned(unsafe)` was tried
+    /// instead: it left a retain/release pair per call here.
     @inline(__always)
     static func withEnvelope<R>(_ mbuf: ManagedBufferPointer, _ body: (Envelope) -> R) -> R {
         Unmanaged<Envelope>.fromOpaque(mbuf.pointee.envelope!)._withUnsafeGuaranteedRef(body)
@@ -170,6 +186,7 @@ enum MemoryViewObject {
         mv.pointee.mbuf = nil
         mv.pointee.hash = -1
         mv.pointee.flags = 0
+        mv.pointee.code = 0
         mv.pointee.exports = 0
         mv.pointee.view.obj = nil
         mv.pointee.view.internal = nil
@@ -185,25 +202,49 @@ enum MemoryViewObject {
     /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
     /// same managed buffer), registered with `mbuf`.
     static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(BridgeError) -> MemoryViewPointer {
-        let descriptor = BufferDescriptor(source)
-        try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(descriptor.ndim) }
-        let mv = try allocate(ndim: descriptor.ndim)
-        mv.install(MemoryView.adopt(descriptor, storage: swiftbuf_memoryview_array(mv)))
-        share(mv, source, mbuf)
+        let (mv, layout) = try prepareView(mbuf, source)
+        mv.install(layout)
         return mv
     }
 
-    /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions whose
-    /// shape, strides, suboffsets and flags the caller fills in.
-    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(BridgeError) -> MemoryViewPointer {
-        let mv = try allocate(ndim: ndim)
-        mv.pointee.view.buf = source.pointee.buf
-        mv.pointee.view.len = source.pointee.len
-        mv.pointee.view.itemsize = source.pointee.itemsize
-        mv.pointee.view.readonly = source.pointee.readonly
-        mv.pointee.view.format = source.pointee.format ?? UnsafeMutablePointer(mutating: Layout.unsignedByteCString)
+    /// `mbuf_add_view` up to `init_flags`: the registered view, its arrays copied, and its
+    /// layout for the caller to adjust and `install`.
+    @inline(__always)
+    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(BridgeError) -> (MemoryViewPointer, BufferDescriptor) {
+        var layout = descriptor(source)
+        try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(layout.ndim) }
+        let mv = try allocate(ndim: layout.ndim)
+        let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv))
+        layout.format = layout.format ?? Layout.unsignedByteCString
+        layout.shape = arrays.shape
+        layout.strides = arrays.strides
+        layout.suboffsets = arrays.suboffsets
         share(mv, source, mbuf)
-        return mv
+        return (mv, layout)
+    }
+
+    /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
+    /// source's layout with the new arrays (contents undefined) for the caller to fill in.
+    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(BridgeError) -> (MemoryViewPointer, BufferDescriptor) {
+        var layout = descriptor(source)
+        let mv = try allocate(ndim: ndim)
+        let array = swiftbuf_memoryview_array(mv)!
+        layout.format = layout.format ?? Layout.unsignedByteCString
+        layout.ndim = ndim
+        layout.shape = array
+        layout.strides = array + ndim
+        layout.suboffsets = array + 2 * ndim
+        share(mv, source, mbuf)
+        return (mv, layout)
+    }
+
+    /// The layout of a Py_buffer, read field by field.
+    @inline(__always)
+    static func descriptor(_ v: UnsafePointer<Py_buffer>) -> BufferDescriptor {
+        BufferDescriptor(buf: v.pointee.buf, len: v.pointee.len, itemsize: v.pointee.itemsize,
+                         readonly: v.pointee.readonly != 0, ndim: Int(v.pointee.ndim),
+                         format: UnsafePointer(v.pointee.format), shape: v.pointee.shape,
+                         strides: v.pointee.strides, suboffsets: v.pointee.suboffsets)
     }
 
     /// `init_shared_values`' ownership half, and the registration.
@@ -233,6 +274,7 @@ enum MemoryViewObject {
     }
 
     /// `_memory_release`: refuses while buffers exported from this view are alive.
+    @inline(__always)
     static func release(_ mv: MemoryViewPointer) throws(BridgeError) {
         if mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
         let exports = mv.pointee.exports
@@ -241,9 +283,14 @@ enum MemoryViewObject {
             if let mbuf = mv.pointee.mbuf { ManagedBuffer.unregister(mbuf) }
             return
         }
-        if exports > 0 { throw .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
+        throw refusal(exports)
+    }
+
+    @inline(never)
+    private static func refusal(_ exports: Int) -> BridgeError {
+        if exports > 0 { return .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
         PyErr_SetString(PyExc_SystemError, "_memory_release(): negative export count")
-        throw .alreadySet
+        return .alreadySet
     }
 }
 
@@ -251,9 +298,12 @@ private let newSignature = ClinicSignature(function: "memoryview", first: "objec
 
 @_cdecl("swiftbuf_memoryview_new")
 func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         let (object, _) = try newSignature.unpack(tuple: args, dict: kwargs)
         return try MemoryViewObject.make(from: object!).object
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
@@ -299,17 +349,23 @@ func memoryviewClear(_ object: PyObjectRef) -> Int32 {
 
 @_cdecl("swiftbuf_memoryview_release")
 func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         try MemoryViewObject.release(MemoryViewPointer(object))
         return pyNone
+    } catch {
+        error.raise()
+        return nil
     }
 }
 
 @_cdecl("swiftbuf_memoryview_enter")
 func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    do throws(BridgeError) {
         try MemoryViewPointer(object).checkReleased()
         return newReference(object)
+    } catch {
+        error.raise()
+        return nil
     }
 }
 

@@ -28,7 +28,13 @@ static PyType_Spec managedbuffer_spec = {
 
 // MARK: - The iterator
 
+static PyMethodDef memoryiterator_methods[] = {
+    {"__reduce__", swiftbuf_memoryiterator_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyType_Slot memoryiterator_slots[] = {
+    {Py_tp_methods, memoryiterator_methods},
     {Py_tp_dealloc, swiftbuf_memoryiterator_dealloc},
     {Py_tp_traverse, swiftbuf_memoryiterator_traverse},
     {Py_tp_iter, PyObject_SelfIter},
@@ -148,6 +154,13 @@ static int make_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot, c
 int swiftbuf_add_memoryview_type(PyObject *module) {
     if (make_type(module, &managedbuffer_spec, &swiftbuf_ManagedBufferType, "managedbuffer") < 0) return -1;
     if (make_type(module, &memoryiterator_spec, &swiftbuf_MemoryIteratorType, "memory_iterator") < 0) return -1;
+    // The iterator claims the builtin's module too: its repr (<memory_iterator object at ...>)
+    // and type repr then read as CPython's, and nothing refers to it by name.
+    PyObject *builtins = PyUnicode_InternFromString("builtins");
+    int status = builtins ? PyDict_SetItemString(swiftbuf_MemoryIteratorType->tp_dict, "__module__", builtins) : -1;
+    Py_XDECREF(builtins);
+    if (status < 0) return -1;
+    PyType_Modified(swiftbuf_MemoryIteratorType);
     if (swiftbuf_add_type(module, &memoryview_spec, &swiftbuf_MemoryViewType) < 0) return -1;
     swiftbuf_MemoryViewType->tp_name = "memoryview";
     return 0;

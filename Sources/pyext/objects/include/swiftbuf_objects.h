@@ -34,6 +34,9 @@ typedef struct {
     swiftbuf_ManagedBufferObject *mbuf;  // strong; NULL only after tp_clear
     Py_hash_t hash;          // -1 until computed
     int flags;               // Contiguity raw value, plus SWIFTBUF_MV_RELEASED
+    int code;                // the format's one character after an optional '@' (what
+                             // adjust_fmt yields), 0 for a longer format; in the padding
+                             // CPython leaves here, so the size is still CPython's
     Py_ssize_t exports;      // live buffers exported from this view
     Py_buffer view;          // view.obj is the exporter, owned by the envelope
     PyObject *weakreflist;
