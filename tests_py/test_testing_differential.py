@@ -355,3 +355,31 @@ def test_module_names_match_testbuffer():
     exec("from swiftbuf.testing import *", namespace_s)
     assert set(namespace_s) == set(namespace_c)
     assert {n for n in dir(S.ndarray) if not n.startswith("__")} == {n for n in dir(C.ndarray) if not n.startswith("__")}
+
+
+@pytest.mark.parametrize("prefix", ["", "@", "=", "<", ">", "!"])
+def test_format_sweep(prefix):
+    """Every pair of codes with repeat counts, packed from items, unpacked, and assigned:
+    the member count each format gets (which decides how an item is spread over pack_into's
+    arguments) and everything after it agree with _testbuffer."""
+    import itertools
+    codes = "xcbB?hHiIlLqQnNefdspP"
+    compared = 0
+    for a, b in itertools.product(codes, repeat=2):
+        for n in ("", "0", "1", "3"):
+            fmt = f"{prefix}{n}{a} {b}"
+            try:
+                size = struct.calcsize(fmt)
+                values = struct.unpack(fmt, bytes(range(size)))  # CPython's struct itself may fail ('0p')
+            except (struct.error, SystemError):
+                continue
+            item = values[0] if len(values) == 1 else values
+            for items in ([item, item], [item, values], [item, 7]):
+                kwargs = dict(shape=[2], format=fmt, flags=C.ND_WRITABLE)
+                pair = built((items,), kwargs)
+                if pair is not None:
+                    for nd in pair:
+                        outcome(lambda: nd.__setitem__(1, item))
+                    assert facts(pair[1]) == facts(pair[0]), fmt
+                compared += 1
+    assert compared > 500

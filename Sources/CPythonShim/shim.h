@@ -42,6 +42,16 @@ static inline int swiftbuf_Py_VISIT(PyObject *o, visitproc visit, void *arg) { P
 static inline void *swiftbuf_PyObject_GC_New(PyTypeObject *t) { return t->tp_alloc(t, 0); }
 static inline allocfunc swiftbuf_tp_alloc(PyTypeObject *t) { return t->tp_alloc; }
 static inline freefunc swiftbuf_tp_free(PyTypeObject *t) { return t->tp_free; }
+// PyArg_ParseTuple and PyArg_ParseTupleAndKeywords for Swift, which cannot call C varargs
+// (withVaList boxes and casts every argument): `p` has 8 entries, the addresses the format's
+// units fill in order; entries past the format's units are passed along and never used.
+static inline int swiftbuf_PyArg_ParseTuple8(PyObject *args, const char *format, void **p) {
+    return PyArg_ParseTuple(args, format, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+}
+static inline int swiftbuf_PyArg_ParseTupleAndKeywords8(PyObject *args, PyObject *kwargs, const char *format,
+                                                        char **keywords, void **p) {
+    return PyArg_ParseTupleAndKeywords(args, kwargs, format, keywords, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+}
 // swiftbuf.MemoryView (element conversions, hex, list building).
 static inline int swiftbuf_PyLong_CheckExact(PyObject *o) { return PyLong_CheckExact(o); }
 static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_KIND(o); }

@@ -97,7 +97,7 @@ extension NDBuffer {
     /// so slicing can change them (`ND_OWN_ARRAYS`).
     public func ownStructure() {
         let ndim = base.ndim
-        let ints = unsafe ownedInts(3 * ndim)
+        let ints = unsafe allocateInts(3 * ndim)
         for i in 0..<ndim {
             unsafe ints[i] = base.extent(i)
             unsafe ints[ndim + i] = base.stride(i)

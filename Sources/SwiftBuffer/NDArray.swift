@@ -105,24 +105,32 @@ public struct NDAllocator: Sendable {
 /// obtained from another exporter (the bridge holds that `Py_buffer` and releases it), borrowing
 /// its arrays until slicing gives it arrays of its own.
 public final class NDBuffer {
+    // The stored properties an export reads or writes skip dynamic exclusivity checks: they
+    // cost more than the rest of an export (callgrind: swift_beginAccess, AccessSet::insert
+    // and the TLS lookup were 12% of `memoryview(nd)`), and every access comes from Python
+    // through the bridge with the GIL held, one at a time, never nested.
+
     /// The complete layout (`ndbuf->base`). Its arrays point into storage this object owns or,
     /// for a consumer, into the consumed buffer.
-    public internal(set) var base: BufferDescriptor
-    public internal(set) var flags: NDFlags
+    @exclusivity(unchecked) public internal(set) var base: BufferDescriptor
+    @exclusivity(unchecked) public internal(set) var flags: NDFlags
     /// Live exports of this base buffer.
-    public internal(set) var exports = 0
+    @exclusivity(unchecked) public internal(set) var exports = 0
     /// Start of the array relative to `data` (`ndbuf->offset`); -1 for a consumer.
-    public internal(set) var offset: Int
+    @exclusivity(unchecked) public internal(set) var offset: Int
     /// Bytes of `data` (`ndbuf->len`); -1 for a consumer.
-    public internal(set) var length: Int
+    @exclusivity(unchecked) public internal(set) var length: Int
     /// The memory an original owns; nil for a consumer.
-    public internal(set) var data: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) public internal(set) var data: UnsafeMutableRawPointer?
     /// Whether the consumed buffer named its exporter (`base.obj != NULL`); false for originals.
     public let hasExporter: Bool
 
     let allocator: NDAllocator
-    // Layout arrays and format bytes this object owns, freed at deinit.
-    private var owned: [UnsafeMutableRawPointer] = []
+    // What this object owns besides `data`, freed at deinit: its format bytes, one array of
+    // shape, strides and suboffsets (3 * ndim), and rarely a second array.
+    @exclusivity(unchecked) private var ownedFormat: UnsafeMutablePointer<CChar>?
+    @exclusivity(unchecked) private var ownedInts: UnsafeMutablePointer<Int>?
+    @exclusivity(unchecked) private var ownedExtra: UnsafeMutablePointer<Int>?
 
     /// `ndbuf_new`: zeroed memory for `itemCount` items of `itemsize` bytes, seen as bytes
     /// until `setElement` and `setStructure` describe it.
@@ -148,22 +156,30 @@ public final class NDBuffer {
 
     /// A consumer of `view` (`ndarray_init_staticbuf` + `init_flags`): writable when the view
     /// is, plus the layout facts of the view, plus `userFlags`.
-    public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
+    public convenience init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
+        self.init(subviewOf: view, hasExporter: hasExporter)
+        flags.formUnion(NDFlags(layoutOf: view))
+        flags.formUnion(userFlags)
+    }
+
+    /// A consumer of `view` about to be narrowed (`narrowToItem`) or sliced (`ownStructure`,
+    /// `applySlice`, `finishSlicing`), which compute its layout flags once they are done
+    /// (`ndarray_init_staticbuf` alone: only writability is known).
+    public init(subviewOf view: BufferDescriptor, hasExporter: Bool) {
         self.allocator = .swift
         self.base = view
         self.offset = -1
         self.length = -1
         self.data = nil
         self.hasExporter = hasExporter
-        var flags: NDFlags = view.readonly ? [] : .writable
-        flags.formUnion(NDFlags(layoutOf: view))
-        flags.formUnion(userFlags)
-        self.flags = flags
+        self.flags = view.readonly ? [] : .writable
     }
 
     deinit {
         if let data = unsafe data { unsafe allocator.deallocate(data) }
-        for p in unsafe owned { unsafe p.deallocate() }
+        unsafe ownedFormat?.deallocate()
+        unsafe ownedInts?.deallocate()
+        unsafe ownedExtra?.deallocate()
     }
 
     /// Whether this base buffer describes memory obtained from another exporter.
@@ -174,19 +190,27 @@ public final class NDBuffer {
         unsafe UnsafeMutableRawBufferPointer(start: data, count: max(length, 0))
     }
 
-    /// `count` Ints owned by this object.
-    func ownedInts(_ count: Int) -> UnsafeMutablePointer<Int> {
+    /// `count` Ints owned by this object (the layout array; a second request gets the extra one).
+    func allocateInts(_ count: Int) -> UnsafeMutablePointer<Int> {
         let p = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
-        unsafe owned.append(UnsafeMutableRawPointer(p))
+        if unsafe ownedInts == nil {
+            unsafe ownedInts = p
+        } else {
+            precondition(unsafe ownedExtra == nil, "NDBuffer: at most two owned arrays")
+            unsafe ownedExtra = p
+        }
         return unsafe p
     }
 
-    /// A NUL-terminated copy of `bytes` owned by this object.
-    func ownedCString<Bytes: Collection>(_ bytes: Bytes) -> UnsafePointer<CChar> where Bytes.Element == UInt8 {
+    /// A NUL-terminated copy of `bytes`, owned by this object, as its format.
+    func ownFormat(_ bytes: UnsafeRawBufferPointer) -> UnsafePointer<CChar> {
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-        for (i, b) in bytes.enumerated() { unsafe p[i] = CChar(bitPattern: b) }
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            unsafe UnsafeMutableRawPointer(p).copyMemory(from: source, byteCount: bytes.count)
+        }
         unsafe p[bytes.count] = 0
-        unsafe owned.append(UnsafeMutableRawPointer(p))
+        unsafe ownedFormat?.deallocate()
+        unsafe ownedFormat = p
         return unsafe UnsafePointer(p)
     }
 
@@ -219,10 +243,15 @@ public final class NDBuffer {
     }
 
     /// The end of `init_simple`, once the items are packed: the element format and size.
-    public func setElement<Format: Collection>(itemsize: Int, format: Format) where Format.Element == UInt8 {
+    public func setElement(itemsize: Int, format: UnsafeRawBufferPointer) {
         base.readonly = !flags.contains(.writable)
         base.itemsize = itemsize
-        base.format = unsafe ownedCString(format)
+        base.format = unsafe ownFormat(format)
+    }
+
+    /// `setElement` with the format as an array.
+    public func setElement(itemsize: Int, format: [UInt8]) {
+        unsafe format.withUnsafeBytes { unsafe setElement(itemsize: itemsize, format: $0) }
     }
 
     /// `init_structure`: shape, strides (default C or Fortran order), bounds, contiguity, and
@@ -236,7 +265,7 @@ public final class NDBuffer {
             return
         }
         // shape, strides and (for PIL) suboffsets in one owned array.
-        let ints = unsafe ownedInts(3 * ndim)
+        let ints = unsafe allocateInts(3 * ndim)
         for i in 0..<ndim { unsafe ints[i] = shape[i] }
         let strides = unsafe ints + ndim
         if let explicit = explicit {
@@ -326,7 +355,8 @@ public final class NDBuffer {
     public func addRedundantSuboffsets() throws(SwiftBufferError) {
         if base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
         if base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
-        let suboffsets = unsafe ownedInts(base.ndim)
+        // An original's layout array has room for them after its strides.
+        let suboffsets = unsafe data != nil ? unsafe base.strides! + base.ndim : unsafe allocateInts(base.ndim)
         for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
         base.suboffsets = unsafe suboffsets
         flags.subtract([.c, .fortran])
@@ -346,9 +376,10 @@ public final class NDBuffer {
         self.flags = []
         self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
                                             ndim: source.ndim, format: nil, shape: nil, strides: nil, suboffsets: nil)
-        base.format = unsafe ownedCString(source.formatBytes)
+        base.format = unsafe ownFormat(UnsafeRawBufferPointer(source.formatBytes))
         if source.ndim > 0 {
-            let ints = unsafe ownedInts(2 * source.ndim)
+            // 3 * ndim, like every original: room for add_suboffsets.
+            let ints = unsafe allocateInts(3 * source.ndim)
             for i in 0..<source.ndim { unsafe ints[i] = source.extent(i) }
             unsafe Layout.fillContiguousStrides(shape: ints, ndim: source.ndim, itemsize: source.itemsize,
                                                 order: order == .fortran ? .fortran : .c, into: ints + source.ndim)
@@ -364,33 +395,36 @@ public final class NDBuffer {
 /// The state of one `ndarray`: either a list of base buffers it created (the head is the
 /// current layout; older ones stay while they are exported, so `push`/`pop` can change the
 /// layout under live views with `ND_VAREXPORT`), or one buffer it consumed from another exporter.
+///
+/// A base buffer outlives its exports: the head stays until popped, and `pop` refuses while it
+/// is exported; an older one stays in the list until its last export is released. The bridge
+/// therefore hands out unretained references to base buffers with each export.
 public final class NDArray {
     /// Whether the array re-exports another exporter's buffer (`ND_IS_CONSUMER`).
     public let isConsumer: Bool
     /// The ndarray-level flag (`nd->flags`): layout changes allowed while exported.
     public let varExport: Bool
-    // Oldest first; never empty; the last one is the head.
-    private var buffers: [NDBuffer]
+    /// The current base buffer.
+    @exclusivity(unchecked) public private(set) var head: NDBuffer
+    // Earlier heads, oldest first (empty for consumers, so they allocate no list).
+    @exclusivity(unchecked) private var older: [NDBuffer] = []
 
     /// An original exporter whose first base buffer is `head`.
     public init(original head: NDBuffer, varExport: Bool = false) {
         self.isConsumer = false
         self.varExport = varExport
-        self.buffers = [head]
+        self.head = head
     }
 
     /// A re-exporter of the buffer `head` describes.
     public init(consumer head: NDBuffer) {
         self.isConsumer = true
         self.varExport = false
-        self.buffers = [head]
+        self.head = head
     }
 
-    /// The current base buffer.
-    public var head: NDBuffer { buffers[buffers.count &- 1] }
-
     /// Live exports of every base buffer.
-    public var liveExports: Int { buffers.reduce(0) { $0 + $1.exports } }
+    public var liveExports: Int { older.reduce(head.exports) { $0 + $1.exports } }
 
     private func checkMutable() throws(SwiftBufferError) {
         if isConsumer { throw .bufferError("structure of re-exporting object is immutable") }
@@ -411,15 +445,16 @@ public final class NDArray {
 
     /// Makes `buffer` the head (after `checkPush`).
     public func push(_ buffer: NDBuffer) {
-        buffers.append(buffer)
+        older.append(head)
+        head = buffer
     }
 
     /// `ndarray_pop`: drops the head, which must not be exported.
     public func pop() throws(SwiftBufferError) {
         try checkMutable()
         if head.exports > 0 { throw changeRefusal(head.exports) }
-        if buffers.count == 1 { throw .bufferError("list only has a single base") }
-        buffers.removeLast()
+        guard let previous = older.popLast() else { throw .bufferError("list only has a single base") }
+        head = previous
     }
 
     // MARK: - getbuffer
@@ -459,6 +494,6 @@ public final class NDArray {
     public func released(_ buffer: NDBuffer) {
         buffer.exports &-= 1
         if isConsumer || buffer.exports != 0 || buffer === head { return }
-        if let i = buffers.firstIndex(where: { $0 === buffer }) { buffers.remove(at: i) }
+        if let i = older.firstIndex(where: { $0 === buffer }) { older.remove(at: i) }
     }
 }

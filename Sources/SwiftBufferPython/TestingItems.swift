@@ -4,9 +4,20 @@ import SwiftBuffer
 
 // MARK: - Packing
 
-/// How many values one element of a `struct.Struct` packs (its `s_len`, which _testbuffer reads
-/// from the object's C layout): the length of what unpacking zero bytes yields.
-private func memberCount(_ structobj: PyObjectRef) throws(BridgeError) -> Int {
+/// How many values one element of `format` packs: the `s_len` of its `struct.Struct`, which
+/// _testbuffer reads from the object's C layout. `StructFormat.valueCount` counts exactly as
+/// `_struct.c` does (a string counts 1, pad bytes 0, anything else its repeat count); formats
+/// the core grammar does not take (bytes, or a grammar difference) ask the struct itself.
+private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(BridgeError) -> Int {
+    if swiftbuf_PyUnicode_Check(format) != 0, let bytes = try? utf8(format),
+       let parsed = try? StructFormat(parsing: bytes) {
+        return parsed.valueCount
+    }
+    return try memberCountFromStruct(structobj)
+}
+
+/// The length of what unpacking zero bytes with `structobj` yields.
+private func memberCountFromStruct(_ structobj: PyObjectRef) throws(BridgeError) -> Int {
     let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
@@ -48,7 +59,7 @@ func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer,
                itemsize: Int) throws(BridgeError) {
     let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, format))
     defer { decref(structobj) }
-    let members = try memberCount(structobj)
+    let members = try memberCount(format: format, structobj)
     let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
     defer { decref(packInto) }
     let view = try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
@@ -72,7 +83,7 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
     defer { decref(formatObject) }
     let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
     defer { decref(structobj) }
-    let members = try memberCount(structobj)
+    let members = try memberCount(format: formatObject, structobj)
     let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
     defer { decref(view) }
     let zero = try checked(PyLong_FromLong(0))

@@ -75,7 +75,8 @@ private let staticarrayKeywords = KeywordList(["legacy_mode"])
 @_cdecl("swiftbuf_staticarray_init")
 func staticarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(BridgeError) in
-        let a = try parseArguments(args, kwargs, format: "|O", keywords: staticarrayKeywords, [.object(swiftbuf_Py_False())])
+        var a = ArgumentCells(.object(swiftbuf_Py_False()))
+        try a.parse(args, kwargs, format: "|O", keywords: staticarrayKeywords)
         let legacy = a.object(0) != swiftbuf_Py_False()
         UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_StaticArrayObject.self).pointee.legacy_mode = legacy ? 1 : 0
     }
@@ -111,7 +112,8 @@ func staticarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py
 @_cdecl("swiftbuf_testing_slice_indices")
 func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "On", keywords: nil, [.object(nil), .ssize(0)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "On")
         let key = a.object(0)!
         if swiftbuf_PySlice_Check(key) == 0 { throw .typeError("first argument must be a slice object") }
         var start = 0, stop = 0, step = 0
@@ -125,7 +127,8 @@ func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_testing_get_pointer")
 func testingGetPointer(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "OO", keywords: nil, [.object(nil), .object(nil)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "OO")
         let seq = a.object(1)!
         try requireListOrTuple(seq, "seq")
         var held = try HeldBuffer(from: a.object(0)!, request: .fullRO)
@@ -155,7 +158,8 @@ func testingGetSizeofVoidP(_: PyObjectRef?, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_testing_get_contiguous")
 func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "OOO", keywords: nil, [.object(nil), .object(nil), .object(nil)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "OOO")
         let bufferType = a.object(1)!
         if swiftbuf_PyLong_Check(bufferType) == 0 { throw .typeError("buffertype must be PyBUF_READ or PyBUF_WRITE") }
         let type = PyLong_AsLong(bufferType)
@@ -187,8 +191,9 @@ func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? 
             throw error
         }
         decref(memoryview)
-        let owner = try makeNDArrayObject(NDArray(original: copy), consumed: nil)
+        let owner = try newNDArrayObject()
         defer { decref(owner) }
+        install(owner, NDArray(original: copy))
         return PyMemoryView_FromObject(owner)
     }
 }
@@ -197,7 +202,8 @@ func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? 
 @_cdecl("swiftbuf_testing_py_buffer_to_contiguous")
 func testingPyBufferToContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "OOi", keywords: nil, [.object(nil), .object(nil), .int(0)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "OOi")
         var held = try HeldBuffer(from: a.object(0)!, request: BufferRequest(rawValue: a.int(2)))
         defer { held.release() }
         let order = try orderArgument(ascii: a.object(1)!)
@@ -212,7 +218,8 @@ func testingPyBufferToContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObje
 @_cdecl("swiftbuf_testing_is_contiguous")
 func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "OO", keywords: nil, [.object(nil), .object(nil)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "OO")
         let order = try orderArgument(ascii: a.object(1)!)
         let object = a.object(0)!
         if isNDArray(object) {
@@ -232,7 +239,8 @@ func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_testing_cmp_contig")
 func testingCmpContig(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, nil, format: "OO", keywords: nil, [.object(nil), .object(nil)])
+        var a = ArgumentCells()
+        try a.parse(args, nil, format: "OO")
         var first: HeldBuffer
         do throws(BridgeError) { first = try HeldBuffer(from: a.object(0)!, request: .fullRO) } catch {
             throw .typeError("cmp_contig: first argument does not implement the buffer protocol")

@@ -8,6 +8,11 @@ import SwiftBuffer
 private let unusedRequest: Int32 = 0x10000
 private let initKeywords = KeywordList(["obj", "shape", "strides", "offset", "format", "flags", "getbuf"])
 private let pushKeywords = KeywordList(["items", "shape", "strides", "offset", "format", "flags"])
+// Globals are initialised on first use, after the module made `simpleFormat`.
+private let initDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
+                                         .object(TestingPython.simpleFormat), .int(0), .int(unusedRequest))
+private let pushDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
+                                         .object(TestingPython.simpleFormat), .int(0))
 
 // MARK: - Construction
 
@@ -84,9 +89,8 @@ private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(
 @_cdecl("swiftbuf_ndarray_init")
 func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(BridgeError) in
-        let a = try parseArguments(args, kwargs, format: "O|OOnOii", keywords: initKeywords, [
-            .object(nil), .object(nil), .object(nil), .ssize(0), .object(TestingPython.simpleFormat), .int(0), .int(unusedRequest),
-        ])
+        var a = initDefaults
+        try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
         let v = a.object(0)!, shape = a.object(1), strides = a.object(2), offset = a.ssize(3)
         let format = a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
         if let raw = ndarrayFields(object).pointee.array,
@@ -103,9 +107,9 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
                 throw .typeError("construction from exporter object only takes 'obj', 'getbuf' and 'flags' arguments")
             }
             let request = BufferRequest(rawValue: getbuf == unusedRequest ? BufferRequest.fullRO.rawValue : getbuf)
-            let held = try HeldBuffer(from: v, request: request)
-            let base = NDBuffer(consuming: held.descriptor, hasExporter: held.exporter != nil, userFlags: flags)
-            install(object, NDArray(consumer: base), consumed: held)
+            try consume(object, v, request: request) { view, hasExporter in
+                NDArray(consumer: NDBuffer(consuming: view, hasExporter: hasExporter, userFlags: flags))
+            }
             return
         }
 
@@ -120,16 +124,15 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         let varExport = baseFlags.contains(.varExport)
         baseFlags.remove(.varExport)
         let head = try makeBaseBuffer(items: v, shape: shape, strides: strides, offset: offset, format: format, flags: baseFlags)
-        install(object, NDArray(original: head, varExport: varExport), consumed: nil)
+        install(object, NDArray(original: head, varExport: varExport))
     }
 }
 
 @_cdecl("swiftbuf_ndarray_push")
 func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
-        let a = try parseArguments(args, kwargs, format: "OO|OnOi", keywords: pushKeywords, [
-            .object(nil), .object(nil), .object(nil), .ssize(0), .object(TestingPython.simpleFormat), .int(0),
-        ])
+        var a = pushDefaults
+        try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
         let array = try ndarrayState(object)
         let flags = NDFlags(rawValue: a.int(5))
         try core { () throws(SwiftBufferError) in try array.checkPush(flags: flags) }
@@ -152,16 +155,7 @@ func ndarrayPop(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_ndarray_dealloc")
 func ndarrayDealloc(_ object: PyObjectRef) {
     let type = swiftbuf_Py_TYPE(object)!
-    let fields = ndarrayFields(object)
-    if let view = fields.pointee.consumed {
-        var held = HeldBuffer(adopting: view)
-        held.release()
-        fields.pointee.consumed = nil
-    }
-    if let raw = fields.pointee.array {
-        Unmanaged<NDArray>.fromOpaque(raw).release()
-        fields.pointee.array = nil
-    }
+    clearState(object)
     swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
     decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
@@ -180,11 +174,12 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
         do throws(SwiftBufferError) {
             guard let answer = try array.export(BufferRequest(rawValue: flags)) else {
                 // ND_REDIRECT: the consumed exporter answers, and its release is its own.
-                return PyObject_GetBuffer(fields.pointee.consumed!.pointee.obj!, view, flags)
+                return PyObject_GetBuffer(fields.pointee.consumed.obj!, view, flags)
             }
             view.fill(answer, exporter: object)
-            // Which base buffer this export belongs to, kept alive until it is released.
-            view.pointee.internal = UnsafeMutableRawPointer(Unmanaged.passRetained(array.head).toOpaque())
+            // Which base buffer this export belongs to; the NDArray keeps it alive until the
+            // export is released (and refuses `__init__` while exports are live).
+            view.pointee.internal = UnsafeMutableRawPointer(Unmanaged.passUnretained(array.head).toOpaque())
             return 0
         } catch {
             // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
@@ -198,10 +193,10 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
 
 @_cdecl("swiftbuf_ndarray_releasebuffer")
 func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    guard let token = view.pointee.internal else { return }
-    let buffer = Unmanaged<NDBuffer>.fromOpaque(token).takeRetainedValue()
-    view.pointee.internal = nil
-    if let array = try? ndarrayState(object) { array.released(buffer) }
+    guard let token = view.pointee.internal, let raw = ndarrayFields(object).pointee.array else { return }
+    Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
+        Unmanaged<NDBuffer>.fromOpaque(token)._withUnsafeGuaranteedRef { array.released($0) }
+    }
 }
 
 // MARK: - Attributes
@@ -306,7 +301,7 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
             owner = array.head
         } else if let exporter = consumedExporter(o), isNDArray(exporter),
                   let exported = try? ndarrayState(exporter), !exported.isConsumer,
-                  let token = ndarrayFields(o).pointee.consumed!.pointee.internal {
+                  let token = ndarrayFields(o).pointee.consumed.internal {
             owner = Unmanaged<NDBuffer>.fromOpaque(token).takeUnretainedValue()
         } else {
             throw .typeError("memoryview_from_buffer(): ndarray must be original exporter or consumer from ndarray/original exporter")

@@ -11,11 +11,13 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> Py
     if head.base.ndim == 1 {
         return try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
     }
-    let held = try HeldBuffer(from: object, request: .fullRO)
-    let sub = NDBuffer(consuming: held.descriptor, hasExporter: true)
-    let result = try makeNDArrayObject(NDArray(consumer: sub), consumed: held)
+    let result = try newNDArrayObject()
     do throws(BridgeError) {
-        try core { () throws(SwiftBufferError) in try sub.narrowToItem(at: pointer) }
+        try consume(result, object, request: .fullRO) { view, hasExporter throws(BridgeError) in
+            let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
+            try core { () throws(SwiftBufferError) in try sub.narrowToItem(at: pointer) }
+            return NDArray(consumer: sub)
+        }
     } catch {
         decref(result)
         throw error
@@ -47,10 +49,20 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Br
     }
 
     // The new ndarray consumes a full export and owns the arrays it slices.
-    let held = try HeldBuffer(from: object, request: .fullRO)
-    let sub = NDBuffer(consuming: held.descriptor, hasExporter: true)
-    sub.ownStructure()
-    let result = try makeNDArrayObject(NDArray(consumer: sub), consumed: held)
+    let result = try newNDArrayObject()
+    var slicing: NDBuffer? = nil
+    do throws(BridgeError) {
+        try consume(result, object, request: .fullRO) { view, hasExporter in
+            let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
+            sub.ownStructure()
+            slicing = sub
+            return NDArray(consumer: sub)
+        }
+    } catch {
+        decref(result)
+        throw error
+    }
+    let sub = slicing!
     do throws(BridgeError) {
         if swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.

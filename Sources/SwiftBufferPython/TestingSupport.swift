@@ -27,49 +27,53 @@ final class KeywordList: @unchecked Sendable {
     }
 }
 
-/// The values `parseArguments` filled in.
-struct ParsedArguments {
-    fileprivate let values: [Int]
-    func object(_ i: Int) -> PyObjectRef? { PyObjectRef(bitPattern: values[i]) }
-    func ssize(_ i: Int) -> Int { values[i] }
-    func int(_ i: Int) -> Int32 { Int32(truncatingIfNeeded: values[i]) }
-}
+/// The C variables of one `PyArg_Parse*` call (at most 8), on the stack: make one with the
+/// defaults once per function, copy it per call, `parse`, then read the values.
+struct ArgumentCells {
+    // One 8-byte cell per unit: a PyObject*, a Py_ssize_t, or an int in the cell's first bytes.
+    private var cells: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
 
-/// Parses arguments exactly as _testbuffer does, with CPython's own `PyArg_ParseTuple` (no
-/// `keywords`) or `PyArg_ParseTupleAndKeywords`, so conversions and error messages are
-/// CPython's. Swift reaches them through their `va_list` forms; with `PY_SSIZE_T_CLEAN` the
-/// header names them `_PyArg_Va*_SizeT`.
-func parseArguments(_ args: PyObjectRef, _ kwargs: PyObjectRef?, format: String, keywords: KeywordList?,
-                    _ defaults: [ArgumentSlot]) throws(BridgeError) -> ParsedArguments {
-    // One 8-byte cell per unit: a PyObject*, a Py_ssize_t or an int (in the cell's first bytes).
-    let cells = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(defaults.count, 1), alignment: 8)
-    defer { cells.deallocate() }
-    for (i, slot) in defaults.enumerated() {
-        switch slot {
-        case .object(let o): cells.storeBytes(of: Int(bitPattern: o), toByteOffset: 8 * i, as: Int.self)
-        case .ssize(let n): cells.storeBytes(of: n, toByteOffset: 8 * i, as: Int.self)
-        case .int(let v): cells.storeBytes(of: Int(v), toByteOffset: 8 * i, as: Int.self)
-        }
-    }
-    let addresses: [CVarArg] = (0..<defaults.count).map { (i: Int) -> CVarArg in OpaquePointer(cells.advanced(by: 8 * i)) }
-    let ok: Int32 = format.withCString { (f: UnsafePointer<CChar>) -> Int32 in
-        withVaList(addresses) { (va: CVaListPointer) -> Int32 in
-            if let keywords = keywords {
-                return _PyArg_VaParseTupleAndKeywords_SizeT(args, kwargs, f, keywords.pointer, va)
+    init(_ defaults: ArgumentSlot...) {
+        precondition(defaults.count <= 8, "ArgumentCells: at most 8 format units")
+        withUnsafeMutableBytes(of: &cells) { raw in
+            for (i, slot) in defaults.enumerated() {
+                switch slot {
+                case .object(let o): raw.storeBytes(of: o, toByteOffset: 8 * i, as: PyObjectRef?.self)
+                case .ssize(let n): raw.storeBytes(of: n, toByteOffset: 8 * i, as: Int.self)
+                case .int(let v): raw.storeBytes(of: v, toByteOffset: 8 * i, as: Int32.self)
+                }
             }
-            return _PyArg_VaParse_SizeT(args, f, va)
         }
     }
-    if ok == 0 { throw .alreadySet }
-    var values: [Int] = []
-    for (i, slot) in defaults.enumerated() {
-        if case .int = slot {
-            values.append(Int(cells.load(fromByteOffset: 8 * i, as: Int32.self)))
-        } else {
-            values.append(cells.load(fromByteOffset: 8 * i, as: Int.self))
+
+    /// Parses arguments exactly as _testbuffer does, with CPython's own `PyArg_ParseTuple`
+    /// (no `keywords`) or `PyArg_ParseTupleAndKeywords`, so conversions and error messages
+    /// are CPython's.
+    mutating func parse(_ args: PyObjectRef, _ kwargs: PyObjectRef?, format: StaticString,
+                        keywords: KeywordList? = nil) throws(BridgeError) {
+        let ok = withUnsafeMutableBytes(of: &cells) { raw -> Int32 in
+            let c = raw.baseAddress!
+            var addresses: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
+                            UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
+                = (c, c + 8, c + 16, c + 24, c + 32, c + 40, c + 48, c + 56)
+            return withUnsafeMutablePointer(to: &addresses) { tuple in
+                let p = UnsafeMutableRawPointer(tuple).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                let f = UnsafeRawPointer(format.utf8Start).assumingMemoryBound(to: CChar.self)
+                if let keywords = keywords {
+                    return swiftbuf_PyArg_ParseTupleAndKeywords8(args, kwargs, f, keywords.pointer, p)
+                }
+                return swiftbuf_PyArg_ParseTuple8(args, f, p)
+            }
         }
+        if ok == 0 { throw .alreadySet }
     }
-    return ParsedArguments(values: values)
+
+    private func load<T>(_ i: Int, as type: T.Type) -> T {
+        withUnsafeBytes(of: cells) { $0.load(fromByteOffset: 8 * i, as: T.self) }
+    }
+    func object(_ i: Int) -> PyObjectRef? { load(i, as: PyObjectRef?.self) }
+    func ssize(_ i: Int) -> Int { load(i, as: Int.self) }
+    func int(_ i: Int) -> Int32 { load(i, as: Int32.self) }
 }
 
 /// `CHECK_LIST_OR_TUPLE`: TypeError "`name` must be a list or a tuple".
@@ -119,11 +123,6 @@ extension NDAllocator {
 
 // MARK: - ndarray objects
 
-extension HeldBuffer {
-    /// Takes back a held buffer whose Py_buffer an object stored (`swiftbuf_NDArrayObject.consumed`).
-    init(adopting view: UnsafeMutablePointer<Py_buffer>) { self.view = view }
-}
-
 typealias NDArrayObjectPointer = UnsafeMutablePointer<swiftbuf_NDArrayObject>
 
 @inline(__always)
@@ -147,26 +146,54 @@ func ndarrayState(_ o: PyObjectRef) throws(BridgeError) -> NDArray {
 
 /// The exporter a consumer's buffer came from (`base.obj`), borrowed; nil for an original.
 func consumedExporter(_ o: PyObjectRef) -> PyObjectRef? {
-    ndarrayFields(o).pointee.consumed?.pointee.obj
+    ndarrayFields(o).pointee.consumed.obj
 }
 
-/// Gives the ndarray object `o` its state, releasing what it had (`__init__` may run twice).
-func install(_ o: PyObjectRef, _ array: NDArray, consumed: HeldBuffer?) {
+/// The consumed buffer's slot in the object (stable heap memory, as a Py_buffer must be).
+@inline(__always)
+func consumedSlot(_ o: PyObjectRef) -> UnsafeMutablePointer<Py_buffer> {
+    UnsafeMutableRawPointer(ndarrayFields(o)).advanced(by: MemoryLayout<swiftbuf_NDArrayObject>.offset(of: \.consumed)!)
+        .assumingMemoryBound(to: Py_buffer.self)
+}
+
+/// Drops the object's state: its NDArray, and the buffer it consumed (given back once).
+func clearState(_ o: PyObjectRef) {
     let fields = ndarrayFields(o)
-    let oldArray = fields.pointee.array, oldConsumed = fields.pointee.consumed
-    fields.pointee.array = Unmanaged.passRetained(array).toOpaque()
-    fields.pointee.consumed = consumed?.view
-    if let view = oldConsumed { var held = HeldBuffer(adopting: view); held.release() }
-    if let raw = oldArray { Unmanaged<NDArray>.fromOpaque(raw).release() }
+    if let raw = fields.pointee.array {
+        fields.pointee.array = nil
+        Unmanaged<NDArray>.fromOpaque(raw).release()
+    }
+    // Releasing a zeroed (or already released) Py_buffer does nothing.
+    PyBuffer_Release(consumedSlot(o))
 }
 
-/// A new ndarray object with `array` (and, for a consumer, the buffer it holds).
-func makeNDArrayObject(_ array: NDArray, consumed: HeldBuffer?) throws(BridgeError) -> PyObjectRef {
-    let type = swiftbuf_NDArrayType!
-    guard let object = swiftbuf_tp_alloc(type)(type, 0) else {
-        if var held = consumed { held.release() }
+/// Makes the object a consumer: obtains `request` from `exporter` into its own slot, then
+/// describes it with `make`. Any earlier state is dropped first; on failure none is left.
+func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
+             _ make: (BufferDescriptor, Bool) throws(BridgeError) -> NDArray) throws(BridgeError) {
+    clearState(o)
+    let slot = consumedSlot(o)
+    if PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
+        slot.pointee.obj = nil  // ND_GETBUF_UNDEFINED leaves garbage here
         throw .alreadySet
     }
-    install(object, array, consumed: consumed)
-    return object
+    do throws(BridgeError) {
+        let array = try make(BufferDescriptor(slot), slot.pointee.obj != nil)
+        ndarrayFields(o).pointee.array = Unmanaged.passRetained(array).toOpaque()
+    } catch {
+        PyBuffer_Release(slot)
+        throw error
+    }
+}
+
+/// Makes the object an original exporter of `array`, dropping any earlier state.
+func install(_ o: PyObjectRef, _ array: NDArray) {
+    clearState(o)
+    ndarrayFields(o).pointee.array = Unmanaged.passRetained(array).toOpaque()
+}
+
+/// A new, empty ndarray object (`ndarray_new`).
+func newNDArrayObject() throws(BridgeError) -> PyObjectRef {
+    let type = swiftbuf_NDArrayType!
+    return try checked(swiftbuf_tp_alloc(type)(type, 0))
 }

@@ -59,12 +59,13 @@ typedef struct {
 
 // swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject: `array` is a retained
 // NDArray (the list of base buffers, or a consumer's one base buffer), NULL until __init__;
-// `consumed` is the Py_buffer a consumer obtained from its exporter (heap memory, never moved),
-// released once at dealloc, NULL for an original exporter.
+// `consumed` is the buffer a consumer obtained from its exporter (`staticbuf` in C: filled in
+// place, never moved, released once at dealloc; zeroed, so releasing it does nothing, for an
+// original exporter).
 typedef struct {
     PyObject_HEAD
     void *array;
-    Py_buffer *consumed;
+    Py_buffer consumed;
 } swiftbuf_NDArrayObject;
 
 // swiftbuf.testing.staticarray: exports one static buffer; in legacy mode with view.obj == NULL.
