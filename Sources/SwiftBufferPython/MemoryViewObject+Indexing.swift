@@ -75,17 +75,34 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
     func sliced(_ slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
-        var (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
+        let (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
             decref(result.object)
             throw .alreadySet
         }
+        MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
+        return result.object
+    }
+
+    /// `self[start:stop:step]` for Swift callers: bounds already unpacked (PySlice_Unpack's
+    /// conventions), `step != 0`; ndim >= 1.
+    func sliced(start: Int, stop: Int, step: Int) throws(BridgeError) -> MemoryViewPointer {
+        let (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
+        MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
+        return result
+    }
+}
+
+extension MemoryViewObject {
+    /// `init_slice` + `init_len` + `init_flags` on a prepared view of dimension 0.
+    @inline(__always)
+    static func narrow(_ view: MemoryViewPointer, _ layout: BufferDescriptor, start: Int, stop: Int, step: Int) {
+        var layout = layout
         layout.buf = MemoryView.slice(buf: layout.buf, shape: layout.shape!, strides: layout.strides!,
                                       suboffsets: layout.suboffsets, dimension: 0, start: start, stop: stop, step: step)
         layout.len = MemoryView.byteLength(shape: layout.shape, ndim: layout.ndim, itemsize: layout.itemsize)
-        result.install(layout)
-        return result.object
+        view.install(layout)
     }
 }
 

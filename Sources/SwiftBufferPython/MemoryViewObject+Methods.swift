@@ -202,7 +202,18 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
         let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
         let format = formatArgument!
         guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
-        let mv = MemoryViewPointer(object)
+        return try MemoryViewPointer(object).cast(to: format, shape: shape).object
+    } catch {
+        error.raise()
+        return nil
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+    /// `memoryview_cast_impl`: a new view of the same export with element format `format` (a
+    /// str) and, if given, `shape` (a list or tuple).
+    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(BridgeError) -> MemoryViewPointer {
+        let mv = self
         try mv.checkReleased()
         // Direct do/catch rather than `core {}`: the optimiser keeps such closures out of line.
         do throws(SwiftBufferError) { try mv.memoryView.checkCastSource(shapeGiven: shape != nil) } catch { throw .core(error) }
@@ -255,14 +266,11 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
                 try core { () throws(SwiftBufferError) in try MemoryView.checkCastLength(length, byteLength: byteLength) }
             }
             result.install(layout)
-            return result.object
+            return result
         } catch {
             decref(result.object)
             throw error
         }
-    } catch {
-        error.raise()
-        return nil
     }
 }
 
