@@ -37,7 +37,7 @@ public enum NDAssignment {
     /// rows are plain contiguous runs (then one memmove), exactly as CPython does; overlapping
     /// layouts therefore end up as they do with _testbuffer and memoryview.
     public static func copy(_ src: BufferDescriptor, into dest: BufferDescriptor,
-                            allocator: NDAllocator = .swift) throws(SwiftBufferError) {
+                            allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         if !sameStructure(dest, src) {
             throw .valueError("ndarray assignment: lvalue and rvalue have different structures")
         }
@@ -57,7 +57,7 @@ public enum NDAssignment {
         if indirectLast(dest) || indirectLast(src) || table[ndim + last] != itemsize || table[2 * ndim + last] != itemsize {
             let (rowBytes, overflow) = table[last].multipliedReportingOverflow(by: itemsize)
             if overflow { throw .memoryError("") }
-            scratch = try allocator.bytes(rowBytes)
+            scratch = try allocator.bytes(rowBytes, zeroed: false)
         }
         defer { if let scratch = unsafe scratch { unsafe allocator.deallocate(scratch) } }
         guard let dbuf = unsafe dest.buf, let sbuf = unsafe src.buf else { return }

@@ -11,7 +11,7 @@
 // Slicing is in NDArray+Slicing.swift; copies, comparisons and conversions in NDArray+Copy.swift.
 //
 // Memory whose size comes from Python (the items, PIL pointer tables, copies) is allocated
-// through an `NDAllocator`, so the bridge can hand in CPython's allocator: a size too large
+// through a `RawAllocator`, so the bridge can hand in CPython's allocator: a size too large
 // then raises MemoryError, as in _testbuffer, instead of trapping. Layout arrays are at most
 // `NDFlags.maxDimensions` long and use Swift's allocator.
 
@@ -72,30 +72,6 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     }
 }
 
-/// Where memory whose size comes from user input is allocated. `allocate` returns nil when the
-/// memory is not available; the caller raises MemoryError.
-public struct NDAllocator: Sendable {
-    public let allocate: @Sendable (Int) -> UnsafeMutableRawPointer?
-    public let deallocate: @Sendable (UnsafeMutableRawPointer) -> Void
-
-    public init(allocate: @escaping @Sendable (Int) -> UnsafeMutableRawPointer?,
-                deallocate: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
-        self.allocate = allocate
-        self.deallocate = deallocate
-    }
-
-    /// Swift's allocator, which traps when memory runs out: for Swift callers that vouch for sizes.
-    public static let swift = NDAllocator(
-        allocate: { UnsafeMutableRawPointer.allocate(byteCount: max($0, 1), alignment: 16) },
-        deallocate: { unsafe $0.deallocate() })
-
-    @usableFromInline
-    func bytes(_ count: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
-        guard let p = unsafe allocate(count) else { throw .memoryError("") }
-        return unsafe p
-    }
-}
-
 // MARK: - Base buffer
 
 /// One base buffer of an ndarray (`ndbuf_t`): memory, the complete layout every export starts
@@ -125,7 +101,7 @@ public final class NDBuffer {
     /// Whether the consumed buffer named its exporter (`base.obj != NULL`); false for originals.
     public let hasExporter: Bool
 
-    let allocator: NDAllocator
+    let allocator: RawAllocator
     // What this object owns besides `data`, freed at deinit: its format bytes, one array of
     // shape, strides and suboffsets (3 * ndim), and rarely a second array.
     @exclusivity(unchecked) private var ownedFormat: UnsafeMutablePointer<CChar>?
@@ -135,14 +111,14 @@ public final class NDBuffer {
     /// `ndbuf_new`: zeroed memory for `itemCount` items of `itemsize` bytes, seen as bytes
     /// until `setElement` and `setStructure` describe it.
     public init(itemCount: Int, itemsize: Int, offset: Int, flags: NDFlags,
-                allocator: NDAllocator = .swift) throws(SwiftBufferError) {
+                allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         precondition(itemCount > 0 && itemsize > 0, "NDBuffer: checkItemCount and checkItemsize come first")
         let (length, overflow) = itemCount.multipliedReportingOverflow(by: itemsize)
         if overflow { throw .memoryError("") }
         if offset % itemsize != 0 { throw .valueError("offset must be a multiple of itemsize") }
         // `offset + itemsize > length`, written so it cannot overflow (length >= itemsize > 0).
         if offset < 0 || offset > length - itemsize { throw .valueError("offset out of bounds") }
-        let data = try allocator.bytes(length)
+        let data = try allocator.bytes(length, zeroed: false)
         unsafe data.initializeMemory(as: UInt8.self, repeating: 0, count: length)
         self.allocator = allocator
         self.data = unsafe data
@@ -311,7 +287,7 @@ public final class NDBuffer {
         let addsize = padded / 8 * 8
         let (total, o3) = length.addingReportingOverflow(addsize)
         if o1 || o2 || o3 { throw .memoryError("") }
-        let newData = try allocator.bytes(total)
+        let newData = try allocator.bytes(total, zeroed: false)
         unsafe newData.initializeMemory(as: UInt8.self, repeating: 0, count: addsize)
         unsafe (newData + addsize).copyMemory(from: data!, byteCount: length)
         unsafe allocator.deallocate(data!)
@@ -365,8 +341,8 @@ public final class NDBuffer {
     /// A contiguous copy of `source` in `order` (`.any` means C), read-only: what
     /// `PyMemoryView_GetContiguous` builds when the source is not contiguous.
     public init(contiguousCopyOf source: BufferDescriptor, order: Layout.Order,
-                allocator: NDAllocator = .swift) throws(SwiftBufferError) {
-        let data = try allocator.bytes(source.len)
+                allocator: RawAllocator = .swift) throws(SwiftBufferError) {
+        let data = try allocator.bytes(source.len, zeroed: false)
         unsafe StridedCopy.gather(source, into: data, order: order == .fortran ? .fortran : .c)
         self.allocator = allocator
         self.data = unsafe data

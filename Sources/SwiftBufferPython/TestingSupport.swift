@@ -115,12 +115,6 @@ enum TestingPython {
     }
 }
 
-extension NDAllocator {
-    /// CPython's allocator: a size the system cannot provide raises MemoryError, and
-    /// tracemalloc sees the memory, as with _testbuffer's `PyMem_Malloc`. Called with the GIL held.
-    static let python = NDAllocator(allocate: { PyMem_Malloc(max($0, 1)) }, deallocate: { PyMem_Free($0) })
-}
-
 // MARK: - ndarray objects
 
 typealias NDArrayObjectPointer = UnsafeMutablePointer<swiftbuf_NDArrayObject>
