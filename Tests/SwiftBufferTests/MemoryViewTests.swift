@@ -1,0 +1,274 @@
+import Testing
+import SwiftBuffer
+
+/// The memoryview semantics of the core, over the generated layouts of `everyLayout`, each
+/// against an oracle that works element by element: lookup and traversal against PEP 3118's
+/// addresses, slicing against Python's range arithmetic, comparison against element values,
+/// hex against a string-built reference, cast and hash rules against CPython's messages.
+@Suite struct MemoryViewTests {
+    /// A view of a test layout, with its arrays copied the way the bridge copies them.
+    final class View {
+        let layout: TestLayout
+        let storage: UnsafeMutablePointer<Int>
+        var view: MemoryView
+
+        init(_ layout: TestLayout) {
+            self.layout = layout
+            let source = layout.descriptor
+            storage = .allocate(capacity: max(3 * source.ndim, 1))
+            var d = source
+            let arrays = unsafe MemoryView.copyArrays(of: source, into: storage)
+            d.format = unsafe source.format ?? Layout.unsignedByteCString
+            (d.shape, d.strides, d.suboffsets) = unsafe arrays
+            view = MemoryView(layout: d)
+        }
+
+        deinit { unsafe storage.deallocate() }
+    }
+
+    /// Runs `body` with a view of `layout`, keeping the layout's memory and the view's arrays
+    /// alive meanwhile (the view borrows both).
+    private func withView<R>(_ layout: TestLayout, _ body: (MemoryView) throws -> R) rethrows -> R {
+        let holder = View(layout)
+        return try withExtendedLifetime(holder) { try body(holder.view) }
+    }
+
+    @Test func arraysAreCompletedLikePyMemoryViewFromBuffer() {
+        for layout in everyLayout() {
+            let held1 = View(layout)
+            defer { withExtendedLifetime(held1) {} }
+            let v = held1.view
+            #expect(v.ndim == layout.shape.count)
+            for d in 0..<v.ndim {
+                #expect(unsafe v.layout.shape![d] == layout.shape[d])
+                #expect(unsafe v.layout.strides![d] == (layout.strides ?? TestLayout.cStrides(layout.shape, layout.itemsize))[d])
+            }
+            #expect((v.layout.suboffsets == nil) == (layout.suboffsets == nil))
+            #expect(v.contiguity == oracleContiguity(layout), "\(layout)")
+            #expect(v.length == (layout.shape.first ?? 1))
+        }
+    }
+
+    @Test func lookupAndTraversalFollowPEP3118() throws {
+        for layout in everyLayout() where layout.itemsize == 4 {
+            layout.fillDistinct()
+            let held2 = View(layout)
+            defer { withExtendedLifetime(held2) {} }
+            let v = held2.view
+            var visited: [UnsafeMutableRawPointer] = []
+            unsafe v.forEachElement { unsafe visited.append($0) }
+            let expected = layout.indices().map { unsafe layout.address(of: $0) }
+            #expect(visited == expected, "\(layout)")
+            for index in layout.indices() {
+                #expect(try unsafe v.pointer(at: index) == layout.address(of: index))
+                let negative = zip(index, layout.shape).map { $0 - $1 }
+                #expect(try unsafe v.pointer(at: negative) == layout.address(of: index))
+            }
+            for d in 0..<layout.shape.count where !layout.shape[..<d].contains(0) {
+                var index = [Int](repeating: 0, count: layout.shape.count)
+                index[d] = layout.shape[d]
+                #expect(throws: SwiftBufferError.indexError("index out of bounds on dimension \(d + 1)")) {
+                    _ = try unsafe v.pointer(at: index)
+                }
+            }
+            #expect(throws: SwiftBufferError.typeError("cannot index \(layout.shape.count)-dimension view with \(layout.shape.count + 1)-element tuple")) {
+                _ = try unsafe v.pointer(at: [Int](repeating: 0, count: layout.shape.count + 1))
+            }
+        }
+    }
+
+    /// PySlice_AdjustIndices against Python's definition: the indices start, start+step, ...
+    /// that lie in [0, length) on the right side of stop.
+    @Test func sliceArithmetic() {
+        let bounds = Array(-8...8) + [Int.max, -Int.max]
+        for length in 0...6 {
+            for step in [1, 2, 3, -1, -2, -3, Int.max, -Int.max] {
+                for start in bounds {
+                    for stop in bounds {
+                        var s = start, e = stop
+                        let count = MemoryView.adjustSlice(length: length, start: &s, stop: &e, step: step)
+                        #expect(count == pythonRange(length, start, stop, step).count, "\(length) \(start):\(stop):\(step)")
+                        if count > 0 { #expect(s == pythonRange(length, start, stop, step)[0]) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func pythonRange(_ n: Int, _ start: Int, _ stop: Int, _ step: Int) -> [Int] {
+        func clamp(_ i: Int, _ low: Int, _ high: Int) -> Int { i < 0 ? max(i &+ n, low) : min(i, high) }
+        let (lo, hi) = step > 0 ? (clamp(start, 0, n), clamp(stop, 0, n)) : (clamp(start, -1, n - 1), clamp(stop, -1, n - 1))
+        var result: [Int] = []
+        var i = lo
+        while step > 0 ? i < hi : i > hi {
+            result.append(i)
+            let (next, overflow) = i.addingReportingOverflow(step)
+            if overflow { break }
+            i = next
+        }
+        return result
+    }
+
+    /// Slicing dimension 0 of any layout (PIL included) selects exactly the elements the
+    /// oracle's index arithmetic selects.
+    @Test func slicingSelectsTheRightElements() {
+        for layout in everyLayout() where !layout.shape.isEmpty && layout.itemsize == 4 {
+            layout.fillDistinct()
+            for (start, stop, step) in [(0, Int.max, 1), (1, Int.max, 2), (Int.max, -Int.max, -1), (-2, 0, -1), (3, 1, 1)] {
+                let v = View(layout)
+                defer { withExtendedLifetime(v) {} }
+                var d = v.view.layout
+                MemoryView.slice(&d, dimension: 0, start: start, stop: stop, step: step)
+                let sliced = MemoryView(layout: d)
+                var values: [Int32] = []
+                unsafe sliced.forEachElement { unsafe values.append($0.load(as: Int32.self)) }
+                let rows = pythonRange(layout.shape[0], start, stop, step)
+                let expected = rows.flatMap { r in layout.indices().filter { $0[0] == r } }
+                    .map { unsafe layout.address(of: $0).load(as: Int32.self) }
+                #expect(values == expected, "\(layout) \(start):\(stop):\(step)")
+                #expect(d.len == MemoryView.byteLength(of: d))
+            }
+        }
+    }
+
+    @Test func comparisonIsByValue() {
+        for a in everyLayout() {
+            for b in everyLayout() where a.shape == b.shape && a.itemsize == 4 && b.itemsize == 4 {
+                a.fillDistinct()
+                b.fillDistinct()
+                let ha = View(a), hb = View(b)
+                defer { withExtendedLifetime((ha, hb)) {} }
+                let va = ha.view, vb = hb.view
+                let expected = a.values() == b.values()
+                #expect(MemoryView.elementsEqual(va.layout, vb.layout, code: .int) == expected, "\(a) vs \(b)")
+                if !a.indices().isEmpty && Set(a.indices().map { unsafe a.address(of: $0) }).count == a.count {
+                    unsafe b.address(of: b.indices()[0]).storeBytes(of: -7, as: Int32.self)
+                    #expect(!MemoryView.elementsEqual(va.layout, vb.layout, code: .int))
+                }
+            }
+        }
+        // NaN: unequal to itself even in the same memory; -0.0 equals 0.0.
+        let nan = TestLayout.strided(name: "nan", shape: [2], strides: [4], itemsize: 4, format: "f")
+        unsafe nan.buf.storeBytes(of: Float.nan, as: Float.self)
+        unsafe nan.buf.storeBytes(of: Float(1), toByteOffset: 4, as: Float.self)
+        let held4 = View(nan)
+        defer { withExtendedLifetime(held4) {} }
+        let v = held4.view
+        #expect(!MemoryView.elementsEqual(v.layout, v.layout, code: .float))
+        #expect(MemoryView.equivalentShapes(v.layout, v.layout))
+    }
+
+    @Test func hexMatchesAStringBuiltReference() {
+        var generator = SystemRandomNumberGenerator()
+        for n in [0, 1, 2, 3, 5, 8, 17] {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            for group: Int32 in [0, 1, 2, 3, 4, 5, 100, -1, -2, -3, -5, -100, Int32.max, Int32.min] {
+                let length = try! MemoryView.hexLength(byteCount: n, bytesPerSeparator: group)
+                let out = UnsafeMutablePointer<UInt8>.allocate(capacity: max(length, 1))
+                defer { unsafe out.deallocate() }
+                unsafe bytes.withUnsafeBytes { unsafe MemoryView.writeHex($0, separator: UInt8(ascii: ":"), bytesPerSeparator: group, into: out) }
+                let got = unsafe String(decoding: UnsafeBufferPointer(start: out, count: length), as: UTF8.self)
+                #expect(got == referenceHex(bytes, group), "\(bytes) \(group)")
+            }
+        }
+        #expect(throws: SwiftBufferError.memoryError("")) { try MemoryView.hexLength(byteCount: Int.max / 2, bytesPerSeparator: 1) }
+    }
+
+    private func referenceHex(_ bytes: [UInt8], _ group: Int32) -> String {
+        let digits = bytes.map { b in String(b, radix: 16).count == 1 ? "0" + String(b, radix: 16) : String(b, radix: 16) }
+        let g = Int(group.magnitude)
+        if group == 0 || g >= bytes.count { return digits.joined() }
+        var chunks: [String] = []
+        if group < 0 {
+            var i = 0
+            while i < digits.count { chunks.append(digits[i..<min(i + g, digits.count)].joined()); i += g }
+        } else {
+            var i = digits.count
+            while i > 0 { chunks.insert(digits[max(i - g, 0)..<i].joined(), at: 0); i -= g }
+        }
+        return chunks.joined(separator: ":")
+    }
+
+    @Test func castRules() throws {
+        func cast(_ source: UInt8?, _ length: Int, _ format: String) throws(SwiftBufferError) -> Int {
+            let bytes = Array(format.utf8)
+            var result: Result<Int, SwiftBufferError> = .success(0)
+            unsafe bytes.withUnsafeBytes { raw in
+                do throws(SwiftBufferError) {
+                    result = .success(try unsafe MemoryView.castFormat(from: source, byteLength: length, to: raw).itemsize)
+                } catch { result = .failure(error) }
+            }
+            return try result.get()
+        }
+        #expect(try cast(UInt8(ascii: "B"), 16, "d") == 8)
+        #expect(try cast(UInt8(ascii: "d"), 16, "@c") == 1)
+        #expect(throws: SwiftBufferError.typeError("memoryview: cannot cast between two non-byte formats")) { try cast(UInt8(ascii: "d"), 16, "i") }
+        #expect(throws: SwiftBufferError.typeError("memoryview: cannot cast between two non-byte formats")) { try cast(nil, 16, "i") }
+        #expect(throws: SwiftBufferError.typeError("memoryview: length is not a multiple of itemsize")) { try cast(UInt8(ascii: "B"), 6, "i") }
+        for bad in ["e", "x", "", "@", "BB", "<i", "@@B"] {
+            #expect(throws: SwiftBufferError.valueError("memoryview: destination format must be a native single character format prefixed with an optional '@'")) {
+                try cast(UInt8(ascii: "B"), 8, bad)
+            }
+        }
+        for code in ElementCodec.Code.allCases {
+            #expect(unsafe String(cString: MemoryView.castFormat(code, prefixed: false)) == String(UnicodeScalar(code.rawValue)))
+            #expect(unsafe String(cString: MemoryView.castFormat(code, prefixed: true)) == "@" + String(UnicodeScalar(code.rawValue)))
+        }
+        var length = 8
+        #expect(throws: SwiftBufferError.valueError("memoryview.cast(): elements of shape must be integers > 0")) { try MemoryView.castExtent(0, length: &length) }
+        #expect(throws: SwiftBufferError.valueError("memoryview.cast(): product(shape) > SSIZE_MAX")) { try MemoryView.castExtent(Int.max / 4, length: &length) }
+        #expect(throws: SwiftBufferError.typeError("memoryview: product(shape) * itemsize != buffer size")) { try MemoryView.checkCastLength(8, byteLength: 16) }
+    }
+
+    @Test func castSourceRules() {
+        for layout in everyLayout() {
+            let held5 = View(layout)
+            defer { withExtendedLifetime(held5) {} }
+            let v = held5.view
+            let zeros = layout.shape.contains(0)
+            if !v.isCContiguous {
+                #expect(throws: SwiftBufferError.typeError("memoryview: casts are restricted to C-contiguous views")) { try v.checkCastSource(shapeGiven: false) }
+            } else if zeros && (layout.shape.count != 1) {
+                #expect(throws: SwiftBufferError.typeError("memoryview: cannot cast view with zeros in shape or strides")) { try v.checkCastSource(shapeGiven: false) }
+            } else {
+                #expect(throws: Never.self) { try v.checkCastSource(shapeGiven: false) }
+            }
+        }
+    }
+
+    @Test func typedAccess() throws {
+        let layout = TestLayout.strided(name: "i", shape: [2, 3], strides: [12, 4], itemsize: 4, format: "i")
+        layout.fillDistinct()
+        let held6 = View(layout)
+        defer { withExtendedLifetime(held6) {} }
+        let v = held6.view
+        #expect(try v.elements(as: Int32.self) == [1, 2, 3, 4, 5, 6])
+        #expect(try v.element(as: Int32.self, at: 1, 2) == 6)
+        let sum = try v.withUnsafeBufferPointer(as: Int32.self) { $0.reduce(0, +) }
+        #expect(sum == 21)
+        #expect(throws: SwiftBufferError.typeError("memoryview: format 'i' cannot be read as Double")) { try v.elements(as: Double.self) }
+        let held7 = View(TestLayout.strided(name: "odd", shape: [3], strides: [8], itemsize: 4, format: "i"))
+        defer { withExtendedLifetime(held7) {} }
+        let strided = held7.view
+        #expect(throws: BufferAccessError<Never>.self) { try strided.withUnsafeBufferPointer(as: Int32.self) { $0.count } }
+        let pil = TestLayout.pil(shape: [2, 3])
+        pil.fillDistinct()
+        let elements = try withView(pil) { v in try v.elements(as: Int32.self) }
+        #expect(elements == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func hashRules() {
+        let held8 = View(TestLayout.strided(name: "B", shape: [4], strides: [1], itemsize: 1, format: "B", readonly: true))
+        defer { withExtendedLifetime(held8) {} }
+        let ro = held8.view
+        #expect(throws: Never.self) { try ro.checkHashable() }
+        let held9 = View(TestLayout.strided(name: "B", shape: [4], strides: [1], itemsize: 1, format: "B"))
+        defer { withExtendedLifetime(held9) {} }
+        let rw = held9.view
+        #expect(throws: SwiftBufferError.valueError("cannot hash writable memoryview object")) { try rw.checkHashable() }
+        let held10 = View(TestLayout.strided(name: "i", shape: [4], strides: [4], itemsize: 4, format: "i", readonly: true))
+        defer { withExtendedLifetime(held10) {} }
+        let ints = held10.view
+        #expect(throws: SwiftBufferError.valueError("memoryview: hashing is restricted to formats 'B', 'b' or 'c'")) { try ints.checkHashable() }
+    }
+}
