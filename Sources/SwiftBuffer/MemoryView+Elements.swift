@@ -22,7 +22,7 @@ extension MemoryView {
         if indices.count != layout.ndim {
             throw .typeError("cannot index \(layout.ndim)-dimension view with \(indices.count)-element tuple")
         }
-        return unsafe try pointer(at: indices).loadUnaligned(as: T.self)
+        return unsafe try MemoryView.load(T.self, from: pointer(at: indices))
     }
 
     /// Stores `value` as the element at `indices`.
@@ -41,7 +41,7 @@ extension MemoryView {
     @inlinable
     public func forEach<T: BufferElement, E: Error>(as type: T.Type, _ body: (T) throws(E) -> Void) throws(BufferAccessError<E>) {
         do throws(SwiftBufferError) { try checkElementType(type) } catch { throw .buffer(error) }
-        do throws(E) { try unsafe forEachElement { p throws(E) in try unsafe body(p.loadUnaligned(as: T.self)) } } catch { throw .body(error) }
+        do throws(E) { try unsafe forEachElement { p throws(E) in try unsafe body(MemoryView.load(T.self, from: p)) } } catch { throw .body(error) }
     }
 
     /// Every element as `T`, in C order.
@@ -50,7 +50,7 @@ extension MemoryView {
         try checkElementType(type)
         var result: [T] = []
         result.reserveCapacity(Self.byteLength(of: layout) / Swift.max(layout.itemsize, 1))
-        unsafe forEachElement { p in result.append(unsafe p.loadUnaligned(as: T.self)) }
+        unsafe forEachElement { p in result.append(unsafe MemoryView.load(T.self, from: p)) }
         return result
     }
 
@@ -84,11 +84,27 @@ extension MemoryView {
     func contiguousBase<T: BufferElement>(_ type: T.Type) throws(SwiftBufferError) -> UnsafeMutableRawPointer? {
         try checkElementType(type)
         if !isCContiguous { throw .bufferError("memoryview: underlying buffer is not C-contiguous") }
-        guard layout.len > 0 else { return nil }
-        if Int(bitPattern: layout.buf) % MemoryLayout<T>.alignment != 0 {
+        guard layout.len > 0, let base = unsafe layout.buf else { return nil }
+        if Int(bitPattern: base) % MemoryLayout<T>.alignment != 0 {
             throw .bufferError("memoryview: data of format '\(String(decoding: layout.formatBytes, as: UTF8.self))' is not aligned for \(T.self)")
         }
-        return unsafe layout.buf
+        // A Swift Bool must be 0 or 1; '?' memory written byte by byte may hold anything.
+        if T.self == Bool.self {
+            for i in 0..<layout.len where unsafe base.load(fromByteOffset: i, as: UInt8.self) > 1 {
+                throw .valueError("memoryview: '?' data holds bytes other than 0 and 1; read it element by element or as UInt8")
+            }
+        }
+        return unsafe base
+    }
+
+    /// Reads an element as `T`. `?` elements read as Bool by C's rule (any non-zero byte is
+    /// true) rather than by bit pattern, which would be undefined for bytes other than 0 and 1.
+    @inlinable @inline(__always)
+    public static func load<T: BufferElement>(_ type: T.Type, from pointer: UnsafeRawPointer) -> T {
+        if T.self == Bool.self {
+            return unsafe unsafeBitCast(pointer.load(as: UInt8.self) != 0, to: T.self)
+        }
+        return unsafe pointer.loadUnaligned(as: T.self)
     }
 }
 

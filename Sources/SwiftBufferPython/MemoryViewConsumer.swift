@@ -120,7 +120,7 @@ public struct PythonMemoryView: ~Copyable {
         if indices.count != view.ndim {
             throw .typeError("cannot index \(view.ndim)-dimension view with \(indices.count)-element tuple")
         }
-        return try view.pointer(at: indices).loadUnaligned(as: T.self)
+        return MemoryView.load(T.self, from: try view.pointer(at: indices))
     }
 
     /// Stores `value` as the element at `indices`; the view must be writable.
