@@ -25,6 +25,12 @@ func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> Py
 @inline(__always)
 func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
     try mv.checkReleased()
+    return try unpackElement(pointer, character)
+}
+
+/// `unpack_single` where no Python code ran since the view was last checked.
+@inline(__always)
+func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
     guard let code = ElementCodec.Code(ascii: character), code != .half else {
         throw .core(MemoryView.unsupportedElement(character))
     }

@@ -66,7 +66,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         try checkReleased()
         let character = try formatCharacter()
         switch pointee.view.ndim {
-        case 1: return try unpackElement(self, try pointer(at: index), character)
+        case 1: return try unpackElement(try pointer(at: index), character)   // no Python code ran since the check
         case 0: throw .typeError("invalid indexing of 0-dim memory")
         default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
         }
@@ -275,12 +275,13 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
         do throws(BridgeError) {
             try seq.checkReleased()
             it.pointee.index = i + 1
+            // A 1-d view always has a base and strides (the iterator was made from one).
             let view = seq.buffer
-            var p = view.pointee.buf! + i &* view.pointee.strides![0]
+            var p = view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0]
             if let sub = view.pointee.suboffsets, sub[0] >= 0 {
                 p = p.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[0]   // ADJUST_PTR
             }
-            return try unpackElement(seq, p, UInt8(truncatingIfNeeded: it.pointee.code))
+            return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
         } catch {
             error.raise()
             return nil
