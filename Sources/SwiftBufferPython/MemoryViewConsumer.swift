@@ -30,7 +30,8 @@ import SwiftBuffer
 /// (`element`, `withUnsafeBufferPointer`, `forEach`, ...) touch only memory and do not take
 /// the GIL: the export keeps the memory in place, but Python code may write it concurrently,
 /// as with any shared buffer. If Python code can reach the view (`object` was handed out),
-/// it can also release it: accessors then throw ValueError, as Python's would.
+/// it can also release it: accessors then throw ValueError, as Python's would. Drop every
+/// `PythonMemoryView` before the interpreter finalizes: its end takes the GIL.
 ///
 /// ## Formats
 /// Typed access checks the element type against the format once per call:

@@ -10,6 +10,7 @@
 //   MemoryViewObject+Compare.swift      comparison, hash
 //   MemoryViewArguments.swift           argument clinic's parsing and messages
 //   MemoryViewConsumer.swift            the Swift consumer API (PythonMemoryView)
+//   MemoryViewConsumerHooks.swift       private module functions that let pytest drive it
 //
 // Ownership follows memoryobject.c: the managed buffer (a small GC-tracked Python object
 // holding the core `ManagedExport` envelope) owns the one export; every view holds a strong
@@ -43,9 +44,8 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         if isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
     }
 
-    /// The view's layout, complete (shape and strides present when ndim > 0). Read field by
-    /// field: copying the Py_buffer whole right after its fields were stored stalls on store
-    /// forwarding (a third of a cast's time, under perf).
+    /// The view's layout, complete (shape and strides present when ndim > 0), read field by
+    /// field (see `install`).
     @inline(__always) var layout: BufferDescriptor { MemoryViewObject.descriptor(buffer) }
 
     /// The core view: layout and flags.
