@@ -188,3 +188,18 @@ def test_swift_side_envelopes_are_freed():
         del x, m
     gc.collect()
     assert all(r() is None for r in refs)
+
+
+@BOTH
+def test_scratch_copies_too_large_raise_memory_error(V):
+    """A zero stride describes more bytes than exist: the contiguous copies that hashing,
+    hex and slice assignment make of it fail with MemoryError, not a crash."""
+    huge = 2 ** 50
+    ro = np.lib.stride_tricks.as_strided(np.zeros(1, "u1"), shape=(huge,), strides=(0,), writeable=False)
+    rw = np.lib.stride_tricks.as_strided(np.zeros(1, "u1"), shape=(huge,), strides=(0,), writeable=True)
+    with pytest.raises(MemoryError):
+        V(rw)[:] = V(ro)
+    with pytest.raises(MemoryError):
+        V(ro).hex()
+    with pytest.raises(MemoryError):
+        V(ro).tobytes()

@@ -25,26 +25,38 @@ extension MemoryView {
         return unsafe (a.itemsize == b.itemsize && stripped(a.formatBytes).elementsEqual(stripped(b.formatBytes)))
     }
 
-    /// Copies the elements of `source` into the 1-d `destination` (`copy_single`): the two
-    /// must have the same format and shape. Overlapping memory is handled: contiguous runs
-    /// move with `memmove`, anything else goes through a temporary row.
+    /// Checks that `source` can be assigned to the 1-d `destination` (`equiv_structure`):
+    /// the same format and shape. Returns how many scratch bytes `assign` needs (0 when both
+    /// sides are contiguous runs), for the caller to allocate as it sees fit.
     @inlinable
-    public static func assign(_ source: BufferDescriptor, to destination: BufferDescriptor) throws(SwiftBufferError) {
+    public static func checkAssignment(_ source: BufferDescriptor, to destination: BufferDescriptor) throws(SwiftBufferError) -> Int {
         guard equivalentFormats(destination, source) && equivalentShapes(destination, source) else {
             throw .valueError("memoryview assignment: lvalue and rvalue have different structures")
         }
         let count = destination.extent(0), itemsize = destination.itemsize
-        guard count > 0, let dp = unsafe destination.buf, let sp = unsafe source.buf else { return }
-        let dstride = destination.stride(0), sstride = source.stride(0)
         let dIndirect = unsafe destination.suboffsets.map { unsafe $0[0] >= 0 } ?? false
         let sIndirect = unsafe source.suboffsets.map { unsafe $0[0] >= 0 } ?? false
-        if !dIndirect && !sIndirect && dstride == itemsize && sstride == itemsize {
+        if count == 0 || (!dIndirect && !sIndirect && destination.stride(0) == itemsize && source.stride(0) == itemsize) {
+            return 0
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: itemsize)
+        if overflow { throw .memoryError("") }
+        return bytes
+    }
+
+    /// Copies the elements of `source` into the 1-d `destination` (`copy_single`), after
+    /// `checkAssignment`, with `scratch` of the size it asked for. Overlapping memory is
+    /// handled: contiguous runs move with `memmove`, anything else goes through the scratch row.
+    @inlinable
+    public static func assign(_ source: BufferDescriptor, to destination: BufferDescriptor, scratch: UnsafeMutableRawPointer?) {
+        let count = destination.extent(0), itemsize = destination.itemsize
+        guard count > 0, let dp = unsafe destination.buf, let sp = unsafe source.buf else { return }
+        let dstride = destination.stride(0), sstride = source.stride(0)
+        guard let row = unsafe scratch else {
             // copyMemory is memmove: the views may overlap.
             unsafe dp.copyMemory(from: sp, byteCount: count * itemsize)
             return
         }
-        let row = UnsafeMutableRawPointer.allocate(byteCount: count * itemsize, alignment: 16)
-        defer { unsafe row.deallocate() }
         let sview = MemoryView(layout: source, contiguity: [])
         let dview = MemoryView(layout: destination, contiguity: [])
         for i in 0..<count {

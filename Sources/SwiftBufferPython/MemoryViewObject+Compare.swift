@@ -99,8 +99,8 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
         if view.isCContiguous {
             mv.pointee.hash = _Py_HashBytes(view.layout.buf, view.layout.len)
         } else {
-            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(view.layout.len, 1), alignment: 16)
-            defer { copy.deallocate() }
+            let copy = try temporary(view.layout.len)
+            defer { PyMem_Free(copy) }
             view.copyBytes(into: copy, order: .c)
             mv.pointee.hash = _Py_HashBytes(copy, view.layout.len)
         }
@@ -109,4 +109,15 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
         error.raise()
         return -1
     }
+}
+
+/// Scratch memory for a contiguous copy, from Python's allocator: an exporter can describe
+/// more bytes than the machine has (a zero stride), which must raise MemoryError, as
+/// PyMem_Malloc failing does in CPython, rather than trap as a Swift allocation would.
+func temporary(_ byteCount: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
+    guard let p = PyMem_Malloc(max(byteCount, 1)) else {
+        _ = PyErr_NoMemory()
+        throw .alreadySet
+    }
+    return p
 }

@@ -235,7 +235,10 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
         MemoryView.slice(&destination, dimension: 0, start: start, stop: stop, step: step)
         try mv.checkReleased()
         let sourceLayout = source.descriptor
-        try core { () throws(SwiftBufferError) in try MemoryView.assign(sourceLayout, to: destination) }
+        let scratchSize = try core { () throws(SwiftBufferError) in try MemoryView.checkAssignment(sourceLayout, to: destination) }
+        let scratch = scratchSize > 0 ? try temporary(scratchSize) : nil
+        defer { if let scratch = scratch { PyMem_Free(scratch) } }
+        MemoryView.assign(sourceLayout, to: destination, scratch: scratch)
     }
 }
 

@@ -160,8 +160,8 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
             MemoryView.writeHex(UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len), separator: separator,
                                 bytesPerSeparator: group, into: out)
         } else {
-            let copy = UnsafeMutableRawPointer.allocate(byteCount: max(view.layout.len, 1), alignment: 16)
-            defer { copy.deallocate() }
+            let copy = try temporary(view.layout.len)
+            defer { PyMem_Free(copy) }
             view.copyBytes(into: copy, order: .c)
             MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: view.layout.len), separator: separator,
                                 bytesPerSeparator: group, into: out)
