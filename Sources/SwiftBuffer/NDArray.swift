@@ -465,6 +465,14 @@ public final class NDArray {
         return view
     }
 
+    /// Counts a use of the head that runs Python code (packing an item, hashing the consumed
+    /// exporter) as an export of it, so that code cannot pop or re-initialise the array and
+    /// free the memory being used; `released(_:)` ends it. Returns the head.
+    public func pinHead() -> NDBuffer {
+        head.exports &+= 1
+        return head
+    }
+
     /// `ndarray_releasebuf`: an export of `buffer` ended; a base buffer that is no longer the
     /// head is dropped with its last export.
     public func released(_ buffer: NDBuffer) {

@@ -41,6 +41,15 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         }
     }
 
+    /// `pointer(at:)` without following a suboffset, for a view that `__index__` released: its
+    /// pointer table may be freed memory by now (CPython reads it). The bounds are still
+    /// checked, so an IndexError wins as in CPython; the store's re-check reports the release.
+    func unfollowedPointer(at index: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
+        var view = memoryView
+        view.layout.suboffsets = nil
+        return try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
+    }
+
     /// `ptr_from_tuple`: converts the indices one at a time, looking each up as it goes. If an
     /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
     /// followed into memory that may be gone) so that a later IndexError still wins, and the
@@ -174,7 +183,8 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
         if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
         guard let value = value else { throw .typeError("cannot delete memory") }
         if mv.pointee.view.ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
-            let p = try mv.pointer(at: try indexValue(key))
+            let index = try indexValue(key)
+            let p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
             try packElement(mv, p, value, character)
         } else {
             try assign(mv, key, value, character)

@@ -127,7 +127,10 @@ public func isTrue(_ o: PyObjectRef) throws(BridgeError) -> Bool {
 /// A shape argument: an int, or a sequence of ints.
 public func shapeArgument(_ o: PyObjectRef, name: String) throws(BridgeError) -> [Int] {
     if swiftbuf_PyIndex_Check(o) != 0 { return [try ssize(o)] }
-    guard let seq = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
+    guard let fast = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
+    // A list is read from a tuple copy: an item's __index__ may shrink the list under the loop.
+    defer { decref(fast) }
+    let seq = try tupleCopy(fast)
     defer { decref(seq) }
     let n = PySequence_Fast_GET_SIZE_shim(seq)
     var shape: [Int] = []
@@ -140,6 +143,12 @@ public func shapeArgument(_ o: PyObjectRef, name: String) throws(BridgeError) ->
         shape.append(try ssize(item))
     }
     return shape
+}
+
+/// The items of a list or tuple as a tuple (a new reference: the tuple itself, or a copy of the
+/// list), for reading them while Python code that might mutate the list runs.
+func tupleCopy(_ o: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+    try checked(swiftbuf_PyList_Check(o) != 0 ? PyList_AsTuple(o) : newReference(o))
 }
 
 @inline(__always)

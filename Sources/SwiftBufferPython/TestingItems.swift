@@ -34,15 +34,19 @@ private func memberCountFromStruct(_ structobj: PyObjectRef) throws(BridgeError)
 
 /// Puts the values of one initializer element after `pack_into`'s buffer and offset: a bytes,
 /// int or float when the format has one member, else a list or tuple of exactly its members.
-private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(BridgeError) {
+/// Returns what owns the values placed, for the caller to release once packed: a list's are
+/// read from a tuple copy, since packing one member may run Python code (`__bool__`,
+/// `__float__`) that empties the list and frees the members not yet packed.
+private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(BridgeError) -> PyObjectRef {
     if (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
         && members == 1 {
         args[2] = item
-        return
+        return newReference(item)
     }
     if swiftbuf_PyList_Check(item) != 0 || swiftbuf_PyTuple_Check(item) != 0, PySequence_Size(item) == members {
-        for j in 0..<members { args[2 + j] = PySequence_Fast_GET_ITEM_shim(item, j) }
-        return
+        let values = try tupleCopy(item)
+        for j in 0..<members { args[2 + j] = swiftbuf_PyTuple_GET_ITEM(values, j) }
+        return values
     }
     throw .valueError("mismatch between initializer element and format string")
 }
@@ -67,11 +71,15 @@ func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer,
     defer { decref(view) }
     var args = [PyObjectRef?](repeating: nil, count: 2 + members)
     args[0] = view
-    for i in 0..<PySequence_Fast_GET_SIZE_shim(items) {
+    // The items of a list are read from a tuple copy, for the reason `placeValues` gives.
+    let snapshot = try tupleCopy(items)
+    defer { decref(snapshot) }
+    for i in 0..<swiftbuf_PyTuple_GET_SIZE(snapshot) {
         let offset = try checked(PyLong_FromSsize_t(i * itemsize))
         defer { decref(offset) }
         args[1] = offset
-        try placeValues(of: PySequence_Fast_GET_ITEM_shim(items, i)!, members: members, in: &args)
+        let values = try placeValues(of: swiftbuf_PyTuple_GET_ITEM(snapshot, i)!, members: members, in: &args)
+        defer { decref(values) }
         decref(try vectorcall(packInto, args))
     }
 }
@@ -93,7 +101,8 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
     var args = [PyObjectRef?](repeating: nil, count: 2 + members)
     args[0] = view
     args[1] = zero
-    try placeValues(of: item, members: members, in: &args)
+    let values = try placeValues(of: item, members: members, in: &args)
+    defer { decref(values) }
     decref(try vectorcall(packInto, args))
 }
 

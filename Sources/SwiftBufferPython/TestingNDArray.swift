@@ -18,14 +18,21 @@ private let pushDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil
 
 /// `init_ndbuf`: a new original base buffer from a list of items (or one item for ndim = 0),
 /// with every check in _testbuffer's order.
-func makeBaseBuffer(items: PyObjectRef, shape: PyObjectRef, strides: PyObjectRef?, offset: Int,
+func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, strides stridesArgument: PyObjectRef?, offset: Int,
                     format: PyObjectRef, flags: NDFlags) throws(BridgeError) -> NDBuffer {
-    try requireListOrTuple(shape, "shape")
+    try requireListOrTuple(shapeArgument, "shape")
+    // Lists are read from tuple copies: packing the items runs Python code that may shrink them.
+    let shape = try tupleCopy(shapeArgument)
+    defer { decref(shape) }
     let ndim = PySequence_Fast_GET_SIZE_shim(shape)
     try core { () throws(SwiftBufferError) in try NDBuffer.checkDimensions(ndim) }
     var explicitStrides: PyObjectRef? = nil
-    if let strides = strides {
-        try requireListOrTuple(strides, "strides")
+    var stridesCopy: PyObjectRef? = nil
+    defer { xdecref(stridesCopy) }
+    if let stridesArgument = stridesArgument {
+        try requireListOrTuple(stridesArgument, "strides")
+        let strides = try tupleCopy(stridesArgument)
+        stridesCopy = strides
         let count = PySequence_Fast_GET_SIZE_shim(strides)
         if try core({ () throws(SwiftBufferError) in try NDBuffer.checkStrides(count: count, ndim: ndim, flags: flags) }) {
             explicitStrides = strides
@@ -327,9 +334,17 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
 @_cdecl("swiftbuf_ndarray_hash")
 func ndarrayHash(_ o: PyObjectRef) -> Int {
     do throws(BridgeError) {
-        let b = try ndarrayState(o).head
+        let array = try ndarrayState(o)
+        let b = array.head
         if !b.base.readonly { throw .valueError("cannot hash writable ndarray object") }
-        if let exporter = consumedExporter(o), PyObject_Hash(exporter) == -1 { throw .alreadySet }
+        if let exporter = consumedExporter(o) {
+            // The exporter's __hash__ may run Python code: re-initialising the array from there
+            // would give back the buffer hashed next, so it refuses meanwhile.
+            let pinned = array.pinHead()
+            let hash = PyObject_Hash(exporter)
+            array.released(pinned)
+            if hash == -1 { throw .alreadySet }
+        }
         let bytes = try ndarrayBytes(b)
         defer { decref(bytes) }
         return PyObject_Hash(bytes)

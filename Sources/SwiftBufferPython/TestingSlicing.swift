@@ -97,17 +97,30 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
     pythonCall { () throws(BridgeError) in try subscriptValue(object, key) }
 }
 
+/// `pack_single` into the head of `array`. Packing runs Python code (an item's `__bool__` or
+/// `__float__`): a consumer counts it as an export meanwhile, so that `__init__` refuses instead
+/// of giving back the consumed buffer about to be written (_testbuffer keeps that buffer by
+/// pushing the new state on top of it). An original's head is kept alive by the caller.
+private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(BridgeError) {
+    let base = array.head.base
+    guard array.isConsumer else { return try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
+    let pinned = array.pinHead()
+    defer { array.released(pinned) }
+    try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
+}
+
 /// `ndarray_ass_subscript`: one item from a value, or a slice from another exporter.
 @_cdecl("swiftbuf_ndarray_ass_subscript")
 func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(BridgeError) in
-        let head = try ndarrayState(object).head
+        let array = try ndarrayState(object)
+        let head = array.head
         let dest = head.base
         if dest.readonly { throw .typeError("ndarray is not writable") }
         guard let value = value else { throw .typeError("ndarray data cannot be deleted") }
         if dest.ndim == 0 {
             if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
-                return try packSingle(value, at: dest.buf!, format: dest.format, itemsize: dest.itemsize)
+                return try pack(value, at: dest.buf!, in: array)
             }
             throw .typeError("invalid indexing of scalar")
         }
@@ -116,7 +129,7 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
             let index = PyLong_AsSsize_t(key)
             if index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
             let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
-            return try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize)
+            return try pack(value, at: pointer, in: array)
         }
         // The rvalue is an exporter.
         var source = try HeldBuffer(from: value, request: .fullRO)
