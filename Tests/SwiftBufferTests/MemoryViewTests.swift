@@ -160,7 +160,7 @@ import SwiftBuffer
 
     @Test func hexMatchesAStringBuiltReference() {
         var generator = SystemRandomNumberGenerator()
-        for n in [0, 1, 2, 3, 5, 8, 17] {
+        for n in [0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 33, 100] {
             let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &generator) }
             for group: Int32 in [0, 1, 2, 3, 4, 5, 100, -1, -2, -3, -5, -100, Int32.max, Int32.min] {
                 let length = try! MemoryView.hexLength(byteCount: n, bytesPerSeparator: group)
