@@ -13,15 +13,14 @@
 //   MemoryViewConsumerHooks.swift       private module functions that let pytest drive it
 //
 // Ownership follows memoryobject.c: the managed buffer (a small GC-tracked Python object
-// holding the core `ManagedExport` envelope) owns the one export; every view holds a strong
-// reference to it and is registered with its envelope; the last view to be released or
-// deallocated gives the export back. `view.obj` of a view is the exporter, borrowed from the
-// envelope.
+// holding the export's Py_buffer and the state of the core's `ManagedExport` rules inline)
+// owns the one export; every view holds a strong reference to it and is registered with it;
+// the last view to be released or deallocated gives the export back. `view.obj` of a view is
+// the exporter, borrowed from the managed buffer.
 import SwiftBuffer
 
 typealias MemoryViewPointer = UnsafeMutablePointer<swiftbuf_MemoryViewObject>
 typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObject>
-typealias Envelope = ManagedExport<HeldBuffer>
 
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     @inline(__always) init(_ object: PyObjectRef) {
@@ -88,72 +87,78 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
 // MARK: - The managed buffer (mbuf_alloc, _PyManagedBuffer_FromObject, mbuf_release)
 
-enum ManagedBuffer {
-    /// A new managed buffer holding the export `exporter` gives for `request`.
-    static func make(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) -> ManagedBufferPointer {
-        var held = try HeldBuffer(from: exporter, request: request)
-        guard let raw = _PyObject_GC_New(swiftbuf_ManagedBufferType) else {
-            held.release()
-            throw .alreadySet
+/// The core's `ManagedExport` rules over the state inside a managed-buffer object (`flags`,
+/// `exports`, the inline `master`): a pointer, so the rules touch the C fields directly, with
+/// no allocation and no exclusivity checks.
+struct ManagedBufferEnvelope: ManagedExport {
+    let mbuf: ManagedBufferPointer
+
+    @inline(__always) init(_ mbuf: ManagedBufferPointer) { self.mbuf = mbuf }
+
+    var views: Int {
+        @inline(__always) get { mbuf.pointee.exports }
+        @inline(__always) nonmutating set { mbuf.pointee.exports = newValue }
+    }
+
+    var isReleased: Bool {
+        @inline(__always) get { mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0 }
+        @inline(__always) nonmutating set {
+            if newValue { mbuf.pointee.flags |= SWIFTBUF_MBUF_RELEASED } else { mbuf.pointee.flags &= ~SWIFTBUF_MBUF_RELEASED }
         }
+    }
+
+    /// Runs after `isReleased` is set, so Python code the exporter's release runs sees every
+    /// view of this managed buffer as released.
+    func giveBackExport() {
+        // Nothing left to traverse: the reference to the exporter is about to go.
+        PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
+        PyBuffer_Release(ManagedBuffer.master(mbuf))
+    }
+}
+
+enum ManagedBuffer {
+    /// A new managed buffer holding the export `exporter` gives for `request`: one allocation,
+    /// the export filled in place.
+    static func make(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) -> ManagedBufferPointer {
+        guard let raw = _PyObject_GC_New(swiftbuf_ManagedBufferType) else { throw .alreadySet }
         let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
-        mbuf.pointee.envelope = Unmanaged.passRetained(Envelope(held)).toOpaque()
+        mbuf.pointee.exports = 0
+        do throws(BridgeError) { try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
+            // Never tracked, holding nothing: released, so its dealloc gives nothing back.
+            mbuf.pointee.flags = SWIFTBUF_MBUF_RELEASED
+            decref(raw)
+            throw error
+        }
         mbuf.pointee.flags = 0
         PyObject_GC_Track(raw)
         return mbuf
     }
 
-    /// Runs `body` with the envelope, without reference counting it (the managed buffer keeps
-    /// it alive, and every caller holds the managed buffer). `unowned(unsafe)` was tried
-    /// instead: it left a retain/release pair per call here.
-    @inline(__always)
-    static func withEnvelope<R>(_ mbuf: ManagedBufferPointer, _ body: (Envelope) -> R) -> R {
-        Unmanaged<Envelope>.fromOpaque(mbuf.pointee.envelope!)._withUnsafeGuaranteedRef(body)
-    }
-
-    /// The exporter's Py_buffer; valid while the managed buffer is not released.
+    /// The exporter's Py_buffer, inside the managed buffer; valid while it is not released.
     @inline(__always)
     static func master(_ mbuf: ManagedBufferPointer) -> UnsafeMutablePointer<Py_buffer> {
-        withEnvelope(mbuf) { $0.export.view }
+        swiftbuf_managedbuffer_master(mbuf)
     }
 
     @inline(__always)
-    static func register(_ mbuf: ManagedBufferPointer) {
-        withEnvelope(mbuf) { $0.register() }
-    }
+    static func register(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).register() }
 
-    /// A view is done with the export; the last one gives it back (`--mbuf->exports == 0`).
-    static func unregister(_ mbuf: ManagedBufferPointer) {
-        withEnvelope(mbuf) { envelope in
-            // Mark first: giving the export back may run Python code that looks at views.
-            if envelope.views == 1 { markReleased(mbuf) }
-            envelope.unregister()
-        }
-    }
+    /// A view is done with the export; the last one gives it back.
+    @inline(__always)
+    static func unregister(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).unregister() }
 
     /// `mbuf_release`: gives the export back now, even with views registered (the garbage
     /// collector breaking a cycle); those views then raise on every use.
-    static func release(_ mbuf: ManagedBufferPointer) {
-        if mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0 { return }
-        markReleased(mbuf)
-        withEnvelope(mbuf) { $0.releaseExport() }
-    }
-
-    private static func markReleased(_ mbuf: ManagedBufferPointer) {
-        mbuf.pointee.flags |= SWIFTBUF_MBUF_RELEASED
-        // Nothing left to traverse: the reference to the exporter is about to go.
-        PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
-    }
+    @inline(__always)
+    static func release(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).releaseExport() }
 }
 
 @_cdecl("swiftbuf_managedbuffer_dealloc")
 func managedBufferDealloc(_ object: PyObjectRef) {
     let mbuf = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
     let type = swiftbuf_Py_TYPE(object)!
-    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    // Untracks it if it still holds the export; a released one is untracked already.
     ManagedBuffer.release(mbuf)
-    Unmanaged<Envelope>.fromOpaque(mbuf.pointee.envelope!).release()
-    mbuf.pointee.envelope = nil
     PyObject_GC_Del(UnsafeMutableRawPointer(object))
     decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }

@@ -30,22 +30,32 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
 
 /// A buffer obtained with `PyObject_GetBuffer`, held in stable heap memory (CPython keeps
 /// pointers into a Py_buffer, so it must never move) and released exactly once.
-public struct HeldBuffer: ReleasableExport {
+public struct HeldBuffer {
     public let view: UnsafeMutablePointer<Py_buffer>
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
     public init(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) {
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
-        if PyObject_GetBuffer(exporter, view, request.rawValue) < 0 {
+        do throws(BridgeError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
             view.deallocate()
-            throw .alreadySet
+            throw error
         }
         self.view = view
+    }
+
+    /// Requests a buffer from `exporter` into `storage`, which the caller keeps where it never
+    /// moves and gives back with `PyBuffer_Release` (the managed buffer of a MemoryView keeps
+    /// it inline, as memoryobject.c does). On failure `storage` holds nothing to release.
+    @inline(__always)
+    public static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
+                           request: BufferRequest) throws(BridgeError) {
+        if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
 
     public var descriptor: BufferDescriptor { BufferDescriptor(view) }
     public var exporter: PyObjectRef? { view.pointee.obj }
 
+    /// Gives the buffer back and frees its storage. Call it exactly once.
     public mutating func release() {
         PyBuffer_Release(view)
         view.deallocate()

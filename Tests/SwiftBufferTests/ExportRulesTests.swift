@@ -91,38 +91,55 @@ enum ExportOracle {
         #expect(ExporterVoice.buffer.message(.notWritable) == "swiftbuf.Buffer is not writable")
     }
 
-    /// The envelope gives its export back exactly once, whichever way it ends.
+    /// The envelope gives its export back exactly once, whichever way it ends: every sequence
+    /// of up to six register / unregister / release steps (unregister only of a registered
+    /// view), then the owner's end, against a model of when the export must go back.
     @Test func managedExportReleasesOnce() {
-        final class Counter { var releases = 0 }
-        struct Export: ReleasableExport {
-            let counter: Counter
-            mutating func release() { counter.releases += 1 }
+        final class Storage: ManagedExport {
+            var views = 0
+            var isReleased = false
+            var releases = 0
+            var sawReleasedFlag = true
+            func giveBackExport() {
+                releases += 1
+                sawReleasedFlag = sawReleasedFlag && isReleased
+            }
         }
-        // Last view unregisters.
-        let a = Counter()
-        do {
-            let envelope = ManagedExport(Export(counter: a))
-            envelope.register(); envelope.register()
-            envelope.unregister()
-            #expect(a.releases == 0 && !envelope.isReleased)
-            envelope.unregister()
-            #expect(a.releases == 1 && envelope.isReleased && envelope.views == 0)
-            envelope.releaseExport()
+        enum Step: CaseIterable { case register, unregister, release }
+        var sequences: [[Step]] = [[]]
+        var frontier: [[Step]] = [[]]
+        for _ in 0..<6 {
+            frontier = frontier.flatMap { s in Step.allCases.map { s + [$0] } }
+            sequences += frontier
         }
-        #expect(a.releases == 1)
-        // Explicit release, then the envelope dies.
-        let b = Counter()
-        do {
-            let envelope = ManagedExport(Export(counter: b))
-            envelope.register()
-            envelope.releaseExport()
-            envelope.releaseExport()
+        var checked = 0
+        for steps in sequences {
+            let storage = Storage()
+            var modelViews = 0
+            var modelReleased = false
+            var valid = true
+            for step in steps {
+                switch step {
+                case .register:
+                    storage.register(); modelViews += 1
+                case .unregister:
+                    if modelViews == 0 { valid = false; break }
+                    storage.unregister(); modelViews -= 1
+                    if modelViews == 0 { modelReleased = true }
+                case .release:
+                    storage.releaseExport(); modelReleased = true
+                }
+                if !valid { break }
+                #expect(storage.views == modelViews, "\(steps)")
+                #expect(storage.isReleased == modelReleased, "\(steps)")
+                #expect(storage.releases == (modelReleased ? 1 : 0), "\(steps)")
+            }
+            if !valid { continue }
+            storage.releaseExport()   // the owner's end
+            #expect(storage.releases == 1 && storage.isReleased && storage.sawReleasedFlag, "\(steps)")
+            checked += 1
         }
-        #expect(b.releases == 1)
-        // Never registered: the envelope's death releases it.
-        let c = Counter()
-        do { _ = ManagedExport(Export(counter: c)) }
-        #expect(c.releases == 1)
+        #expect(checked > 100)
     }
 
     @Test func exportCount() throws {

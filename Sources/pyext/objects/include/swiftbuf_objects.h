@@ -14,17 +14,22 @@ typedef struct {
 } swiftbuf_BufferObject;
 
 // The managed buffer behind swiftbuf.MemoryView (memoryobject.c's _PyManagedBufferObject):
-// `envelope` is a retained ManagedExport<HeldBuffer>, the one export every view sliced or cast
-// from it shares. It is a Python object of its own, not just a Swift one, so that the garbage
-// collector sees the envelope's reference to the exporter exactly once however many views
-// share it (each view visits the envelope; the envelope visits the exporter).
+// `master` is the one export every view sliced or cast from it shares, filled in place by
+// PyObject_GetBuffer; `flags` and `exports` are the state of the core's ManagedExport rules,
+// which the bridge drives through a pointer to this object (so a MemoryView(obj) allocates
+// this object and the view, nothing else). It is a Python object of its own so that the
+// garbage collector sees the reference to the exporter (master.obj) exactly once however many
+// views share it (each view visits the managed buffer; the managed buffer visits the exporter).
 typedef struct {
     PyObject_HEAD
-    void *envelope;
     int flags;               // SWIFTBUF_MBUF_RELEASED once the export was given back
+    Py_ssize_t exports;      // views registered and not released yet
+    Py_buffer master;        // the export; view.obj of every view is master.obj
 } swiftbuf_ManagedBufferObject;
 
 #define SWIFTBUF_MBUF_RELEASED 0x001
+
+static inline Py_buffer *swiftbuf_managedbuffer_master(swiftbuf_ManagedBufferObject *mbuf) { return &mbuf->master; }
 
 // swiftbuf.MemoryView, laid out like CPython's PyMemoryViewObject (same size, so __sizeof__
 // agrees): the view's shape, strides and suboffsets live in `ob_array` (3 * ndim entries),
@@ -38,7 +43,7 @@ typedef struct {
                              // adjust_fmt yields), 0 for a longer format; in the padding
                              // CPython leaves here, so the size is still CPython's
     Py_ssize_t exports;      // live buffers exported from this view
-    Py_buffer view;          // view.obj is the exporter, owned by the envelope
+    Py_buffer view;          // view.obj is the exporter, owned by the managed buffer
     PyObject *weakreflist;
     Py_ssize_t ob_array[1];
 } swiftbuf_MemoryViewObject;
