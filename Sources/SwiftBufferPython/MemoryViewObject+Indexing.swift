@@ -258,13 +258,9 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
     do throws(BridgeError) {
         let mv = MemoryViewPointer(object)
-        let ndim = mv.pointee.view.ndim
-        if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
-        if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
-        try mv.checkReleased()
-        let character = try mv.formatCharacter()
+        let character = try mv.iterationFormatCharacter()
         guard let raw = _PyObject_GC_New(swiftbuf_MemoryIteratorType) else { throw .alreadySet }
         let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
         it.pointee.index = 0

@@ -297,11 +297,7 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
     do throws(BridgeError) {
         // 3.14 counts over iter(self): its errors are the iterator's.
         let mv = MemoryViewPointer(object)
-        let ndim = mv.pointee.view.ndim
-        if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
-        if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
-        try mv.checkReleased()
-        let character = try mv.formatCharacter()
+        let character = try mv.iterationFormatCharacter()
         var count = 0
         var i = 0
         // The comparison may run Python code that releases the view (its shape stays put).

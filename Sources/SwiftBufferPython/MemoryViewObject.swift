@@ -59,18 +59,19 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// right after storing its fields stalls on store forwarding (the compiler merges adjacent
     /// field loads into vector loads): that was a third of a cast's time under perf.
     @inline(__always) func install(_ layout: BufferDescriptor) {
-        let view = buffer
-        view.pointee.buf = layout.buf
-        view.pointee.len = layout.len
-        view.pointee.itemsize = layout.itemsize
-        view.pointee.readonly = layout.readonly ? 1 : 0
-        view.pointee.ndim = Int32(truncatingIfNeeded: layout.ndim)
-        view.pointee.format = layout.format.map { UnsafeMutablePointer<CChar>(mutating: $0) }
-        view.pointee.shape = layout.shape
-        view.pointee.strides = layout.strides
-        view.pointee.suboffsets = layout.suboffsets
+        buffer.store(layout)
         pointee.flags = Contiguity(of: layout).rawValue
         pointee.code = Int32(MemoryView.formatCharacter(of: layout.format) ?? 0)
+    }
+
+    /// What iteration checks before its first element (`memory_iter`): a 1-d view, not
+    /// released, whose format has one character. Returns that character.
+    @inline(__always) func iterationFormatCharacter() throws(BridgeError) -> UInt8 {
+        let ndim = pointee.view.ndim
+        if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
+        if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
+        try checkReleased()
+        return try formatCharacter()
     }
 
     /// `adjust_fmt`: the format's one character (cached by `install`), or NotImplementedError.

@@ -14,8 +14,15 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
     /// Fills a consumer's Py_buffer with `layout`, exported by `exporter` (a new reference).
     @inline(__always)
     public func fill(_ layout: BufferDescriptor, exporter: PyObjectRef) {
-        pointee.buf = layout.buf
+        store(layout)
         pointee.obj = newReference(exporter)
+        pointee.internal = nil
+    }
+
+    /// Writes the layout fields of this Py_buffer, leaving `obj` and `internal` alone.
+    @inline(__always)
+    public func store(_ layout: BufferDescriptor) {
+        pointee.buf = layout.buf
         pointee.len = layout.len
         pointee.itemsize = layout.itemsize
         pointee.readonly = layout.readonly ? 1 : 0
@@ -24,7 +31,6 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
         pointee.shape = layout.shape
         pointee.strides = layout.strides
         pointee.suboffsets = layout.suboffsets
-        pointee.internal = nil
     }
 }
 

@@ -316,15 +316,7 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
         let info = try core { () throws(SwiftBufferError) in try NDDetached.copy(of: array.head.base, in: owner) }
         // PyMemoryView_FromBuffer copies shape, strides and suboffsets; the view has no owner.
         var buffer = Py_buffer()
-        buffer.buf = info.buf
-        buffer.len = info.len
-        buffer.itemsize = info.itemsize
-        buffer.readonly = info.readonly ? 1 : 0
-        buffer.ndim = Int32(info.ndim)
-        buffer.format = info.format.map { UnsafeMutablePointer(mutating: $0) }
-        buffer.shape = info.shape
-        buffer.strides = info.strides
-        buffer.suboffsets = info.suboffsets
+        withUnsafeMutablePointer(to: &buffer) { $0.store(info) }
         return PyMemoryView_FromBuffer(&buffer)
     }
 }
