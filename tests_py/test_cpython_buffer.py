@@ -125,11 +125,7 @@ def compare(baseline, swapped):
 
 
 def memoryview_type():
-    view = getattr(swiftbuf, "MemoryView", None)
-    if view is None:
-        pytest.skip("swiftbuf.MemoryView does not exist in this build (issue 3), "
-                    "so there is no Swift memoryview to bind")
-    return view
+    return swiftbuf.MemoryView
 
 
 # Baselines: CPython's own _testbuffer and memoryview, computed once per session.
