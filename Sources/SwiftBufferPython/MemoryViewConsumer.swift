@@ -185,10 +185,11 @@ public struct PythonMemoryView: ~Copyable {
         let mv = pointer
         try mv.checkReleased()
         if mv.pointee.view.ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
-        // PySlice_Unpack's defaults for absent bounds.
+        // PySlice_Unpack's defaults for absent bounds, and its clamp of the step to -Int.max
+        // (the slice arithmetic negates it; Int.min would trap).
         let first = start ?? (step < 0 ? Int.max : 0)
         let last = stop ?? (step < 0 ? -Int.max : Int.max)
-        return PythonMemoryView(adopting: try mv.sliced(start: first, stop: last, step: step).object)
+        return PythonMemoryView(adopting: try mv.sliced(start: first, stop: last, step: Swift.max(step, -Int.max)).object)
     }
 
     /// `view.cast(format, shape)`: a new view of the same bytes, with CPython's rules (the

@@ -60,6 +60,7 @@ private protocol ElementVisitor {
 }
 
 private func dispatch(_ code: PyObjectRef, _ visitor: some ElementVisitor) throws(BridgeError) -> PyObjectRef {
+    guard swiftbuf_PyUnicode_Check(code) != 0 else { throw .typeError("code must be a str, not \(typeName(code))") }
     let s = try utf8(code)
     guard s.count == 1 else { throw .valueError("one format character expected") }
     switch s[0] {
@@ -90,6 +91,9 @@ private func list<T: HookElement>(_ values: [T]) throws(BridgeError) -> PyObject
 }
 
 private func indices(_ tuple: PyObjectRef) throws(BridgeError) -> [Int] {
+    guard swiftbuf_PyTuple_Check(tuple) != 0 else { throw .typeError("indices must be a tuple, not \(typeName(tuple))") }
+    // `element(as:at:)` is variadic: the hook spells out at most three indices.
+    if swiftbuf_PyTuple_GET_SIZE(tuple) > 3 { throw .valueError("at most 3 indices") }
     var result: [Int] = []
     for i in 0..<swiftbuf_PyTuple_GET_SIZE(tuple) { result.append(try ssize(swiftbuf_PyTuple_GET_ITEM(tuple, i))) }
     return result
@@ -180,6 +184,7 @@ func swiftMemoryviewView(_ module: PyObjectRef?, _ args: UnsafePointer<PyObjectR
             view = try view.sliced(from: start, to: stop, by: step ?? 1)
         }
         if args![4]! != swiftbuf_Py_None() {
+            guard swiftbuf_PyUnicode_Check(args![4]!) != 0 else { throw .typeError("format must be a str, not \(typeName(args![4]!))") }
             let format = String(decoding: try utf8(args![4]!), as: UTF8.self)
             let shape = args![5]! == swiftbuf_Py_None() ? nil : try shapeArgument(args![5]!, name: "shape")
             view = try view.cast(to: format, shape: shape)

@@ -230,7 +230,8 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
             // cast_to_1D
             let ascii = try checked(PyUnicode_AsASCIIString(format))
             defer { decref(ascii) }
-            let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
+            // Read as the C string CPython reads: 'B\0junk' is 'B'.
+            let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: strlen(swiftbuf_PyBytes_AS_STRING(ascii)))
             let sourceCharacter = mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code)
             let byteLength = layout.len
             let newFormat: UnsafePointer<CChar>, itemsize: Int

@@ -76,6 +76,7 @@ func moduleSwiftArray(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ n
     pythonCall { () throws(BridgeError) in
         var a: [PyObjectRef?] = []
         try arrayParameters.parse(args, nargs, kwnames, into: &a)
+        guard swiftbuf_PyUnicode_Check(a[0]!) != 0 else { throw .typeError("format must be a str, not \(typeName(a[0]!))") }
         let format = try utf8(a[0]!)
         guard format.count == 1, let example = arrayExamples.first(where: { $0.code == format[0] }) else {
             throw .valueError("no Swift element type has format \(SwiftBufferError.pythonRepr(format))")
@@ -116,7 +117,8 @@ func moduleSwiftMatrix(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ 
         let bytes = try core { () throws(SwiftBufferError) in try Layout.byteCount(shape: [rows, cols], itemsize: 8) }
         guard bytes / 8 <= largestTestArray else { throw .core(.memoryError("_swift_matrix: at most \(largestTestArray) elements")) }
         var values = [Double](repeating: 0, count: rows * cols)
-        for i in 0..<rows {
+        // No rows at all when a column count is 0: `rows` alone may be as large as Int.max.
+        for i in 0..<(cols == 0 ? 0 : rows) {
             for j in 0..<cols {
                 values[order == .fortran ? j * rows + i : i * cols + j] = Double(i * cols + j)
             }
