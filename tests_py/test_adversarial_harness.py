@@ -7,7 +7,6 @@ runs the case ids named on its command line and prints one JSON line when each c
 and one with its result, so the parent knows which case a dead child was running.
 """
 import json
-import math
 import os
 import re
 import signal
@@ -21,29 +20,30 @@ import pytest
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 # Tagged values: normalise's own, and the descriptions the test files give of objects.
-TAGS = {"bytes", "float", "dict", "repr", "view", "ndarray", "staticarray", "Buffer"}
+TAGS = {"bytes", "float", "bool", "dict", "repr", "view", "ndarray", "staticarray", "Buffer"}
 
 
 def normalise(value):
-    """A JSON value that compares as the Python value does: tuples are lists, bytes a tagged
-    latin-1 string, NaN a tag (so NaN == NaN here), anything else its repr without addresses."""
+    """A JSON value that compares as strictly as the test needs: tuples are lists, bytes a tagged
+    latin-1 string, floats and bools tagged (so 1.0, True and 1 differ, NaN equals NaN, -0.0
+    differs from 0.0), anything else its repr without addresses."""
     if isinstance(value, (list, tuple)):
         return [normalise(v) for v in value]
     if isinstance(value, (bytes, bytearray)):
         if len(value) > 65536:
             return {"bytes": f"{len(value)} bytes, crc32 {zlib.crc32(value)}"}
         return {"bytes": bytes(value).decode("latin-1")}
-    if isinstance(value, float) and math.isnan(value):
-        return {"float": "nan"}
-    if isinstance(value, float) and math.isinf(value):
-        return {"float": repr(value)}
+    if isinstance(value, bool):
+        return {"bool": value}          # JSON would let True equal 1
+    if isinstance(value, float):
+        return {"float": repr(value)}   # and 1.0 equal 1, -0.0 equal 0.0, NaN differ from NaN
     if isinstance(value, str):
         return ADDRESS.sub("0x?", value)
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, int):
         return value
     if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in TAGS:
         tag, inner = next(iter(value.items()))
-        if tag in ("bytes", "float") and isinstance(inner, str):
+        if tag in ("bytes", "float", "bool") and isinstance(inner, (str, bool)):
             return value   # already normalised
         return {tag: normalise(inner)}
     if isinstance(value, dict):
@@ -140,7 +140,8 @@ def _case(mode, case):
 def test_a_crash_fails_only_its_case():
     ids = ["a", "abort", "b", "segfault", "exit", "raises", "c"]
     results = run_isolated(__file__, "m", ids, timeout=60)
-    assert results["a"] == ["m", "a", [1, 2.0, {"float": "nan"}, {"bytes": "\x00\xff"}, {"repr": "<class 'object'>"}]]
+    assert results["a"] == ["m", "a", [1, {"float": "2.0"}, {"float": "nan"}, {"bytes": "\x00\xff"},
+                                       {"repr": "<class 'object'>"}]]
     assert results["abort"][:2] == ["crash", "signal SIGABRT"]
     assert results["segfault"][:2] == ["crash", "signal SIGSEGV"]
     assert results["exit"][:2] == ["crash", "exit 3"]
@@ -155,9 +156,15 @@ def test_addresses_are_normalised():
     assert normalise(normalise([b"x", {"k": 1}, 1.5])) == normalise([b"x", {"k": 1}, 1.5])
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.0, 2 ** 70])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -0.0, 2 ** 70, True, [1.0, b"", None]])
 def test_results_survive_json(value):
     assert json.loads(json.dumps(normalise(value))) == normalise(value)
+
+
+def test_results_keep_the_distinctions_python_equality_blurs():
+    assert normalise(1) != normalise(1.0) != normalise(True)
+    assert normalise(0.0) != normalise(-0.0)
+    assert normalise(float("nan")) == normalise(float("nan"))
 
 
 if __name__ == "__main__":

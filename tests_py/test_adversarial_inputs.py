@@ -539,6 +539,50 @@ def run_buffer_case(mode, op, value):
     return outcome(lambda: buffer_ops()[op](VALUES[value]()), describe_own)
 
 
+# MARK: - Views describing more bytes than exist
+
+def zero_strides():
+    """NumPy arrays whose zero strides describe terabytes in eight bytes (read-only)."""
+    import numpy as np
+    x = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(2 ** 40,), strides=(0,))
+    y = np.lib.stride_tricks.as_strided(np.zeros(1, "B"), shape=(2 ** 31, 2 ** 31), strides=(0, 0))
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+HUGE_OPS = {
+    "tobytes": lambda x, y, MV, T: MV(x).tobytes(),
+    "tolist": lambda x, y, MV, T: MV(x).tolist(),
+    "hex": lambda x, y, MV, T: MV(x).hex(),
+    "len": lambda x, y, MV, T: (len(MV(x)), MV(x).nbytes, MV(y).nbytes),
+    "strided_slice": lambda x, y, MV, T: MV(x)[::2 ** 39].tolist(),
+    "2d_tobytes": lambda x, y, MV, T: MV(y).tobytes("F"),
+    "2d_hex": lambda x, y, MV, T: MV(y).hex(":", 2),
+    "2d_hash": lambda x, y, MV, T: hash(MV(y)),
+    "2d_cast": lambda x, y, MV, T: MV(y).cast("B"),
+    "2d_index": lambda x, y, MV, T: MV(y)[2 ** 31 - 1, 2 ** 31 - 1],
+    "ndarray_tobytes": lambda x, y, MV, T: T.ndarray(x).tobytes(),
+    "ndarray_tolist": lambda x, y, MV, T: T.ndarray(x).tolist(),
+    "ndarray_2d_slice": lambda x, y, MV, T: T.ndarray(y)[::2 ** 30, ::2 ** 30].tolist(),
+    "ndarray_2d_tobytes": lambda x, y, MV, T: T.ndarray(y).tobytes(),
+    "to_contiguous": lambda x, y, MV, T: T.py_buffer_to_contiguous(x, "C", T.PyBUF_FULL_RO),
+    "get_contiguous": lambda x, y, MV, T: T.get_contiguous(y, T.PyBUF_READ, "F"),
+    "cmp_contig": lambda x, y, MV, T: T.cmp_contig(x, x),
+}
+
+
+def run_huge_case(mode, op):
+    if mode == "builtin":
+        import _testbuffer as T
+        MV = memoryview
+    else:
+        import swiftbuf
+        import swiftbuf.testing as T
+        MV = swiftbuf.MemoryView
+    return outcome(lambda: HUGE_OPS[op](*zero_strides(), MV, T), describe_testing)
+
+
 # MARK: - The tests
 
 def run_case(mode, case):
@@ -547,6 +591,8 @@ def run_case(mode, case):
         return run_view_case(mode, receiver, op, value)
     if group == "nd":
         return run_array_case(mode, receiver, op, value)
+    if group == "huge":
+        return run_huge_case(mode, op)
     return run_buffer_case(mode, op, value)
 
 
@@ -654,6 +700,13 @@ def test_memoryview_deviations():
 @pytest.mark.parametrize("name", ARRAY_NAMES)
 def test_testing_matches_testbuffer(array_outcomes, name):
     crashes, differences = of_receiver(array_outcomes, name)
+    assert not crashes and not differences, report(crashes, differences)
+
+
+def test_views_of_more_bytes_than_exist():
+    """Sizes that do not fit in memory raise MemoryError (no trap in a Swift allocation), and
+    strided access into them works, as with the builtin."""
+    crashes, differences = compare([f"huge|-|{op}|-" for op in HUGE_OPS])
     assert not crashes and not differences, report(crashes, differences)
 
 
