@@ -550,6 +550,81 @@ def tolist_with_a_garbage_collection_that_releases(env):
                         else repr(r)), b
 
 
+# MARK: memoryview: a garbage collection in the middle (a finalizer releases the view)
+
+def collected_during(call, release):
+    """Runs `call()` with a garbage cycle whose finalizer calls `release`, and a collector that
+    runs at the next allocation of a GC-tracked object: the first one `call` makes (a new view,
+    an iterator, a list) finds its view released under it. Everything else is allocated first."""
+    import gc
+
+    class Finalizer:
+        def __del__(self):
+            try:
+                release()
+            except Exception:  # noqa: BLE001 - a refusal is a possible outcome
+                pass
+    old = gc.get_threshold()
+    result = [None]
+
+    def attempt():
+        try:
+            result[0] = ["ok", call()]
+        except Exception as e:  # noqa: BLE001
+            result[0] = ["error", type(e).__name__, str(e)]
+    gc.disable()
+    garbage = Finalizer()
+    garbage.cycle = garbage
+    del garbage
+    gc.set_threshold(1)
+    gc.enable()
+    attempt()
+    gc.set_threshold(*old)
+    gc.collect()
+    return result[0]
+
+
+def describe_result(r):
+    """A view by what using it gives (it may have been released while it was made)."""
+    if r[0] == "ok" and type(r[1]).__name__ == "memoryview":
+        v = r[1]
+        return ["view", outcome(v.tolist), outcome(lambda: v.shape), repr(v).startswith("<released")]
+    if r[0] == "ok" and type(r[1]).__name__ == "memory_iterator":
+        return ["iterator", outcome(lambda: next(r[1]))]
+    return r
+
+
+def gc_scenario(make_view, prepare):
+    def run(env):
+        ba = bytearray(range(16))
+        m = make_view(env, ba)
+        r = describe_result(collected_during(prepare(m), m.release))
+        return r, outcome(lambda: grow(ba)), outcome(m.tobytes)
+    return run
+
+
+def _call(f, *args):
+    import functools
+    return functools.partial(f, *args)
+
+
+for _name, _make, _prepare in [
+        ("slice", lambda env, ba: env.MV(ba), lambda m: _call(m.__getitem__, slice(2, 10, 2))),
+        ("cast", lambda env, ba: env.MV(ba), lambda m: _call(m.cast, "i", (2, 2))),
+        ("view_of_view", lambda env, ba: env.MV(ba), lambda m: _call(type(m), m)),
+        ("toreadonly", lambda env, ba: env.MV(ba), lambda m: m.toreadonly),
+        ("iterator", lambda env, ba: env.MV(ba), lambda m: _call(iter, m)),
+        ("tolist_2d", lambda env, ba: env.MV(ba).cast("B", [4, 4]), lambda m: m.tolist),
+]:
+    SCENARIOS[f"gc_finalizer_releases_during_{_name}"] = gc_scenario(_make, _prepare)
+
+# 3.11's iter() then fails with SystemError ("returned a result with an exception set");
+# swiftbuf returns the iterator, whose first next() reports the release.
+EXPECTED["gc_finalizer_releases_during_iterator"] = [
+    ["iterator", ["error", "ValueError", "operation forbidden on released memoryview object"]],
+    ["ok", None], ["error", "ValueError", "operation forbidden on released memoryview object"]]
+
+
 # MARK: ndarray: construction from items
 
 @scenario(expected=["ok", [True, True, True, True]])
