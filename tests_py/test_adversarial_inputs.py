@@ -176,7 +176,15 @@ def views(MV, tb):
         "pil": lambda: MV(tb.ndarray(list(range(6)), shape=[2, 3], flags=tb.ND_PIL | tb.ND_WRITABLE)),
         "fortran": lambda: MV(tb.ndarray(list(range(6)), shape=[2, 3], flags=tb.ND_FORTRAN)),
         "released": released(MV),
+        # NumPy's empty structures and 'V0': items of zero bytes ('T{}' and '0x', itemsize 0).
+        "zero_itemsize": lambda: MV(numpy().zeros((3, 2), dtype="V0")),
+        "empty_struct": lambda: MV(numpy().zeros((2,), dtype=numpy().dtype([]))),
     }
+
+
+def numpy():
+    import numpy as np
+    return np
 
 
 def released(MV):
@@ -305,6 +313,8 @@ def arrays(T):
         "redirect": lambda: T.ndarray(T.ndarray([1, 2], shape=[2]), flags=T.ND_REDIRECT),
         "sliced": lambda: T.ndarray(list(range(8)), shape=[8], flags=T.ND_WRITABLE)[1:7:2],
         "pushed": pushed(T),
+        "zero_itemsize": lambda: T.ndarray(numpy().zeros((3, 2), dtype="V0")),
+        "empty_struct": lambda: T.ndarray(numpy().zeros((2,), dtype=numpy().dtype([])), getbuf=T.PyBUF_RECORDS_RO),
     }
 
 
@@ -426,7 +436,7 @@ def array_cases():
 
 
 ARRAY_NAMES = ["writable", "readonly", "2d", "0d", "pil", "fortran", "record", "strided", "consumer",
-               "consumer_simple", "redirect", "sliced", "pushed"]
+               "consumer_simple", "redirect", "sliced", "pushed", "zero_itemsize", "empty_struct"]
 
 
 def run_array_case(mode, name, op, value):

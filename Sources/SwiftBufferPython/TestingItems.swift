@@ -187,7 +187,8 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     let sizeObject = try checked(PyObject_GetAttrString(unpacker, "size"))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
-    if size == itemsize {
+    // iter_unpack refuses a struct of size 0 ('0x', NumPy's 'V0'); those go item by item.
+    if size == itemsize && size > 0 {
         let view = try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
         defer { decref(view) }
         let iterUnpack = try checked(PyObject_GetAttrString(unpacker, "iter_unpack"))
