@@ -64,6 +64,38 @@ ATTRIBUTES = ("format", "itemsize", "ndim", "shape", "strides", "suboffsets", "r
               "c_contiguous", "f_contiguous", "contiguous")
 
 
+def restructure(world, x, how):
+    """Changes an exporter's memory or layout, or releases a view: what the hooks do."""
+    kind = type(x).__name__
+    if kind == "memoryview":
+        x.release()
+    elif kind == "bytearray":
+        if how in ("grow", "push", "resize"):
+            x.extend(b"xyz")
+        else:
+            del x[:1]
+    elif kind == "Buffer":
+        x.resize([2, 3] if how in ("grow", "push") else 4)
+    elif kind == "ndarray":
+        if how in ("pop", "shrink"):
+            x.pop()
+        else:
+            x.push([1, 2, 3], shape=[3], flags=world.T.ND_WRITABLE)
+
+
+class Hook:
+    """An index that runs `action` when converted (and again when converted again)."""
+    def __init__(self, action, value):
+        self.action, self.value = action, value
+
+    def __index__(self):
+        try:
+            self.action()
+        except Exception:  # noqa: BLE001 - refusals (BufferError) are part of the game
+            pass
+        return self.value
+
+
 def describe_view(v):
     return [outcome(lambda: [getattr(v, a) for a in ATTRIBUTES]), outcome(v.tolist), outcome(v.tobytes)]
 
@@ -149,7 +181,7 @@ def build_machine():
             shape = draw(shapes)
             return ("buffer", raw_for(fmt, shape, data), fmt, shape, draw(st.sampled_from("CF")), draw(st.booleans()))
         shape = draw(shapes.filter(lambda s: all(n > 0 for n in s)))
-        flags = draw(st.sets(st.sampled_from(["ND_WRITABLE", "ND_FORTRAN", "ND_PIL"])))
+        flags = draw(st.sets(st.sampled_from(["ND_WRITABLE", "ND_FORTRAN", "ND_PIL", "ND_VAREXPORT"])))
         if not shape:
             flags.discard("ND_PIL")
         return ("ndarray", raw_for(fmt, shape, data), fmt, shape, tuple(sorted(flags)))
@@ -307,20 +339,33 @@ def build_machine():
             kind = type(exporter[0]).__name__
 
             def act(w, x):
-                if kind == "bytearray":
-                    if how == "grow":
-                        x.extend(b"xyz")
-                    else:
-                        del x[:1]
-                elif kind == "Buffer":
-                    x.resize([2, 3] if how == "grow" else 4)
-                elif kind == "ndarray":
-                    if how == "pop":
-                        x.pop()
-                    else:
-                        x.push([1, 2, 3], shape=[3], flags=w.T.ND_WRITABLE)
+                restructure(w, x, how)
                 return describe_exporter(x)
             both(exporter, act)
+
+        @rule(view=views, key=st.sampled_from([0, -1, 1, 2, (0, 0), (1, 0), ()]), value=st.integers(0, 1),
+              victim=exporters | views, how=st.sampled_from(["release", "grow", "shrink", "push", "pop", "resize"]),
+              where=st.sampled_from(["value", "key", "slice", "getitem", "index", "hex"]))
+        def reentrant(self, view, key, value, victim, how, where):
+            """An operation whose `__index__` releases a view or restructures an exporter
+            (maybe the very one in use) before it answers."""
+            self.log("reentrant", where, key, value, how)
+
+            def act(w, v):
+                target = victim[0 if w is BUILTIN else 1]
+                hook = Hook(lambda: restructure(w, target, how), value)
+                if where == "value":
+                    v[key] = hook
+                elif where == "key":
+                    v[hook] = value
+                elif where == "slice":
+                    v[hook:] = v[hook:]
+                elif where == "getitem":
+                    return v[hook]
+                elif where == "index":
+                    return v.hex(":", hook)
+                return v.tobytes()
+            both(view, act)
 
         @invariant()
         def worlds_agree(self):
