@@ -84,7 +84,6 @@ class Context:
         self.value = 2 ** 40 + 1    # not a cached small int
         self.key = Index(3)
         self.bad_key = IndexRaises()
-        self.fmt = "B"
 
     def objects(self):
         return {name: value for name, value in vars(self).items()}
