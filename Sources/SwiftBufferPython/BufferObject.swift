@@ -31,16 +31,14 @@ private let frombytesParameters = Parameters("frombytes", ["data", "format", "sh
 /// `order=` of the constructors and exports: how the data is laid out in memory.
 func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
     guard let o = o else { return .c }
-    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a str, not \(typeName(o))") }
-    let s = try utf8(o)
+    let s = try strArgument(o, name: "order")
     if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
     throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
 private func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
     guard let o = o else { return [UInt8(ascii: "B")] }
-    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("format must be a str, not \(typeName(o))") }
-    return Array(try utf8(o))
+    return Array(try strArgument(o, name: "format"))
 }
 
 public func typeName(_ o: PyObjectRef) -> String {

@@ -60,8 +60,7 @@ private protocol ElementVisitor {
 }
 
 private func dispatch(_ code: PyObjectRef, _ visitor: some ElementVisitor) throws(BridgeError) -> PyObjectRef {
-    guard swiftbuf_PyUnicode_Check(code) != 0 else { throw .typeError("code must be a str, not \(typeName(code))") }
-    let s = try utf8(code)
+    let s = try strArgument(code, name: "code")
     guard s.count == 1 else { throw .valueError("one format character expected") }
     switch s[0] {
     case UInt8(ascii: "b"): return try visitor.visit(Int8.self)
@@ -184,8 +183,7 @@ func swiftMemoryviewView(_ module: PyObjectRef?, _ args: UnsafePointer<PyObjectR
             view = try view.sliced(from: start, to: stop, by: step ?? 1)
         }
         if args![4]! != swiftbuf_Py_None() {
-            guard swiftbuf_PyUnicode_Check(args![4]!) != 0 else { throw .typeError("format must be a str, not \(typeName(args![4]!))") }
-            let format = String(decoding: try utf8(args![4]!), as: UTF8.self)
+            let format = String(decoding: try strArgument(args![4]!, name: "format"), as: UTF8.self)
             let shape = args![5]! == swiftbuf_Py_None() ? nil : try shapeArgument(args![5]!, name: "shape")
             view = try view.cast(to: format, shape: shape)
         }

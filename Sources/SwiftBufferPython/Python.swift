@@ -118,6 +118,12 @@ public func utf8(_ o: PyObjectRef) throws(BridgeError) -> UnsafeBufferPointer<UI
     return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
 }
 
+/// The UTF-8 bytes of argument `name`, which must be a str (TypeError naming it otherwise).
+public func strArgument(_ o: PyObjectRef, name: String) throws(BridgeError) -> UnsafeBufferPointer<UInt8> {
+    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("\(name) must be a str, not \(typeName(o))") }
+    return try utf8(o)
+}
+
 public func isTrue(_ o: PyObjectRef) throws(BridgeError) -> Bool {
     let r = PyObject_IsTrue(o)
     if r < 0 { throw .alreadySet }

@@ -76,8 +76,7 @@ func moduleSwiftArray(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ n
     pythonCall { () throws(BridgeError) in
         var a: [PyObjectRef?] = []
         try arrayParameters.parse(args, nargs, kwnames, into: &a)
-        guard swiftbuf_PyUnicode_Check(a[0]!) != 0 else { throw .typeError("format must be a str, not \(typeName(a[0]!))") }
-        let format = try utf8(a[0]!)
+        let format = try strArgument(a[0]!, name: "format")
         guard format.count == 1, let example = arrayExamples.first(where: { $0.code == format[0] }) else {
             throw .valueError("no Swift element type has format \(SwiftBufferError.pythonRepr(format))")
         }
@@ -143,8 +142,7 @@ func moduleSwiftRawExport(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?,
     pythonCall { () throws(BridgeError) in
         var a: [PyObjectRef?] = []
         try rawParameters.parse(args, nargs, kwnames, into: &a)
-        guard swiftbuf_PyUnicode_Check(a[0]!) != 0 else { throw .typeError("format must be a str, not \(typeName(a[0]!))") }
-        let format = Array(try utf8(a[0]!))
+        let format = Array(try strArgument(a[0]!, name: "format"))
         let shape = try shapeArgument(a[1]!, name: "shape")
         let strides = try optionalShape(a[2], name: "strides")
         try strideCount(strides, matches: shape)
