@@ -2,17 +2,23 @@
 import PackageDescription
 
 // Layering, enforced by target dependencies:
-//   SwiftBuffer        pure Swift: request flags, struct formats, layout math, element codecs,
-//                      memoryview semantics, the export envelope. No Python, no Foundation.
-//   SwiftBufferPython  the bridge: the only Swift that imports CPython (via CPythonShim).
-//   pyext              the C shim: type objects and PyInit, forwarding into the bridge.
-// `swift test` builds and runs the core tests without libpython.
+//   SwiftBuffer           pure Swift: request flags, struct formats, layout math, element codecs,
+//                         memoryview semantics, the export envelope. No Python, no Foundation.
+//   SwiftBufferPython     the public Swift API for other packages' extension modules and for apps
+//                         that embed CPython: export Swift memory as swiftbuf.Buffer (through the
+//                         C-API capsule of the installed swiftbuf), read any Python buffer.
+//   SwiftBufferExtension  the implementation of swiftbuf._swiftbuf: its types, the capsule.
+//   pyext                 the C shim of swiftbuf._swiftbuf: type specs and PyInit, forwarding.
+// `swift test` builds and runs the core tests without libpython. No target carries unsafe
+// flags, so `.package(url:, from:)` can depend on this package; setup.py (swiftbuf/build.py)
+// passes -static-stdlib on the command line when it builds an extension module.
 let package = Package(
     name: "swiftbuf",
     products: [
-        // The CPython extension module; setup.py copies it to swiftbuf/_swiftbuf<EXT_SUFFIX>.
-        .library(name: "swiftbuf", type: .dynamic, targets: ["pyext"]),
+        // The pure-Swift core alone (layouts, formats, memoryview semantics).
         .library(name: "SwiftBuffer", targets: ["SwiftBuffer"]),
+        // The CPython extension module; setup.py copies it to swiftbuf/_swiftbuf<EXT_SUFFIX>.
+        .library(name: "_swiftbuf", type: .dynamic, targets: ["pyext"]),
     ],
     targets: [
         .systemLibrary(name: "CPythonShim", path: "Sources/CPythonShim"),
@@ -21,23 +27,17 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("StrictMemorySafety")]
         ),
         .target(
-            name: "SwiftBufferPython",
+            name: "SwiftBufferExtension",
             dependencies: ["SwiftBuffer", "CPythonShim", "pyextObjects"],
-            swiftSettings: [
-                // pyconfig.h turns on _GNU_SOURCE before any libc header; Glibc's module must see the
-                // same declarations (fd_set differs otherwise, and module builds fail at random).
-                .unsafeFlags(["-enforce-exclusivity=unchecked", "-Xcc", "-D_GNU_SOURCE"]),
-                .swiftLanguageMode(.v5),
-            ]
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Object layouts shared by the C shim and the bridge (header only).
         .target(name: "pyextObjects", dependencies: ["CPythonShim"], path: "Sources/pyext/objects"),
         .target(
             name: "pyext",
-            dependencies: ["SwiftBufferPython", "pyextObjects"],
+            dependencies: ["SwiftBufferExtension", "pyextObjects"],
             path: "Sources/pyext",
-            exclude: ["objects"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+            exclude: ["objects"]
         ),
         .testTarget(name: "SwiftBufferTests", dependencies: ["SwiftBuffer"]),
     ]

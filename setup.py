@@ -28,8 +28,8 @@ def swift_build_command(configuration: str, *extra: str) -> list:
 class SwiftPMBuild(build_ext):
     def build_extension(self, ext):
         configuration = os.environ.get("SWIFTBUF_CONFIGURATION", "release")
-        subprocess.run(swift_build_command(configuration, "--product", "swiftbuf"), check=True)
-        built = ROOT / ".build" / configuration / "libswiftbuf.so"
+        subprocess.run(swift_build_command(configuration, "--product", "_swiftbuf", "-Xswiftc", "-static-stdlib"), check=True)
+        built = ROOT / ".build" / configuration / "lib_swiftbuf.so"
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built, target)

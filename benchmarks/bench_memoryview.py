@@ -6,7 +6,7 @@ two measured back to back in each of several repeats. Prints the best time per o
 each, the ratio swiftbuf/builtin (the median of the per-repeat ratios; below 1.0 means
 swiftbuf is faster) and the geometric mean of the ratios.
 
-    SWIFTBUF_EXTENSION=.build-NAME/release/libswiftbuf.so python3 benchmarks/bench_memoryview.py
+    SWIFTBUF_EXTENSION=.build-NAME/release/lib_swiftbuf.so python3 benchmarks/bench_memoryview.py
 
 This is a measurement, not a test: nothing here asserts a speed.
 """

@@ -7,7 +7,7 @@ operation is a `timeit` statement on one array; the two modules are measured alt
 round after round, and each figure is the best round. Prints the time per call for each, the
 ratio swiftbuf/_testbuffer (below 1.0 means swiftbuf is faster) and the geometric mean.
 
-    SWIFTBUF_EXTENSION=.build-NAME/release/libswiftbuf.so python3 benchmarks/bench_testing.py
+    SWIFTBUF_EXTENSION=.build-NAME/release/lib_swiftbuf.so python3 benchmarks/bench_testing.py
 
 This is a measurement, not a test: nothing here asserts a speed.
 """

@@ -2,7 +2,7 @@
 import os as _os
 
 if _os.environ.get("SWIFTBUF_EXTENSION"):
-    # Development: load a freshly built library (e.g. .build/debug/libswiftbuf.so) without
+    # Development: load a freshly built library (e.g. .build/debug/lib_swiftbuf.so) without
     # installing it, so several build folders can be tried side by side.
     import importlib.util as _util
     import sys as _sys

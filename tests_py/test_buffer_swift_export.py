@@ -1,4 +1,4 @@
-"""The Swift export API (Sources/SwiftBufferPython/SwiftExport.swift), driven through the
+"""The Swift export API (Sources/SwiftBufferExtension/SwiftExport.swift), driven through the
 private `swiftbuf._swiftbuf._swift_*` functions: Swift arrays and raw pointers become
 swiftbuf.Buffer objects without a copy, and Swift reads and writes them under a held export."""
 import gc

@@ -1,5 +1,5 @@
 """The Swift consumer API (`PythonMemoryView`), driven through private module functions
-(Sources/SwiftBufferPython/MemoryViewConsumerHooks.swift) and checked against the builtin
+(Sources/SwiftBufferExtension/MemoryViewConsumerHooks.swift) and checked against the builtin
 memoryview on the same exporters: typed reads in C order over any layout (strided, negative,
 Fortran, PIL-style, zero-size, 0-d), the contiguous fast path and its refusals, element reads
 and writes, slicing and casting from Swift, and release exactly once."""

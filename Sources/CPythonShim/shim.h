@@ -4,6 +4,19 @@
 #define SWIFTBUF_CPYTHONSHIM_H
 
 #define PY_SSIZE_T_CLEAN
+// pyconfig.h defines _GNU_SOURCE, _XOPEN_SOURCE and friends for the libc headers Python.h
+// includes next. Swift's Glibc module is built without them, so a libc struct would reach Swift
+// twice, with different members (fd_set's `fds_bits` here, `__fds_bits` there), and builds that
+// import both modules fail at random. The extension needs none of the GNU or X/Open extras, so
+// libc is read here with the defaults Glibc uses: this fixes every downstream target too, with
+// no flag in anybody's Package.swift.
+#include <pyconfig.h>
+#undef _GNU_SOURCE
+#undef _XOPEN_SOURCE
+#undef _XOPEN_SOURCE_EXTENDED
+#undef _POSIX_C_SOURCE
+#undef _DARWIN_C_SOURCE
+#undef _NETBSD_SOURCE
 #include <Python.h>
 
 // Macros and static inlines Swift cannot import, as prefixed functions.

@@ -1,4 +1,4 @@
-// swiftbuf.Buffer: the type spec. Behaviour is in Sources/SwiftBufferPython/BufferObject.swift.
+// swiftbuf.Buffer: the type spec. Behaviour is in Sources/SwiftBufferExtension/BufferObject.swift.
 #include "swiftbuf_entry_points.h"
 #include <stddef.h>
 #include <structmember.h>

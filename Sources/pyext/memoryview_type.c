@@ -1,4 +1,4 @@
-// swiftbuf.MemoryView: the type specs. Behaviour is in Sources/SwiftBufferPython/MemoryView*.swift.
+// swiftbuf.MemoryView: the type specs. Behaviour is in Sources/SwiftBufferExtension/MemoryView*.swift.
 //
 // Naming: the type is created as "swiftbuf.memoryview" (so __module__ is "swiftbuf", __name__ and
 // __qualname__ "memoryview") and its tp_name is then set to "memoryview". Every message CPython

@@ -1,6 +1,6 @@
 // swiftbuf.testing: CPython's _testbuffer (Modules/_testbuffer.c) with Swift behind it. This
 // file only declares the module, its two types and its functions; every slot lands in
-// Sources/SwiftBufferPython/Testing*.swift, the layout engine is Sources/SwiftBuffer/NDArray*.swift.
+// Sources/SwiftBufferExtension/Testing*.swift, the layout engine is Sources/SwiftBuffer/NDArray*.swift.
 #include "swiftbuf_entry_points.h"
 
 // MARK: - ndarray

@@ -1,4 +1,4 @@
-// Prototypes of the Swift entry points (@_cdecl in Sources/SwiftBufferPython) that the type
+// Prototypes of the Swift entry points (@_cdecl in Sources/SwiftBufferExtension) that the type
 // specs point at, plus the per-type registration functions of this shim. Named
 // swiftbuf_<type>_<slot> so grep connects both sides.
 #ifndef SWIFTBUF_ENTRY_POINTS_H

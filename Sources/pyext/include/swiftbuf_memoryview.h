@@ -1,4 +1,4 @@
-// Entry points of swiftbuf.MemoryView (Swift, @_cdecl in Sources/SwiftBufferPython/MemoryView*.swift),
+// Entry points of swiftbuf.MemoryView (Swift, @_cdecl in Sources/SwiftBufferExtension/MemoryView*.swift),
 // for the type specs in memoryview_type.c.
 #ifndef SWIFTBUF_MEMORYVIEW_H
 #define SWIFTBUF_MEMORYVIEW_H

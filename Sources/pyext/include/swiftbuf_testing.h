@@ -1,4 +1,4 @@
-// Entry points of swiftbuf.testing (Swift, @_cdecl in Sources/SwiftBufferPython/Testing*.swift),
+// Entry points of swiftbuf.testing (Swift, @_cdecl in Sources/SwiftBufferExtension/Testing*.swift),
 // for the type specs and the method table in testing_types.c.
 #ifndef SWIFTBUF_TESTING_H
 #define SWIFTBUF_TESTING_H

@@ -48,7 +48,7 @@ public enum BridgeError: Error {
 
     /// Sets the Python exception unless one is set already.
     public func raise() {
-        if case .core(let e) = self { SwiftBufferPython.raise(e) }
+        if case .core(let e) = self { SwiftBufferExtension.raise(e) }
     }
 }
 
@@ -170,8 +170,8 @@ func PySequence_Fast_GET_ITEM_shim(_ o: PyObjectRef, _ i: Int) -> PyObjectRef? {
 
 /// `struct.error` and `struct.Struct`, looked up once, for formats the core leaves to Python.
 public enum StructModule {
-    nonisolated(unsafe) public static var error: PyObjectRef? = nil
-    nonisolated(unsafe) public static var structType: PyObjectRef? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) public static var error: PyObjectRef? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) public static var structType: PyObjectRef? = nil
 
     static func load() -> Bool {
         guard let module = PyImport_ImportModule("struct") else { return false }

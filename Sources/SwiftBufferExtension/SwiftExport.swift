@@ -51,7 +51,7 @@ public enum PythonBuffer {
             do throws(SwiftBufferError) {
                 return makeBufferObject(try SwiftMemory(array: consume array, shape: shape, order: order, readonly: readonly))
             } catch {
-                SwiftBufferPython.raise(error)
+                SwiftBufferExtension.raise(error)
                 return nil
             }
         }
