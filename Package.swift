@@ -15,6 +15,11 @@ import PackageDescription
 let package = Package(
     name: "swiftbuf",
     products: [
+        // For Swift developers: their own extension modules and embedding apps.
+        .library(name: "SwiftBufferPython", targets: ["SwiftBufferPython"]),
+        // The CPython C API as Swift sees it (Python.h of the interpreter the build names with
+        // -Xcc -I...), for extension code that calls it directly. Never re-exported.
+        .library(name: "CPythonShim", targets: ["CPythonShim"]),
         // The pure-Swift core alone (layouts, formats, memoryview semantics).
         .library(name: "SwiftBuffer", targets: ["SwiftBuffer"]),
         // The CPython extension module; setup.py copies it to swiftbuf/_swiftbuf<EXT_SUFFIX>.
@@ -26,9 +31,16 @@ let package = Package(
             name: "SwiftBuffer",
             swiftSettings: [.enableExperimentalFeature("StrictMemorySafety")]
         ),
+        // The versioned C API swiftbuf._swiftbuf publishes as a capsule (header only).
+        .target(name: "pyextCAPI", dependencies: ["CPythonShim"], path: "Sources/pyext/capi"),
+        .target(
+            name: "SwiftBufferPython",
+            dependencies: ["SwiftBuffer", "CPythonShim", "pyextCAPI"],
+            swiftSettings: [.enableExperimentalFeature("StrictMemorySafety")]
+        ),
         .target(
             name: "SwiftBufferExtension",
-            dependencies: ["SwiftBuffer", "CPythonShim", "pyextObjects"],
+            dependencies: ["SwiftBuffer", "CPythonShim", "pyextObjects", "pyextCAPI"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Object layouts shared by the C shim and the bridge (header only).
@@ -37,7 +49,7 @@ let package = Package(
             name: "pyext",
             dependencies: ["SwiftBufferExtension", "pyextObjects"],
             path: "Sources/pyext",
-            exclude: ["objects"]
+            exclude: ["objects", "capi"]
         ),
         .testTarget(name: "SwiftBufferTests", dependencies: ["SwiftBuffer"]),
     ]

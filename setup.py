@@ -1,4 +1,5 @@
-"""Builds swiftbuf's extension module with SwiftPM.
+"""Builds swiftbuf's extension module with SwiftPM, through swiftbuf's own setuptools helper
+(swiftbuf/build.py: the same one a Swift developer's package uses).
 
 `swift build` compiles the C shim and the Swift core into one shared library, against the
 headers of the interpreter running this script; the library does not link libpython (the
@@ -7,37 +8,19 @@ installed swiftbuf needs no Swift toolchain.
 
 SWIFTBUF_CONFIGURATION=debug builds unoptimised, for a faster edit-build loop.
 """
-import os
-import shutil
-import subprocess
-import sysconfig
+import importlib.util
 from pathlib import Path
 
-from setuptools import Extension, setup
-from setuptools.command.build_ext import build_ext
+from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
 
-
-def swift_build_command(configuration: str, *extra: str) -> list:
-    include = sysconfig.get_paths()["include"]
-    return ["swift", "build", "-c", configuration, "--package-path", str(ROOT),
-            "-Xcc", f"-I{include}", *extra]
-
-
-class SwiftPMBuild(build_ext):
-    def build_extension(self, ext):
-        configuration = os.environ.get("SWIFTBUF_CONFIGURATION", "release")
-        subprocess.run(swift_build_command(configuration, "--product", "_swiftbuf", "-Xswiftc", "-static-stdlib"), check=True)
-        built = ROOT / ".build" / configuration / "lib_swiftbuf.so"
-        target = Path(self.get_ext_fullpath(ext.name))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built, target)
-        # The installed module needs no DWARF (a third of its size); valgrind also rejects
-        # the Swift debug info, and we run the test suite under it.
-        if shutil.which("strip"):
-            subprocess.run(["strip", "--strip-debug", str(target)], check=True)
-
+# swiftbuf/build.py is loaded by path: importing the package would import the extension this
+# build is about to make.
+_spec = importlib.util.spec_from_file_location("_swiftbuf_build", ROOT / "swiftbuf" / "build.py")
+swiftbuf_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(swiftbuf_build)
 
 if __name__ == "__main__":
-    setup(ext_modules=[Extension("swiftbuf._swiftbuf", sources=[])], cmdclass={"build_ext": SwiftPMBuild})
+    setup(ext_modules=[swiftbuf_build.SwiftExtension("swiftbuf._swiftbuf", package_path=str(ROOT), product="_swiftbuf")],
+          cmdclass={"build_ext": swiftbuf_build.build_ext})

@@ -76,5 +76,21 @@ static inline int swiftbuf__PyIndex_Check(PyObject *o) {
     PyNumberMethods *nb = Py_TYPE(o)->tp_as_number;
     return nb != NULL && nb->nb_index != NULL;
 }
+// Exception types as functions: Swift 6 refuses reads of C globals it cannot prove immutable.
+static inline PyObject *swiftbuf_PyExc_BufferError(void) { return PyExc_BufferError; }
+static inline PyObject *swiftbuf_PyExc_ValueError(void) { return PyExc_ValueError; }
+static inline PyObject *swiftbuf_PyExc_TypeError(void) { return PyExc_TypeError; }
+static inline PyObject *swiftbuf_PyExc_IndexError(void) { return PyExc_IndexError; }
+static inline PyObject *swiftbuf_PyExc_ImportError(void) { return PyExc_ImportError; }
+static inline PyObject *swiftbuf_PyExc_RuntimeError(void) { return PyExc_RuntimeError; }
+static inline PyObject *swiftbuf_PyExc_MemoryError(void) { return PyExc_MemoryError; }
+static inline PyObject *swiftbuf_PyExc_OverflowError(void) { return PyExc_OverflowError; }
+// Module definitions for extension modules written in Swift (SwiftBufferPython's PythonModule):
+// PyModuleDef_HEAD_INIT and PyModule_Create are macros.
+static inline void swiftbuf_PyModuleDef_Init(PyModuleDef *def, const char *name, const char *doc) {
+    PyModuleDef initial = {PyModuleDef_HEAD_INIT, name, doc, -1, NULL, NULL, NULL, NULL, NULL};
+    *def = initial;
+}
+static inline PyObject *swiftbuf_PyModule_Create(PyModuleDef *def) { return PyModule_Create(def); }
 
 #endif

@@ -4,13 +4,13 @@
 // the contiguous fast path as a typed buffer pointer, or visit every element of an N-d,
 // strided or indirect layout in C order. Every access is checked against the format once,
 // up front (PyO3's `PyBuffer::get` does the same): the element type must have the format's
-// kind and size (`ElementCodec.Code.isCompatible`).
+// kind and size, in this machine's representation (`ElementCodec.Code.format(_:holds:)`).
 
 extension MemoryView {
     /// Throws unless elements of this view can be read as `T`.
     @inlinable
     public func checkElementType<T: BufferElement>(_ type: T.Type) throws(SwiftBufferError) {
-        guard let code = nativeCode, code.isCompatible(with: type), layout.itemsize == MemoryLayout<T>.size else {
+        guard ElementCodec.Code.format(layout.formatBytes, holds: type), layout.itemsize == MemoryLayout<T>.size else {
             throw .typeError("memoryview: format '\(String(decoding: layout.formatBytes, as: UTF8.self))' cannot be read as \(T.self)")
         }
     }

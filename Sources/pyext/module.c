@@ -1,10 +1,24 @@
 // PyInit__swiftbuf: the module object and its types. Everything else is in Swift.
 #include "swiftbuf_entry_points.h"
 
+// The C API other modules import (swiftbuf_capi.h). Filled once the types exist.
+static swiftbuf_CAPI swiftbuf_capi;
+
+static int swiftbuf_add_capi(PyObject *module) {
+    swiftbuf_capi.version = SWIFTBUF_CAPI_VERSION;
+    swiftbuf_capi.size = sizeof swiftbuf_capi;
+    swiftbuf_capi.buffer_type = swiftbuf_BufferType;
+    swiftbuf_capi.export_memory = swiftbuf_capi_export_memory;
+    PyObject *capsule = PyCapsule_New(&swiftbuf_capi, SWIFTBUF_CAPI_CAPSULE, NULL);
+    if (capsule == NULL) return -1;
+    return PyModule_AddObject(module, "_C_API", capsule) < 0 ? (Py_DECREF(capsule), -1) : 0;
+}
+
 static int swiftbuf_exec(PyObject *module) {
     if (swiftbuf_add_buffer_type(module) < 0) return -1;
     if (swiftbuf_add_memoryview_type(module) < 0) return -1;
     if (swiftbuf_add_testing(module) < 0) return -1;
+    if (swiftbuf_add_capi(module) < 0) return -1;
     return swiftbuf_module_exec(module);
 }
 

@@ -5,6 +5,7 @@
 #define SWIFTBUF_ENTRY_POINTS_H
 
 #include "../objects/include/swiftbuf_objects.h"
+#include "../capi/include/swiftbuf_capi.h"
 
 #define SWIFTBUF_FASTCALL_KW(name) \
     PyObject *name(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
@@ -25,6 +26,11 @@ int swiftbuf_add_testing(PyObject *module);
 
 // Module-level
 int swiftbuf_module_exec(PyObject *module);
+
+// swiftbuf_CAPI.export_memory (CAPI.swift).
+PyObject *swiftbuf_capi_export_memory(void *buf, Py_ssize_t byte_count, const char *format, int ndim,
+                                      const Py_ssize_t *shape, const Py_ssize_t *strides, int readonly,
+                                      swiftbuf_release_function release, void *context);
 
 // Module-level private functions driving the Swift export API (SwiftExportFunctions.swift).
 SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_array);

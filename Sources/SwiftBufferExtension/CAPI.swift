@@ -1,0 +1,26 @@
+// swiftbuf_CAPI (Sources/pyext/capi/include/swiftbuf_capi.h): the functions other extension
+// modules call through the capsule swiftbuf._swiftbuf._C_API. Their memory becomes the same
+// swiftbuf.Buffer this module creates for its own exports, by the same code path.
+import SwiftBuffer
+import pyextCAPI
+
+/// `export_memory`: wraps foreign memory in a new swiftbuf.Buffer. `release(context)` runs
+/// exactly once (the memory's deallocator, or at once when the export fails).
+@_cdecl("swiftbuf_capi_export_memory")
+func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ format: UnsafePointer<CChar>?, _ ndim: Int32,
+                      _ shape: UnsafePointer<Int>?, _ strides: UnsafePointer<Int>?, _ readonly: Int32,
+                      _ release: swiftbuf_release_function?, _ context: UnsafeMutableRawPointer?) -> PyObjectRef? {
+    let deallocator: (UnsafeMutableRawPointer) -> Void = { _ in release?(context) }
+    guard let format = format, ndim >= 0, byteCount >= 0, ndim == 0 || shape != nil else {
+        deallocator(buf ?? UnsafeMutableRawPointer(bitPattern: 1)!)
+        PyErr_SetString(PyExc_ValueError, "swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0")
+        return nil
+    }
+    let n = Int(ndim)
+    let shapeArray = Array(UnsafeBufferPointer(start: shape, count: n))
+    let strideArray = strides.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+    // Zero bytes may come with no address at all; nothing is ever read through it.
+    let base = buf ?? UnsafeMutableRawPointer(bitPattern: 16)!
+    return PythonBuffer.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
+                               shape: shapeArray, strides: strideArray, readonly: readonly != 0, deallocator: deallocator)
+}

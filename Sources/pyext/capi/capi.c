@@ -1,0 +1,1 @@
+#include "swiftbuf_capi.h"
