@@ -109,3 +109,17 @@ def exporter(request):
 @pytest.fixture(params=["C", "F"])
 def order(request):
     return request.param
+
+
+@pytest.fixture(scope="session")
+def swift_testext_dir():
+    """The directory of swiftbuf_testext, a Swift developer's extension module built from a
+    fresh package that depends on this checkout (tests_py/swift_package.py)."""
+    import swift_package
+    return swift_package.built_module_directory()
+
+
+@pytest.fixture(scope="session")
+def testext(swift_testext_dir):
+    import swift_package
+    return swift_package.load(swift_testext_dir)

@@ -65,6 +65,9 @@ public enum PythonBuffer {
                                                       readonly: Bool = false) throws(PythonError) -> PythonObject {
         let api = try SwiftbufCAPI.table()
         let shape = shape ?? [array.count]
+        if shape.contains(where: { $0 < 0 }) {
+            throw .valueError("negative dimensions are not allowed: shape \(pythonTuple(shape))")
+        }
         if strides == nil {
             let (elements, overflow) = product(shape)
             guard !overflow, elements == array.count else {

@@ -161,6 +161,17 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
         try unsafe view.forEachElement { p throws(E) in try body(unsafe MemoryView.load(Element.self, from: p)) }
     }
 
+    /// Calls `body` with every element in C order, whatever the layout, and stores what it
+    /// leaves in the element back; the view must be `writable`.
+    public func transformEach<E: Error>(_ body: (inout Element) throws(E) -> Void) throws(E) {
+        precondition(isWritable, "PythonBufferView.transformEach: the view was not made writable")
+        try unsafe view.forEachElement { p throws(E) in
+            var value = unsafe MemoryView.load(Element.self, from: p)
+            try body(&value)
+            unsafe p.storeBytes(of: value, as: Element.self)
+        }
+    }
+
     /// Every element, copied into an array in C order.
     public func elements() -> [Element] {
         var result: [Element] = []

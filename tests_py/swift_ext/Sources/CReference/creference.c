@@ -1,0 +1,29 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include "creference.h"
+
+double creference_sum(void *obj) {
+    Py_buffer view;
+    if (PyObject_GetBuffer((PyObject *)obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NAN;
+    if (view.format == NULL || strcmp(view.format, "d") != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "creference_sum: format must be 'd'");
+        return NAN;
+    }
+    const double *p = view.buf;
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(double);
+    double total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) total += p[i];
+    PyBuffer_Release(&view);
+    return total;
+}
+
+int creference_acquire_release(void *obj, long n) {
+    for (long i = 0; i < n; i++) {
+        Py_buffer view;
+        if (PyObject_GetBuffer((PyObject *)obj, &view, PyBUF_FULL_RO) < 0) return -1;
+        PyBuffer_Release(&view);
+    }
+    return 0;
+}

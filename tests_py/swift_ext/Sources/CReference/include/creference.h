@@ -1,0 +1,11 @@
+// Loops over PyObject_GetBuffer in plain C, the reference the Swift API is measured against.
+// `obj` is a PyObject *; each returns -1 (or NaN) with a Python exception set on failure.
+#ifndef CREFERENCE_H
+#define CREFERENCE_H
+
+// The sum of a C-contiguous buffer of doubles ("d"), read through one PyObject_GetBuffer.
+double creference_sum(void *obj);
+// n rounds of PyObject_GetBuffer(obj, PyBUF_FULL_RO) + PyBuffer_Release.
+int creference_acquire_release(void *obj, long n);
+
+#endif

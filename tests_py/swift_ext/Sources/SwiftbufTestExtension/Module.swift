@@ -1,0 +1,225 @@
+// swiftbuf_testext: every public API of SwiftBufferPython, driven from Python by the tests
+// (tests_py/test_swift_package.py) and the benchmarks (benchmarks/bench_swift_api.py).
+import CPythonShim
+import CReference
+import SwiftBuffer
+import SwiftBufferPython
+
+@_cdecl("PyInit_swiftbuf_testext")
+public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
+    PythonModule.initialize(name: "swiftbuf_testext", doc: "Drives swiftbuf's Swift API from Python.", functions: [
+        PythonFunction("matrix", doc: "matrix(rows, cols, order='C', readonly=False): m[i, j] = i * cols + j") { args throws(PythonError) in
+            try args.expect(2...4)
+            let rows = try args.int(0), cols = try args.int(1)
+            let order: BufferOrder = args.optionalObject(2) == nil ? .c : (try args.string(2) == "F" ? .fortran : .c)
+            let readonly = args.optionalObject(3) == nil ? false : try args.bool(3)
+            var m = [Double](repeating: 0, count: rows * cols)
+            for i in 0..<rows {
+                for j in 0..<cols { m[order == .c ? i * cols + j : j * rows + i] = Double(i * cols + j) }
+            }
+            return try PythonBuffer.export(consume m, shape: [rows, cols], order: order, readonly: readonly)
+        },
+        PythonFunction("array", doc: "array(code, n, readonly=False, shape=None): (Buffer of [T] 0, 1, 2, ..., the array's address before export)") { args throws(PythonError) in
+            try args.expect(2...4)
+            let code = try args.string(0), n = try args.int(1)
+            let readonly = args.optionalObject(2) == nil ? false : try args.bool(2)
+            let shape = try args.optionalObject(3).map { o throws(PythonError) in try intList(o) }
+            return try withElementType(code) { (type: any TestElement.Type) throws(PythonError) in
+                try type.exportCounting(n, shape: shape, readonly: readonly)
+            }
+        },
+        PythonFunction("shared_global", doc: "shared_global(readonly): (Buffer of a global [Double], the global's address)") { args throws(PythonError) in
+            try args.expect(1)
+            let address = sharedGlobal.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+            return try .tuple(try PythonBuffer.export(sharedGlobal, readonly: try args.bool(0)), try PythonObject(address))
+        },
+        PythonFunction("raw", doc: "raw(format, shape, strides=None, byte_count=None, readonly=False): byte k = k % 251, counted deallocator") { args throws(PythonError) in
+            try args.expect(2...5)
+            let format = try args.string(0)
+            let shape = try intList(args.object(1))
+            let strides = try args.optionalObject(2).map { o throws(PythonError) in try intList(o) }
+            var itemsize = 1
+            if let size = Int(exactly: structSize(format) ?? 1) { itemsize = size }
+            let byteCount = args.optionalObject(3) == nil ? shape.reduce(itemsize, *) : try args.int(3)
+            let readonly = args.optionalObject(4) == nil ? false : try args.bool(4)
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 16)
+            for k in 0..<byteCount { memory.storeBytes(of: UInt8(k % 251), toByteOffset: k, as: UInt8.self) }
+            return try PythonBuffer.export(unsafeBytes: memory, byteCount: byteCount, format: format, shape: shape,
+                                           strides: strides, readonly: readonly) { p in
+                p.deallocate()
+                deallocations += 1
+            }
+        },
+        PythonFunction("typed_pointer", doc: "typed_pointer(n): n Int32 values 0.. exported from a typed pointer") { args throws(PythonError) in
+            try args.expect(1)
+            let n = try args.int(0)
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(n, 1))
+            for i in 0..<n { p[i] = Int32(i) }
+            return try PythonBuffer.export(unsafePointer: p, count: n) { p in
+                p.deallocate()
+                deallocations += 1
+            }
+        },
+        PythonFunction("deallocations", doc: "How many deallocators of raw exports have run.") { _ throws(PythonError) in
+            try PythonObject(deallocations)
+        },
+        PythonFunction("sum", doc: "sum(obj): the sum of a buffer of doubles in C order, any layout (forEach)") { args throws(PythonError) in
+            try args.expect(1)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0))
+            var total = 0.0
+            view.forEach { total += $0 }
+            return try PythonObject(total)
+        },
+        PythonFunction("span_sum", doc: "span_sum(obj): the sum of contiguous doubles through withSpan") { args throws(PythonError) in
+            try args.expect(1)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0))
+            let total = try view.withSpan { span in
+                var t = 0.0
+                for i in span.indices { t += span[i] }
+                return t
+            }
+            return try PythonObject(total)
+        },
+        PythonFunction("c_sum", doc: "c_sum(obj): the C reference of span_sum") { args throws(PythonError) in
+            try args.expect(1)
+            let total = creference_sum(UnsafeMutableRawPointer(try args.object(0)))
+            if total.isNaN, PyErr_Occurred() != nil { throw pendingError() }
+            return try PythonObject(total)
+        },
+        PythonFunction("scale", doc: "scale(obj, factor): multiplies every double in place, any layout (transformEach)") { args throws(PythonError) in
+            try args.expect(2)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0), writable: true)
+            let factor = try args.double(1)
+            view.transformEach { $0 *= factor }
+            return .none
+        },
+        PythonFunction("span_scale", doc: "span_scale(obj, factor): multiplies contiguous doubles through withMutableSpan") { args throws(PythonError) in
+            try args.expect(2)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0), writable: true)
+            let factor = try args.double(1)
+            try view.withMutableSpan { span in
+                for i in span.indices { span[i] *= factor }
+            }
+            return .none
+        },
+        PythonFunction("element", doc: "element(obj, code, indices): the element at indices, read as the Swift type of code") { args throws(PythonError) in
+            try args.expect(3)
+            let indices = try intList(args.object(2))
+            let object = try args.object(0)
+            return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
+                try type.element(of: object, at: indices)
+            }
+        },
+        PythonFunction("elements", doc: "elements(obj, code): every element in C order, read as the Swift type of code") { args throws(PythonError) in
+            try args.expect(2)
+            let object = try args.object(0)
+            return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
+                try type.elements(of: object)
+            }
+        },
+        PythonFunction("info", doc: "info(obj, code): (shape, strides, format, readonly, c_contiguous, f_contiguous, count, ndim)") { args throws(PythonError) in
+            try args.expect(2)
+            let object = try args.object(0)
+            return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
+                try type.info(of: object)
+            }
+        },
+        PythonFunction("refusal", doc: "refusal(obj, code, writable=False, access='init'): None, or (type name, message) of the PythonError") { args throws(PythonError) in
+            try args.expect(2...4)
+            let object = try args.object(0)
+            let writable = args.optionalObject(2) == nil ? false : try args.bool(2)
+            let access = args.optionalObject(3) == nil ? "init" : try args.string(3)
+            return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
+                guard let error = type.refusal(of: object, writable: writable, access: access) else { return .none }
+                return try .tuple(try PythonObject(error.typeName), try PythonObject(error.message))
+            }
+        },
+        PythonFunction("hold", doc: "hold(obj): keeps a PythonBufferView<Double> of obj until release_held()") { args throws(PythonError) in
+            try args.expect(1)
+            held.append(Held(try PythonBufferView<Double>(unsafeObject: args.object(0))))
+            return try PythonObject(held.count)
+        },
+        PythonFunction("release_held", doc: "release_held(): releases every held view (consuming release) and says how many") { _ throws(PythonError) in
+            let n = held.count
+            for box in held { box.view.take()?.release() }
+            held.removeAll()
+            return try PythonObject(n)
+        },
+        PythonFunction("acquire_release", doc: "acquire_release(obj, n): n typed views made and released from Swift") { args throws(PythonError) in
+            try args.expect(2)
+            let object = try args.object(0), n = try args.int(1)
+            for _ in 0..<n { _ = try PythonBufferView<Double>(unsafeObject: object) }
+            return .none
+        },
+        PythonFunction("c_acquire_release", doc: "c_acquire_release(obj, n): the C reference of acquire_release") { args throws(PythonError) in
+            try args.expect(2)
+            if creference_acquire_release(UnsafeMutableRawPointer(try args.object(0)), try args.int(1)) < 0 { throw pendingError() }
+            return .none
+        },
+        PythonFunction("bytes_count", doc: "bytes_count(obj): the byte count withBytes sees") { args throws(PythonError) in
+            try args.expect(1)
+            let view = try PythonBufferView<UInt8>(unsafeObject: args.object(0))
+            return try PythonObject(try view.withBytes { $0.byteCount })
+        },
+        PythonFunction("write_readonly_view", doc: "write_readonly_view(obj): stores through a view not made writable (a precondition failure)") { args throws(PythonError) in
+            try args.expect(1)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0))
+            view[0] = 1
+            return .none
+        },
+        PythonFunction("raise_error", doc: "raise_error(kind, message): throws a PythonError of that kind") { args throws(PythonError) in
+            try args.expect(2)
+            let kinds: [String: PythonError.Kind] = ["BufferError": .bufferError, "ValueError": .valueError, "TypeError": .typeError,
+                                                     "IndexError": .indexError, "ImportError": .importError]
+            throw PythonError(kinds[try args.string(0)] ?? .runtimeError, try args.string(1))
+        },
+    ])
+}
+
+// MARK: - State the tests inspect
+
+nonisolated(unsafe) private var deallocations = 0
+nonisolated(unsafe) private var held: [Held] = []
+nonisolated(unsafe) private var sharedGlobal: [Double] = [1, 2, 3, 4]
+
+private final class Held {
+    var view: PythonBufferView<Double>?
+    init(_ view: consuming PythonBufferView<Double>) { self.view = consume view }
+}
+
+private func pendingError() -> PythonError {
+    // A C function set the exception: raise it again through Python's own machinery.
+    var type: PyObjectPointer? = nil, value: PyObjectPointer? = nil, tb: PyObjectPointer? = nil
+    PyErr_Fetch(&type, &value, &tb)
+    let message = value.map { v -> String in
+        guard let s = PyObject_Str(v) else { return "" }
+        defer { swiftbuf_Py_DECREF(s) }
+        return String(cString: PyUnicode_AsUTF8(s))
+    } ?? ""
+    swiftbuf_Py_XDECREF(type); swiftbuf_Py_XDECREF(value); swiftbuf_Py_XDECREF(tb)
+    return .typeError(message)
+}
+
+private func intList(_ o: PyObjectPointer) throws(PythonError) -> [Int] {
+    guard let seq = PySequence_Tuple(o) else { throw .typeError("expected a sequence of ints") }
+    defer { swiftbuf_Py_DECREF(seq) }
+    var result: [Int] = []
+    for i in 0..<swiftbuf_PyTuple_GET_SIZE(seq) {
+        let v = PyNumber_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(seq, i), nil)
+        if v == -1, PyErr_Occurred() != nil { PyErr_Clear(); throw .typeError("expected a sequence of ints") }
+        result.append(v)
+    }
+    return result
+}
+
+private func structSize(_ format: String) -> Int? {
+    guard let module = PyImport_ImportModule("struct") else { PyErr_Clear(); return nil }
+    defer { swiftbuf_Py_DECREF(module) }
+    guard let calcsize = PyObject_GetAttrString(module, "calcsize") else { PyErr_Clear(); return nil }
+    defer { swiftbuf_Py_DECREF(calcsize) }
+    guard let text = PyUnicode_FromString(format) else { PyErr_Clear(); return nil }
+    defer { swiftbuf_Py_DECREF(text) }
+    guard let result = PyObject_CallOneArg(calcsize, text) else { PyErr_Clear(); return nil }
+    defer { swiftbuf_Py_DECREF(result) }
+    return PyLong_AsSsize_t(result)
+}

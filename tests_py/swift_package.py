@@ -1,0 +1,58 @@
+"""Builds tests_py/swift_ext as a Swift developer's own package would be built: a copy in a
+fresh folder, depending on this checkout by path, compiled by swiftbuf.build into an extension
+module that is imported next to `import swiftbuf`. Used by the tests (a session fixture in
+conftest.py) and by benchmarks/bench_swift_api.py."""
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = Path(__file__).resolve().parent / "swift_ext"
+MODULE = "swiftbuf_testext"
+CAPI_VERSION = int(re.search(r"#define SWIFTBUF_CAPI_VERSION (\d+)u",
+                             (ROOT / "Sources/pyext/capi/include/swiftbuf_capi.h").read_text()).group(1))
+
+
+def make_package(folder: Path) -> Path:
+    """A copy of the template package in `folder`, its dependency pointing at this checkout."""
+    package = folder / "SwiftbufTestExtension"
+    shutil.copytree(TEMPLATE, package, ignore=shutil.ignore_patterns(".build*"))
+    manifest = package / "Package.swift"
+    text = manifest.read_text()
+    assert 'path: "../.."' in text
+    manifest.write_text(text.replace('path: "../.."', f"path: {str(ROOT)!r}".replace("'", '"')))
+    return package
+
+
+def build(folder: Path) -> Path:
+    """Builds the package in `folder` (made fresh there) and returns the module's directory.
+    SWIFTBUF_TESTEXT_SCRATCH names a SwiftPM scratch folder to keep between runs (faster
+    when iterating); by default the build starts from nothing, as a new user's does."""
+    from swiftbuf.build import build_swift_extension
+    import sysconfig
+    package = make_package(folder)
+    out = folder / "lib"
+    target = out / (MODULE + sysconfig.get_config_var("EXT_SUFFIX"))
+    build_swift_extension(package, MODULE, MODULE, target, scratch_path=os.environ.get("SWIFTBUF_TESTEXT_SCRATCH"))
+    return out
+
+
+def load(directory: Path):
+    """Imports the built module from `directory`."""
+    path = next(Path(directory).glob(MODULE + ".*so"))
+    spec = importlib.util.spec_from_file_location(MODULE, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODULE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def built_module_directory() -> Path:
+    """SWIFTBUF_TESTEXT (a directory holding a built module) or a fresh build in a temporary folder."""
+    if os.environ.get("SWIFTBUF_TESTEXT"):
+        return Path(os.environ["SWIFTBUF_TESTEXT"])
+    return build(Path(tempfile.mkdtemp(prefix="swiftbuf-testext-")))
