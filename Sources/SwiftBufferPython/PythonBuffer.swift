@@ -98,7 +98,7 @@ public enum PythonBuffer {
         precondition(count >= 0, "PythonBuffer.export: negative count \(count)")
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
         precondition(!overflow, "PythonBuffer.export: \(count) elements overflow Int")
-        let owner = unsafe DeallocatorOwner { unsafe deallocator(pointer) }
+        let owner = DeallocatorOwner { unsafe deallocator(pointer) }
         let api: UnsafePointer<swiftbuf_CAPI>
         do throws(PythonError) { api = try SwiftbufCAPI.table() } catch { owner.run(); throw error }
         let shape = shape ?? [count]
@@ -116,7 +116,7 @@ public enum PythonBuffer {
                               shape: [Int], strides: [Int]? = nil, readonly: Bool = false,
                               deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(PythonError) -> PythonObject {
         precondition(byteCount >= 0, "PythonBuffer.export: negative byteCount \(byteCount)")
-        let owner = unsafe DeallocatorOwner { unsafe deallocator(pointer) }
+        let owner = DeallocatorOwner { unsafe deallocator(pointer) }
         let api: UnsafePointer<swiftbuf_CAPI>
         do throws(PythonError) { api = try SwiftbufCAPI.table() } catch { owner.run(); throw error }
         // swiftbuf computes default strides itself (C order) from the format's itemsize.
@@ -168,7 +168,7 @@ private final class ArrayOwner<Element: BufferElement>: MemoryOwner {
         var array = array
         if writable {
             // Makes the storage unique (copies it if other values share it: see Copy-on-write).
-            unsafe base = array.withUnsafeMutableBytes { unsafe $0.baseAddress }
+            unsafe base = array.withUnsafeMutableBytes { $0.baseAddress }
         } else {
             // Python never writes a read-only export, so the storage may stay shared.
             unsafe base = array.withUnsafeBytes { unsafe UnsafeMutableRawPointer(mutating: $0.baseAddress) }
@@ -226,6 +226,6 @@ func pythonTuple(_ values: [Int]) -> String {
 
 @inline(__always)
 private func withOptionalBuffer<R>(_ values: [Int]?, _ body: (UnsafePointer<Int>?) -> R) -> R {
-    guard let values else { return unsafe body(nil) }
+    guard let values else { return body(nil) }
     return unsafe values.withUnsafeBufferPointer { unsafe body($0.baseAddress) }
 }

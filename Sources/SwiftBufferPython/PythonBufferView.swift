@@ -90,7 +90,7 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
                              + "(format '\(Character(Unicode.Scalar(Element.formatCode)))', size \(MemoryLayout<Element>.size))")
         }
         unsafe self.buffer = buffer
-        let view = unsafe MemoryView(layout: layout)
+        let view = MemoryView(layout: layout)
         self.view = view
         isWritable = writable
         let aligned = unsafe layout.buf.map { Int(bitPattern: $0) % MemoryLayout<Element>.alignment == 0 } ?? true
@@ -98,7 +98,7 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
         contiguousAndAligned = view.isContiguous && aligned && direct
     }
 
-    deinit { unsafe withGILHeld { unsafe Self.giveBack(buffer) } }
+    deinit { withGILHeld { unsafe Self.giveBack(buffer) } }
 
     /// Gives the export back now (`PyBuffer_Release`), ending the view.
     public consuming func release() {
@@ -231,7 +231,7 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
         let elements = unsafe UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Element.self), count: n)
         if Element.self == Bool.self {
             // A Swift Bool must be 0 or 1; memoryview and NumPy treat any other byte as true.
-            let bytes = unsafe UnsafeRawBufferPointer(elements)
+            let bytes = UnsafeRawBufferPointer(elements)
             if let i = unsafe bytes.firstIndex(where: { $0 > 1 }) {
                 throw .valueError("bool memory holds byte \(unsafe bytes[i]) at offset \(i): a Swift Bool must be 0 or 1")
             }

@@ -78,9 +78,9 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
         }
     }
 
-    /// Takes the exception Python has set (the convention of a C API call that returned NULL
-    /// or -1). With none set, a RuntimeError saying so.
-    static func fetch() -> PythonError {
+    /// Takes the exception Python has set, for code that calls the C API directly: after a
+    /// call that returned NULL or -1. With none set, a RuntimeError saying so.
+    public static func fetch() -> PythonError {
         var type: UnsafeMutablePointer<PyObject>? = nil, value: UnsafeMutablePointer<PyObject>? = nil
         var traceback: UnsafeMutablePointer<PyObject>? = nil
         unsafe PyErr_Fetch(&type, &value, &traceback)
@@ -101,7 +101,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     public func raise() {
         switch origin {
         case .made(let kind): unsafe PyErr_SetString(kind.type, message)
-        case .raised(let e): unsafe e.restore()
+        case .raised(let e): e.restore()
         }
     }
 }

@@ -135,7 +135,7 @@ public enum PythonModule {
         try PythonInterpreter.checkInitialized("PythonModule")
         if importsSwiftbuf { try PythonInterpreter.importSwiftbuf() }
         // A module definition lives as long as the process, as a C extension's static one does.
-        let def = unsafe UnsafeMutablePointer<PyModuleDef>.allocate(capacity: 1)
+        let def = UnsafeMutablePointer<PyModuleDef>.allocate(capacity: 1)
         unsafe swiftbuf_PyModuleDef_Init(def, permanentCString(name), doc.map { unsafe permanentCString($0) })
         guard let module = unsafe swiftbuf_PyModule_Create(def) else { throw PythonError.fetch() }
         let owned = unsafe PythonObject(adopting: module)
@@ -152,7 +152,7 @@ public enum PythonModule {
     }
 
     private static func makeFunction(_ function: PythonFunction, module: PyObjectPointer?) throws(PythonError) -> PythonObject {
-        let def = unsafe UnsafeMutablePointer<PyMethodDef>.allocate(capacity: 1)
+        let def = UnsafeMutablePointer<PyMethodDef>.allocate(capacity: 1)
         unsafe def.initialize(to: PyMethodDef(
             ml_name: permanentCString(function.name),
             ml_meth: unsafe unsafeBitCast(trampoline, to: PyCFunction.self),

@@ -33,7 +33,7 @@ public struct PythonObject: ~Copyable {
     /// Python's `None`.
     public static var none: PythonObject { unsafe PythonObject(retaining: swiftbuf_Py_None()) }
 
-    deinit { unsafe withGILHeld { unsafe decref(pointer) } }
+    deinit { withGILHeld { unsafe decref(pointer) } }
 }
 
 /// The CPython interpreter this code runs in: an extension module's host, or one an app

@@ -83,7 +83,7 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
         PythonFunction("c_sum", doc: "c_sum(obj): the C reference of span_sum") { args throws(PythonError) in
             try args.expect(1)
             let total = creference_sum(UnsafeMutableRawPointer(try args.object(0)))
-            if total.isNaN, PyErr_Occurred() != nil { throw pendingError() }
+            if total.isNaN, PyErr_Occurred() != nil { throw PythonError.fetch() }
             return try PythonObject(total)
         },
         PythonFunction("scale", doc: "scale(obj, factor): multiplies every double in place, any layout (transformEach)") { args throws(PythonError) in
@@ -153,7 +153,7 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
         },
         PythonFunction("c_acquire_release", doc: "c_acquire_release(obj, n): the C reference of acquire_release") { args throws(PythonError) in
             try args.expect(2)
-            if creference_acquire_release(UnsafeMutableRawPointer(try args.object(0)), try args.int(1)) < 0 { throw pendingError() }
+            if creference_acquire_release(UnsafeMutableRawPointer(try args.object(0)), try args.int(1)) < 0 { throw PythonError.fetch() }
             return .none
         },
         PythonFunction("bytes_count", doc: "bytes_count(obj): the byte count withBytes sees") { args throws(PythonError) in
@@ -185,19 +185,6 @@ nonisolated(unsafe) private var sharedGlobal: [Double] = [1, 2, 3, 4]
 private final class Held {
     var view: PythonBufferView<Double>?
     init(_ view: consuming PythonBufferView<Double>) { self.view = consume view }
-}
-
-private func pendingError() -> PythonError {
-    // A C function set the exception: raise it again through Python's own machinery.
-    var type: PyObjectPointer? = nil, value: PyObjectPointer? = nil, tb: PyObjectPointer? = nil
-    PyErr_Fetch(&type, &value, &tb)
-    let message = value.map { v -> String in
-        guard let s = PyObject_Str(v) else { return "" }
-        defer { swiftbuf_Py_DECREF(s) }
-        return String(cString: PyUnicode_AsUTF8(s))
-    } ?? ""
-    swiftbuf_Py_XDECREF(type); swiftbuf_Py_XDECREF(value); swiftbuf_Py_XDECREF(tb)
-    return .typeError(message)
 }
 
 private func intList(_ o: PyObjectPointer) throws(PythonError) -> [Int] {
