@@ -13,7 +13,15 @@ extension ElementCodec.Code {
     @inlinable
     public static func format<Bytes: Collection, T: BufferElement>(_ format: Bytes, holds type: T.Type) -> Bool
     where Bytes.Element == UInt8 {
-        if let native = ElementCodec.Code(format: format) { return native.isCompatible(with: type) }
+        Self.format(format, holdsCode: T.formatCode, size: MemoryLayout<T>.size)
+    }
+
+    /// The same rule for the element type whose native code is `elementCode` and size `size`.
+    @inlinable
+    public static func format<Bytes: Collection>(_ format: Bytes, holdsCode elementCode: UInt8, size: Int) -> Bool
+    where Bytes.Element == UInt8 {
+        guard let element = ElementCodec.Code(ascii: elementCode), element.size == size else { return false }
+        if let native = ElementCodec.Code(format: format) { return native.holds(element) }
         // An explicit byte order: exactly two characters, the order and the code.
         var i = format.startIndex
         guard i != format.endIndex else { return false }
@@ -28,10 +36,16 @@ extension ElementCodec.Code {
         case UInt8(ascii: "="): littleEndian = StructFormat.ByteOrder.native.isLittleEndian
         default: return false
         }
-        guard littleEndian == StructFormat.ByteOrder.native.isLittleEndian, standard == MemoryLayout<T>.size,
-              let other = ElementCodec.Code(rawValue: T.formatCode) else { return false }
-        if code == .char { return other.size == 1 && other.kind != .boolean }
-        return code.kind == other.kind
+        guard littleEndian == StructFormat.ByteOrder.native.isLittleEndian, standard == size else { return false }
+        return code.kind == element.kind || (code == .char && size == 1 && element.kind != .boolean)
+    }
+
+    /// Same kind of number and same native size as `element` (`c` holds either 8-bit integer).
+    @inlinable
+    func holds(_ element: ElementCodec.Code) -> Bool {
+        guard size == element.size else { return false }
+        if self == .char { return element.size == 1 && element.kind != .boolean }
+        return kind == element.kind
     }
 
     /// `struct`'s standard size of this code (`=`, `<`, `>`, `!` modes); nil where the standard

@@ -60,25 +60,34 @@ public enum PythonBuffer {
     ///   - readonly: consumers may not write (the memory stays writable from Swift).
     /// - Throws: ValueError when `shape`/`strides` do not describe the array; ImportError when
     ///   swiftbuf cannot be imported; RuntimeError before CPython is initialised.
+    @inlinable
     public static func export<Element: BufferElement>(_ array: consuming [Element], shape: [Int]? = nil,
                                                       strides: [Int]? = nil, order: BufferOrder = .c,
                                                       readonly: Bool = false) throws(PythonError) -> PythonObject {
+        // Only taking the storage is generic (and specialised in the caller's module); the rest is not.
+        let owner = ArrayOwner(consume array, writable: !readonly)
+        return try unsafe exportArray(owner, base: owner.base, count: owner.storage.count, itemsize: MemoryLayout<Element>.stride,
+                                      code: Element.formatCode, shape: shape, strides: strides, order: order, readonly: readonly)
+    }
+
+    @usableFromInline
+    static func exportArray(_ owner: MemoryOwner, base: UnsafeMutableRawPointer?, count: Int, itemsize: Int, code: UInt8,
+                            shape: [Int]?, strides: [Int]?, order: BufferOrder, readonly: Bool) throws(PythonError) -> PythonObject {
         let api = try SwiftbufCAPI.table()
-        let shape = shape ?? [array.count]
+        let shape = shape ?? [count]
         if shape.contains(where: { $0 < 0 }) {
             throw .valueError("negative dimensions are not allowed: shape \(pythonTuple(shape))")
         }
         if strides == nil {
             let (elements, overflow) = product(shape)
-            guard !overflow, elements == array.count else {
+            guard !overflow, elements == count else {
                 throw .valueError("shape \(pythonTuple(shape)) holds \(overflow ? "too many" : String(elements)) elements, "
-                                  + "the array \(array.count)")
+                                  + "the array \(count)")
             }
         }
-        let owner = ArrayOwner(consume array, writable: !readonly)
-        let byteCount = owner.count &* MemoryLayout<Element>.stride   // safe because: an array's bytes fit in Int
-        return try unsafe export(api, owner.base, byteCount: byteCount, format: Element.cFormat, shape: shape,
-                                 strides: strides ?? defaultStrides(shape, itemsize: MemoryLayout<Element>.stride, order),
+        let byteCount = count &* itemsize   // safe because: an array's bytes fit in Int
+        return try unsafe export(api, base, byteCount: byteCount, format: [code, 0], shape: shape,
+                                 strides: strides ?? defaultStrides(shape, itemsize: itemsize, order),
                                  readonly: readonly, owner: owner)
     }
 
@@ -154,16 +163,19 @@ public enum PythonBuffer {
 // MARK: - Owners of exported memory
 
 /// What keeps exported memory alive; `run()` gives it back.
+@usableFromInline
 class MemoryOwner {
+    @usableFromInline init() {}
     func run() {}
 }
 
 /// An array's storage, kept as the array value itself.
-private final class ArrayOwner<Element: BufferElement>: MemoryOwner {
-    let storage: [Element]
-    let base: UnsafeMutableRawPointer?
-    var count: Int { storage.count }
+@usableFromInline
+final class ArrayOwner<Element: BufferElement>: MemoryOwner {
+    @usableFromInline let storage: [Element]
+    @usableFromInline let base: UnsafeMutableRawPointer?
 
+    @inlinable
     init(_ array: consuming [Element], writable: Bool) {
         var array = array
         if writable {
@@ -174,13 +186,17 @@ private final class ArrayOwner<Element: BufferElement>: MemoryOwner {
             unsafe base = array.withUnsafeBytes { unsafe UnsafeMutableRawPointer(mutating: $0.baseAddress) }
         }
         storage = array
+        super.init()
     }
 }
 
 /// A raw pointer's deallocator, run once.
 private final class DeallocatorOwner: MemoryOwner {
     private var deallocate: (() -> Void)?
-    init(_ deallocate: @escaping () -> Void) { self.deallocate = deallocate }
+    init(_ deallocate: @escaping () -> Void) {
+        self.deallocate = deallocate
+        super.init()
+    }
     override func run() {
         let d = deallocate
         deallocate = nil

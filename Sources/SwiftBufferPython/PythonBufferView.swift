@@ -45,11 +45,7 @@ import SwiftBuffer
 public struct PythonBufferView<Element: BufferElement>: ~Copyable {
     /// The `Py_buffer`, in memory that never moves (an exporter may point its fields into
     /// it, as `PyBuffer_FillInfo` points `shape` at `len`).
-    private let buffer: UnsafeMutablePointer<Py_buffer>
-    /// The core's view of the same layout: element addressing over every layout.
-    private let view: MemoryView
-    /// Whether the span and pointer accessors may hand out typed memory.
-    private let contiguousAndAligned: Bool
+    @usableFromInline let buffer: UnsafeMutablePointer<Py_buffer>
     /// Whether the view was requested writable.
     public let isWritable: Bool
 
@@ -60,112 +56,100 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
     /// - Throws: the exporter's exception (TypeError for an object without the buffer
     ///   protocol, BufferError for a refused request); TypeError when the format does not hold
     ///   `Element`; RuntimeError before CPython is initialised.
+    @inlinable
     public init(_ object: borrowing PythonObject, writable: Bool = false) throws(PythonError) {
         try unsafe self.init(unsafeObject: object.pointer, writable: writable)
     }
 
     /// A view of the buffer of `object`, a borrowed pointer (a C function's argument).
+    @inlinable
     public init(unsafeObject object: PyObjectPointer, writable: Bool = false) throws(PythonError) {
-        try PythonInterpreter.checkInitialized("PythonBufferView")
-        // pymalloc: the GIL is held here and at release; faster than malloc for 80 bytes.
-        guard let raw = unsafe PyMem_Malloc(MemoryLayout<Py_buffer>.stride) else {
-            throw .init(.memoryError, "PythonBufferView: no memory for a Py_buffer")
-        }
-        let buffer = unsafe raw.bindMemory(to: Py_buffer.self, capacity: 1)
-        let request = writable ? BufferRequest.full.rawValue : BufferRequest.fullRO.rawValue
-        if unsafe PyObject_GetBuffer(object, buffer, request) < 0 {
-            unsafe PyMem_Free(raw)
-            throw PythonError.fetch()
-        }
-        let b = unsafe buffer.pointee
-        let layout = unsafe BufferDescriptor(buf: b.buf, len: b.len, itemsize: b.itemsize, readonly: b.readonly != 0,
-                                             ndim: Int(b.ndim), format: b.format.map { unsafe UnsafePointer($0) },
-                                             shape: b.shape, strides: b.strides, suboffsets: b.suboffsets)
-        guard layout.itemsize == MemoryLayout<Element>.size,
-              unsafe ElementCodec.Code.format(layout.formatBytes, holds: Element.self) else {
-            let format = unsafe String(decoding: layout.formatBytes, as: UTF8.self)
-            unsafe PyBuffer_Release(buffer)
-            unsafe PyMem_Free(raw)
-            throw .typeError("buffer format '\(format)' (itemsize \(layout.itemsize)) does not hold \(Element.self) "
-                             + "(format '\(Character(Unicode.Scalar(Element.formatCode)))', size \(MemoryLayout<Element>.size))")
-        }
-        unsafe self.buffer = buffer
-        let view = MemoryView(layout: layout)
-        self.view = view
+        unsafe buffer = try unsafe HeldExport.acquire(object, writable: writable, code: Element.formatCode,
+                                                      size: MemoryLayout<Element>.size, type: Element.self)
         isWritable = writable
-        let aligned = unsafe layout.buf.map { Int(bitPattern: $0) % MemoryLayout<Element>.alignment == 0 } ?? true
-        let direct = unsafe layout.suboffsets == nil
-        contiguousAndAligned = view.isContiguous && aligned && direct
     }
 
-    deinit { withGILHeld { unsafe Self.giveBack(buffer) } }
+    /// The layout, as the `Py_buffer` holds it (a few loads: kept out of the value, so the
+    /// value is two words and acquiring stores nothing else).
+    @inlinable
+    var layout: BufferDescriptor { unsafe HeldExport.layout(buffer) }
+
+    @inlinable
+    deinit { unsafe HeldExport.release(buffer) }
 
     /// Gives the export back now (`PyBuffer_Release`), ending the view.
     public consuming func release() {
         let buffer = unsafe self.buffer
         discard self
-        unsafe Self.giveBack(buffer)
-    }
-
-    private static func giveBack(_ buffer: UnsafeMutablePointer<Py_buffer>) {
-        unsafe PyBuffer_Release(buffer)
-        unsafe PyMem_Free(buffer)
+        unsafe HeldExport.release(buffer)
     }
 
     // MARK: Layout
 
     /// The number of dimensions (0 for a scalar).
-    public var ndim: Int { view.ndim }
+    public var ndim: Int { layout.ndim }
     /// The extent of each dimension.
-    public var shape: [Int] { (0..<view.ndim).map { unsafe view.layout.shape![$0] } }
+    public var shape: [Int] { (0..<layout.ndim).map { unsafe layout.shape![$0] } }
     /// The byte step of each dimension (may be negative or 0).
-    public var strides: [Int] { (0..<view.ndim).map { unsafe view.layout.strides![$0] } }
+    public var strides: [Int] { (0..<layout.ndim).map { unsafe layout.strides![$0] } }
     /// The number of elements: the product of `shape` (1 for a scalar).
-    public var count: Int { view.layout.len / Swift.max(view.itemsize, 1) }
+    @inlinable public var count: Int { layout.len / MemoryLayout<Element>.size }
     /// The exporter's format string, as it gave it (`"d"`, `"<d"`).
-    public var format: String { unsafe String(decoding: view.layout.formatBytes, as: UTF8.self) }
+    public var format: String { unsafe String(decoding: layout.formatBytes, as: UTF8.self) }
     /// Whether the exporter refuses writes (always false for a view made `writable`).
-    public var isReadOnly: Bool { view.isReadonly }
+    public var isReadOnly: Bool { layout.readonly }
     /// Row-major contiguous (every 0- or 1-element view is).
-    public var isCContiguous: Bool { view.isCContiguous }
+    public var isCContiguous: Bool { MemoryView(layout: layout).isCContiguous }
     /// Column-major contiguous.
-    public var isFortranContiguous: Bool { view.isFortranContiguous }
+    public var isFortranContiguous: Bool { MemoryView(layout: layout).isFortranContiguous }
 
     // MARK: Elements
 
     /// The element at `index` of a 1-d view.
+    @inlinable
     public subscript(index: Int) -> Element {
         get { unsafe MemoryView.load(Element.self, from: address(index)) }
         nonmutating set { unsafe writableAddress(address(index)).storeBytes(of: newValue, as: Element.self) }
     }
 
     /// The element at `(i, j)` of a 2-d view.
+    @inlinable
     public subscript(i: Int, j: Int) -> Element {
         get { unsafe MemoryView.load(Element.self, from: address(i, j)) }
         nonmutating set { unsafe writableAddress(address(i, j)).storeBytes(of: newValue, as: Element.self) }
     }
 
     /// The element at `indices`, one per dimension (none for a 0-d view).
+    @inlinable
     public subscript(indices: [Int]) -> Element {
         get { unsafe MemoryView.load(Element.self, from: address(indices)) }
         nonmutating set { unsafe writableAddress(address(indices)).storeBytes(of: newValue, as: Element.self) }
     }
 
     /// Calls `body` with every element in C (row-major) order, whatever the layout.
+    @inlinable
     public func forEach<E: Error>(_ body: (Element) throws(E) -> Void) throws(E) {
-        if contiguousAndAligned && view.isCContiguous, let base = unsafe view.layout.buf {
-            let p = unsafe base.assumingMemoryBound(to: Element.self)
-            for i in 0..<count { try body(unsafe MemoryView.load(Element.self, from: p + i)) }
+        if let elements = unsafe contiguousElements(order: .c) {
+            for i in elements.indices { try body(unsafe MemoryView.load(Element.self, from: elements.baseAddress! + i)) }
             return
         }
-        try unsafe view.forEachElement { p throws(E) in try body(unsafe MemoryView.load(Element.self, from: p)) }
+        try unsafe MemoryView(layout: layout).forEachElement { p throws(E) in try body(unsafe MemoryView.load(Element.self, from: p)) }
     }
 
     /// Calls `body` with every element in C order, whatever the layout, and stores what it
     /// leaves in the element back; the view must be `writable`.
+    @inlinable
     public func transformEach<E: Error>(_ body: (inout Element) throws(E) -> Void) throws(E) {
         precondition(isWritable, "PythonBufferView.transformEach: the view was not made writable")
-        try unsafe view.forEachElement { p throws(E) in
+        if let elements = unsafe contiguousElements(order: .c) {
+            for i in elements.indices {
+                var value = unsafe MemoryView.load(Element.self, from: elements.baseAddress! + i)
+                try body(&value)
+                unsafe elements[i] = value
+            }
+            return
+        }
+        try unsafe MemoryView(layout: layout).forEachElement { p throws(E) in
             var value = unsafe MemoryView.load(Element.self, from: p)
             try body(&value)
             unsafe p.storeBytes(of: value, as: Element.self)
@@ -173,6 +157,7 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
     }
 
     /// Every element, copied into an array in C order.
+    @inlinable
     public func elements() -> [Element] {
         var result: [Element] = []
         result.reserveCapacity(count)
@@ -187,32 +172,38 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
     /// See Sharing: other Python views may write the memory meanwhile.
     /// - Throws: BufferError for non-contiguous or misaligned memory; ValueError for Bool
     ///   memory holding bytes other than 0 and 1; whatever `body` throws.
+    @inlinable
     public func withSpan<R>(_ body: (Span<Element>) throws(PythonError) -> R) throws(PythonError) -> R {
-        let elements = try typedBuffer()
+        let elements = try unsafe typedBuffer()
         return try body(unsafe UnsafeBufferPointer(elements).span)
     }
 
     /// As `withSpan`, for writing; the view must be `writable`.
+    @inlinable
     public func withMutableSpan<R>(_ body: (inout MutableSpan<Element>) throws(PythonError) -> R) throws(PythonError) -> R {
         precondition(isWritable, "PythonBufferView.withMutableSpan: the view was not made writable")
-        let elements = try typedBuffer()
+        let elements = try unsafe typedBuffer()
         var span = unsafe elements.mutableSpan
         return try body(&span)
     }
 
     /// The bytes of contiguous memory, in memory order, whatever their alignment.
+    @inlinable
     public func withBytes<R>(_ body: (RawSpan) throws(PythonError) -> R) throws(PythonError) -> R {
-        let direct = unsafe view.layout.suboffsets == nil
-        guard view.isContiguous, direct else { throw notContiguous() }
-        return try body(unsafe UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len).bytes)
+        let view = MemoryView(layout: layout)
+        let direct = unsafe layout.suboffsets == nil
+        guard view.isContiguous, direct else { throw HeldExport.notContiguous(layout) }
+        return try body(unsafe UnsafeRawBufferPointer(start: layout.buf, count: layout.len).bytes)
     }
 
     /// The elements as a typed buffer pointer, valid inside `body` only: as `withSpan`.
+    @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws(PythonError) -> R) throws(PythonError) -> R {
         try unsafe body(UnsafeBufferPointer(try typedBuffer()))
     }
 
     /// As `withUnsafeBufferPointer`, for writing; the view must be `writable`.
+    @inlinable
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws(PythonError) -> R) throws(PythonError) -> R {
         precondition(isWritable, "PythonBufferView.withUnsafeMutableBufferPointer: the view was not made writable")
         return try unsafe body(try typedBuffer())
@@ -220,64 +211,73 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
 
     // MARK: - Addressing
 
-    private func typedBuffer() throws(PythonError) -> UnsafeMutableBufferPointer<Element> {
-        guard contiguousAndAligned else {
-            let indirect = unsafe view.layout.suboffsets != nil
-            if !view.isContiguous || indirect { throw notContiguous() }
-            throw .bufferError("buffer memory is not aligned for \(Element.self)")
+    /// The elements as one typed buffer when the memory is contiguous in `order` (C or
+    /// Fortran; `.any` for either), aligned and direct; nil otherwise.
+    @inlinable
+    func contiguousElements(order: Layout.Order) -> UnsafeMutableBufferPointer<Element>? {
+        let view = MemoryView(layout: layout)
+        let contiguous = order == .c ? view.isCContiguous : order == .fortran ? view.isFortranContiguous : view.isContiguous
+        let direct = unsafe layout.suboffsets == nil
+        guard contiguous, direct, let base = unsafe layout.buf,
+              Int(bitPattern: base) % MemoryLayout<Element>.alignment == 0 else { return nil }
+        return unsafe UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Element.self), count: count)
+    }
+
+    @inlinable
+    func typedBuffer() throws(PythonError) -> UnsafeMutableBufferPointer<Element> {
+        guard let elements = unsafe contiguousElements(order: .any) else {
+            throw HeldExport.unusable(layout, alignment: MemoryLayout<Element>.alignment, type: Element.self)
         }
-        let n = count
-        guard n > 0, let base = unsafe view.layout.buf else { return unsafe UnsafeMutableBufferPointer(start: nil, count: 0) }
-        let elements = unsafe UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: Element.self), count: n)
         if Element.self == Bool.self {
             // A Swift Bool must be 0 or 1; memoryview and NumPy treat any other byte as true.
-            let bytes = UnsafeRawBufferPointer(elements)
-            if let i = unsafe bytes.firstIndex(where: { $0 > 1 }) {
-                throw .valueError("bool memory holds byte \(unsafe bytes[i]) at offset \(i): a Swift Bool must be 0 or 1")
-            }
+            try unsafe HeldExport.checkBools(UnsafeRawBufferPointer(elements))
         }
         return unsafe elements
     }
 
-    private func notContiguous() -> PythonError {
-        .bufferError("the buffer is not contiguous (shape \(pythonTuple(shape)), strides \(pythonTuple(strides)))")
-    }
-
-    @inline(__always)
-    private func writableAddress(_ p: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+    @inlinable @inline(__always)
+    func writableAddress(_ p: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         precondition(isWritable, "PythonBufferView: the view was not made writable")
         return unsafe p
     }
 
-    @inline(__always)
-    private func checkIndex(_ index: Int, _ dimension: Int) -> Int {
-        let extent = unsafe view.layout.shape![dimension]
-        precondition(index >= 0 && index < extent, "PythonBufferView: index \(index) out of range for dimension \(dimension) of extent \(extent)")
-        return unsafe view.layout.strides![dimension]
+    @inlinable @inline(__always)
+    func checkedStride(_ index: Int, _ dimension: Int) -> Int {
+        let extent = unsafe layout.shape![dimension]
+        precondition(index >= 0 && index < extent, "PythonBufferView: index out of range")
+        return unsafe layout.strides![dimension]
     }
 
-    @inline(__always)
-    private func address(_ index: Int) -> UnsafeMutableRawPointer {
-        precondition(view.ndim == 1, "PythonBufferView: one index for a \(view.ndim)-d view")
-        let stride = checkIndex(index, 0)
+    /// CPython's ADJUST_PTR, by the core (a view built without contiguity: only its layout is read).
+    @inlinable @inline(__always)
+    func follow(_ p: UnsafeMutableRawPointer, _ dimension: Int) -> UnsafeMutableRawPointer {
+        guard unsafe layout.suboffsets != nil else { return unsafe p }
+        return unsafe MemoryView(layout: layout, contiguity: []).adjust(p, dimension: dimension)
+    }
+
+    @inlinable @inline(__always)
+    func address(_ index: Int) -> UnsafeMutableRawPointer {
+        precondition(layout.ndim == 1, "PythonBufferView: one index for a view of another ndim")
+        let stride = checkedStride(index, 0)
         // safe because: the index is in range, so the product and sum stay inside the buffer.
-        return unsafe view.adjust(view.layout.buf! + index &* stride, dimension: 0)
+        return unsafe follow(layout.buf! + index &* stride, 0)
     }
 
-    @inline(__always)
-    private func address(_ i: Int, _ j: Int) -> UnsafeMutableRawPointer {
-        precondition(view.ndim == 2, "PythonBufferView: two indices for a \(view.ndim)-d view")
-        let s0 = checkIndex(i, 0), s1 = checkIndex(j, 1)
-        let row = unsafe view.adjust(view.layout.buf! + i &* s0, dimension: 0)
-        return unsafe view.adjust(row + j &* s1, dimension: 1)
+    @inlinable @inline(__always)
+    func address(_ i: Int, _ j: Int) -> UnsafeMutableRawPointer {
+        precondition(layout.ndim == 2, "PythonBufferView: two indices for a view of another ndim")
+        let s0 = checkedStride(i, 0), s1 = checkedStride(j, 1)
+        let row = unsafe follow(layout.buf! + i &* s0, 0)
+        return unsafe follow(row + j &* s1, 1)
     }
 
-    private func address(_ indices: [Int]) -> UnsafeMutableRawPointer {
-        precondition(indices.count == view.ndim, "PythonBufferView: \(indices.count) indices for a \(view.ndim)-d view")
-        var p = unsafe view.layout.buf!
+    @inlinable
+    func address(_ indices: [Int]) -> UnsafeMutableRawPointer {
+        precondition(indices.count == layout.ndim, "PythonBufferView: one index per dimension")
+        var p = unsafe layout.buf!
         for (d, i) in indices.enumerated() {
-            let stride = checkIndex(i, d)
-            p = unsafe view.adjust(p + i &* stride, dimension: d)
+            let stride = checkedStride(i, d)
+            p = unsafe follow(p + i &* stride, d)
         }
         return unsafe p
     }

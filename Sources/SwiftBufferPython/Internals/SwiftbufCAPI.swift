@@ -6,7 +6,7 @@ import pyextCAPI
 
 enum SwiftbufCAPI {
     // Written once under the GIL, then only read (under the GIL); a table never moves.
-    nonisolated(unsafe) private static var bound: UnsafePointer<swiftbuf_CAPI>? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) private static var bound: UnsafePointer<swiftbuf_CAPI>? = nil
 
     /// The table, importing `swiftbuf` first if nobody has yet.
     @inline(__always)

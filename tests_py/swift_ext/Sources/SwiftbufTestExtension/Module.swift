@@ -28,6 +28,11 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
                 try type.exportCounting(n, shape: shape, readonly: readonly)
             }
         },
+        PythonFunction("doubles", doc: "doubles(n): [Double] 0, 1, 2, ... exported (as _swiftbuf._swift_array('d', n) does in-module)") { args throws(PythonError) in
+            try args.expect(1)
+            let values = (0..<(try args.int(0))).map { Double($0) }
+            return try PythonBuffer.export(consume values)
+        },
         PythonFunction("shared_global", doc: "shared_global(readonly): (Buffer of a global [Double], the global's address)") { args throws(PythonError) in
             try args.expect(1)
             let address = sharedGlobal.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
