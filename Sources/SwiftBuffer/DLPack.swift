@@ -41,9 +41,10 @@ public enum DLPack {
     /// code, in native byte order. Anything else (records, `'c'`, `'s'`, `'P'`, repeat counts,
     /// the other byte order) is refused with BufferError.
     public static func dataType(of format: [UInt8]) throws(SwiftBufferError) -> DataType {
-        let refusal = SwiftBufferError.bufferError(
-            "DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
-            + "integer and floating-point elements of one value in native byte order")
+        var refusal: SwiftBufferError {
+            .bufferError("DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
+                         + "integer and floating-point elements of one value in native byte order")
+        }
         guard let parsed = try? StructFormat(parsing: format), parsed.items.count == 1, parsed.items[0].count == 1 else {
             throw refusal
         }
@@ -73,8 +74,9 @@ public enum DLPack {
     /// The native `struct` format of a DLPack type (`q` for 64-bit ints, `e`/`f`/`d`, `?`), or
     /// BufferError for a type no format expresses (complex, bfloat, several lanes, odd sizes).
     public static func format(of type: DataType) throws(SwiftBufferError) -> [UInt8] {
-        let refusal = SwiftBufferError.bufferError(
-            "DLPack data type (code \(type.code), \(type.bits) bits, \(type.lanes) lanes) has no struct format")
+        var refusal: SwiftBufferError {
+            .bufferError("DLPack data type (code \(type.code), \(type.bits) bits, \(type.lanes) lanes) has no struct format")
+        }
         guard type.lanes == 1, let code = TypeCode(rawValue: type.code) else { throw refusal }
         let character: Character?
         switch (code, type.bits) {
@@ -107,7 +109,7 @@ public enum DLPack {
     /// negative strides (the memory would start before the data pointer), and sizes that
     /// overflow. The span is what the layout addresses from its data pointer.
     public static func importedLayout(shape: [Int], elementStrides: [Int]?, itemsize: Int) throws(SwiftBufferError) -> (strides: [Int], span: Int) {
-        let tooLarge = SwiftBufferError.bufferError("DLPack tensor of shape \(SwiftMemory.describe(shape)) is too large")
+        var tooLarge: SwiftBufferError { .bufferError("DLPack tensor of shape \(SwiftMemory.describe(shape)) is too large") }
         var strides = [Int](repeating: 0, count: shape.count)
         if let elements = elementStrides {
             for (i, s) in elements.enumerated() {

@@ -3,8 +3,9 @@
 // view of the Buffer (same results, same messages), so there is one implementation of indexing,
 // slicing, assignment and comparison. Two paths skip the temporary view because they are the
 // common ones and a view costs two objects: an exact int key of a 1-d Buffer (no Python code can
-// run while its element is read, so the layout cannot change), and a slice, made as a view of a
-// new managed buffer directly (what memoryview's own slicing does after its view exists).
+// run while its element is read, so the layout cannot change; an assignment holds an export while
+// its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
+// directly (what memoryview's own slicing does after its view exists).
 import SwiftBuffer
 
 /// Runs a swiftbuf.MemoryView slot on a new view of the Buffer `o`.
@@ -28,20 +29,44 @@ private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
 
 // MARK: - Indexing and slicing (memory_subscript, memory_ass_sub)
 
+/// The address of the element an exact-int key, or a tuple of exact ints with one per
+/// dimension, names (`ptr_from_index`/`ptr_from_tuple` with the core's `lookup_dimension`):
+/// keys whose conversion runs no Python code. nil for any other key (and for an int beyond
+/// Py_ssize_t, whose IndexError memoryview words), which then goes through a view; an index
+/// out of bounds throws memoryview's IndexError.
+@inline(__always)
+private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(BridgeError) -> UnsafeMutableRawPointer? {
+    let ndim = view.ndim
+    guard var p = view.layout.buf else { return nil }
+    if swiftbuf_PyLong_CheckExact(key) != 0 {
+        guard ndim == 1 else { return nil }
+        let i = PyLong_AsSsize_t(key)
+        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        return try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: 0, index: i) }
+    }
+    guard swiftbuf_PyTuple_Check(key) != 0, ndim > 0, swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
+    for d in 0..<ndim where swiftbuf_PyLong_CheckExact(swiftbuf_PyTuple_GET_ITEM(key, d)) == 0 { return nil }
+    for d in 0..<ndim {
+        let i = PyLong_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(key, d))
+        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: d, index: i) }
+    }
+    return p
+}
+
 @_cdecl("swiftbuf_buffer_subscript")
 func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
     // Safe as in bufferGetbuffer: the object owns the memory and the caller holds the object.
     unowned(unsafe) let m = memoryOf(o)
-    if swiftbuf_PyLong_CheckExact(key) != 0 && m.ndim == 1, let character = MemoryView.formatCharacter(of: m.descriptor.format) {
-        let index = PyLong_AsSsize_t(key)
-        if !(index == -1 && PyErr_Occurred() != nil) {
-            let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
-            return pythonCall { () throws(BridgeError) in
-                let p = try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
-                return try unpackElement(p, character)
-            }
+    if let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+        // memoryview's own lookup and unpack_single on the Buffer's layout.
+        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        do throws(BridgeError) {
+            if let p = try plainElement(view, key) { return try unpackElement(p, character) }
+        } catch {
+            error.raise()
+            return nil
         }
-        PyErr_Clear()   // memoryview says it: IndexError, cannot fit 'int' into an index-sized integer
     }
     if swiftbuf_PySlice_Check(key) != 0 && m.ndim > 0 {
         return pythonCall { () throws(BridgeError) in
@@ -63,8 +88,25 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_buffer_ass_subscript")
 func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    // The view holds an export while the value converts, so its __index__ cannot resize.
-    onView(o, -1) { memoryviewAssSubscript($0, key, value) }
+    unowned(unsafe) let m = memoryOf(o)
+    if let value = value, !m.readonly, let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+        // memoryview's store (pack_single). The value's conversion may run Python code: an
+        // export is held meanwhile, so a resize from there is refused and the pointer stays good.
+        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        do throws(BridgeError) {
+            if let p = try plainElement(view, key) {
+                m.exports.opened()
+                defer { m.exports.closed() }
+                try packElement(nil, p, value, character)
+                return 0
+            }
+        } catch {
+            error.raise()
+            return -1
+        }
+    }
+    // Everything else through a view, which holds an export while the value converts.
+    return onView(o, -1) { memoryviewAssSubscript($0, key, value) }
 }
 
 // MARK: - Iteration, comparison, hash

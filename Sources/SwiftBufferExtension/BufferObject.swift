@@ -122,7 +122,10 @@ func bufferReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
 
 @_cdecl("swiftbuf_buffer_length")
 func bufferLength(_ object: PyObjectRef) -> Int {
-    (try? SwiftMemory.of(object) { m in m.ndim == 0 ? 1 : m.descriptor.extent(0) }) ?? -1
+    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    unowned(unsafe) let memory = Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let d = memory.descriptor
+    return d.ndim == 0 ? 1 : d.extent(0)
 }
 
 /// A getter that reads the object's memory.
