@@ -243,3 +243,75 @@ def test_round_trip_buffer_to_buffer():
     del c
     gc.collect()
     assert b.exports == 0
+
+
+def test_no_leaks_over_many_exports_and_imports():
+    """Blocks, exports and references come back on every path: consumed by NumPy, never
+    consumed, imported from NumPy, refused (tracemalloc sees the raw allocations)."""
+    import tracemalloc
+    b = Buffer(64, "d")
+    a = np.zeros(64)
+    ro = Buffer(4, readonly=True)
+
+    def rounds(n):
+        for _ in range(n):
+            np.from_dlpack(b)
+            b.__dlpack__()
+            b.__dlpack__(max_version=(1, 0))
+            Buffer.from_dlpack(a)
+            Buffer.from_dlpack(b)
+            np.from_dlpack(b, copy=True)
+            try:
+                ro.__dlpack__()
+            except BufferError:
+                pass
+    rounds(200)
+    gc.collect()
+    refs = (sys.getrefcount(b), sys.getrefcount(a))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        rounds(2000)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert (sys.getrefcount(b), sys.getrefcount(a)) == refs
+    assert b.exports == 0 and ro.exports == 0
+    assert grown < 20_000, grown
+
+
+def test_no_leaks_in_pickling_and_container_operations():
+    import pickle
+    import tracemalloc
+    b = Buffer.frombytes(bytes(range(24)), "B", (4, 6), order="F")
+    ro = Buffer.frombytes(b"abcd", readonly=True)
+
+    def rounds(n):
+        for _ in range(n):
+            pickle.loads(pickle.dumps(b, 4))
+            sink = []
+            pickle.loads(pickle.dumps(b, 5, buffer_callback=sink.append), buffers=sink)
+            b[1, 2] = b[2, 1]
+            b[1:3].tolist()
+            b == ro
+            hash(ro)
+            repr(b)
+            list(ro)
+            try:
+                b[9, 9]
+            except IndexError:
+                pass
+    rounds(200)
+    gc.collect()
+    refs = (sys.getrefcount(b), sys.getrefcount(ro))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        rounds(2000)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert (sys.getrefcount(b), sys.getrefcount(ro)) == refs and b.exports == 0
+    assert grown < 20_000, grown
