@@ -264,3 +264,25 @@ def test_buffer_matches_sequence_patterns_as_memoryview_does():
             case _:
                 return "other"
     assert shape_of(Buffer.frombytes(b"\x01\x02")) == shape_of(memoryview(b"\x01\x02")) == ("pair", 1, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(min_size=8, max_size=8), other=st.binary(min_size=8, max_size=8),
+       f1=st.sampled_from(["B", "b", "h", "d", "f", "?", "<h", "2B"]), f2=st.sampled_from(["B", "b", "h", "d", "<h"]),
+       shape1=st.sampled_from([None, (2, 2), (4, 2), (2, 4)]), shape2=st.sampled_from([None, (2, 2), (4, 2)]),
+       o1=st.sampled_from("CF"), o2=st.sampled_from("CF"), same_data=st.booleans())
+def test_hypothesis_buffer_against_buffer_equality(data, other, f1, f2, shape1, shape2, o1, o2, same_data):
+    """Buffer == Buffer (compared in the core when both have the same native format) gives
+    what memoryview gives for the same pair."""
+    def make(raw, fmt, shape, order):
+        size = struct.calcsize(fmt)
+        if fmt == "?":
+            raw = bytes(x & 1 for x in raw)
+        if shape is not None and len(raw) != size * shape[0] * shape[1]:
+            shape = None
+        return Buffer.frombytes(raw[: len(raw) // size * size], fmt, shape, order=order)
+    a = make(data, f1, shape1, o1)
+    b = make(data if same_data else other, f2, shape2, o2)
+    for x, y in ((a, b), (a, a), (b, a)):
+        assert outcome(lambda: x == y) == outcome(lambda: memoryview(x) == memoryview(y))
+        assert outcome(lambda: x != y) == outcome(lambda: memoryview(x) != memoryview(y))

@@ -120,6 +120,15 @@ func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_buffer_richcompare")
 func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
     guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
+    if swiftbuf_Py_TYPE(other) == swiftbuf_BufferType {
+        // Two Buffers of the same native format: memoryview's comparison (`memory_richcompare`
+        // for that case) in the core, no view and no Python code.
+        let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor
+        if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
+            let equal = MemoryView.equivalentShapes(v, w) && MemoryView.elementsEqual(v, w, code: code)
+            return pyBool(equal == (op == Py_EQ))
+        }
+    }
     return onView(o, nil) { memoryviewRichcompare($0, other, op) }
 }
 
