@@ -20,4 +20,10 @@ from ._swiftbuf import memoryview as MemoryView  # noqa: E402
 
 memoryview = MemoryView
 
+# A sequence as the builtin is (_collections_abc registers memoryview): the module is loaded at
+# interpreter start-up, so this costs no import.
+from _collections_abc import Sequence as _Sequence  # noqa: E402
+
+_Sequence.register(MemoryView)
+
 __all__ = ["Buffer", "MemoryView"]

@@ -82,7 +82,7 @@ def test_resize_keeps_leading_bytes_and_zero_fills():
     assert b.tobytes() == b"\x01\x02"
     f = Buffer((2, 2), "h", order="F")
     f.resize((2, 2))
-    assert f.strides == (4, 2)  # resize makes C order
+    assert f.strides == (2, 4)  # resize keeps Fortran order, as NumPy does
 
 
 # MARK: weak references and owners

@@ -59,6 +59,11 @@ public final class SwiftMemory {
 
     public let itemsize: Int
     public let readonly: Bool
+    /// The order the memory was laid out in (`.c` or `.fortran`): what `resize` keeps and what
+    /// pickling records. A layout contiguous both ways (one row, one column) keeps the order it
+    /// was made with; a raw export with strides of its own is `.fortran` only when its layout is
+    /// Fortran- and not C-contiguous.
+    public let order: Layout.Order
     private var owner: Owner
     // shape[ndim], strides[ndim], format bytes + NUL; one allocation.
     private var layoutStorage: UnsafeMutableRawPointer
@@ -68,11 +73,11 @@ public final class SwiftMemory {
     public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false,
                             allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
-        let count = try Layout.byteCount(shape: shape, itemsize: itemsize)
-        let memory = try allocator.bytes(count, zeroed: true)
+        let count = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
+        let memory = try SwiftMemory.allocate(count, zeroed: true, shape: shape, format: format, allocator: allocator)
         self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                  readonly: readonly, owner: .allocation(allocator))
+                  readonly: readonly, order: order, owner: .allocation(allocator))
     }
 
     /// A copy of `bytes`, laid out in `order`, seen as `shape` elements of `format`
@@ -83,7 +88,7 @@ public final class SwiftMemory {
         let resolved: [Int]
         if let shape = shape {
             resolved = shape
-            let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+            let need = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
             if need != bytes.count {
                 throw .valueError("data length \(bytes.count) does not match shape \(SwiftMemory.describe(shape)) × itemsize \(itemsize) = \(need) bytes")
             }
@@ -93,13 +98,13 @@ public final class SwiftMemory {
             }
             resolved = [bytes.count / itemsize]
         }
-        let memory = try allocator.bytes(bytes.count, zeroed: false)
+        let memory = try SwiftMemory.allocate(bytes.count, zeroed: false, shape: resolved, format: format, allocator: allocator)
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe memory.copyMemory(from: source, byteCount: bytes.count)
         }
         self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
                   strides: Layout.contiguousStrides(shape: resolved, itemsize: itemsize, order: order),
-                  readonly: readonly, owner: .allocation(allocator))
+                  readonly: readonly, order: order, owner: .allocation(allocator))
     }
 
     /// The storage of `array`, without a copy: the memory lives until the last Python view
@@ -107,14 +112,14 @@ public final class SwiftMemory {
     public convenience init<Element: BufferElement>(array: consuming [Element], shape: [Int]? = nil, order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
         let shape = shape ?? [array.count]
         let itemsize = MemoryLayout<Element>.stride
-        let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+        let need = try SwiftMemory.validatedByteCount(shape: shape, format: [Element.formatCode], itemsize: itemsize)
         if need != array.count * itemsize {
             throw .valueError("shape \(SwiftMemory.describe(shape)) needs \(need / itemsize) elements, the array has \(array.count)")
         }
         let box = ArrayBox(consume array)
         self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                  readonly: readonly, owner: .keeper(box))
+                  readonly: readonly, order: order, owner: .keeper(box))
     }
 
     /// Memory the caller allocated, described by `shape`/`strides` (nil strides: C order), freed
@@ -126,7 +131,7 @@ public final class SwiftMemory {
         precondition(strides == nil || strides!.count == shape.count, "one stride per dimension")
         precondition(byteCount >= 0, "negative byteCount")
         let itemsize = try SwiftMemory.itemsize(of: format)
-        let need = try Layout.byteCount(shape: shape, itemsize: itemsize)
+        let need = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
         let strides = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c)
         // Python must never reach outside the allocation: the bounds are checked once here, by
         // _testbuffer's rule. `base` is both the first element and the allocation start, so
@@ -139,11 +144,12 @@ public final class SwiftMemory {
             throw .valueError(problem)
         }
         self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
-                  strides: strides, readonly: readonly, owner: .deallocator(deallocator))
+                  strides: strides, readonly: readonly, order: nil, owner: .deallocator(deallocator))
     }
 
+    /// `order == nil`: the layout's own (Fortran only when Fortran- and not C-contiguous).
     private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: [UInt8], shape: [Int],
-                 strides: [Int], readonly: Bool, owner: Owner) {
+                 strides: [Int], readonly: Bool, order: Layout.Order?, owner: Owner) {
         self.itemsize = itemsize
         self.readonly = readonly
         self.owner = owner
@@ -153,7 +159,9 @@ public final class SwiftMemory {
         self.state = UnsafeMutablePointer<ExportState>.allocate(capacity: 1)
         let descriptor = unsafe SwiftMemory.describe(base: base, byteCount: byteCount, itemsize: itemsize, readonly: readonly,
                                                       ndim: shape.count, storage: storage)
-        unsafe state.initialize(to: ExportState(descriptor: descriptor, contiguity: Contiguity(of: descriptor), exports: ExportCount()))
+        let contiguity = Contiguity(of: descriptor)
+        unsafe state.initialize(to: ExportState(descriptor: descriptor, contiguity: contiguity, exports: ExportCount()))
+        self.order = order ?? (contiguity.contains(.fortran) && !contiguity.contains(.c) ? .fortran : .c)
     }
 
     deinit {
@@ -203,27 +211,62 @@ public final class SwiftMemory {
         unsafe Array(UnsafeRawBufferPointer(start: formatPointer, count: formatLength))
     }
 
-    /// Gives the memory a new C-order shape of the same format, keeping the leading bytes and
-    /// zero-filling the rest, as `bytearray` resizing does. Refused while Python views are live.
+    /// Gives the memory a new shape of the same format, in the order it was made with (a
+    /// Fortran-order Buffer stays Fortran-order, as NumPy's `ndarray.resize` keeps it), keeping
+    /// the leading bytes in memory order and zero-filling the rest, as `bytearray` resizing does.
+    /// Refused for read-only memory (TypeError) and while Python views are live (BufferError).
     public func resize(shape newShape: [Int]) throws(SwiftBufferError) {
+        if readonly { throw .typeError("cannot resize a read-only swiftbuf.Buffer") }
         try exports.requireNone("Existing exports of data: object cannot be re-sized")
         guard case .allocation(let allocator) = owner else {
             throw .bufferError("swiftbuf.Buffer: memory not allocated by swiftbuf cannot be re-sized")
         }
-        let count = try Layout.byteCount(shape: newShape, itemsize: itemsize)
-        let memory = try allocator.bytes(count, zeroed: false)
+        let format = self.format
+        let count = try SwiftMemory.validatedByteCount(shape: newShape, format: format, itemsize: itemsize)
+        let memory = try SwiftMemory.allocate(count, zeroed: false, shape: newShape, format: format, allocator: allocator)
         let kept = min(count, byteCount)
         unsafe memory.copyMemory(from: base, byteCount: kept)
         unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
-        let format = self.format
         unsafe allocator.deallocate(base)
         unsafe layoutStorage.deallocate()
         layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
-            shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: .c), format: format)
+            shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: order), format: format)
         let descriptor = unsafe SwiftMemory.describe(base: memory, byteCount: count, itemsize: itemsize, readonly: readonly,
                                                       ndim: newShape.count, storage: layoutStorage)
         unsafe state.pointee.descriptor = descriptor
         unsafe state.pointee.contiguity = Contiguity(of: descriptor)
+    }
+
+    /// The order the data is contiguous in, preferring the order the memory was made with
+    /// (a (3, 1) Fortran Buffer is both), or nil for a layout of strides of its own that is
+    /// neither (a raw export).
+    public var contiguousOrder: Layout.Order? {
+        if contiguity.contains(order == .fortran ? .fortran : .c) { return order }
+        if contiguity.contains(.c) { return .c }
+        return contiguity.contains(.fortran) ? .fortran : nil
+    }
+
+    /// An independent copy from `allocator`: same format, shape, order and read-only flag; a
+    /// layout contiguous in neither order becomes C-contiguous.
+    public func copy(allocator: RawAllocator) throws(SwiftBufferError) -> SwiftMemory {
+        let order = contiguousOrder ?? .c
+        let shape = self.shape, format = self.format
+        let memory = try SwiftMemory.allocate(byteCount, zeroed: false, shape: shape, format: format, allocator: allocator)
+        unsafe StridedCopy.gather(descriptor, into: memory, order: order)
+        return SwiftMemory(base: unsafe memory, byteCount: byteCount, itemsize: itemsize, format: format, shape: shape,
+                           strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
+                           readonly: readonly, order: order, owner: .allocation(allocator))
+    }
+
+    /// Bytes this object keeps alive and frees: the data when swiftbuf allocated it or holds
+    /// the only reference to a Swift array, and the layout; not memory a deallocator gives
+    /// back to another owner (a raw pointer's, a DLPack producer's), which it cannot size.
+    public var ownedByteCount: Int {
+        let layout = 2 * ndim * MemoryLayout<Int>.stride + formatLength + 1 + MemoryLayout<ExportState>.stride
+        switch owner {
+        case .allocation, .keeper: return byteCount + layout
+        case .deallocator: return layout
+        }
     }
 
     /// Gives Swift code the bytes while it holds no other claim; Python may hold views.
@@ -242,7 +285,8 @@ public final class SwiftMemory {
         return parsed.itemsize
     }
 
-    static func describe(_ shape: [Int]) -> String {
+    /// A shape as Python writes a tuple of ints.
+    public static func describe(_ shape: [Int]) -> String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 

@@ -36,7 +36,7 @@ func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
     throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
-private func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
+func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
     guard let o = o else { return [UInt8(ascii: "B")] }
     return Array(try strArgument(o, name: "format"))
 }
@@ -50,8 +50,8 @@ func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, 
     pythonCall { () throws(BridgeError) in
         var a: [PyObjectRef?] = []
         try newParameters.parse(tuple: args, dict: kwargs, into: &a)
-        let shape = try shapeArgument(a[0]!, name: "shape")
         let format = try formatArgument(a[1]), order = try orderArgument(a[2])
+        let shape = try bufferShapeArgument(a[0]!, format: format)
         let readonly = try a[3].map { o throws(BridgeError) in try isTrue(o) } ?? false
         let memory = try core { () throws(SwiftBufferError) in
             try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
@@ -66,7 +66,7 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         var a: [PyObjectRef?] = []
         try frombytesParameters.parse(args, nargs, kwnames, into: &a)
         let format = try formatArgument(a[1]), order = try orderArgument(a[3])
-        let shape = try a[2].flatMap { o throws(BridgeError) in o == swiftbuf_Py_None() ? nil : try shapeArgument(o, name: "shape") }
+        let shape = try a[2].flatMap { o throws(BridgeError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
         let readonly = try a[4].map { o throws(BridgeError) in try isTrue(o) } ?? false
         var data = try HeldBuffer(from: a[0]!, request: .simple)
         defer { data.release() }
@@ -122,7 +122,10 @@ func bufferReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
 
 @_cdecl("swiftbuf_buffer_length")
 func bufferLength(_ object: PyObjectRef) -> Int {
-    (try? SwiftMemory.of(object) { m in m.ndim == 0 ? 1 : m.descriptor.extent(0) }) ?? -1
+    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    unowned(unsafe) let memory = Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let d = memory.descriptor
+    return d.ndim == 0 ? 1 : d.extent(0)
 }
 
 /// A getter that reads the object's memory.
@@ -151,17 +154,6 @@ func bufferExports(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef
 func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.c)) } }
 @_cdecl("swiftbuf_buffer_get_f_contiguous")
 func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.fortran)) } }
-
-@_cdecl("swiftbuf_buffer_repr")
-func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
-    getter(o) { m in
-        let format = String(decoding: m.format, as: UTF8.self)
-        let order = m.ndim > 1 && !m.contiguity.contains(.c) ? ", order='F'" : ""
-        let ro = m.readonly ? ", readonly=True" : ""
-        let shape = m.ndim == 1 ? "(\(m.shape[0]),)" : "(" + m.shape.map { String($0) }.joined(separator: ", ") + ")"
-        return pyString("swiftbuf.Buffer(\(shape), '\(format)'\(order)\(ro))")
-    }
-}
 
 private let tobytesParameters = Parameters("tobytes", ["order"])
 
@@ -194,7 +186,7 @@ func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ narg
     getter(o) { m throws(BridgeError) in
         var a: [PyObjectRef?] = []
         try resizeParameters.parse(args, nargs, kwnames, into: &a)
-        let shape = try shapeArgument(a[0]!, name: "shape")
+        let shape = try bufferShapeArgument(a[0]!, format: m.format)
         try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
         return pyNone
     }

@@ -40,8 +40,9 @@ func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(Bridg
 
 /// `pack_single`: converts `item` for format character `character` and stores it at
 /// `pointer`. The conversion may run Python code (`__index__`, `__float__`, `__bool__`), so
-/// the view is checked again before the store.
-func packElement(_ mv: MemoryViewPointer, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(BridgeError) {
+/// the view is checked again before the store. `mv == nil`: the caller holds an export of the
+/// memory across the call, so nothing can move it (swiftbuf.Buffer's item assignment).
+func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(BridgeError) {
     let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
     let value: ElementCodec.Value
     switch code.kind {
@@ -82,7 +83,7 @@ func packElement(_ mv: MemoryViewPointer, _ pointer: UnsafeMutableRawPointer, _ 
         }
         value = .pointer(address)
     }
-    try mv.checkReleased()
+    try mv?.checkReleased()
     if ElementCodec.pack(value, as: code, into: pointer) != nil { throw invalidValue(code) }
 }
 

@@ -4,6 +4,7 @@
 #define SWIFTBUF_OBJECTS_H
 
 #include "../../../CPythonShim/shim.h"
+#include "swiftbuf_dlpack.h"
 
 // swiftbuf.Buffer: Swift-owned memory. `memory` is a retained SwiftMemory that holds the
 // allocation, the layout and the export count.

@@ -1,0 +1,141 @@
+/// The DLPack rules (dlpack.h v1.0, the array-API standard's `__dlpack__`) that do not touch a
+/// C struct: which `struct` formats a DLPack data type can express and back, element strides,
+/// version negotiation, and the span of memory an imported tensor addresses. The bridge fills
+/// the C structs (declared in `Sources/pyext/objects/include/swiftbuf_dlpack.h`).
+public enum DLPack {
+    /// `DLDataTypeCode`.
+    public enum TypeCode: UInt8, Sendable {
+        case int = 0, uint = 1, float = 2, opaqueHandle = 3, bfloat = 4, complex = 5, bool = 6
+    }
+
+    /// `DLDataType`: `code`, `bits` per lane, `lanes` per element.
+    public struct DataType: Sendable, Hashable {
+        public var code: UInt8
+        public var bits: UInt8
+        public var lanes: UInt16
+        public init(code: UInt8, bits: UInt8, lanes: UInt16) {
+            self.code = code
+            self.bits = bits
+            self.lanes = lanes
+        }
+    }
+
+    /// `kDLCPU`, the only device Swift-owned memory lives on.
+    public static let cpu: Int32 = 1
+    /// The DLPack version this producer speaks (`DLPACK_MAJOR_VERSION`, `DLPACK_MINOR_VERSION`).
+    public static let majorVersion: UInt32 = 1
+    public static let minorVersion: UInt32 = 0
+    /// `DLPACK_FLAG_BITMASK_READ_ONLY`.
+    public static let readOnlyFlag: UInt64 = 1 << 0
+    /// `DLPACK_FLAG_BITMASK_IS_COPIED`.
+    public static let isCopiedFlag: UInt64 = 1 << 1
+
+    /// Whether a consumer that passed `max_version` (nil: none) gets the versioned capsule: it
+    /// must have said it understands major version 1 or later (array-API standard, 2023.12).
+    public static func wantsVersioned(maxMajor: Int?) -> Bool {
+        guard let major = maxMajor else { return false }
+        return major >= Int(majorVersion)
+    }
+
+    /// The DLPack type of elements of `format`: one value of a bool, integer or floating-point
+    /// code, in native byte order. Anything else (records, `'c'`, `'s'`, `'P'`, repeat counts,
+    /// the other byte order) is refused with BufferError.
+    public static func dataType(of format: [UInt8]) throws(SwiftBufferError) -> DataType {
+        var refusal: SwiftBufferError {
+            .bufferError("DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
+                         + "integer and floating-point elements of one value in native byte order")
+        }
+        guard let parsed = try? StructFormat(parsing: format), parsed.items.count == 1, parsed.items[0].count == 1 else {
+            throw refusal
+        }
+        #if _endian(little)
+        let native = parsed.byteOrder.isLittleEndian
+        #else
+        let native = !parsed.byteOrder.isLittleEndian
+        #endif
+        guard native else { throw refusal }
+        let item = parsed.items[0]
+        let code: TypeCode
+        switch item.code {
+        case UInt8(ascii: "b"), UInt8(ascii: "h"), UInt8(ascii: "i"), UInt8(ascii: "l"), UInt8(ascii: "q"), UInt8(ascii: "n"):
+            code = .int
+        case UInt8(ascii: "B"), UInt8(ascii: "H"), UInt8(ascii: "I"), UInt8(ascii: "L"), UInt8(ascii: "Q"), UInt8(ascii: "N"):
+            code = .uint
+        case UInt8(ascii: "e"), UInt8(ascii: "f"), UInt8(ascii: "d"):
+            code = .float
+        case UInt8(ascii: "?"):
+            code = .bool
+        default:
+            throw refusal
+        }
+        return DataType(code: code.rawValue, bits: UInt8(item.size * 8), lanes: 1)
+    }
+
+    /// The native `struct` format of a DLPack type (`q` for 64-bit ints, `e`/`f`/`d`, `?`), or
+    /// BufferError for a type no format expresses (complex, bfloat, several lanes, odd sizes).
+    public static func format(of type: DataType) throws(SwiftBufferError) -> [UInt8] {
+        var refusal: SwiftBufferError {
+            .bufferError("DLPack data type (code \(type.code), \(type.bits) bits, \(type.lanes) lanes) has no struct format")
+        }
+        guard type.lanes == 1, let code = TypeCode(rawValue: type.code) else { throw refusal }
+        let character: Character?
+        switch (code, type.bits) {
+        case (.int, 8): character = "b"
+        case (.int, 16): character = "h"
+        case (.int, 32): character = "i"
+        case (.int, 64): character = "q"
+        case (.uint, 8): character = "B"
+        case (.uint, 16): character = "H"
+        case (.uint, 32): character = "I"
+        case (.uint, 64): character = "Q"
+        case (.float, 16): character = "e"
+        case (.float, 32): character = "f"
+        case (.float, 64): character = "d"
+        case (.bool, 8): character = "?"
+        default: character = nil
+        }
+        guard let c = character else { throw refusal }
+        return [c.asciiValue!]
+    }
+
+    /// Element strides (DLPack counts elements) of a layout whose byte strides are multiples
+    /// of `itemsize`, as every Swift-owned layout's are.
+    public static func elementStrides(_ byteStrides: [Int], itemsize: Int) -> [Int64] {
+        byteStrides.map { Int64($0 / itemsize) }
+    }
+
+    /// The byte strides and the byte span of an imported tensor (`elementStrides == nil`:
+    /// C-contiguous, the legacy convention), refusing what Swift-owned memory cannot describe:
+    /// negative strides (the memory would start before the data pointer), and sizes that
+    /// overflow. The span is what the layout addresses from its data pointer.
+    public static func importedLayout(shape: [Int], elementStrides: [Int]?, itemsize: Int) throws(SwiftBufferError) -> (strides: [Int], span: Int) {
+        var tooLarge: SwiftBufferError { .bufferError("DLPack tensor of shape \(SwiftMemory.describe(shape)) is too large") }
+        var strides = [Int](repeating: 0, count: shape.count)
+        if let elements = elementStrides {
+            for (i, s) in elements.enumerated() {
+                if s < 0 { throw .bufferError("swiftbuf.Buffer.from_dlpack: negative strides are not supported") }
+                let (b, o) = s.multipliedReportingOverflow(by: itemsize)
+                if o { throw tooLarge }
+                strides[i] = b
+            }
+        } else {
+            var s = itemsize
+            for i in stride(from: shape.count - 1, through: 0, by: -1) {
+                strides[i] = s
+                let (next, o) = s.multipliedReportingOverflow(by: max(shape[i], 1))
+                if o { throw tooLarge }
+                s = next
+            }
+        }
+        if shape.contains(where: { $0 < 0 }) { throw .bufferError("DLPack tensor has a negative extent") }
+        if shape.contains(0) { return (strides, 0) }
+        var span = itemsize
+        for (extent, stride) in zip(shape, strides) {
+            let (reach, o1) = stride.multipliedReportingOverflow(by: extent - 1)
+            let (total, o2) = span.addingReportingOverflow(reach)
+            if o1 || o2 { throw tooLarge }
+            span = total
+        }
+        return (strides, span)
+    }
+}

@@ -1,0 +1,208 @@
+// swiftbuf.Buffer as a Python container: len, item get/set, slicing, iteration, `in`, ==, hash,
+// repr, __sizeof__. Each operation is memoryview's: it runs the swiftbuf.MemoryView slot on a
+// view of the Buffer (same results, same messages), so there is one implementation of indexing,
+// slicing, assignment and comparison. Two paths skip the temporary view because they are the
+// common ones and a view costs two objects: an exact int key of a 1-d Buffer (no Python code can
+// run while its element is read, so the layout cannot change; an assignment holds an export while
+// its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
+// directly (what memoryview's own slicing does after its view exists).
+import SwiftBuffer
+
+/// Runs a swiftbuf.MemoryView slot on a new view of the Buffer `o`.
+@inline(__always)
+private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> R) -> R {
+    do throws(BridgeError) {
+        let view = try MemoryViewObject.make(from: o).object
+        defer { decref(view) }
+        return body(view)
+    } catch {
+        error.raise()
+        return failure
+    }
+}
+
+@inline(__always)
+private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
+    let raw = UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    return Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+}
+
+// MARK: - Indexing and slicing (memory_subscript, memory_ass_sub)
+
+/// The address of the element an exact-int key, or a tuple of exact ints with one per
+/// dimension, names (`ptr_from_index`/`ptr_from_tuple` with the core's `lookup_dimension`):
+/// keys whose conversion runs no Python code. nil for any other key (and for an int beyond
+/// Py_ssize_t, whose IndexError memoryview words), which then goes through a view; an index
+/// out of bounds throws memoryview's IndexError.
+@inline(__always)
+private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(BridgeError) -> UnsafeMutableRawPointer? {
+    let ndim = view.ndim
+    guard var p = view.layout.buf else { return nil }
+    if swiftbuf_PyLong_CheckExact(key) != 0 {
+        guard ndim == 1 else { return nil }
+        let i = PyLong_AsSsize_t(key)
+        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        return try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: 0, index: i) }
+    }
+    guard swiftbuf_PyTuple_Check(key) != 0, ndim > 0, swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
+    for d in 0..<ndim where swiftbuf_PyLong_CheckExact(swiftbuf_PyTuple_GET_ITEM(key, d)) == 0 { return nil }
+    for d in 0..<ndim {
+        let i = PyLong_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(key, d))
+        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: d, index: i) }
+    }
+    return p
+}
+
+@_cdecl("swiftbuf_buffer_subscript")
+func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
+    // Safe as in bufferGetbuffer: the object owns the memory and the caller holds the object.
+    unowned(unsafe) let m = memoryOf(o)
+    if let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+        // memoryview's own lookup and unpack_single on the Buffer's layout.
+        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        do throws(BridgeError) {
+            if let p = try plainElement(view, key) { return try unpackElement(p, character) }
+        } catch {
+            error.raise()
+            return nil
+        }
+    }
+    if swiftbuf_PySlice_Check(key) != 0 && m.ndim > 0 {
+        return pythonCall { () throws(BridgeError) in
+            let mbuf = try ManagedBuffer.make(from: o, request: .fullRO)
+            defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
+            // The view holds the export before the slice's __index__ methods run (they may resize).
+            let (result, layout) = try MemoryViewObject.prepareView(mbuf, ManagedBuffer.master(mbuf))
+            var start = 0, stop = 0, step = 0
+            if PySlice_Unpack(key, &start, &stop, &step) < 0 {
+                decref(result.object)
+                throw .alreadySet
+            }
+            MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
+            return result.object
+        }
+    }
+    return onView(o, nil) { memoryviewSubscript($0, key) }
+}
+
+@_cdecl("swiftbuf_buffer_ass_subscript")
+func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
+    unowned(unsafe) let m = memoryOf(o)
+    if let value = value, !m.readonly, let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+        // memoryview's store (pack_single). The value's conversion may run Python code: an
+        // export is held meanwhile, so a resize from there is refused and the pointer stays good.
+        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        do throws(BridgeError) {
+            if let p = try plainElement(view, key) {
+                m.exports.opened()
+                defer { m.exports.closed() }
+                try packElement(nil, p, value, character)
+                return 0
+            }
+        } catch {
+            error.raise()
+            return -1
+        }
+    }
+    // Everything else through a view, which holds an export while the value converts.
+    return onView(o, -1) { memoryviewAssSubscript($0, key, value) }
+}
+
+// MARK: - Iteration, comparison, hash
+
+@_cdecl("swiftbuf_buffer_iter")
+func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
+    // The iterator keeps the view, and with it an export: no resize while iterating.
+    onView(o, nil) { memoryviewIter($0) }
+}
+
+@_cdecl("swiftbuf_buffer_richcompare")
+func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
+    guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
+    if swiftbuf_Py_TYPE(other) == swiftbuf_BufferType {
+        // Two Buffers of the same native format: memoryview's comparison (`memory_richcompare`
+        // for that case) in the core, no view and no Python code.
+        let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor
+        if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
+            let equal = MemoryView.equivalentShapes(v, w) && MemoryView.elementsEqual(v, w, code: code)
+            return pyBool(equal == (op == Py_EQ))
+        }
+    }
+    return onView(o, nil) { memoryviewRichcompare($0, other, op) }
+}
+
+/// A read-only Buffer hashes as a read-only memoryview of it (the hash of its bytes in C
+/// order, formats 'B', 'b' and 'c' only); a writable one is unhashable, as a writable view is.
+/// Not cached: Swift code may write read-only memory through its own API.
+@_cdecl("swiftbuf_buffer_hash")
+func bufferHash(_ o: PyObjectRef) -> Py_hash_t {
+    unowned(unsafe) let m = memoryOf(o)
+    do throws(BridgeError) {
+        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        do throws(SwiftBufferError) { try view.checkHashable() } catch {
+            throw .valueError(m.readonly ? "swiftbuf.Buffer: hashing is restricted to formats 'B', 'b' or 'c'"
+                                         : "cannot hash writable swiftbuf.Buffer object")
+        }
+        if view.isCContiguous { return _Py_HashBytes(view.layout.buf, view.layout.len) }
+        let copy = try temporary(view.layout.len)
+        defer { PyMem_Free(copy) }
+        view.copyBytes(into: copy, order: .c)
+        return _Py_HashBytes(copy, view.layout.len)
+    } catch {
+        error.raise()
+        return -1
+    }
+}
+
+// MARK: - Size and repr
+
+@_cdecl("swiftbuf_buffer_sizeof")
+func bufferSizeof(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    let m = memoryOf(o)
+    return pyInt(swiftbuf_Py_TYPE(o).pointee.tp_basicsize + m.ownedByteCount)
+}
+
+@_cdecl("swiftbuf_buffer_repr")
+func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
+    pythonCall { () throws(BridgeError) in
+        let m = memoryOf(o)
+        let format = String(decoding: m.format, as: UTF8.self)
+        let order = m.ndim > 1 && m.order == .fortran ? ", order='F'" : ""
+        let ro = m.readonly ? ", readonly=True" : ""
+        var text = "swiftbuf.Buffer(\(SwiftMemory.describe(m.shape)), \(SwiftBufferError.pythonRepr(Array(format.utf8)))\(order)\(ro)"
+        if let data = try reprData(m) { text += ", data=" + data }
+        return pyString(text + ")")
+    }
+}
+
+/// The elements as repr shows them (nested lists, summarised when large), or nil when
+/// memoryview cannot read elements of this format.
+private func reprData(_ m: SwiftMemory) throws(BridgeError) -> String? {
+    guard let character = MemoryView.formatCharacter(of: m.descriptor.format),
+          (try? MemoryView.elementCode(character)) != nil else { return nil }
+    let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+    let summarize = m.reprSummarizes
+    var out = ""
+    func element(_ p: UnsafeMutableRawPointer) throws(BridgeError) {
+        let item = try unpackElement(p, character)
+        defer { decref(item) }
+        let repr = try checked(PyObject_Repr(item))
+        defer { decref(repr) }
+        out += String(decoding: try utf8(repr), as: UTF8.self)
+    }
+    func level(_ p: UnsafeMutableRawPointer, _ dim: Int) throws(BridgeError) {
+        if dim == view.ndim { return try element(p) }
+        out += "["
+        var first = true
+        for index in SwiftMemory.reprIndices(extent: view.layout.shape![dim], summarize: summarize) {
+            if !first { out += ", " }
+            first = false
+            guard let i = index else { out += "..."; continue }
+            try level(try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }, dim + 1)
+        }
+        out += "]"
+    }
+    try level(view.layout.buf!, 0)
+    return out
+}

@@ -1,0 +1,107 @@
+"""swiftbuf.Buffer's container operations, pickling, copying and DLPack against their closest
+builtin equivalents, side by side in one run (the same machinery as bench_memoryview.py: loop
+counts sized once, then both statements timed back to back in every repeat; the ratio is the
+median of the per-repeat ratios, below 1.0 means swiftbuf is faster).
+
+The reference of an operation memoryview has is the builtin memoryview of a bytearray with the
+same data (`b[i]` against `m[i]`); for pickling, copying and DLPack, which memoryview lacks, it is
+the NumPy array of the same data.
+
+    python3 benchmarks/bench_buffer.py
+
+This is a measurement, not a test: nothing here asserts a speed.
+"""
+import argparse
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import swiftbuf  # noqa: E402
+from bench_memoryview import fmt_time, time_per_op  # noqa: E402
+import timeit  # noqa: E402
+
+KiB, MiB = 1024, 1024 * 1024
+
+SETUP = """
+import copy, pickle
+import numpy as np
+import swiftbuf
+raw = bytes(range(256)) * 16
+big = bytes(range(256)) * (MiB // 256)
+b = swiftbuf.Buffer.frombytes(raw)
+m = memoryview(bytearray(raw))
+b2 = swiftbuf.Buffer.frombytes(raw, 'B', (64, 64))
+m2 = memoryview(bytearray(raw)).cast('B', (64, 64))
+bd = swiftbuf.Buffer.frombytes(big, 'd')
+md = memoryview(bytearray(big)).cast('d')
+bo = swiftbuf.Buffer.frombytes(big, 'd')
+mo = memoryview(bytearray(big)).cast('d')
+ro = swiftbuf.Buffer.frombytes(raw, readonly=True)
+a = np.frombuffer(bytearray(big), 'd')
+sink = []
+"""
+
+# (name, swiftbuf statement, reference statement)
+CASES = [
+    ("b[i]  ('B')", "b[100]", "m[100]"),
+    ("b[i] = v  ('B')", "b[100] = 7", "m[100] = 7"),
+    ("b[i]  (double)", "bd[100]", "md[100]"),
+    ("b[i, j]", "b2[3, 4]", "m2[3, 4]"),
+    ("b[i, j] = v", "b2[3, 4] = 7", "m2[3, 4] = 7"),
+    ("b[::3]", "b[::3]", "m[::3]"),
+    ("len(b)", "len(b)", "len(m)"),
+    ("for x in b  (4 KiB)", "for x in b: pass", "for x in m: pass"),
+    ("300 in b  (absent, 4 KiB)", "300 in b", "300 in m"),
+    ("b == other  (1 MiB doubles)", "bd == bo", "md == mo"),
+    ("hash(read-only)  (4 KiB, uncached)", "hash(ro)", "hash(memoryview(raw))"),
+    ("b.tolist()  (4 KiB)", "b.tolist()", "m.tolist()"),
+    # Against NumPy: memoryview cannot be pickled, copied or exported with DLPack.
+    ("pickle protocol 5, out of band (1 MiB)", "pickle.dumps(bd, 5, buffer_callback=sink.append); sink.clear()",
+     "pickle.dumps(a, 5, buffer_callback=sink.append); sink.clear()"),
+    ("pickle protocol 4 (1 MiB)", "pickle.dumps(bd, 4)", "pickle.dumps(a, 4)"),
+    ("pickle.loads protocol 4 (1 MiB)", "pickle.loads(pb)", "pickle.loads(pa)"),
+    ("copy.copy (1 MiB)", "copy.copy(bd)", "copy.copy(a)"),
+    ("np.from_dlpack(x)", "np.from_dlpack(bd)", "np.from_dlpack(a)"),
+    ("Buffer.from_dlpack(ndarray)", "swiftbuf.Buffer.from_dlpack(a)", "np.from_dlpack(a)"),
+]
+EXTRA_SETUP = "pb = pickle.dumps(bd, 4); pa = pickle.dumps(a, 4)"
+
+
+def measure(ours, theirs, repeats, budget):
+    setup = SETUP + "\n" + EXTRA_SETUP
+    ns = {"MiB": MiB}
+    n_ours = time_per_op(ours, setup, ns, budget)[1]
+    n_theirs = time_per_op(theirs, setup, ns, budget)[1]
+    best_ours = best_theirs = math.inf
+    ratios = []
+    for _ in range(repeats):
+        t_theirs = timeit.Timer(theirs, setup, globals=ns).timeit(n_theirs) / n_theirs
+        t_ours = timeit.Timer(ours, setup, globals=ns).timeit(n_ours) / n_ours
+        best_ours, best_theirs = min(best_ours, t_ours), min(best_theirs, t_theirs)
+        ratios.append(t_ours / t_theirs)
+    return best_theirs, best_ours, sorted(ratios)[len(ratios) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--budget", type=float, default=0.2, help="seconds per timing run")
+    parser.add_argument("-k", help="only cases whose name contains this")
+    args = parser.parse_args()
+    print(f"swiftbuf: {swiftbuf._swiftbuf.__file__}")
+    print(f"{'operation':42} {'reference':>11} {'swiftbuf':>11} {'ratio':>7}")
+    ratios = []
+    for name, ours, theirs in CASES:
+        if args.k and args.k not in name:
+            continue
+        t_theirs, t_ours, ratio = measure(ours, theirs, args.repeats, args.budget)
+        ratios.append(ratio)
+        print(f"{name:42} {fmt_time(t_theirs)} {fmt_time(t_ours)} {ratio:7.3f}")
+    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+    print(f"{'geometric mean (swiftbuf / reference)':66} {geo:7.3f}")
+    print(f"{'worst':66} {max(ratios):7.3f}")
+
+
+if __name__ == "__main__":
+    main()
