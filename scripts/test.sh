@@ -6,10 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
-SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE")
+# The compile flags of setup.py's swift_build_command (else `swift test` recompiles everything).
+ROOT=$(pwd -P)  # setup.py resolves its path too
+SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" -Xcc "-ffile-prefix-map=$ROOT=." -Xcc "-ffile-prefix-map=$INCLUDE=python"
+             -Xswiftc -file-prefix-map -Xswiftc "$ROOT=.")
 
-echo "== building the extension (swiftbuf/_swiftbuf) in place"
-"$PYTHON" -m pip install --no-build-isolation -q -e .
+echo "== installing what the build and the tests need (the 'test' extra), building the extension in place"
+# --no-build-isolation builds with this environment's setuptools, which needs `wheel` before 70.1
+# (a 3.11 venv has setuptools 65 and no wheel); the 'test' extra of pyproject.toml names the rest.
+"$PYTHON" -c 'import setuptools, wheel, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 61)' 2>/dev/null \
+    || "$PYTHON" -m pip install -q "setuptools>=61" wheel
+"$PYTHON" -m pip install --no-build-isolation -q -e ".[test]"
 
 echo "== swift test (the pure-Swift core, no Python)"
 # Tests use public API only, so the release objects are reused as they are (no -enable-testing rebuild).
