@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parent
 
 def swift_build_command(configuration: str, *extra: str) -> list:
     include = sysconfig.get_paths()["include"]
-    # The prefix maps keep build paths out of the binary (DWARF, and __FILE__ in the asserts of
-    # Python.h's inline functions); scripts/test.sh passes the same compile flags to `swift test`.
+    # The prefix maps keep build paths out of the binary (__FILE__ in the asserts of Python.h's
+    # inline functions; Swift's own paths are only in the DWARF, which is stripped, and swiftc's
+    # -file-prefix-map breaks `swift test`'s index store). scripts/test.sh passes the same flags.
     return ["swift", "build", "-c", configuration, "--package-path", str(ROOT),
             "-Xcc", f"-I{include}", "-Xcc", f"-ffile-prefix-map={ROOT}=.", "-Xcc", f"-ffile-prefix-map={include}=python",
-            "-Xswiftc", "-file-prefix-map", "-Xswiftc", f"{ROOT}=.", *extra]
+            *extra]
 
 
 class SwiftPMBuild(build_ext):

@@ -8,8 +8,7 @@ PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 # The compile flags of setup.py's swift_build_command (else `swift test` recompiles everything).
 ROOT=$(pwd -P)  # setup.py resolves its path too
-SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" -Xcc "-ffile-prefix-map=$ROOT=." -Xcc "-ffile-prefix-map=$INCLUDE=python"
-             -Xswiftc -file-prefix-map -Xswiftc "$ROOT=.")
+SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" -Xcc "-ffile-prefix-map=$ROOT=." -Xcc "-ffile-prefix-map=$INCLUDE=python")
 
 echo "== installing what the build and the tests need (the 'test' extra), building the extension in place"
 # --no-build-isolation builds with this environment's setuptools, which needs `wheel` before 70.1
