@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
-# The compile flags of setup.py's swift_build_command (else `swift test` recompiles everything).
+# setup.py's compile flags. (setup.py's -Xswiftc -static-stdlib also reaches every compile and
+# `swift test` cannot take it, swift-testing having no static build: so after an install swift
+# test recompiles the core, and the next install recompiles it back, ~1.5 min each here.)
 ROOT=$(pwd -P)  # setup.py resolves its path too
 SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" -Xcc "-ffile-prefix-map=$ROOT=." -Xcc "-ffile-prefix-map=$INCLUDE=python")
 
