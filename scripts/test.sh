@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Runs every test: the Swift core under `swift test`, then the extension under pytest
 # (differential tests against CPython and NumPy, and CPython's own buffer suites).
-# One release build serves both: the extension and the Swift tests share .build/release.
+# The extension and the Swift tests use the same .build/release folder (see SWIFT_FLAGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 # setup.py's compile flags. (setup.py's -Xswiftc -static-stdlib also reaches every compile and
 # `swift test` cannot take it, swift-testing having no static build: so after an install swift
-# test recompiles the core, and the next install recompiles it back, ~1.5 min each here.)
+# test recompiles the core, and the next install recompiles it back, ~1.5 min each here. swift
+# test runs first, so the build pytest sees, which tests_py/test_packaging.py reinstalls in a new
+# venv, is the install's.)
 ROOT=$(pwd -P)  # setup.py resolves its path too
 SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" -Xcc "-ffile-prefix-map=$ROOT=." -Xcc "-ffile-prefix-map=$INCLUDE=python")
+
+echo "== swift test (the pure-Swift core, no Python)"
+# Tests use public API only, so the release objects are reused as they are (no -enable-testing rebuild).
+swift test "${SWIFT_FLAGS[@]}" --disable-testable-imports
 
 echo "== installing what the build and the tests need (the 'test' extra), building the extension in place"
 # --no-build-isolation builds with this environment's setuptools, which needs `wheel` before 70.1
@@ -18,10 +24,6 @@ echo "== installing what the build and the tests need (the 'test' extra), buildi
 "$PYTHON" -c 'import setuptools, wheel, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 61)' 2>/dev/null \
     || "$PYTHON" -m pip install -q "setuptools>=61" wheel
 "$PYTHON" -m pip install --no-build-isolation -q -e ".[test]"
-
-echo "== swift test (the pure-Swift core, no Python)"
-# Tests use public API only, so the release objects are reused as they are (no -enable-testing rebuild).
-swift test "${SWIFT_FLAGS[@]}" --disable-testable-imports
 
 echo "== pytest"
 "$PYTHON" -m pytest tests_py -q -p no:cacheprovider "$@"
