@@ -42,7 +42,7 @@ describe() {  # wheel -> its tag, size and the module's exported symbols and bui
     echo "   $(basename "$wheel")"
     echo "   wheel $(stat -c %s "$wheel") bytes, module $(stat -c %s "$so") bytes"
     echo "   nm -D --defined-only: $(nm -D --defined-only "$so" | wc -l) entries, global: $(nm -D --defined-only "$so" | awk '$2 ~ /^[A-Z]$/ {print $3}' | tr '\n' ' ')"
-    echo "   build paths in the module: $(strings "$so" | grep -c -e "$ROOT" -e "$WORK" || true)"
+    echo "   build paths in the module: $(strings "$so" | grep -c -e "$ROOT" -e "$WORK" -e "/pip-" || true)"   # pip builds an sdist in /tmp/pip-*
     for f in py.typed __init__.pyi testing.pyi; do [ -f "$dir/swiftbuf/$f" ] || { echo "   missing swiftbuf/$f"; exit 1; }; done
 }
 echo "== before repair"
