@@ -1,6 +1,9 @@
 """Swift-owned buffers for CPython and NumPy, and a Swift implementation of memoryview."""
 import os as _os
 
+# The one place the version is written: pyproject.toml reads it from here without importing.
+__version__ = "0.1.0"
+
 if _os.environ.get("SWIFTBUF_EXTENSION"):
     # Development: load a freshly built library (e.g. .build/debug/lib_swiftbuf.so) without
     # installing it, so several build folders can be tried side by side.

@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -117,18 +116,24 @@ def python_include() -> str:
 
 
 def swift_build_command(swift: str, package_path: Path, product: str, configuration: str,
-                        module_name: str, version_script: Path, scratch_path: Optional[Path] = None,
+                        soname: str, version_script: Path, scratch_path: Optional[Path] = None,
                         swift_flags: Sequence[str] = ()) -> list:
     """The ``swift build`` command line for one extension module."""
+    include = python_include()
     command = [swift, "build", "-c", configuration, "--package-path", str(package_path),
                "--product", product,
-               "-Xcc", f"-I{python_include()}",
+               "-Xcc", f"-I{include}",
+               # No build paths in the binary (__FILE__ in the asserts of Python.h's inline
+               # functions; Swift's own paths are only in the DWARF, which is stripped).
+               "-Xcc", f"-ffile-prefix-map={package_path}=.", "-Xcc", f"-ffile-prefix-map={include}=python",
                # The module carries the Swift runtime: an installed module needs no toolchain,
                # and each Swift extension in a process has a runtime of its own.
                "-Xswiftc", "-static-stdlib",
                # Only PyInit_<module> is exported: the runtime and everything else stay private,
                # so two Swift modules in one process never bind each other's symbols.
-               "-Xlinker", f"--version-script={version_script}"]
+               "-Xlinker", f"--version-script={version_script}",
+               # Named after the module file, so the linker records no build path as its name.
+               "-Xlinker", f"-soname={soname}"]
     if scratch_path is not None:
         command += ["--scratch-path", str(scratch_path)]
     return command + list(swift_flags)
@@ -149,14 +154,15 @@ def build_swift_extension(package_path, product: str, module_name: str, target,
     target = Path(target)
     short_name = module_name.rpartition(".")[2]
     scratch = Path(scratch_path).resolve() if scratch_path else package_path / ".build"
-    with tempfile.TemporaryDirectory() as tmp:
-        version_script = Path(tmp, "exports.map")
-        version_script.write_text(f"{{ global: PyInit_{short_name}; local: *; }};\n")
-        command = swift_build_command(swift, package_path, product, configuration, short_name, version_script,
-                                      scratch, swift_flags)
-        result = subprocess.run(command)
-        if result.returncode != 0:
-            raise SwiftBuildError(f"swift build failed (exit {result.returncode}): {' '.join(command)}")
+    # A stable path: SwiftPM relinks (and recompiles) when a command line changes.
+    version_script = scratch / f"exports-{short_name}.map"
+    version_script.parent.mkdir(parents=True, exist_ok=True)
+    version_script.write_text(f"{{ global: PyInit_{short_name}; local: *; }};\n")
+    command = swift_build_command(swift, package_path, product, configuration, target.name, version_script,
+                                  scratch, swift_flags)
+    result = subprocess.run(command)
+    if result.returncode != 0:
+        raise SwiftBuildError(f"swift build failed (exit {result.returncode}): {' '.join(command)}")
     built = scratch / configuration / f"lib{product}.so"
     if not built.exists():
         raise SwiftBuildError(

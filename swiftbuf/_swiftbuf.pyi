@@ -1,0 +1,13 @@
+# The extension module. Its public names are swiftbuf's (typed in __init__.pyi and testing.pyi);
+# of its private test hooks, only those swiftbuf.__main__'s demo calls are typed here.
+from typing import Literal
+
+from _typeshed import ReadableBuffer
+
+from . import Buffer as Buffer, memoryview as memoryview, testing as testing
+
+# Test hooks, private.
+def _swift_matrix(rows: int, cols: int, /, *, order: Literal["C", "F"] = "C", readonly: bool = False) -> Buffer: ...
+def _swift_sum(obj: ReadableBuffer, /) -> float: ...
+def _swift_scale(obj: ReadableBuffer, factor: float, /) -> None: ...
+def _export_release_loop(obj: ReadableBuffer, n: int, flags: int, /) -> None: ...
