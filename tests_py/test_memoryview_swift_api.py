@@ -5,6 +5,7 @@ Fortran, PIL-style, zero-size, 0-d), the contiguous fast path and its refusals, 
 and writes, slicing and casting from Swift, and release exactly once."""
 import math
 import struct
+import sys
 
 import numpy as np
 import pytest
@@ -34,11 +35,20 @@ KIND = {**{c: "signed" for c in "bhilqn"}, **{c: "unsigned" for c in "BHILQN"}, 
 
 
 def readable(fmt, code):
-    """The documented rule (ElementCodec.Code.isCompatible): same kind of number and same
-    size; 'c' reads as either 8-bit integer."""
-    native = fmt[1:] if fmt.startswith("@") else fmt
-    if len(native) != 1 or native not in KIND or struct.calcsize(native) != struct.calcsize(code):
-        return False
+    """The documented rule (ElementCodec.Code.format(_:holds:)): same kind of number and same
+    size, natively ('d', '@d') or in this machine's explicit byte order with the standard size
+    ('<d', '=d' here); 'c' reads as either 8-bit integer."""
+    if len(fmt) == 2 and fmt[0] in "<>=!":
+        little = {"<": True, ">": False, "!": False, "=": sys.byteorder == "little"}[fmt[0]]
+        native = fmt[1]
+        if little != (sys.byteorder == "little") or native not in KIND or native in "nNP":
+            return False
+        if struct.calcsize(fmt) != struct.calcsize(code):
+            return False
+    else:
+        native = fmt[1:] if fmt.startswith("@") else fmt
+        if len(native) != 1 or native not in KIND or struct.calcsize(native) != struct.calcsize(code):
+            return False
     if KIND[native] == "char":
         return KIND[code] in ("signed", "unsigned")
     return KIND[native] == KIND[code]
@@ -61,7 +71,8 @@ def test_typed_reads_match_tolist(x, code):
             _swiftbuf._swift_memoryview_read(x, code)
         return
     visited, gathered, contiguous = _swiftbuf._swift_memoryview_read(x, code)
-    expected = flat(m.tolist())
+    # memoryview.tolist has no explicit byte orders ('<d'); the exporter's own tolist has.
+    expected = flat(x.tolist() if m.format[0] in "<>=!" else m.tolist())
     if m.format.endswith("c"):
         expected = [int.from_bytes(b, "little", signed=(code == "b")) for b in expected]
     same_numbers(visited, expected)

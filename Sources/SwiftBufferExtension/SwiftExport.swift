@@ -183,7 +183,7 @@ public enum PythonBuffer {
         let request: BufferRequest = writable ? [.anyContiguous, .format, .writable] : [.anyContiguous, .format]
         return try withUnsafeLayout(of: object, request: request) { layout throws(BridgeError) in
             let format = layout.formatBytes
-            guard describes(format, Element.self) else {
+            guard layout.itemsize == MemoryLayout<Element>.size, ElementCodec.Code.format(format, holds: Element.self) else {
                 throw .typeError("buffer format '\(String(decoding: format, as: UTF8.self))' is not \(Element.self)'s "
                                  + "format '\(String(decoding: [Element.formatCode], as: UTF8.self))'")
             }
@@ -196,19 +196,5 @@ public enum PythonBuffer {
             // for as long as `body` runs.
             return try body(UnsafeMutableBufferPointer(start: buf.bindMemory(to: Element.self, capacity: count), count: count))
         }
-    }
-
-    /// Whether `format` is one `Element` in this machine's representation: its native code
-    /// (`"d"`, `"@d"`), or the code with an explicit byte order that is this machine's and a
-    /// standard size equal to the native one (`"=d"`, `"<d"` here): NumPy describes unaligned
-    /// arrays so.
-    private static func describes<Element: BufferElement>(_ format: UnsafeBufferPointer<UInt8>, _: Element.Type) -> Bool {
-        if let native = NativeFormat.code(of: format) {
-            return native.code == Element.formatCode && native.size == MemoryLayout<Element>.stride
-        }
-        guard let parsed = try? StructFormat(parsing: format), parsed.items.count == 1,
-              parsed.items[0].count == 1, parsed.items[0].code == Element.formatCode else { return false }
-        return parsed.byteOrder.isLittleEndian == StructFormat.ByteOrder.native.isLittleEndian
-            && parsed.itemsize == MemoryLayout<Element>.stride
     }
 }
