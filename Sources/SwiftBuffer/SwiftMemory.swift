@@ -276,12 +276,13 @@ public final class SwiftMemory {
 
     /// The itemsize of an element format for Swift-owned memory: `struct.calcsize`, and not 0.
     public static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
-        let quoted = SwiftBufferError.pythonRepr(format)
+        // One native code ("d", every Swift array's export) needs no parse and no allocation.
+        if let native = NativeFormat.code(of: format) { return native.size }
         let parsed: StructFormat
         do { parsed = try StructFormat(parsing: format) } catch {
-            throw .valueError("invalid format \(quoted): \(error.message)")
+            throw .valueError("invalid format \(SwiftBufferError.pythonRepr(format)): \(error.message)")
         }
-        if parsed.itemsize == 0 { throw .valueError("format \(quoted) has itemsize 0") }
+        if parsed.itemsize == 0 { throw .valueError("format \(SwiftBufferError.pythonRepr(format)) has itemsize 0") }
         return parsed.itemsize
     }
 

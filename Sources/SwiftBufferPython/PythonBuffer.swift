@@ -74,6 +74,21 @@ public enum PythonBuffer {
     static func exportArray(_ owner: MemoryOwner, base: UnsafeMutableRawPointer?, count: Int, itemsize: Int, code: UInt8,
                             shape: [Int]?, strides: [Int]?, order: BufferOrder, readonly: Bool) throws(PythonError) -> PythonObject {
         let api = try SwiftbufCAPI.table()
+        if shape == nil && strides == nil {
+            // The common case, one contiguous dimension: the layout lives on the stack.
+            var extent = count, step = itemsize, format: (UInt8, UInt8) = (code, 0)
+            let context = unsafe Unmanaged.passRetained(owner).toOpaque()
+            let made = unsafe withUnsafePointer(to: &format) { f in
+                unsafe withUnsafePointer(to: &extent) { s in
+                    unsafe withUnsafePointer(to: &step) { st in
+                        unsafe api.pointee.export_memory(base, count &* itemsize, UnsafeRawPointer(f).assumingMemoryBound(to: CChar.self),
+                                                         1, s, st, readonly ? 1 : 0, releaseMemoryOwner, context)
+                    }
+                }
+            }
+            guard let object = unsafe made else { throw PythonError.fetch() }
+            return unsafe PythonObject(adopting: object)
+        }
         let shape = shape ?? [count]
         if shape.contains(where: { $0 < 0 }) {
             throw .valueError("negative dimensions are not allowed: shape \(pythonTuple(shape))")
