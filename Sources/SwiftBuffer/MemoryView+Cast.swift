@@ -21,7 +21,7 @@ extension MemoryView {
     /// A cast goes 1-d → N-d or N-d → 1-d, to at most 64 dimensions.
     @inlinable
     public func checkCastDimensions(_ ndim: Int) throws(SwiftBufferError) {
-        if ndim > MemoryView.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed 64") }
+        if ndim > Layout.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)") }
         if layout.ndim != 1 && ndim != 1 { throw .typeError("memoryview: cast must be 1D -> ND or ND -> 1D") }
     }
 

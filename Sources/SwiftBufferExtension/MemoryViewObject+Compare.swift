@@ -42,7 +42,7 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
 
 /// `memory_richcompare` once both layouts are known.
 private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeError) -> Bool {
-    if !MemoryView.equivalentShapes(v, w) { return false }
+    if !Layout.equivalentShapes(v, w) { return false }
     if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
         return MemoryView.elementsEqual(v, w, code: code)
     }
@@ -57,7 +57,7 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeEr
         unpackW = try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
     } catch { return try structErrorMeansUnequal() }
     defer { unpackW.dispose() }
-    return try MemoryView.pairs(v, w) { p, q throws(BridgeError) in
+    return try Layout.allPairs(v, w) { p, q throws(BridgeError) in
         let a = try unpackV.unpack(p)
         defer { decref(a) }
         let b = try unpackW.unpack(q)

@@ -108,9 +108,7 @@ extension MemoryViewObject {
     @inline(__always)
     static func narrow(_ view: MemoryViewPointer, _ layout: BufferDescriptor, start: Int, stop: Int, step: Int) {
         var layout = layout
-        layout.buf = MemoryView.slice(buf: layout.buf, shape: layout.shape!, strides: layout.strides!,
-                                      suboffsets: layout.suboffsets, dimension: 0, start: start, stop: stop, step: step)
-        layout.len = MemoryView.byteLength(shape: layout.shape, ndim: layout.ndim, itemsize: layout.itemsize)
+        MemoryView.slice(&layout, dimension: 0, start: start, stop: stop, step: step)
         view.install(layout)
     }
 }
@@ -286,10 +284,8 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
             it.pointee.index = i + 1
             // A 1-d view always has a base and strides (the iterator was made from one).
             let view = seq.buffer
-            var p = view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0]
-            if let sub = view.pointee.suboffsets, sub[0] >= 0 {
-                p = p.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[0]   // ADJUST_PTR
-            }
+            let p = Layout.follow(view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0],
+                                  view.pointee.suboffsets, dimension: 0)
             return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
         } catch {
             error.raise()

@@ -50,7 +50,7 @@ private struct ListBuilder {
             } else {
                 var p = pointer
                 for i in 0..<extent {
-                    items[i] = try self.list(layout.adjust(p, dimension: dimension), dimension: dimension + 1)
+                    items[i] = try self.list(Layout.follow(p, layout.layout.suboffsets, dimension: dimension), dimension: dimension + 1)
                     p += stride
                 }
             }
@@ -89,7 +89,7 @@ private struct ListBuilder {
             }
         } else {
             for i in 0..<n {
-                guard let item = convert(layout.adjust(p, dimension: dimension)) else { throw .alreadySet }
+                guard let item = convert(Layout.follow(p, layout.layout.suboffsets, dimension: dimension)) else { throw .alreadySet }
                 items[i] = item
                 p += stride
             }
@@ -305,7 +305,7 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
         while i < mv.pointee.view.shape![0] {
             try mv.checkReleased()
             let view = mv.memoryView
-            let item = try unpackElement(mv, view.adjust(view.layout.buf! + i &* view.layout.strides![0], dimension: 0), character)
+            let item = try unpackElement(mv, Layout.follow(view.layout.buf! + i &* view.layout.strides![0], view.layout.suboffsets, dimension: 0), character)
             defer { decref(item) }
             if item == value {
                 count += 1

@@ -118,7 +118,7 @@ func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
         if swiftbuf_PySlice_Check(key) == 0 { throw .typeError("first argument must be a slice object") }
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
-        let s = NDSlice(start: start, stop: stop, step: step, count: a.ssize(1))
+        let s = Layout.Slice(start: start, stop: stop, step: step, count: a.ssize(1))
         return pyTuple([s.start, s.stop, s.step, s.length])
     }
 }

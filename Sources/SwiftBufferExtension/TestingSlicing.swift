@@ -26,10 +26,10 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> Py
 }
 
 /// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
-private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> NDSlice {
+private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> Layout.Slice {
     var start = 0, stop = 0, step = 0
     if PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
-    return NDSlice(start: start, stop: stop, step: step, count: try count())
+    return Layout.Slice(start: start, stop: stop, step: step, count: try count())
 }
 
 /// `ndarray_subscript`.

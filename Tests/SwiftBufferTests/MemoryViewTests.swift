@@ -85,10 +85,9 @@ import SwiftBuffer
             for step in [1, 2, 3, -1, -2, -3, Int.max, -Int.max] {
                 for start in bounds {
                     for stop in bounds {
-                        var s = start, e = stop
-                        let count = MemoryView.adjustSlice(length: length, start: &s, stop: &e, step: step)
-                        #expect(count == pythonRange(length, start, stop, step).count, "\(length) \(start):\(stop):\(step)")
-                        if count > 0 { #expect(s == pythonRange(length, start, stop, step)[0]) }
+                        let s = Layout.Slice(start: start, stop: stop, step: step, count: length)
+                        #expect(s.length == pythonRange(length, start, stop, step).count, "\(length) \(start):\(stop):\(step)")
+                        if s.length > 0 { #expect(s.start == pythonRange(length, start, stop, step)[0]) }
                     }
                 }
             }
@@ -155,7 +154,7 @@ import SwiftBuffer
         defer { withExtendedLifetime(held4) {} }
         let v = held4.view
         #expect(!MemoryView.elementsEqual(v.layout, v.layout, code: .float))
-        #expect(MemoryView.equivalentShapes(v.layout, v.layout))
+        #expect(Layout.equivalentShapes(v.layout, v.layout))
     }
 
     @Test func hexMatchesAStringBuiltReference() {
