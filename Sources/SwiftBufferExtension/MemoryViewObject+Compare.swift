@@ -35,9 +35,7 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
         PyErr_Clear()
         return nil
     }
-    var source = held
-    defer { source.release() }
-    return try equal(mv.layout, source.descriptor)
+    return try equal(mv.layout, held.descriptor)
 }
 
 /// `memory_richcompare` once both layouts are known.
@@ -91,9 +89,7 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
         if let exporter = mv.pointee.view.obj {
             // The exporter's hash may run Python code: hold an export meanwhile, so releasing
             // the view from there fails instead of freeing the memory hashed next.
-            mv.pointee.exports += 1
-            let h = PyObject_Hash(exporter)
-            mv.pointee.exports -= 1
+            let h = mv.withPinnedExport { PyObject_Hash(exporter) }
             if h == -1 { throw .alreadySet }   // the exporter's own error ("unhashable type")
         }
         if view.isCContiguous {

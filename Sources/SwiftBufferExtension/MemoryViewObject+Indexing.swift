@@ -223,8 +223,7 @@ private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObje
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
 private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(BridgeError) {
-    var source = try HeldBuffer(from: value, request: .fullRO)
-    defer { source.release() }
+    let source = try HeldBuffer(from: value, request: .fullRO)
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
     try withUnsafeMutableBytes(of: &arrays) { raw throws(BridgeError) in

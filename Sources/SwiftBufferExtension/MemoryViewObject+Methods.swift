@@ -142,9 +142,7 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
             // len(sep) may run Python code: hold an export meanwhile, so that releasing the
             // view from there fails with BufferError instead of freeing the memory we are about
             // to read (CPython's fix for gh-143195).
-            mv.pointee.exports += 1
-            defer { mv.pointee.exports -= 1 }
-            separator = try hexSeparator(sep)
+            separator = try mv.withPinnedExport { () throws(BridgeError) in try hexSeparator(sep) }
         } else {
             group = 0
         }

@@ -132,11 +132,11 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
             return try pack(value, at: pointer, in: array)
         }
         // The rvalue is an exporter.
-        var source = try HeldBuffer(from: value, request: .fullRO)
-        defer { source.release() }
+        let source = try HeldBuffer(from: value, request: .fullRO)
         let target = try subscriptValue(object, key)
         defer { decref(target) }
         let targetBase = try ndarrayState(target).head.base
-        try core { () throws(SwiftBufferError) in try NDAssignment.copy(source.descriptor, into: targetBase, allocator: .python) }
+        let sourceBase = source.descriptor
+        try core { () throws(SwiftBufferError) in try NDAssignment.copy(sourceBase, into: targetBase, allocator: .python) }
     }
 }
