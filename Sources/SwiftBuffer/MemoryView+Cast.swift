@@ -30,7 +30,7 @@ extension MemoryView {
     ///   (`mbuf_add_incomplete_view`); whatever it allocated is the caller's to free on error.
     /// - `format`: the format argument's bytes (read as a C string), called after `makeView`.
     /// - `extent`: shape item `i` as an Int, called in order, each checked before the next.
-    @inlinable
+    @inlinable @inline(__always)
     public func cast<E: SwiftBufferErrorCarrying>(
         sourceCharacter: UInt8?,
         shapeGiven: Bool,
