@@ -19,6 +19,7 @@ import timeit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import swiftbuf  # noqa: E402
+from _testbuffer import ND_FORTRAN, ND_PIL, ndarray  # noqa: E402
 
 BUILTIN = memoryview
 SWIFT = swiftbuf.MemoryView
@@ -39,6 +40,21 @@ def data():
         "b64m": bytes(64 * MiB),
         "d128k": d128k,
         "d128k_copy": array.array("d", d128k),
+        "f128k": array.array("f", d128k),
+        "i32k": array.array("i", range(32 * 1024)),
+        "i32k_copy": array.array("i", range(32 * 1024)),
+        "ba8k": bytearray(8 * KiB),
+        # Layouts of the source, as exporters both types consume alike (_testbuffer.ndarray):
+        # 64x64 bytes C-contiguous, Fortran-contiguous, PIL-style (suboffsets), and a strided
+        # (every other row and column) view of a 128x128 array.
+        "nd_c": ndarray(list(range(256)) * 16, shape=[64, 64], format="B"),
+        "nd_f": ndarray(list(range(256)) * 16, shape=[64, 64], format="B", flags=ND_FORTRAN),
+        "nd_pil": ndarray(list(range(256)) * 16, shape=[64, 64], format="B", flags=ND_PIL),
+        "nd_strided": ndarray(list(range(256)) * 64, shape=[128, 128], format="B")[::2, ::2],
+        "nd_pil1": ndarray(list(range(256)) * 16, shape=[4096], format="B", flags=ND_PIL),
+        "nd_pil_copy": ndarray(list(range(256)) * 16, shape=[64, 64], format="B", flags=ND_PIL),
+        "nd_c_i": ndarray(list(range(4096)), shape=[64, 64], format="i"),
+        "nd_c_lt_i": ndarray(list(range(4096)), shape=[64, 64], format="<i"),
     }
 
 
@@ -62,6 +78,62 @@ CASES = [
     ("for x in m  (4 KiB bytes)", "m = MV(b4k)", "for x in m: pass"),
     ("m.cast('B', (64, 64)).tolist()", "m = MV(b4k)", "m.cast('B', (64, 64)).tolist()"),
     ("MV(b)  (construction)", "", "MV(b4k)"),
+    # Every argument form, so no form goes unmeasured.
+    ("m[-1]  (negative index)", "m = MV(b4k)", "m[-1]"),
+    ("m[i, j]  (2-d tuple key)", "m = MV(b4k).cast('B', (64, 64))", "m[3, 4]"),
+    ("m[i, j] = v  (2-d tuple key)", "m = MV(ba4k).cast('B', (64, 64))", "m[3, 4] = 7"),
+    ("m[()]  (0-d)", "m = MV(b4k[:8]).cast('d', ())", "m[()]"),
+    ("m[...]  (0-d)", "m = MV(b4k[:8]).cast('d', ())", "m[...]"),
+    ("m[1:10]  (slice)", "m = MV(b4k)", "m[1:10]"),
+    ("m[::-1]  (reversed)", "m = MV(b4k)", "m[::-1]"),
+    ("m[2:4]  (2-d, first dim)", "m = MV(b4k).cast('B', (64, 64))", "m[2:4]"),
+    ("m[i]  (PIL source)", "m = MV(nd_pil1)", "m[7]"),
+    ("m[a:b] = o  (contiguous)", "m = MV(ba8k); o = MV(b4k)", "m[0:4096] = o"),
+    ("m[::2] = o  (strided dest)", "m = MV(ba8k); o = MV(b4k)", "m[::2] = o"),
+    ("m[:] = o[::2]  (strided source)", "m = MV(ba4k); o = MV(b1m)[:8192:2]", "m[:] = o"),
+    ("m[:] = o  ('@B' vs 'B')", "m = MV(ba4k); o = MV(b4k).cast('@B')", "m[:] = o"),
+    ("m[:] = o  (self, overlapping)", "m = MV(ba8k)", "m[1:4097] = m[0:4096]"),
+    ("m.cast('B')", "m = MV(d128k)", "m.cast('B')"),
+    ("m.cast('B', (64, 64))", "m = MV(b4k)", "m.cast('B', (64, 64))"),
+    ("m.cast('c')  (2-d -> 1-d)", "m = MV(b4k).cast('B', (64, 64))", "m.cast('c')"),
+    ("m.cast('@i')", "m = MV(b4k)", "m.cast('@i')"),
+    ("m.tobytes('C')", "m = MV(b1m)", "m.tobytes('C')"),
+    ("m.tobytes('F')  (C source)", "m = MV(b4k).cast('B', (64, 64))", "m.tobytes('F')"),
+    ("m.tobytes('A')", "m = MV(b1m)", "m.tobytes('A')"),
+    ("m.tobytes(None)", "m = MV(b1m)", "m.tobytes(None)"),
+    ("m.tobytes()  (Fortran source)", "m = MV(nd_f)", "m.tobytes()"),
+    ("m.tobytes('F')  (Fortran source)", "m = MV(nd_f)", "m.tobytes('F')"),
+    ("m.tobytes('A')  (Fortran source)", "m = MV(nd_f)", "m.tobytes('A')"),
+    ("m.tobytes()  (strided source)", "m = MV(nd_strided)", "m.tobytes()"),
+    ("m.tobytes('F')  (strided source)", "m = MV(nd_strided)", "m.tobytes('F')"),
+    ("m.tobytes()  (PIL source)", "m = MV(nd_pil)", "m.tobytes()"),
+    ("m.tobytes('F')  (PIL source)", "m = MV(nd_pil)", "m.tobytes('F')"),
+    ("m.hex(':')", "m = MV(b4k)", "m.hex(':')"),
+    ("m.hex(':', 2)", "m = MV(b4k)", "m.hex(':', 2)"),
+    ("m.hex(b'-', -4)", "m = MV(b4k)", "m.hex(b'-', -4)"),
+    ("m.hex()  (strided source)", "m = MV(nd_strided)", "m.hex()"),
+    ("m.tolist()  (2-d C source)", "m = MV(nd_c)", "m.tolist()"),
+    ("m.tolist()  (Fortran source)", "m = MV(nd_f)", "m.tolist()"),
+    ("m.tolist()  (strided source)", "m = MV(nd_strided)", "m.tolist()"),
+    ("m.tolist()  (PIL source)", "m = MV(nd_pil)", "m.tolist()"),
+    ("m.tolist()  (32k ints)", "m = MV(i32k)", "m.tolist()"),
+    ("m == o  ('B' vs 'b')", "m = MV(b4k); o = MV(b4k).cast('b')", "m == o"),
+    ("m == o  ('i' vs 'i')", "m = MV(i32k); o = MV(i32k_copy)", "m == o"),
+    ("m == o  ('i' vs '<i', struct)", "m = MV(nd_c_i); o = MV(nd_c_lt_i)", "m == o"),
+    ("m == o  ('d' vs 'f')", "m = MV(d128k); o = MV(f128k)", "m == o"),
+    ("m == o  (PIL vs PIL)", "m = MV(nd_pil); o = MV(nd_pil_copy)", "m == o"),
+    ("m == o  (C vs Fortran)", "m = MV(nd_c); o = MV(nd_f)", "m == o"),
+    ("m == b  (vs bytes)", "m = MV(b4k)", "m == b4k"),
+    ("hash(m)  (strided, new view)", "", "hash(MV(nd_strided))"),
+    ("for x in m  (128k doubles)", "m = MV(d128k)", "for x in m: pass"),
+    ("MV(m)  (view of a view)", "m = MV(b4k)", "MV(m)"),
+    ("MV(nd)  (PIL exporter)", "", "MV(nd_pil)"),
+    ("m.toreadonly()", "m = MV(b4k)", "m.toreadonly()"),
+    ("with MV(b) as m", "", "with MV(b4k) as m: pass"),
+    ("m.shape, m.strides", "m = MV(b4k).cast('B', (64, 64))", "m.shape; m.strides"),
+    ("m.nbytes, m.format, m.ndim", "m = MV(b4k)", "m.nbytes; m.format; m.ndim"),
+    ("m.c_contiguous, m.contiguous", "m = MV(b4k)", "m.c_contiguous; m.contiguous"),
+    ("bytes(m)  (buffer export)", "m = MV(b4k)", "bytes(m)"),
 ]
 
 

@@ -16,6 +16,8 @@ public enum Layout {
         }
     }
 
+    /// `PyBUF_MAX_NDIM`: the most dimensions a memoryview has (_testbuffer's `ND_MAX_NDIM`
+    /// is twice this, `NDFlags.maxDimensions`).
     public static let maxDimensions = 64
 
     // "B\0", the format a NULL format stands for.

@@ -1,9 +1,84 @@
 // MARK: - Casting format and shape (memoryview_cast_impl, cast_to_1D, cast_to_ND)
 //
-// A cast runs in the order memoryview_cast_impl checks things, which the bridge follows:
-// `checkCastSource`, then (with a shape) `checkCastDimensions`, then the new view is
-// allocated and `castFormat` gives it the new format as a 1-d view, then (with a shape)
-// `castExtent` per element, C-contiguous strides and `checkCastLength`.
+// `MemoryView.cast` is the whole operation, in the order memoryview_cast_impl checks things;
+// the caller supplies, as closures called at CPython's points, what needs Python objects
+// (the shape's length and items, the format's ASCII bytes) and the new view's storage. The
+// steps below it are public for tests and for callers with their own storage.
+
+/// An error type that carries the core's errors: whole operations that call back into their
+/// caller between checks throw the caller's error type, so both kinds surface in CPython's order.
+public protocol SwiftBufferErrorCarrying: Error {
+    init(core: SwiftBufferError)
+}
+
+extension SwiftBufferError: SwiftBufferErrorCarrying {
+    @inlinable public init(core: SwiftBufferError) { self = core }
+}
+
+extension MemoryView {
+    /// `memoryview_cast_impl`: the finished layout of a view of this one's memory with element
+    /// format `format` and, when `shapeLength` is given, a shape.
+    ///
+    /// - `sourceCharacter`: this view's format character (`formatCharacter(of:)`), nil for a
+    ///   longer format.
+    /// - `shapeGiven`: whether there is a shape argument; then `shapeLength` validates it and
+    ///   returns its length (called after the source is checked, before the dimensions are).
+    ///   (Not an optional closure: that would be escaping, and its context a heap allocation
+    ///   per cast.)
+    /// - `makeView`: allocates the new view with room for `ndim` dimensions and returns this
+    ///   view's layout whose shape, strides and suboffsets point at that room
+    ///   (`mbuf_add_incomplete_view`); whatever it allocated is the caller's to free on error.
+    /// - `format`: the format argument's bytes (read as a C string), called after `makeView`.
+    /// - `extent`: shape item `i` as an Int, called in order, each checked before the next.
+    @inlinable @inline(__always)
+    public func cast<E: SwiftBufferErrorCarrying>(
+        sourceCharacter: UInt8?,
+        shapeGiven: Bool,
+        shapeLength: () throws(E) -> Int,
+        makeView: (_ ndim: Int) throws(E) -> BufferDescriptor,
+        format: () throws(E) -> UnsafeRawBufferPointer,
+        extent: (_ index: Int) throws(E) -> Int
+    ) throws(E) -> BufferDescriptor {
+        // Direct do/catch rather than helper closures: the optimiser keeps those out of line.
+        do throws(SwiftBufferError) { try checkCastSource(shapeGiven: shapeGiven) } catch { throw E(core: error) }
+        var ndim = 1
+        if shapeGiven {
+            ndim = try shapeLength()
+            do throws(SwiftBufferError) { try checkCastDimensions(ndim) } catch { throw E(core: error) }
+        }
+        var layout = try makeView(ndim == 0 ? 1 : ndim)
+        // cast_to_1D
+        let formatBytes = try format()
+        let byteLength = layout.len
+        let newFormat: UnsafePointer<CChar>, itemsize: Int
+        do throws(SwiftBufferError) {
+            (newFormat, itemsize) = try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
+        } catch { throw E(core: error) }
+        layout.format = unsafe newFormat
+        layout.itemsize = itemsize
+        layout.ndim = 1
+        unsafe layout.shape![0] = byteLength / itemsize
+        unsafe layout.strides![0] = itemsize
+        layout.suboffsets = nil
+        // cast_to_ND
+        guard shapeGiven else { return layout }
+        layout.ndim = ndim
+        var length = itemsize
+        if ndim == 0 {
+            layout.shape = nil
+            layout.strides = nil
+        } else {
+            for i in 0..<ndim {
+                let e = try extent(i)
+                do throws(SwiftBufferError) { try MemoryView.castExtent(e, length: &length) } catch { throw E(core: error) }
+                unsafe layout.shape![i] = e
+            }
+            unsafe Layout.fillContiguousStrides(shape: layout.shape!, ndim: ndim, itemsize: itemsize, order: .c, into: layout.strides!)
+        }
+        do throws(SwiftBufferError) { try MemoryView.checkCastLength(length, byteLength: byteLength) } catch { throw E(core: error) }
+        return layout
+    }
+}
 
 extension MemoryView {
     /// The source must be C-contiguous, and (unless this is a plain 1-d format cast) free of
@@ -21,7 +96,7 @@ extension MemoryView {
     /// A cast goes 1-d → N-d or N-d → 1-d, to at most 64 dimensions.
     @inlinable
     public func checkCastDimensions(_ ndim: Int) throws(SwiftBufferError) {
-        if ndim > MemoryView.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed 64") }
+        if ndim > Layout.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)") }
         if layout.ndim != 1 && ndim != 1 { throw .typeError("memoryview: cast must be 1D -> ND or ND -> 1D") }
     }
 

@@ -3,8 +3,8 @@
 // Two buffers are equal when their shapes are equivalent and their elements are equal as
 // values: unpacked by format, so a NaN never equals itself and `b` -1 differs from `B` 255.
 // Same native code on both sides: the codec compares in place. Anything else goes through
-// the struct module, whose unpacked values the bridge compares; that path uses the generic
-// walker below with the bridge's element comparison.
+// the struct module, whose unpacked values the bridge compares; that path uses the kernel's
+// `Layout.allPairs` with the bridge's element comparison.
 
 extension MemoryView {
     /// Whether `a` and `b` (equivalent shapes, both with the native element `code`) hold
@@ -21,55 +21,16 @@ extension MemoryView {
             return unsafe bytesEqual(p, q, count: a.len)
         }
         switch code {
-        case .double: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: Double.self) == q.loadUnaligned(as: Double.self) }
-        case .float: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
+        case .double: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Double.self) == q.loadUnaligned(as: Double.self) }
+        case .float: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
         default:
             switch code.size {
-            case 1: return unsafe pairs(a, b) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
-            case 2: return unsafe pairs(a, b) { p, q in unsafe ElementCodec.equal(code, p, q) }
-            case 4: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
-            default: return unsafe pairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
+            case 1: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
+            case 2: return unsafe Layout.allPairs(a, b) { p, q in unsafe ElementCodec.equal(code, p, q) }
+            case 4: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
+            default: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
             }
         }
-    }
-
-    /// Whether every pair of corresponding elements of `a` and `b` (equivalent shapes)
-    /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error.
-    @inlinable
-    public static func pairs<E: Error>(_ a: BufferDescriptor, _ b: BufferDescriptor,
-                                       _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
-        guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
-        if a.ndim == 0 { return try unsafe equal(p, q) }
-        return try unsafe pairs(MemoryView(layout: a, contiguity: []), p, MemoryView(layout: b, contiguity: []), q,
-                                dimension: 0, equal)
-    }
-
-    @inlinable
-    static func pairs<E: Error>(_ a: MemoryView, _ p: UnsafeMutableRawPointer, _ b: MemoryView, _ q: UnsafeMutableRawPointer,
-                                dimension: Int, _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
-        let extent = a.layout.extent(dimension)
-        let ps = a.layout.stride(dimension), qs = b.layout.stride(dimension)
-        var p = unsafe p, q = unsafe q
-        if dimension == a.layout.ndim - 1 {
-            if a.layout.suboffsets == nil && b.layout.suboffsets == nil {
-                for _ in 0..<extent {
-                    if !(try unsafe equal(p, q)) { return false }
-                    p = unsafe p + ps; q = unsafe q + qs
-                }
-            } else {
-                for _ in 0..<extent {
-                    if !(try unsafe equal(a.adjust(p, dimension: dimension), b.adjust(q, dimension: dimension))) { return false }
-                    p = unsafe p + ps; q = unsafe q + qs
-                }
-            }
-            return true
-        }
-        for _ in 0..<extent {
-            if !(try unsafe pairs(a, a.adjust(p, dimension: dimension), b, b.adjust(q, dimension: dimension),
-                                  dimension: dimension + 1, equal)) { return false }
-            p = unsafe p + ps; q = unsafe q + qs
-        }
-        return true
     }
 
     /// `memcmp(p, q, count) == 0`, eight bytes at a time.

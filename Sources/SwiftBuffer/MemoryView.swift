@@ -33,9 +33,6 @@ public struct MemoryView {
         self.init(layout: layout, contiguity: Contiguity(of: layout))
     }
 
-    /// `PyBUF_MAX_NDIM`.
-    public static let maxDimensions = 64
-
     @inlinable public var ndim: Int { layout.ndim }
     @inlinable public var itemsize: Int { layout.itemsize }
     @inlinable public var isReadonly: Bool { layout.readonly }
@@ -59,7 +56,7 @@ extension MemoryView {
     /// Rejects a source with more dimensions than a view can hold (`mbuf_add_view`).
     @inlinable
     public static func checkDimensions(_ ndim: Int) throws(SwiftBufferError) {
-        if ndim > maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed 64") }
+        if ndim > Layout.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)") }
     }
 
     /// Copies `source`'s shape, strides and suboffsets into `storage` (`3 * source.ndim` Ints)
@@ -167,7 +164,7 @@ extension MemoryView {
     }
 }
 
-// MARK: - Element lookup (lookup_dimension, ADJUST_PTR)
+// MARK: - Element lookup (lookup_dimension, ptr_from_tuple)
 
 extension MemoryView {
     /// The address of element `index` of dimension `dimension`, counted from `pointer`
@@ -179,18 +176,7 @@ extension MemoryView {
         var i = index
         if i < 0 { i &+= extent }   // safe because: index >= -Int.max and extent >= 0
         if i < 0 || i >= extent { throw .indexError("index out of bounds on dimension \(dimension + 1)") }
-        return unsafe adjust(pointer + i &* layout.strides![dimension], dimension: dimension)
-    }
-
-    /// `ADJUST_PTR`: follows the pointer stored at `pointer` when dimension `dimension` is
-    /// indirect.
-    @inlinable @inline(__always)
-    public func adjust(_ pointer: UnsafeMutableRawPointer, dimension: Int) -> UnsafeMutableRawPointer {
-        if let sub = layout.suboffsets, unsafe sub[dimension] >= 0 {
-            // safe because: a suboffset says the bytes here are a pointer (PEP 3118).
-            return unsafe pointer.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[dimension]
-        }
-        return unsafe pointer
+        return unsafe Layout.follow(pointer + i &* layout.strides![dimension], layout.suboffsets, dimension: dimension)
     }
 
     /// The address of the element at `indices` (`ptr_from_tuple` with all indices known).
@@ -209,20 +195,6 @@ extension MemoryView {
     /// strides and suboffsets (the traversal of `tolist_rec` and `cmp_rec`).
     @inlinable
     public func forEachElement<E: Error>(_ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
-        guard let base = unsafe layout.buf else { return }
-        if layout.ndim == 0 { return try unsafe body(base) }
-        try unsafe visit(base, dimension: 0, body)
-    }
-
-    @inlinable
-    func visit<E: Error>(_ pointer: UnsafeMutableRawPointer, dimension: Int,
-                         _ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
-        let extent = unsafe layout.shape![dimension], stride = unsafe layout.strides![dimension]
-        var p = unsafe pointer
-        if dimension == layout.ndim - 1 {
-            for _ in 0..<extent { try unsafe body(adjust(p, dimension: dimension)); p = unsafe p + stride }
-        } else {
-            for _ in 0..<extent { try unsafe visit(adjust(p, dimension: dimension), dimension: dimension + 1, body); p = unsafe p + stride }
-        }
+        try unsafe Layout.forEachElement(layout, body)
     }
 }

@@ -18,94 +18,32 @@ extension NDBuffer {
 
 // MARK: - Slice assignment
 
-/// Element-wise assignment between two layouts (`copy_buffer` of _testbuffer.c and memoryobject.c).
+/// Element-wise assignment between two layouts (`copy_buffer` of _testbuffer.c, on the kernel's
+/// `Layout.copy`).
 public enum NDAssignment {
-    /// `cmp_structure`: same format (NULL meaning `"B"`), itemsize, ndim, and shape up to the
-    /// first zero extent.
+    /// `cmp_structure`: same format byte for byte (NULL meaning `"B"`), itemsize, ndim, and
+    /// shape up to the first zero extent.
     public static func sameStructure(_ dest: BufferDescriptor, _ src: BufferDescriptor) -> Bool {
-        if !(unsafe dest.formatBytes.elementsEqual(src.formatBytes)) || dest.itemsize != src.itemsize
-            || dest.ndim != src.ndim { return false }
-        for i in 0..<dest.ndim {
-            if dest.extent(i) != src.extent(i) { return false }
-            if dest.extent(i) == 0 { break }
-        }
-        return true
+        Layout.sameStructure(dest, src, formats: .exact)
     }
 
-    /// `copy_buffer`: copies `src` into `dest` (same structure, ndim > 0). The copy walks the
-    /// outer dimensions in order and moves each innermost row through a scratch row unless both
-    /// rows are plain contiguous runs (then one memmove), exactly as CPython does; overlapping
-    /// layouts therefore end up as they do with _testbuffer and memoryview.
+    /// `copy_buffer`: copies `src` into `dest` (same structure, ndim > 0). Each innermost row
+    /// moves through a scratch row from `allocator` unless both rows are plain contiguous runs
+    /// (then one memmove), exactly as CPython does; overlapping layouts therefore end up as they
+    /// do with _testbuffer and memoryview.
     public static func copy(_ src: BufferDescriptor, into dest: BufferDescriptor,
                             allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         if !sameStructure(dest, src) {
             throw .valueError("ndarray assignment: lvalue and rvalue have different structures")
         }
         precondition(dest.ndim > 0, "NDAssignment.copy: ndim must be > 0")
-        let ndim = dest.ndim, last = ndim - 1, itemsize = dest.itemsize
-        // Shape and both strides in one local table; NULL strides mean C order.
-        var table = [Int](repeating: 0, count: 3 * ndim)
-        for i in 0..<ndim {
-            table[i] = dest.extent(i)
-            table[ndim + i] = dest.stride(i)
-            table[2 * ndim + i] = src.stride(i)
-        }
-        let indirectLast = { (view: BufferDescriptor) -> Bool in
-            unsafe view.suboffsets.map { unsafe $0[last] >= 0 } ?? false
-        }
+        // Like copy_buffer, an empty row still allocates (PyMem_Malloc(0)).
         var scratch: UnsafeMutableRawPointer? = nil
-        if indirectLast(dest) || indirectLast(src) || table[ndim + last] != itemsize || table[2 * ndim + last] != itemsize {
-            let (rowBytes, overflow) = table[last].multipliedReportingOverflow(by: itemsize)
-            if overflow { throw .memoryError("") }
-            scratch = try allocator.bytes(rowBytes, zeroed: false)
+        if let bytes = try Layout.copyScratchBytes(from: src, to: dest) {
+            scratch = try allocator.bytes(bytes, zeroed: false)
         }
         defer { if let scratch = unsafe scratch { unsafe allocator.deallocate(scratch) } }
-        guard let dbuf = unsafe dest.buf, let sbuf = unsafe src.buf else { return }
-        unsafe table.withUnsafeBufferPointer { t in
-            unsafe copyRows(level: 0, ndim: ndim, itemsize: itemsize, table: t.baseAddress!,
-                            dptr: dbuf, dsub: dest.suboffsets, sptr: UnsafeRawPointer(sbuf), ssub: src.suboffsets,
-                            scratch: scratch)
-        }
-    }
-
-    /// `ADJUST_PTR`: follows the suboffset of `level`, if any.
-    @inline(__always)
-    static func adjust(_ p: UnsafeMutableRawPointer, _ suboffsets: UnsafeMutablePointer<Int>?, _ level: Int) -> UnsafeMutableRawPointer {
-        if let sub = unsafe suboffsets, unsafe sub[level] >= 0 {
-            // safe because: a nonnegative suboffset says the bytes here are a pointer (PEP 3118).
-            return unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[level]
-        }
-        return unsafe p
-    }
-
-    /// `copy_rec`.
-    static func copyRows(level: Int, ndim: Int, itemsize: Int, table: UnsafePointer<Int>,
-                         dptr: UnsafeMutableRawPointer, dsub: UnsafeMutablePointer<Int>?,
-                         sptr: UnsafeRawPointer, ssub: UnsafeMutablePointer<Int>?,
-                         scratch: UnsafeMutableRawPointer?) {
-        let extent = unsafe table[level], dstride = unsafe table[ndim + level], sstride = unsafe table[2 * ndim + level]
-        let sptr = unsafe UnsafeMutableRawPointer(mutating: sptr)
-        if level == ndim - 1 {
-            let dIndirect = unsafe dsub.map { unsafe $0[level] >= 0 } ?? false
-            let sIndirect = unsafe ssub.map { unsafe $0[level] >= 0 } ?? false
-            if !dIndirect && !sIndirect && dstride == itemsize && sstride == itemsize {
-                unsafe dptr.copyMemory(from: sptr, byteCount: extent * itemsize)  // memmove
-                return
-            }
-            let row = unsafe scratch!
-            for i in 0..<extent {
-                unsafe (row + i * itemsize).copyMemory(from: adjust(sptr + i &* sstride, ssub, level), byteCount: itemsize)
-            }
-            for i in 0..<extent {
-                unsafe adjust(dptr + i &* dstride, dsub, level).copyMemory(from: row + i * itemsize, byteCount: itemsize)
-            }
-            return
-        }
-        for i in 0..<extent {
-            unsafe copyRows(level: level + 1, ndim: ndim, itemsize: itemsize, table: table,
-                            dptr: adjust(dptr + i &* dstride, dsub, level), dsub: dsub,
-                            sptr: adjust(sptr + i &* sstride, ssub, level), ssub: ssub, scratch: scratch)
-        }
+        unsafe Layout.copy(from: src, to: dest, scratch: scratch)
     }
 }
 
@@ -131,12 +69,7 @@ public enum NDInspect {
     /// `PyBuffer_GetPointer`: the address of the item at `indices` (checked with `checkIndex`).
     public static func pointer(in view: BufferDescriptor, at indices: [Int]) -> UnsafeMutableRawPointer {
         var p = unsafe view.buf!
-        for i in 0..<view.ndim {
-            unsafe p += view.stride(i) &* indices[i]
-            if let sub = unsafe view.suboffsets, unsafe sub[i] >= 0 {
-                unsafe p = unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[i]
-            }
-        }
+        for i in 0..<view.ndim { p = unsafe Layout.follow(p + view.stride(i) &* indices[i], view.suboffsets, dimension: i) }
         return unsafe p
     }
 

@@ -1,49 +1,6 @@
 // Indexing and slicing of an ndarray (_testbuffer.c's "indexing/slicing" section): the pointer
 // of one index, sub-views of ndim-1 dimensions, and multi-dimensional slices of NumPy-style and
-// PIL-style arrays.
-
-// MARK: - Slice arithmetic
-
-/// A slice resolved against a length: `PySlice_AdjustIndices` after `PySlice_Unpack`.
-public struct NDSlice: Equatable, Sendable {
-    public var start: Int
-    public var stop: Int
-    public var step: Int
-    /// Number of indices the slice selects (`slicelength`).
-    public var length: Int
-
-    /// Clamps an unpacked slice (`start`, `stop`, `step` as `PySlice_Unpack` returns them: step
-    /// nonzero, None already replaced by its default) to a sequence of `count` items.
-    ///
-    /// `count` may be anything `slice_indices` is given, negative included; the arithmetic wraps
-    /// where CPython's would overflow (it never does for a real length) instead of trapping.
-    public init(start: Int, stop: Int, step: Int, count: Int) {
-        precondition(step != 0, "NDSlice: step must not be zero")
-        var start = start, stop = stop
-        if start < 0 {
-            start &+= count
-            if start < 0 { start = step < 0 ? -1 : 0 }
-        } else if start >= count {
-            start = step < 0 ? count &- 1 : count
-        }
-        if stop < 0 {
-            stop &+= count
-            if stop < 0 { stop = step < 0 ? -1 : 0 }
-        } else if stop >= count {
-            stop = step < 0 ? count &- 1 : count
-        }
-        var length = 0
-        if step < 0 {
-            if stop < start { length = (start &- stop &- 1) / (0 &- step) &+ 1 }
-        } else if start < stop {
-            length = (stop &- start &- 1) / step &+ 1
-        }
-        self.start = start
-        self.stop = stop
-        self.step = step
-        self.length = length
-    }
-}
+// PIL-style arrays. The slice arithmetic is `Layout.Slice` and `Layout.applySlice`.
 
 extension NDBuffer {
     // MARK: - Indexing
@@ -59,12 +16,7 @@ extension NDBuffer {
         if index < 0 { index &+= count }
         if index < 0 || index >= count { throw .indexError("index out of bounds") }
         let stride = unsafe base.strides.map { unsafe $0[0] } ?? base.itemsize
-        let p = unsafe base.buf! + index &* stride
-        if let sub = unsafe base.suboffsets, unsafe sub[0] >= 0 {
-            // safe because: a nonnegative suboffset says the bytes here are a pointer (PEP 3118).
-            return unsafe p.load(as: UnsafeMutableRawPointer.self) + sub[0]
-        }
-        return unsafe p
+        return unsafe Layout.follow(base.buf! + index &* stride, base.suboffsets, dimension: 0)
     }
 
     /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf`, then
@@ -118,28 +70,10 @@ extension NDBuffer {
         return unsafe base.shape![dim]
     }
 
-    /// `init_slice`: applies `slice` to dimension `dim` (after `ownStructure`). For NumPy-style
-    /// arrays the start moves `buf`; below a dereferenced dimension it moves the nearest
-    /// nonnegative suboffset instead, since `buf` cannot express it.
-    public func applySlice(_ slice: NDSlice, dimension dim: Int) {
+    /// `init_slice` (`Layout.applySlice`) on dimension `dim`, after `ownStructure`.
+    public func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
         precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
-        let shape = unsafe base.shape!, strides = unsafe base.strides!
-        // safe because: start lies inside the dimension unless the slice is empty, and an empty
-        // slice is never dereferenced; the wrap can only happen for such unused addresses.
-        let move = unsafe strides[dim] &* slice.start
-        var n = dim - 1
-        if let suboffsets = unsafe base.suboffsets, dim > 0 {
-            while n >= 0 && (unsafe suboffsets[n]) < 0 { n -= 1 }
-        } else {
-            n = -1
-        }
-        if n >= 0 {
-            unsafe base.suboffsets![n] &+= move
-        } else {
-            base.buf = unsafe base.buf.map { unsafe $0 + move }
-        }
-        unsafe shape[dim] = slice.length
-        unsafe strides[dim] = strides[dim] &* slice.step
+        unsafe Layout.applySlice(slice, dimension: dim, to: &base)
     }
 
     /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.

@@ -250,14 +250,8 @@ public final class NDBuffer {
             // safe because: strides_from_shape multiplies unchecked; any product that wraps
             // belongs to a shape with a zero extent (otherwise verifyStructure rejects it
             // below), where the strides are never used to address memory.
-            let itemsize = base.itemsize
-            if flags.contains(.fortran) {
-                unsafe strides[0] = itemsize
-                for i in stride(from: 1, to: ndim, by: 1) { unsafe strides[i] = strides[i - 1] &* shape[i - 1] }
-            } else {
-                unsafe strides[ndim - 1] = itemsize
-                for i in stride(from: ndim - 2, through: 0, by: -1) { unsafe strides[i] = strides[i + 1] &* shape[i + 1] }
-            }
+            unsafe Layout.fillContiguousStrides(shape: ints, ndim: ndim, itemsize: base.itemsize,
+                                                order: flags.contains(.fortran) ? .fortran : .c, into: strides)
         }
         let stridesArray = (0..<ndim).map { unsafe strides[$0] }
         if let problem = Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,

@@ -35,14 +35,12 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
         PyErr_Clear()
         return nil
     }
-    var source = held
-    defer { source.release() }
-    return try equal(mv.layout, source.descriptor)
+    return try equal(mv.layout, held.descriptor)
 }
 
 /// `memory_richcompare` once both layouts are known.
 private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeError) -> Bool {
-    if !MemoryView.equivalentShapes(v, w) { return false }
+    if !Layout.equivalentShapes(v, w) { return false }
     if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
         return MemoryView.elementsEqual(v, w, code: code)
     }
@@ -57,7 +55,7 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeEr
         unpackW = try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
     } catch { return try structErrorMeansUnequal() }
     defer { unpackW.dispose() }
-    return try MemoryView.pairs(v, w) { p, q throws(BridgeError) in
+    return try Layout.allPairs(v, w) { p, q throws(BridgeError) in
         let a = try unpackV.unpack(p)
         defer { decref(a) }
         let b = try unpackW.unpack(q)
@@ -91,9 +89,7 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
         if let exporter = mv.pointee.view.obj {
             // The exporter's hash may run Python code: hold an export meanwhile, so releasing
             // the view from there fails instead of freeing the memory hashed next.
-            mv.pointee.exports += 1
-            let h = PyObject_Hash(exporter)
-            mv.pointee.exports -= 1
+            let h = mv.withPinnedExport { PyObject_Hash(exporter) }
             if h == -1 { throw .alreadySet }   // the exporter's own error ("unhashable type")
         }
         if view.isCContiguous {

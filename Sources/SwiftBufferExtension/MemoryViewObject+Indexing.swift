@@ -108,9 +108,7 @@ extension MemoryViewObject {
     @inline(__always)
     static func narrow(_ view: MemoryViewPointer, _ layout: BufferDescriptor, start: Int, stop: Int, step: Int) {
         var layout = layout
-        layout.buf = MemoryView.slice(buf: layout.buf, shape: layout.shape!, strides: layout.strides!,
-                                      suboffsets: layout.suboffsets, dimension: 0, start: start, stop: stop, step: step)
-        layout.len = MemoryView.byteLength(shape: layout.shape, ndim: layout.ndim, itemsize: layout.itemsize)
+        MemoryView.slice(&layout, dimension: 0, start: start, stop: stop, step: step)
         view.install(layout)
     }
 }
@@ -225,8 +223,7 @@ private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObje
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
 private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(BridgeError) {
-    var source = try HeldBuffer(from: value, request: .fullRO)
-    defer { source.release() }
+    let source = try HeldBuffer(from: value, request: .fullRO)
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
     try withUnsafeMutableBytes(of: &arrays) { raw throws(BridgeError) in
@@ -286,10 +283,8 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
             it.pointee.index = i + 1
             // A 1-d view always has a base and strides (the iterator was made from one).
             let view = seq.buffer
-            var p = view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0]
-            if let sub = view.pointee.suboffsets, sub[0] >= 0 {
-                p = p.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[0]   // ADJUST_PTR
-            }
+            let p = Layout.follow(view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0],
+                                  view.pointee.suboffsets, dimension: 0)
             return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
         } catch {
             error.raise()

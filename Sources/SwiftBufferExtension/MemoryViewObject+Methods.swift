@@ -50,7 +50,7 @@ private struct ListBuilder {
             } else {
                 var p = pointer
                 for i in 0..<extent {
-                    items[i] = try self.list(layout.adjust(p, dimension: dimension), dimension: dimension + 1)
+                    items[i] = try self.list(Layout.follow(p, layout.layout.suboffsets, dimension: dimension), dimension: dimension + 1)
                     p += stride
                 }
             }
@@ -89,7 +89,7 @@ private struct ListBuilder {
             }
         } else {
             for i in 0..<n {
-                guard let item = convert(layout.adjust(p, dimension: dimension)) else { throw .alreadySet }
+                guard let item = convert(Layout.follow(p, layout.layout.suboffsets, dimension: dimension)) else { throw .alreadySet }
                 items[i] = item
                 p += stride
             }
@@ -142,9 +142,7 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
             // len(sep) may run Python code: hold an export meanwhile, so that releasing the
             // view from there fails with BufferError instead of freeing the memory we are about
             // to read (CPython's fix for gh-143195).
-            mv.pointee.exports += 1
-            defer { mv.pointee.exports -= 1 }
-            separator = try hexSeparator(sep)
+            separator = try mv.withPinnedExport { () throws(BridgeError) in try hexSeparator(sep) }
         } else {
             group = 0
         }
@@ -210,66 +208,49 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
 }
 
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
-    /// `memoryview_cast_impl`: a new view of the same export with element format `format` (a
-    /// str) and, if given, `shape` (a list or tuple).
+    /// `memoryview_cast_impl` (`MemoryView.cast`): a new view of the same export with element
+    /// format `format` (a str) and, if given, `shape` (a list or tuple).
     func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(BridgeError) -> MemoryViewPointer {
         let mv = self
         try mv.checkReleased()
-        // Direct do/catch rather than `core {}`: the optimiser keeps such closures out of line.
-        do throws(SwiftBufferError) { try mv.memoryView.checkCastSource(shapeGiven: shape != nil) } catch { throw .core(error) }
-        var ndim = 1
-        if let shape = shape {
-            guard swiftbuf_PyList_Check(shape) != 0 || swiftbuf_PyTuple_Check(shape) != 0 else {
-                throw .typeError("shape must be a list or a tuple")
-            }
-            ndim = PySequence_Fast_GET_SIZE_shim(shape)
-            do throws(SwiftBufferError) { try mv.memoryView.checkCastDimensions(ndim) } catch { throw .core(error) }
-        }
-        var (result, layout) = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim == 0 ? 1 : ndim)
+        var result: MemoryViewPointer? = nil
+        var ascii: PyObjectRef? = nil
+        defer { if let ascii { decref(ascii) } }
         do throws(BridgeError) {
-            // cast_to_1D
-            let ascii = try checked(PyUnicode_AsASCIIString(format))
-            defer { decref(ascii) }
-            // Read as the C string CPython reads: 'B\0junk' is 'B'.
-            let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: strlen(swiftbuf_PyBytes_AS_STRING(ascii)))
-            let sourceCharacter = mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code)
-            let byteLength = layout.len
-            let newFormat: UnsafePointer<CChar>, itemsize: Int
-            do throws(SwiftBufferError) {
-                (newFormat, itemsize) = try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
-            } catch { throw .core(error) }
-            layout.format = newFormat
-            layout.itemsize = itemsize
-            layout.ndim = 1
-            layout.shape![0] = byteLength / itemsize
-            layout.strides![0] = itemsize
-            layout.suboffsets = nil
-            // cast_to_ND
-            if let shape = shape {
-                layout.ndim = ndim
-                var length = itemsize
-                if ndim == 0 {
-                    layout.shape = nil
-                    layout.strides = nil
-                } else {
-                    for i in 0..<ndim {
-                        let item = PySequence_Fast_GET_ITEM_shim(shape, i)!
-                        guard swiftbuf_PyLong_Check(item) != 0 else {
-                            throw .typeError("memoryview.cast(): elements of shape must be integers")
-                        }
-                        let extent = PyLong_AsSsize_t(item)
-                        if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-                        try core { () throws(SwiftBufferError) in try MemoryView.castExtent(extent, length: &length) }
-                        layout.shape![i] = extent
+            let layout = try mv.memoryView.cast(
+                sourceCharacter: mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code),
+                shapeGiven: shape != nil,
+                shapeLength: { () throws(BridgeError) -> Int in
+                    guard swiftbuf_PyList_Check(shape!) != 0 || swiftbuf_PyTuple_Check(shape!) != 0 else {
+                        throw .typeError("shape must be a list or a tuple")
                     }
-                    Layout.fillContiguousStrides(shape: layout.shape!, ndim: ndim, itemsize: itemsize, order: .c, into: layout.strides!)
-                }
-                try core { () throws(SwiftBufferError) in try MemoryView.checkCastLength(length, byteLength: byteLength) }
-            }
-            result.install(layout)
-            return result
+                    return PySequence_Fast_GET_SIZE_shim(shape!)
+                },
+                makeView: { (ndim: Int) throws(BridgeError) -> BufferDescriptor in
+                    let (view, layout) = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim)
+                    result = view
+                    return layout
+                },
+                format: { () throws(BridgeError) -> UnsafeRawBufferPointer in
+                    let bytes = try checked(PyUnicode_AsASCIIString(format))
+                    ascii = bytes
+                    // Read as the C string CPython reads: 'B\0junk' is 'B'.
+                    let start = swiftbuf_PyBytes_AS_STRING(bytes)!
+                    return UnsafeRawBufferPointer(start: start, count: strlen(start))
+                },
+                extent: { (i: Int) throws(BridgeError) -> Int in
+                    let item = PySequence_Fast_GET_ITEM_shim(shape!, i)!
+                    guard swiftbuf_PyLong_Check(item) != 0 else {
+                        throw .typeError("memoryview.cast(): elements of shape must be integers")
+                    }
+                    let extent = PyLong_AsSsize_t(item)
+                    if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+                    return extent
+                })
+            result!.install(layout)
+            return result!
         } catch {
-            decref(result.object)
+            if let result { decref(result.object) }
             throw error
         }
     }
@@ -305,7 +286,7 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
         while i < mv.pointee.view.shape![0] {
             try mv.checkReleased()
             let view = mv.memoryView
-            let item = try unpackElement(mv, view.adjust(view.layout.buf! + i &* view.layout.strides![0], dimension: 0), character)
+            let item = try unpackElement(mv, Layout.follow(view.layout.buf! + i &* view.layout.strides![0], view.layout.suboffsets, dimension: 0), character)
             defer { decref(item) }
             if item == value {
                 count += 1

@@ -64,6 +64,16 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         pointee.code = Int32(MemoryView.formatCharacter(of: layout.format) ?? 0)
     }
 
+    /// Runs `body`, which calls Python code, with an export of this view held: releasing the
+    /// view from that code then fails with BufferError instead of freeing the memory the caller
+    /// reads next (CPython's fix for gh-143195). The one way to pin a view; the buffer
+    /// protocol's own getbuffer/releasebuffer count exports directly.
+    @inline(__always) func withPinnedExport<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        pointee.exports += 1
+        defer { pointee.exports -= 1 }
+        return try body()
+    }
+
     /// What iteration checks before its first element (`memory_iter`): a 1-d view, not
     /// released, whose format has one character. Returns that character.
     @inline(__always) func iterationFormatCharacter() throws(BridgeError) -> UInt8 {

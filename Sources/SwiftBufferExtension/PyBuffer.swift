@@ -35,9 +35,16 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
 }
 
 /// A buffer obtained with `PyObject_GetBuffer`, held in stable heap memory (CPython keeps
-/// pointers into a Py_buffer, so it must never move) and released exactly once.
-public struct HeldBuffer {
+/// pointers into a Py_buffer, so it must never move) and given back exactly once: when the
+/// value goes away (`deinit`, at the end of its scope, so descriptors read from it stay valid
+/// to the end of that scope), or earlier with `release()`.
+///
+/// Noncopyable, so no copy can release it a second time; `release()` is `mutating` and
+/// idempotent rather than `consuming` only so that `defer { held.release() }` (which cannot
+/// consume) still compiles in code written before the type owned its release.
+public struct HeldBuffer: ~Copyable {
     public let view: UnsafeMutablePointer<Py_buffer>
+    private var isHeld = true
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
     public init(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) {
@@ -61,9 +68,18 @@ public struct HeldBuffer {
     public var descriptor: BufferDescriptor { BufferDescriptor(view) }
     public var exporter: PyObjectRef? { view.pointee.obj }
 
-    /// Gives the buffer back and frees its storage. Call it exactly once.
+    /// Gives the buffer back now and frees its storage; later calls and the deinit do nothing.
     public mutating func release() {
+        guard isHeld else { return }
+        isHeld = false
         PyBuffer_Release(view)
         view.deallocate()
+    }
+
+    deinit {
+        if isHeld {
+            PyBuffer_Release(view)
+            view.deallocate()
+        }
     }
 }

@@ -35,9 +35,11 @@ public func raise(_ error: SwiftBufferError) {
 }
 
 /// Either a core error, or a Python exception that is already set.
-public enum BridgeError: Error {
+public enum BridgeError: SwiftBufferErrorCarrying {
     case core(SwiftBufferError)
     case alreadySet
+
+    public init(core: SwiftBufferError) { self = .core(core) }
 
     public static func bufferError(_ m: String) -> BridgeError { .core(.bufferError(m)) }
     public static func valueError(_ m: String) -> BridgeError { .core(.valueError(m)) }

@@ -118,7 +118,7 @@ func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
         if swiftbuf_PySlice_Check(key) == 0 { throw .typeError("first argument must be a slice object") }
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
-        let s = NDSlice(start: start, stop: stop, step: step, count: a.ssize(1))
+        let s = Layout.Slice(start: start, stop: stop, step: step, count: a.ssize(1))
         return pyTuple([s.start, s.stop, s.step, s.length])
     }
 }
@@ -131,8 +131,7 @@ func testingGetPointer(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
         try a.parse(args, nil, format: "OO")
         let seq = a.object(1)!
         try requireListOrTuple(seq, "seq")
-        var held = try HeldBuffer(from: a.object(0)!, request: .fullRO)
-        defer { held.release() }
+        let held = try HeldBuffer(from: a.object(0)!, request: .fullRO)
         let view = held.descriptor
         let count = PySequence_Fast_GET_SIZE_shim(seq)
         try core { () throws(SwiftBufferError) in try NDInspect.checkIndexCount(count, of: view) }
@@ -171,20 +170,20 @@ func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? 
         let writable = type == Int(BufferRequest.write.rawValue)
 
         let memoryview = try checked(PyMemoryView_FromObject(a.object(0)!))
-        var held: HeldBuffer
+        let held: HeldBuffer
         do throws(BridgeError) { held = try HeldBuffer(from: memoryview, request: .fullRO) } catch {
             decref(memoryview)
             throw error
         }
-        defer { held.release() }
         let copy: NDBuffer
+        let view = held.descriptor
         do throws(BridgeError) {
             let needsCopy = try core { () throws(SwiftBufferError) in
-                try NDInspect.needsContiguousCopy(held.descriptor, order: order, writable: writable)
+                try NDInspect.needsContiguousCopy(view, order: order, writable: writable)
             }
             if !needsCopy { return memoryview }
             copy = try core { () throws(SwiftBufferError) in
-                try NDBuffer(contiguousCopyOf: held.descriptor, order: order, allocator: .python)
+                try NDBuffer(contiguousCopyOf: view, order: order, allocator: .python)
             }
         } catch {
             decref(memoryview)
@@ -204,8 +203,7 @@ func testingPyBufferToContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObje
     pythonCall { () throws(BridgeError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OOi")
-        var held = try HeldBuffer(from: a.object(0)!, request: BufferRequest(rawValue: a.int(2)))
-        defer { held.release() }
+        let held = try HeldBuffer(from: a.object(0)!, request: BufferRequest(rawValue: a.int(2)))
         let order = try orderArgument(ascii: a.object(1)!)
         let view = held.descriptor
         guard let bytes = PyBytes_FromStringAndSize(nil, view.len) else { throw .alreadySet }
@@ -226,11 +224,10 @@ func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
             // Skips the buffer protocol, so simple re-exports are checked as they are.
             return pyBool(Layout.isContiguous(try ndarrayState(object).head.base, order: order))
         }
-        var held: HeldBuffer
+        let held: HeldBuffer
         do throws(BridgeError) { held = try HeldBuffer(from: object, request: .fullRO) } catch {
             throw .typeError("is_contiguous: object does not implement the buffer protocol")
         }
-        defer { held.release() }
         return pyBool(Layout.isContiguous(held.descriptor, order: order))
     }
 }
@@ -241,16 +238,14 @@ func testingCmpContig(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(BridgeError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OO")
-        var first: HeldBuffer
+        let first: HeldBuffer
         do throws(BridgeError) { first = try HeldBuffer(from: a.object(0)!, request: .fullRO) } catch {
             throw .typeError("cmp_contig: first argument does not implement the buffer protocol")
         }
-        defer { first.release() }
-        var second: HeldBuffer
+        let second: HeldBuffer
         do throws(BridgeError) { second = try HeldBuffer(from: a.object(1)!, request: .fullRO) } catch {
             throw .typeError("cmp_contig: second argument does not implement the buffer protocol")
         }
-        defer { second.release() }
         return pyBool(NDInspect.contiguousEqual(first.descriptor, second.descriptor))
     }
 }

@@ -26,10 +26,10 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> Py
 }
 
 /// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
-private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> NDSlice {
+private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> Layout.Slice {
     var start = 0, stop = 0, step = 0
     if PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
-    return NDSlice(start: start, stop: stop, step: step, count: try count())
+    return Layout.Slice(start: start, stop: stop, step: step, count: try count())
 }
 
 /// `ndarray_subscript`.
@@ -132,11 +132,11 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
             return try pack(value, at: pointer, in: array)
         }
         // The rvalue is an exporter.
-        var source = try HeldBuffer(from: value, request: .fullRO)
-        defer { source.release() }
+        let source = try HeldBuffer(from: value, request: .fullRO)
         let target = try subscriptValue(object, key)
         defer { decref(target) }
         let targetBase = try ndarrayState(target).head.base
-        try core { () throws(SwiftBufferError) in try NDAssignment.copy(source.descriptor, into: targetBase, allocator: .python) }
+        let sourceBase = source.descriptor
+        try core { () throws(SwiftBufferError) in try NDAssignment.copy(sourceBase, into: targetBase, allocator: .python) }
     }
 }

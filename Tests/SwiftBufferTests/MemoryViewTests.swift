@@ -85,10 +85,9 @@ import SwiftBuffer
             for step in [1, 2, 3, -1, -2, -3, Int.max, -Int.max] {
                 for start in bounds {
                     for stop in bounds {
-                        var s = start, e = stop
-                        let count = MemoryView.adjustSlice(length: length, start: &s, stop: &e, step: step)
-                        #expect(count == pythonRange(length, start, stop, step).count, "\(length) \(start):\(stop):\(step)")
-                        if count > 0 { #expect(s == pythonRange(length, start, stop, step)[0]) }
+                        let s = Layout.Slice(start: start, stop: stop, step: step, count: length)
+                        #expect(s.length == pythonRange(length, start, stop, step).count, "\(length) \(start):\(stop):\(step)")
+                        if s.length > 0 { #expect(s.start == pythonRange(length, start, stop, step)[0]) }
                     }
                 }
             }
@@ -155,7 +154,7 @@ import SwiftBuffer
         defer { withExtendedLifetime(held4) {} }
         let v = held4.view
         #expect(!MemoryView.elementsEqual(v.layout, v.layout, code: .float))
-        #expect(MemoryView.equivalentShapes(v.layout, v.layout))
+        #expect(Layout.equivalentShapes(v.layout, v.layout))
     }
 
     @Test func hexMatchesAStringBuiltReference() {
@@ -187,6 +186,70 @@ import SwiftBuffer
             while i > 0 { chunks.insert(digits[max(i - g, 0)..<i].joined(), at: 0); i -= g }
         }
         return chunks.joined(separator: ":")
+    }
+
+    /// MemoryView.cast is the whole of memoryview_cast_impl: the finished layout, and each
+    /// failure at its point in CPython's order, with the caller's closures called only up to it.
+    @Test func castIsOneOperation() throws {
+        var bytes = [UInt8](0..<16)
+        var storage = [Int](repeating: -7, count: 2 + 3 * 3)
+        unsafe bytes.withUnsafeMutableBytes { raw in
+            unsafe storage.withUnsafeMutableBufferPointer { arrays in
+                let a = unsafe arrays.baseAddress!
+                unsafe a[0] = 16
+                unsafe a[1] = 1
+                let view = unsafe MemoryView(layout: BufferDescriptor(buf: raw.baseAddress, len: 16, itemsize: 1, readonly: true, ndim: 1,
+                                                                      format: Layout.unsignedByteCString, shape: a, strides: a + 1, suboffsets: nil))
+                func cast(_ format: String, _ shape: [Int]?) -> (Result<BufferDescriptor, SwiftBufferError>, [String]) {
+                    var calls: [String] = []
+                    let utf8 = Array(format.utf8)
+                    var result: Result<BufferDescriptor, SwiftBufferError> = .failure(.valueError("not called"))
+                    unsafe utf8.withUnsafeBytes { f in
+                        result = Result { () throws(SwiftBufferError) -> BufferDescriptor in
+                            try unsafe view.cast(
+                                sourceCharacter: UInt8(ascii: "B"),
+                                shapeGiven: shape != nil,
+                                shapeLength: { () throws(SwiftBufferError) -> Int in calls.append("length"); return shape!.count },
+                                makeView: { (ndim: Int) throws(SwiftBufferError) -> BufferDescriptor in
+                                    calls.append("view \(ndim)")
+                                    var l = view.layout
+                                    unsafe l.shape = a + 2
+                                    unsafe l.strides = a + 2 + ndim
+                                    unsafe l.suboffsets = a + 2 + 2 * ndim
+                                    return l
+                                },
+                                format: { () throws(SwiftBufferError) -> UnsafeRawBufferPointer in calls.append("format"); return f },
+                                extent: { (i: Int) throws(SwiftBufferError) -> Int in calls.append("extent \(i)"); return shape![i] })
+                        }
+                    }
+                    return (result, calls)
+                }
+                let (ok, calls) = cast("@i", [2, 2])
+                #expect(calls == ["length", "view 2", "format", "extent 0", "extent 1"])
+                let layout = try! ok.get()
+                #expect(unsafe String(cString: layout.format!) == "@i")
+                #expect(layout.ndim == 2 && layout.itemsize == 4 && layout.len == 16 && layout.suboffsets == nil)
+                #expect(unsafe [layout.shape![0], layout.shape![1], layout.strides![0], layout.strides![1]] == [2, 2, 8, 4])
+                let (flat, flatCalls) = cast("d", nil)
+                #expect(flatCalls == ["view 1", "format"])
+                let one = try! flat.get()
+                #expect(one.ndim == 1 && one.itemsize == 8)
+                #expect(unsafe [one.shape![0], one.strides![0]] == [2, 8])
+                let failures: [(String, [Int]?, SwiftBufferError, [String])] = [
+                    ("dd", [2], .valueError("memoryview: destination format must be a native single character format prefixed with an optional '@'"), ["length", "view 1", "format"]),
+                    ("i", Array(repeating: 1, count: 65), .valueError("memoryview: number of dimensions must not exceed 64"), ["length"]),
+                    ("i", [0, 4], .valueError("memoryview.cast(): elements of shape must be integers > 0"), ["length", "view 2", "format", "extent 0"]),
+                    ("i", [2, 3], .typeError("memoryview: product(shape) * itemsize != buffer size"), ["length", "view 2", "format", "extent 0", "extent 1"]),
+                    ("Q", [], .typeError("memoryview: product(shape) * itemsize != buffer size"), ["length", "view 1", "format"]),
+                    ("i", [2, Int.max / 4], .valueError("memoryview.cast(): product(shape) > SSIZE_MAX"), ["length", "view 2", "format", "extent 0", "extent 1"]),
+                ]
+                for (format, shape, error, expectedCalls) in failures {
+                    let (result, calls) = cast(format, shape)
+                    #expect(throws: error) { try result.get() }
+                    #expect(calls == expectedCalls, "\(format) \(String(describing: shape))")
+                }
+            }
+        }
     }
 
     @Test func castRules() throws {

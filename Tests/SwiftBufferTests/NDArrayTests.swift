@@ -173,7 +173,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                 for stop in bounds {
                     for step in [-3, -1, 1, 2] {
                         // The same slice on every dimension.
-                        let slices = (0..<view.ndim).map { NDSlice(start: start, stop: stop, step: step, count: view.extent($0)) }
+                        let slices = (0..<view.ndim).map { Layout.Slice(start: start, stop: stop, step: step, count: view.extent($0)) }
                         let sliced = NDBuffer(consuming: view, hasExporter: true)
                         sliced.ownStructure()
                         for (d, s) in slices.enumerated() { sliced.applySlice(s, dimension: d) }
@@ -196,7 +196,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
             for start in -8...8 {
                 for stop in -8...8 {
                     for step in [-4, -2, -1, 1, 2, 3] {
-                        let s = NDSlice(start: start, stop: stop, step: step, count: count)
+                        let s = Layout.Slice(start: start, stop: stop, step: step, count: count)
                         // Python's definition: the indices of range(count) that range(start, stop, step),
                         // with negative bounds counted from the end and clamped, visits.
                         let lo = start < 0 ? max(start + count, step < 0 ? -1 : 0) : min(start, step < 0 ? count - 1 : count)
@@ -231,10 +231,10 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
     }
 
     @Test func assignmentMatchesRowBufferedOracle() throws {
-        let slicesOf: [[NDSlice]] = [
-            [NDSlice(start: 0, stop: 2, step: 1, count: 3), NDSlice(start: 0, stop: 4, step: 1, count: 5)],
-            [NDSlice(start: 2, stop: 0, step: -1, count: 3), NDSlice(start: 1, stop: 5, step: 1, count: 5)],
-            [NDSlice(start: 1, stop: 3, step: 1, count: 3), NDSlice(start: 4, stop: 0, step: -1, count: 5)],
+        let slicesOf: [[Layout.Slice]] = [
+            [Layout.Slice(start: 0, stop: 2, step: 1, count: 3), Layout.Slice(start: 0, stop: 4, step: 1, count: 5)],
+            [Layout.Slice(start: 2, stop: 0, step: -1, count: 3), Layout.Slice(start: 1, stop: 5, step: 1, count: 5)],
+            [Layout.Slice(start: 1, stop: 3, step: 1, count: 3), Layout.Slice(start: 4, stop: 0, step: -1, count: 5)],
         ]
         for pil in [false, true] {
             for (l, r) in [(0, 1), (1, 0), (0, 2), (2, 1), (1, 1)] {

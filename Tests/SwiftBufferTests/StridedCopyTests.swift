@@ -63,20 +63,31 @@ private func contiguousValues(_ buffer: UnsafeMutableRawPointer, count: Int) -> 
         }
     }
 
-    /// copy moves every element between two layouts of the same shape, in index order.
-    @Test func copyBetweenLayouts() {
+    /// Layout.copy moves every element between two layouts of the same shape, in index order,
+    /// with or without scratch, and in Fortran walk order when neither side has suboffsets.
+    @Test func copyBetweenLayouts() throws {
         let layouts = copyLayouts()
         for source in layouts {
             for destination in layouts where destination.shape == source.shape && destination !== source {
-                source.fillDistinct()
-                unsafe StridedCopy.copy(from: source.descriptor, to: destination.descriptor)
-                #expect(destination.values() == source.values(), "\(source) -> \(destination)")
+                let orders: [Layout.Order] = source.descriptor.suboffsets == nil && destination.descriptor.suboffsets == nil ? [.c, .fortran] : [.c]
+                for order in orders {
+                    for withScratch in [false, true] {
+                        source.fillDistinct()
+                        let bytes = try Layout.copyScratchBytes(from: source.descriptor, to: destination.descriptor) ?? 0
+                        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 16)
+                        defer { unsafe scratch.deallocate() }
+                        unsafe Layout.copy(from: source.descriptor, to: destination.descriptor,
+                                           scratch: withScratch ? scratch : nil, order: order)
+                        #expect(destination.values() == source.values(), "\(source) -> \(destination) \(order) \(withScratch)")
+                    }
+                }
             }
         }
     }
 
-    /// Copying a layout onto itself reversed (overlapping memory) goes through a temporary.
-    @Test func overlappingReversal() {
+    /// Copying a layout onto itself reversed (overlapping memory) goes through the scratch row,
+    /// as CPython's copy_buffer does.
+    @Test func overlappingReversal() throws {
         let forward = TestLayout.strided(name: "C", shape: [6], strides: [4], itemsize: 4)
         forward.fillDistinct()
         var reversedView = forward.descriptor
@@ -85,7 +96,11 @@ private func contiguousValues(_ buffer: UnsafeMutableRawPointer, count: Int) -> 
         unsafe stride.initialize(to: -4)
         reversedView.strides = unsafe stride
         reversedView.buf = unsafe forward.buf + 20
-        unsafe StridedCopy.copy(from: forward.descriptor, to: reversedView)
+        let bytes = try #require(try Layout.copyScratchBytes(from: forward.descriptor, to: reversedView))
+        #expect(bytes == 24)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        defer { unsafe scratch.deallocate() }
+        unsafe Layout.copy(from: forward.descriptor, to: reversedView, scratch: scratch)
         #expect(forward.values() == [6, 5, 4, 3, 2, 1])
     }
 }

@@ -1,0 +1,329 @@
+// MARK: - The strided-layout kernel
+//
+// Every walk over a (buf, shape, strides, suboffsets) layout is written here once, and the
+// memoryview semantics (`MemoryView`), the `_testbuffer` engine (`NDBuffer`), tobytes and
+// `py_buffer_to_contiguous` (`StridedCopy`), comparison and the bridge call it:
+//
+// - `follow`: CPython's `ADJUST_PTR`, the one place a suboffset's pointer table is read;
+// - `Slice` and `applySlice`: `PySlice_AdjustIndices` and `init_slice`;
+// - `sameStructure`: `equiv_structure` (memoryobject.c) and `cmp_structure` (_testbuffer.c),
+//   which differ only in whether a leading `@` is dropped from the formats (`FormatMatch`);
+// - `copyScratchBytes` and `copy`: `copy_buffer`/`copy_rec`, a copy between any two layouts
+//   of one shape with the caller's scratch memory;
+// - `forEachElement` and `allPairs`: the element visitors of `tolist_rec` and `cmp_rec`.
+
+extension Layout {
+    /// `ADJUST_PTR`: when dimension `dimension` is indirect (`suboffsets[dimension] >= 0`),
+    /// the address stored at `pointer` plus the suboffset; otherwise `pointer`.
+    ///
+    /// The pointer is loaded unaligned: PEP 3118 says nothing about the alignment of a pointer
+    /// table, and a slice of an array of pointers with an odd byte offset is valid.
+    @inlinable @inline(__always)
+    public static func follow(_ pointer: UnsafeMutableRawPointer, _ suboffsets: UnsafeMutablePointer<Int>?,
+                              dimension: Int) -> UnsafeMutableRawPointer {
+        if let sub = unsafe suboffsets, unsafe sub[dimension] >= 0 {
+            // safe because: a nonnegative suboffset says the bytes here are a pointer (PEP 3118).
+            return unsafe pointer.loadUnaligned(as: UnsafeMutableRawPointer.self) + sub[dimension]
+        }
+        return unsafe pointer
+    }
+
+    /// Whether dimension `dimension` of `view` is indirect.
+    @inlinable @inline(__always)
+    static func isIndirect(_ view: BufferDescriptor, _ dimension: Int) -> Bool {
+        unsafe view.suboffsets.map { unsafe $0[dimension] >= 0 } ?? false
+    }
+
+    // MARK: Slices (PySlice_AdjustIndices, init_slice)
+
+    /// A slice resolved against a length: `PySlice_AdjustIndices` after `PySlice_Unpack`.
+    public struct Slice: Equatable, Sendable {
+        public var start: Int
+        public var stop: Int
+        public var step: Int
+        /// Number of indices the slice selects (`slicelength`).
+        public var length: Int
+
+        /// Clamps an unpacked slice (`start`, `stop`, `step` as `PySlice_Unpack` returns them:
+        /// step nonzero and at least `-Int.max`, None already replaced by its default) to a
+        /// sequence of `count` items.
+        ///
+        /// `count` may be anything `slice_indices` is given, negative included; the arithmetic
+        /// wraps where CPython's would overflow (it never does for a real length) instead of
+        /// trapping.
+        @inlinable
+        public init(start: Int, stop: Int, step: Int, count: Int) {
+            precondition(step != 0, "Layout.Slice: step must not be zero")
+            var start = start, stop = stop
+            if start < 0 {
+                start &+= count
+                if start < 0 { start = step < 0 ? -1 : 0 }
+            } else if start >= count {
+                start = step < 0 ? count &- 1 : count
+            }
+            if stop < 0 {
+                stop &+= count
+                if stop < 0 { stop = step < 0 ? -1 : 0 }
+            } else if stop >= count {
+                stop = step < 0 ? count &- 1 : count
+            }
+            var length = 0
+            if step < 0 {
+                if stop < start { length = (start &- stop &- 1) / (0 &- step) &+ 1 }
+            } else if start < stop {
+                length = (stop &- start &- 1) / step &+ 1
+            }
+            self.start = start
+            self.stop = stop
+            self.step = step
+            self.length = length
+        }
+    }
+
+    /// `init_slice`: narrows dimension `dimension` of arrays the caller owns to `slice` and
+    /// returns the new `buf`. The first selected item becomes the base, unless an earlier
+    /// dimension is indirect: then the offset moves into the nearest such dimension's
+    /// suboffset, since `buf` addresses pointers there, not items. `len` is the caller's
+    /// (memoryview's `init_len` and _testbuffer's checked product differ).
+    @inlinable @inline(__always)
+    public static func applySlice(_ slice: Slice, dimension: Int, buf: UnsafeMutableRawPointer?,
+                                  shape: UnsafeMutablePointer<Int>, strides: UnsafeMutablePointer<Int>,
+                                  suboffsets: UnsafeMutablePointer<Int>?) -> UnsafeMutableRawPointer? {
+        // Wrapping, as in C: the offset of an empty slice may point one past either end, and a
+        // huge step on a one-item slice yields a stride that is never used to address memory.
+        let offset = unsafe strides[dimension] &* slice.start
+        var result = unsafe buf
+        var indirect = -1
+        if let sub = unsafe suboffsets, dimension > 0 {
+            var n = dimension - 1
+            while unsafe n >= 0 && sub[n] < 0 { n -= 1 }
+            indirect = n
+        }
+        if indirect >= 0 {
+            unsafe suboffsets![indirect] &+= offset
+        } else {
+            result = unsafe buf.map { unsafe $0 + offset }
+        }
+        unsafe shape[dimension] = slice.length
+        unsafe strides[dimension] = strides[dimension] &* slice.step
+        return unsafe result
+    }
+
+    /// `applySlice` on a descriptor whose shape and strides the caller owns (`len` unchanged).
+    @inlinable @inline(__always)
+    public static func applySlice(_ slice: Slice, dimension: Int, to layout: inout BufferDescriptor) {
+        layout.buf = unsafe applySlice(slice, dimension: dimension, buf: layout.buf, shape: layout.shape!,
+                                       strides: layout.strides!, suboffsets: layout.suboffsets)
+    }
+
+    // MARK: Structure (equiv_structure, cmp_structure)
+
+    /// How two formats must match for two layouts to have the same structure.
+    public enum FormatMatch: Sendable {
+        /// memoryobject.c's `equiv_format`: equal once a leading `@` is dropped.
+        case ignoringNativePrefix
+        /// _testbuffer.c's `cmp_structure`: byte for byte.
+        case exact
+    }
+
+    /// `equiv_shape`: same ndim, and the same extents up to the first zero (from there on
+    /// both are empty, so `[1, 0, 5]` and `[1, 0, 7]` are equivalent, as in NumPy).
+    @inlinable
+    public static func equivalentShapes(_ a: BufferDescriptor, _ b: BufferDescriptor) -> Bool {
+        if a.ndim != b.ndim { return false }
+        for i in 0..<a.ndim {
+            let extent = a.extent(i)
+            if extent != b.extent(i) { return false }
+            if extent == 0 { break }
+        }
+        return true
+    }
+
+    /// `equiv_structure`/`cmp_structure`: the same itemsize, format (NULL meaning `"B"`, compared
+    /// as `formats` says) and equivalent shapes: what a copy between two layouts requires.
+    @inlinable
+    public static func sameStructure(_ a: BufferDescriptor, _ b: BufferDescriptor, formats: FormatMatch) -> Bool {
+        guard a.itemsize == b.itemsize else { return false }
+        var fa = unsafe a.formatBytes, fb = unsafe b.formatBytes
+        if formats == .ignoringNativePrefix {
+            if let first = unsafe fa.first, first == UInt8(ascii: "@") { fa = unsafe UnsafeBufferPointer(rebasing: fa.dropFirst()) }
+            if let first = unsafe fb.first, first == UInt8(ascii: "@") { fb = unsafe UnsafeBufferPointer(rebasing: fb.dropFirst()) }
+        }
+        return unsafe fa.elementsEqual(fb) && equivalentShapes(a, b)
+    }
+
+    // MARK: Copies between layouts (copy_buffer, copy_rec)
+
+    /// The scratch a `copy` between two layouts of the same structure needs to behave as
+    /// CPython's `copy_buffer` on overlapping memory: nil when the innermost rows of both are
+    /// plain contiguous runs (each row is then one `memmove`), else the bytes of one innermost
+    /// row (0 for an empty row). MemoryError when that size overflows.
+    @inlinable
+    public static func copyScratchBytes(from source: BufferDescriptor, to destination: BufferDescriptor) throws(SwiftBufferError) -> Int? {
+        guard destination.ndim > 0 else { return nil }
+        let last = destination.ndim - 1, itemsize = destination.itemsize
+        if !isIndirect(destination, last) && !isIndirect(source, last)
+            && destination.stride(last) == itemsize && source.stride(last) == itemsize {
+            return nil
+        }
+        let (bytes, overflow) = destination.extent(last).multipliedReportingOverflow(by: itemsize)
+        if overflow { throw .memoryError("") }
+        return bytes
+    }
+
+    /// Copies every element of `source` to the same index in `destination` (the same shape
+    /// and itemsize; any strides, negative included; suboffsets on either side).
+    ///
+    /// Innermost rows that are contiguous runs on both sides move with one `memmove`. Other
+    /// rows go through `scratch` when it is given (`copyScratchBytes` says its size), which
+    /// makes overlapping layouts end up exactly as with CPython's `copy_buffer`; with nil
+    /// scratch, elements move one by one, which is right whenever the memory cannot overlap.
+    ///
+    /// `order` is the index order of the walk: `.fortran` visits the first index fastest, so a
+    /// Fortran-ordered side moves in runs; suboffsets must be followed in dimension order, so
+    /// it requires that neither side has any. Anything else means C order.
+    @inlinable
+    public static func copy(from source: BufferDescriptor, to destination: BufferDescriptor,
+                            scratch: UnsafeMutableRawPointer?, order: Order = .c) {
+        guard let dbuf = unsafe destination.buf, let sbuf = unsafe source.buf else { return }
+        let ndim = destination.ndim, itemsize = destination.itemsize
+        if ndim == 0 {
+            unsafe dbuf.copyMemory(from: sbuf, byteCount: itemsize)
+            return
+        }
+        let fortran = order == .fortran
+        precondition(!fortran || (source.suboffsets == nil && destination.suboffsets == nil),
+                     "Layout.copy: a Fortran-order walk cannot follow suboffsets")
+        // Extents and both strides, in walk order, in one table on the stack (ndim <= 128):
+        // absent shape or strides are reconstructed once, not at every step.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * ndim) { storage in
+            let table = storage.baseAddress!
+            for level in 0..<ndim {
+                let dim = fortran ? ndim - 1 - level : level
+                unsafe table[level] = destination.extent(dim)
+                unsafe table[ndim + level] = destination.stride(dim)
+                unsafe table[2 * ndim + level] = source.stride(dim)
+            }
+            unsafe copyRows(level: 0, ndim: ndim, itemsize: itemsize, table: table,
+                            dptr: dbuf, dsub: destination.suboffsets, sptr: sbuf, ssub: source.suboffsets,
+                            scratch: scratch)
+        }
+    }
+
+    /// `copy_rec` (for a Fortran walk the table is reversed and there are no suboffsets).
+    @usableFromInline
+    static func copyRows(level: Int, ndim: Int, itemsize: Int, table: UnsafePointer<Int>,
+                         dptr: UnsafeMutableRawPointer, dsub: UnsafeMutablePointer<Int>?,
+                         sptr: UnsafeMutableRawPointer, ssub: UnsafeMutablePointer<Int>?,
+                         scratch: UnsafeMutableRawPointer?) {
+        let extent = unsafe table[level], dstride = unsafe table[ndim + level], sstride = unsafe table[2 * ndim + level]
+        if level == ndim - 1 {
+            let dIndirect = unsafe dsub.map { unsafe $0[level] >= 0 } ?? false
+            let sIndirect = unsafe ssub.map { unsafe $0[level] >= 0 } ?? false
+            if !dIndirect && !sIndirect && dstride == itemsize && sstride == itemsize {
+                unsafe dptr.copyMemory(from: sptr, byteCount: extent &* itemsize)  // memmove
+            } else if let row = unsafe scratch {
+                for i in 0..<extent {
+                    unsafe (row + i &* itemsize).copyMemory(from: follow(sptr + i &* sstride, ssub, dimension: level), byteCount: itemsize)
+                }
+                for i in 0..<extent {
+                    unsafe follow(dptr + i &* dstride, dsub, dimension: level).copyMemory(from: row + i &* itemsize, byteCount: itemsize)
+                }
+            } else {
+                for i in 0..<extent {
+                    unsafe follow(dptr + i &* dstride, dsub, dimension: level)
+                        .copyMemory(from: follow(sptr + i &* sstride, ssub, dimension: level), byteCount: itemsize)
+                }
+            }
+            return
+        }
+        for i in 0..<extent {
+            unsafe copyRows(level: level + 1, ndim: ndim, itemsize: itemsize, table: table,
+                            dptr: follow(dptr + i &* dstride, dsub, dimension: level), dsub: dsub,
+                            sptr: follow(sptr + i &* sstride, ssub, dimension: level), ssub: ssub, scratch: scratch)
+        }
+    }
+
+    /// Calls `body` with a contiguous layout in `order` (`.fortran`, else C) of `view`'s shape
+    /// and itemsize, over `memory`; its arrays live on the stack for the call.
+    @inlinable
+    public static func withContiguousLayout<R>(like view: BufferDescriptor, at memory: UnsafeMutableRawPointer, order: Order,
+                                               _ body: (BufferDescriptor) -> R) -> R {
+        let ndim = view.ndim
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(2 * ndim, 1)) { storage in
+            let shape = storage.baseAddress!, strides = unsafe shape + ndim
+            for i in 0..<ndim { unsafe shape[i] = view.extent(i) }
+            unsafe fillContiguousStrides(shape: shape, ndim: ndim, itemsize: view.itemsize,
+                                         order: order == .fortran ? .fortran : .c, into: strides)
+            let contiguous = unsafe BufferDescriptor(buf: memory, len: view.len, itemsize: view.itemsize, readonly: false,
+                                                     ndim: ndim, format: view.format, shape: shape, strides: strides,
+                                                     suboffsets: nil)
+            return body(contiguous)
+        }
+    }
+
+    // MARK: Element visitors (tolist_rec, cmp_rec)
+
+    /// Calls `body` with the address of every element of `view`, in C order, following
+    /// strides and suboffsets.
+    @inlinable
+    public static func forEachElement<E: Error>(_ view: BufferDescriptor,
+                                                _ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
+        guard let base = unsafe view.buf else { return }
+        if view.ndim == 0 { return try unsafe body(base) }
+        try unsafe visit(view, base, dimension: 0, body)
+    }
+
+    @inlinable
+    static func visit<E: Error>(_ view: BufferDescriptor, _ pointer: UnsafeMutableRawPointer, dimension: Int,
+                                _ body: (UnsafeMutableRawPointer) throws(E) -> Void) throws(E) {
+        let extent = view.extent(dimension), stride = view.stride(dimension)
+        var p = unsafe pointer
+        if dimension == view.ndim - 1 {
+            for _ in 0..<extent { try unsafe body(follow(p, view.suboffsets, dimension: dimension)); p = unsafe p + stride }
+        } else {
+            for _ in 0..<extent {
+                try unsafe visit(view, follow(p, view.suboffsets, dimension: dimension), dimension: dimension + 1, body)
+                p = unsafe p + stride
+            }
+        }
+    }
+
+    /// Whether every pair of corresponding elements of `a` and `b` (equivalent shapes)
+    /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error.
+    @inlinable
+    public static func allPairs<E: Error>(_ a: BufferDescriptor, _ b: BufferDescriptor,
+                                          _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+        guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
+        if a.ndim == 0 { return try unsafe equal(p, q) }
+        return try unsafe pairs(a, p, b, q, dimension: 0, equal)
+    }
+
+    @inlinable
+    static func pairs<E: Error>(_ a: BufferDescriptor, _ p: UnsafeMutableRawPointer, _ b: BufferDescriptor, _ q: UnsafeMutableRawPointer,
+                                dimension: Int, _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+        let extent = a.extent(dimension)
+        let ps = a.stride(dimension), qs = b.stride(dimension)
+        var p = unsafe p, q = unsafe q
+        if dimension == a.ndim - 1 {
+            if a.suboffsets == nil && b.suboffsets == nil {
+                for _ in 0..<extent {
+                    if !(try unsafe equal(p, q)) { return false }
+                    p = unsafe p + ps; q = unsafe q + qs
+                }
+            } else {
+                for _ in 0..<extent {
+                    if !(try unsafe equal(follow(p, a.suboffsets, dimension: dimension), follow(q, b.suboffsets, dimension: dimension))) { return false }
+                    p = unsafe p + ps; q = unsafe q + qs
+                }
+            }
+            return true
+        }
+        for _ in 0..<extent {
+            if !(try unsafe pairs(a, follow(p, a.suboffsets, dimension: dimension), b, follow(q, b.suboffsets, dimension: dimension),
+                                  dimension: dimension + 1, equal)) { return false }
+            p = unsafe p + ps; q = unsafe q + qs
+        }
+        return true
+    }
+}
