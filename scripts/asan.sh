@@ -6,6 +6,7 @@
 #
 #   bash scripts/asan.sh                    # the whole suite, CPython's suites included
 #   bash scripts/asan.sh tests_py/test_x.py # pytest arguments: a subset (.ci/run passes one)
+#   bash scripts/asan.sh --ci               # the part .ci/run runs (CI_TESTS below)
 #   bash scripts/asan.sh --run CMD ARGS...  # any command in the ASan environment (scripts/fuzz.sh)
 #
 # - UBSan covers the C shim only: swiftc refuses it on Linux ("error: unsupported option
@@ -26,6 +27,17 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 SCRATCH=.build-asan
+# The CI part: the tests where memory errors would show (CPython's suites with both of
+# swiftbuf's modules, lifetimes, re-entrancy, threads, the fuzz findings). The whole suite
+# takes ~40 min under ASan on 2 shared cores; the differential sweeps stay in the plain lane.
+# A new test file or a new build's tests (the Swift-facing API's) goes here to run under ASan.
+CI_TESTS=(
+    "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
+    "tests_py/test_cpython_buffer.py::test_test_memoryview_with_swiftbuf_testing_and_memoryview"
+    tests_py/test_adversarial_harness.py tests_py/test_adversarial_reentrancy.py
+    tests_py/test_buffer_lifetime.py tests_py/test_memoryview_lifetime.py tests_py/test_testing_lifetime.py
+    tests_py/test_buffer_swift_export.py tests_py/test_threads.py tests_py/test_fuzz_findings.py
+)
 
 echo "== asan: building the extension with -sanitize=address (Swift), -fsanitize=address,undefined (C)"
 swift build -c release --scratch-path "$SCRATCH" --product _swiftbuf \
@@ -51,4 +63,5 @@ if [ "${1:-}" = "--run" ]; then
 fi
 echo "== asan: pytest with $LIB"
 if [ $# -eq 0 ]; then set -- tests_py; fi
+if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
 "$PYTHON" -m pytest -q -p no:cacheprovider "$@"

@@ -5,7 +5,8 @@
 # reference count flat over repeated rounds of every public operation, error paths included).
 #
 #   bash scripts/debug-python.sh                    # the whole suite
-#   bash scripts/debug-python.sh tests_py/test_x.py # pytest arguments: a subset (.ci/run)
+#   bash scripts/debug-python.sh tests_py/test_x.py # pytest arguments: a subset
+#   bash scripts/debug-python.sh --ci               # the part .ci/run runs (CI_TESTS below)
 #
 # The interpreter's packages live in a venv inside the scratch folder (.build-dbg/venv).
 # NumPy's manylinux wheels import and work under the debug interpreter (since 3.8 a debug
@@ -18,6 +19,16 @@ DEBUG_PYTHON=${DEBUG_PYTHON:-/usr/bin/python3.11d}
 INCLUDE=/usr/include/python3.11d
 SCRATCH=.build-dbg
 VENV=$SCRATCH/venv
+# The CI part: the reference-count check, the tests whose CPython references abort under
+# Py_DEBUG (now isolated), lifetimes, threads, and CPython's suites with swiftbuf's modules.
+# A new test file or a new build's tests (the Swift-facing API's) goes here too.
+CI_TESTS=(
+    tests_py/test_refcounts.py tests_py/test_adversarial_oom.py tests_py/test_memoryview_api.py
+    tests_py/test_buffer_lifetime.py tests_py/test_memoryview_lifetime.py tests_py/test_testing_lifetime.py
+    tests_py/test_threads.py
+    "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
+    "tests_py/test_cpython_buffer.py::test_test_memoryview_with_swiftbuf_testing_and_memoryview"
+)
 
 if [ ! -x "$DEBUG_PYTHON" ] || [ ! -f "$INCLUDE/Python.h" ] || ! "$DEBUG_PYTHON" -c 'import test.test_buffer' 2>/dev/null; then
     apt-get update -q
@@ -43,4 +54,5 @@ assert m.__file__ == sys.argv[1], m.__file__' "$LIB"
 
 echo "== debug-python: pytest under $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') (Py_DEBUG)"
 if [ $# -eq 0 ]; then set -- tests_py; fi
+if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
