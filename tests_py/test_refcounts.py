@@ -11,9 +11,12 @@ import sys
 import pytest
 
 from lane import PY_DEBUG
-from test_adversarial_leaks import OPERATIONS, Context
 
-pytestmark = pytest.mark.skipif(not PY_DEBUG, reason="sys.gettotalrefcount exists only in a Py_DEBUG interpreter")
+if not PY_DEBUG:
+    pytest.skip("sys.gettotalrefcount exists only in a Py_DEBUG interpreter (scripts/debug-python.sh)",
+                allow_module_level=True)
+
+from test_adversarial_leaks import OPERATIONS, Context  # noqa: E402
 
 ROUNDS = 200
 
