@@ -199,6 +199,15 @@ if __name__ == "__main__":
     import atheris
     # Coverage is of Python bytecode: this driver's decisions and the harness's (atheris's wheel
     # cannot see inside the Swift library, whose branches show only through the results).
-    atheris.instrument_all()
+    # (instrument_all would also rewrite pytest, which the harness imports: minutes of startup.)
+    import inspect
+    import test_adversarial_harness
+    for module in (sys.modules[__name__], test_adversarial_harness):
+        for value in list(vars(module).values()):
+            functions = [value] if inspect.isfunction(value) else \
+                [f for f in vars(value).values() if inspect.isfunction(f)] if inspect.isclass(value) else []
+            for function in functions:
+                if function.__module__ == module.__name__:
+                    atheris.instrument_func(function)
     atheris.Setup(sys.argv, test_one_input)
     atheris.Fuzz()
