@@ -16,6 +16,8 @@ import zlib
 
 import pytest
 
+from lane import ASAN
+
 # MARK: - Results
 
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
@@ -143,7 +145,10 @@ def test_a_crash_fails_only_its_case():
     assert results["a"] == ["m", "a", [1, {"float": "2.0"}, {"float": "nan"}, {"bytes": "\x00\xff"},
                                        {"repr": "<class 'object'>"}]]
     assert results["abort"][:2] == ["crash", "signal SIGABRT"]
-    assert results["segfault"][:2] == ["crash", "signal SIGSEGV"]
+    if ASAN:    # ASan's SEGV handler reports the fault and exits with its exitcode, 1
+        assert results["segfault"][:2] == ["crash", "exit 1"] and "AddressSanitizer: SEGV" in results["segfault"][2]
+    else:
+        assert results["segfault"][:2] == ["crash", "signal SIGSEGV"]
     assert results["exit"][:2] == ["crash", "exit 3"]
     assert results["raises"] == ["error", "KeyError", "'missing'"]
     assert results["c"][1] == "c" and not crashed(results["b"])

@@ -19,6 +19,7 @@ import pytest
 
 import swiftbuf
 import swiftbuf.testing as T
+from lane import ASAN, PYMALLOC, asan_allocated_bytes
 from swiftbuf import _swiftbuf as S
 
 MV = swiftbuf.MemoryView
@@ -38,6 +39,8 @@ except (OSError, AttributeError):   # not glibc >= 2.33: malloc is not measured
 
 
 def malloc_in_use():
+    if ASAN:    # ASan's malloc does not feed mallinfo2; its own count leaves out the quarantine
+        return asan_allocated_bytes()
     if _libc is None:
         return 0
     info = _libc.mallinfo2()
@@ -280,7 +283,9 @@ def test_the_checks_see_a_leak(context):
         kept.append(object())
         kept.append([])
     after_gc, after_blocks, _ = measure()
-    assert after_gc - gc_objects >= ROUNDS and after_blocks - blocks >= ROUNDS
+    assert after_gc - gc_objects >= ROUNDS
+    if PYMALLOC:    # with PYTHONMALLOC=malloc (the ASan lane) the block count stays 0
+        assert after_blocks - blocks >= ROUNDS
     if _libc is not None:
         _libc.malloc.restype = ctypes.c_void_p
         pointers = [_libc.malloc(16) for _ in range(ROUNDS)]

@@ -10,6 +10,7 @@ swiftbuf.Buffer and swiftbuf.testing).
 """
 import pytest
 
+from lane import PY_DEBUG
 from test_adversarial_harness import crashed, run_isolated, serve
 
 _testcapi = pytest.importorskip("_testcapi", reason="allocation failures are injected with _testcapi.set_nomemory")
@@ -46,6 +47,17 @@ def run_case(mode, case):
     return [result, after]
 
 
+def cpython_debug_abort(stderr):
+    """Under Py_DEBUG, failing allocations make CPython's own interpreter loop abort while it
+    runs the test's Python code (an operation's lambda, an __index__ method that raises):
+    ceval.c's stack assertion, or _Py_CheckFunctionResult on the Python function (when memory
+    fails from then on, it cannot even name it). Such a case cannot finish in that interpreter.
+    The release lane runs it in full, and there the same check is a SystemError naming the
+    function, which fails the test if the function is swiftbuf's."""
+    return ("Python/ceval.c:" in stderr and "Assertion" in stderr) or \
+        "_Py_CheckFunctionResult: a function returned NULL without setting an exception" in stderr
+
+
 def cases():
     from test_adversarial_leaks import OPERATIONS
     return [f"{name}|{n}" for name in OPERATIONS for n in range(FIRST_FAILURES)]
@@ -56,6 +68,8 @@ def test_allocation_failures_are_survived(mode):
     results = run_isolated(__file__, mode, cases(), timeout=600)
     bad = []
     for case, result in sorted(results.items()):
+        if crashed(result) and PY_DEBUG and cpython_debug_abort(result[2]):
+            continue
         if crashed(result):
             bad.append(f"{case}: crashed ({result[1]})\n{result[2][-800:]}")
         elif result[0].startswith("SystemError"):

@@ -6,7 +6,10 @@ import copy
 import itertools
 import pickle
 import re
+import signal
+import subprocess
 import sys
+import textwrap
 
 import _testbuffer as tb
 import pytest
@@ -14,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import swiftbuf
+from lane import PY_DEBUG
 from test_memoryview_differential import SETTINGS, exporters, outcome, same
 
 B, S = memoryview, swiftbuf.MemoryView
@@ -201,10 +205,20 @@ def test_deviations():
     r.release()
     with pytest.raises(ValueError, match="^operation forbidden on released memoryview object$"):
         iter(r)
-    b = B(b"ab")
-    b.release()
-    with pytest.raises(SystemError):
-        iter(b)
+    # CPython's side in a child: a Py_DEBUG interpreter aborts on it (_Py_CheckFunctionResult).
+    child = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        b = memoryview(b"ab")
+        b.release()
+        try:
+            iter(b)
+        except SystemError:
+            print("SystemError")
+    """)], capture_output=True, text=True, timeout=60)
+    if PY_DEBUG:
+        assert child.returncode == -signal.SIGABRT, child
+        assert "a function returned a result with an exception set" in child.stderr
+    else:
+        assert child.stdout == "SystemError\n", child
 
     # 2. hex(sep) whose len() releases the view: CPython 3.11 then reads freed memory
     #    (gh-143195); swiftbuf holds an export meanwhile, so the release fails, as the fix does.

@@ -125,7 +125,7 @@ func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> P
         // for that case) in the core, no view and no Python code.
         let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor
         if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
-            let equal = MemoryView.equivalentShapes(v, w) && MemoryView.elementsEqual(v, w, code: code)
+            let equal = Layout.equivalentShapes(v, w) && MemoryView.elementsEqual(v, w, code: code)
             return pyBool(equal == (op == Py_EQ))
         }
     }

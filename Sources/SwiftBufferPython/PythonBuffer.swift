@@ -155,9 +155,9 @@ public enum PythonBuffer {
                                owner: MemoryOwner) throws(PythonError) -> PythonObject {
         precondition(strides == nil || strides!.count == shape.count,
                      "PythonBuffer.export: \(strides?.count ?? 0) strides for \(shape.count) dimensions")
-        guard shape.count <= MemoryView.maxDimensions else {
+        guard shape.count <= Layout.maxDimensions else {
             owner.run()
-            throw .valueError("number of dimensions must not exceed \(MemoryView.maxDimensions), not \(shape.count)")
+            throw .valueError("number of dimensions must not exceed \(Layout.maxDimensions), not \(shape.count)")
         }
         // The Buffer's release callback gives the retained owner back, exactly once.
         let context = unsafe Unmanaged.passRetained(owner).toOpaque()

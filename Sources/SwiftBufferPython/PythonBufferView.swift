@@ -248,11 +248,10 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
         return unsafe layout.strides![dimension]
     }
 
-    /// CPython's ADJUST_PTR, by the core (a view built without contiguity: only its layout is read).
+    /// CPython's ADJUST_PTR: the core's one kernel.
     @inlinable @inline(__always)
     func follow(_ p: UnsafeMutableRawPointer, _ dimension: Int) -> UnsafeMutableRawPointer {
-        guard unsafe layout.suboffsets != nil else { return unsafe p }
-        return unsafe MemoryView(layout: layout, contiguity: []).adjust(p, dimension: dimension)
+        unsafe Layout.follow(p, layout.suboffsets, dimension: dimension)
     }
 
     @inlinable @inline(__always)

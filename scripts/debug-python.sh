@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The debug-interpreter lane: the extension built against Debian's python3.11-dbg (Py_DEBUG:
+# CPython's assertions, reference-count bookkeeping, sys.gettotalrefcount) in its own scratch
+# folder, .build-dbg, and pytest run under that interpreter, test_refcounts.py included (total
+# reference count flat over repeated rounds of every public operation, error paths included).
+#
+#   bash scripts/debug-python.sh                    # the whole suite
+#   bash scripts/debug-python.sh tests_py/test_x.py # pytest arguments: a subset
+#   bash scripts/debug-python.sh --ci               # the part .ci/run runs (CI_TESTS below)
+#
+# The interpreter's packages live in a venv inside the scratch folder (.build-dbg/venv).
+# NumPy's manylinux wheels import and work under the debug interpreter (since 3.8 a debug
+# build loads release extensions; pip accepts cp311 wheels for it), so nothing is skipped.
+# Comparisons that call a CPython reference known to assert under Py_DEBUG run in child
+# processes (tests_py/test_adversarial_*.py), so CPython's own abort fails only that case.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEBUG_PYTHON=${DEBUG_PYTHON:-/usr/bin/python3.11d}
+INCLUDE=/usr/include/python3.11d
+SCRATCH=.build-dbg
+VENV=$SCRATCH/venv
+# The CI part: the reference-count check, tests whose CPython references abort under Py_DEBUG
+# (isolated now), threads, and CPython's test_buffer with both of swiftbuf's modules. The
+# lifetime tests run under ASan and in the plain lane instead, to keep CI under 15 minutes.
+# A new test file or a new build's tests (the Swift-facing API's) goes here too.
+CI_TESTS=(
+    tests_py/test_refcounts.py tests_py/test_adversarial_oom.py tests_py/test_memoryview_api.py
+    tests_py/test_threads.py
+    "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
+)
+
+if [ ! -x "$DEBUG_PYTHON" ] || [ ! -f "$INCLUDE/Python.h" ] || ! "$DEBUG_PYTHON" -c 'import test.test_buffer' 2>/dev/null; then
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3.11-dbg python3.11-dev libpython3.11-testsuite python3.11-venv
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    mkdir -p "$SCRATCH"
+    "$DEBUG_PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -c 'import numpy, pytest, hypothesis' 2>/dev/null ||
+    "$VENV/bin/python" -m pip install -q numpy pytest hypothesis
+
+echo "== debug-python: building the extension against $INCLUDE"
+swift build -c release --scratch-path "$SCRATCH" --product _swiftbuf -Xcc "-I$INCLUDE" -Xswiftc -static-stdlib
+LIB=$PWD/$SCRATCH/release/lib_swiftbuf.so
+
+export SWIFTBUF_EXTENSION=$LIB
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+"$VENV/bin/python" -c '
+import sys, swiftbuf._swiftbuf as m
+assert hasattr(sys, "gettotalrefcount"), "not a Py_DEBUG interpreter"
+assert m.__file__ == sys.argv[1], m.__file__' "$LIB"
+
+echo "== debug-python: pytest under $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') (Py_DEBUG)"
+if [ $# -eq 0 ]; then set -- tests_py; fi
+if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
