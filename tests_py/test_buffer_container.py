@@ -23,9 +23,17 @@ def outcome(fn):
     if isinstance(value, (memoryview, swiftbuf.MemoryView)):
         return ("view", value.format, value.shape, value.strides, value.readonly, value.tobytes(),
                 outcome(value.tolist))
+    return ("ok", nan_as_text(value))
+
+
+def nan_as_text(value):
+    """NaN, alone or inside lists and tuples, as the text 'nan': NaN != NaN would make equal
+    outcomes differ."""
     if isinstance(value, float) and value != value:
-        return ("ok", "nan")
-    return ("ok", value)
+        return "nan"
+    if isinstance(value, (list, tuple)):
+        return type(value)(nan_as_text(v) for v in value)
+    return value
 
 
 def same(op, b):

@@ -71,7 +71,7 @@ def test_metadata(metadata):
     assert set(info.get_all("Provides-Extra")) == {"numpy", "test"}
     requires = info.get_all("Requires-Dist")
     assert 'numpy; extra == "numpy"' in requires
-    assert {r.split(";")[0] for r in requires if r.endswith('extra == "test"')} == {"pytest", "numpy", "hypothesis", "mypy"}
+    assert {r.split(";")[0] for r in requires if r.endswith('extra == "test"')} == {"pytest", "numpy", "hypothesis", "mypy", "types-setuptools"}
 
 
 def test_module_exports_pyinit_alone():

@@ -68,15 +68,22 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         let format = try formatArgument(a[1]), order = try orderArgument(a[3])
         let shape = try a[2].flatMap { o throws(BridgeError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
         let readonly = try a[4].map { o throws(BridgeError) in try isTrue(o) } ?? false
-        var data = try HeldBuffer(from: a[0]!, request: .simple)
-        defer { data.release() }
-        let d = data.descriptor
-        let memory = try core { () throws(SwiftBufferError) in
-            try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
-                            order: order, readonly: readonly, allocator: .python)
-        }
-        return makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+        return try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly,
+                                 type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
     }
+}
+
+/// A new Buffer of `type` holding a copy of the bytes `data` exports for `request`, laid out as
+/// `order` says (`frombytes`, and unpickling).
+func bufferCopying(_ data: PyObjectRef, request: BufferRequest, format: [UInt8], shape: [Int]?, order: Layout.Order,
+                   readonly: Bool, type: UnsafeMutablePointer<PyTypeObject>) throws(BridgeError) -> PyObjectRef? {
+    let held = try HeldBuffer(from: data, request: request)
+    let d = held.descriptor
+    let memory = try core { () throws(SwiftBufferError) in
+        try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
+                        order: order, readonly: readonly, allocator: .python)
+    }
+    return makeBufferObject(memory, type: type)
 }
 
 @_cdecl("swiftbuf_buffer_dealloc")

@@ -54,14 +54,8 @@ func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
         let order = try orderArgument(args[3]!)
         let readonly = try isTrue(args[4]!)
         // Any contiguous bytes-like object: bytes in band, whatever a buffer callback gave back.
-        var data = try HeldBuffer(from: args[0]!, request: .anyContiguous)
-        defer { data.release() }
-        let d = data.descriptor
-        let memory = try core { () throws(SwiftBufferError) in
-            try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
-                            order: order, readonly: readonly, allocator: .python)
-        }
-        return makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+        return try bufferCopying(args[0]!, request: .anyContiguous, format: format, shape: shape, order: order,
+                                 readonly: readonly, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
     }
 }
 
