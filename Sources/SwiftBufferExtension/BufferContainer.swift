@@ -72,15 +72,7 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
         return pythonCall { () throws(BridgeError) in
             let mbuf = try ManagedBuffer.make(from: o, request: .fullRO)
             defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
-            // The view holds the export before the slice's __index__ methods run (they may resize).
-            let (result, layout) = try MemoryViewObject.prepareView(mbuf, ManagedBuffer.master(mbuf))
-            var start = 0, stop = 0, step = 0
-            if PySlice_Unpack(key, &start, &stop, &step) < 0 {
-                decref(result.object)
-                throw .alreadySet
-            }
-            MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
-            return result.object
+            return try MemoryViewObject.sliceView(mbuf, ManagedBuffer.master(mbuf), by: key)
         }
     }
     return onView(o, nil) { memoryviewSubscript($0, key) }

@@ -84,14 +84,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
     func sliced(_ slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
-        let (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
-        var start = 0, stop = 0, step = 0
-        if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
-            decref(result.object)
-            throw .alreadySet
-        }
-        MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
-        return result.object
+        try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice)
     }
 
     /// `self[start:stop:step]` for Swift callers: bounds already unpacked (PySlice_Unpack's
@@ -104,6 +97,21 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 }
 
 extension MemoryViewObject {
+    /// A new view of `source` (exported through `mbuf`) narrowed by the Python `slice` along
+    /// dimension 0: `view[slice]`, and `buffer[slice]` of a swiftbuf.Buffer. The view exists (and
+    /// holds the export) before the slice's indices are converted: their __index__ may resize.
+    static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
+                          by slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+        let (result, layout) = try prepareView(mbuf, source)
+        var start = 0, stop = 0, step = 0
+        if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
+            decref(result.object)
+            throw .alreadySet
+        }
+        narrow(result, layout, start: start, stop: stop, step: step)
+        return result.object
+    }
+
     /// `init_slice` + `init_len` + `init_flags` on a prepared view of dimension 0.
     @inline(__always)
     static func narrow(_ view: MemoryViewPointer, _ layout: BufferDescriptor, start: Int, stop: Int, step: Int) {
