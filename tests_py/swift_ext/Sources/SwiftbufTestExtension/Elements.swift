@@ -42,10 +42,11 @@ extension TestElement {
     }
 
     /// Stores `value` at `indices` through a writable view, then reads it back through a new one.
+    /// The value converts while the view is held (Python code may run then: the export pins
+    /// the memory, tests_py/test_adversarial_reentrancy.py).
     static func store(_ value: PyObjectPointer, in object: PyObjectPointer, at indices: [Int]) throws(PythonError) -> PythonObject {
-        let v = try swift(value)
         let view = try PythonBufferView<Self>(unsafeObject: object, writable: true)
-        view[indices] = v
+        view[indices] = try swift(value)
         view.release()
         return try element(of: object, at: indices)
     }
