@@ -74,8 +74,8 @@ def memory_order(values, m):
 
 
 def aligned(m, code):
-    return m.nbytes == 0 or np.frombuffer(m.cast("B") if m.format != "B" else m, dtype="u1").ctypes.data \
-        % struct.calcsize(code) == 0
+    """Whether a contiguous view's first byte is aligned for the Swift type of `code`."""
+    return m.nbytes == 0 or np.asarray(m).__array_interface__["data"][0] % struct.calcsize(code) == 0
 
 
 @SETTINGS
