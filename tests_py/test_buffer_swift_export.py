@@ -160,6 +160,16 @@ def test_swift_writes_respect_readonly(testext, obj, exc, message):
         assert testext.span_sum(target) == (6.0 if isinstance(target, S.Buffer) else 0.0)
 
 
+def test_c_code_exports_through_the_same_table(testext):
+    """C code calls the capsule's export_memory itself (the benchmarks' reference): the same
+    Buffer type, and its release callback runs once the last view is gone."""
+    b = testext.c_doubles(5)
+    assert type(b) is S.Buffer and b.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    a = np.asarray(b)
+    del b
+    assert a.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and testext.span_sum(a) == 10.0
+
+
 # MARK: raw pointers
 
 def test_raw_export_layout_and_contents(testext):

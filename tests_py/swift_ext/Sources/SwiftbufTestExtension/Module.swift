@@ -42,6 +42,13 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
             let values = (0..<(try args.int(0))).map { Double($0) }
             return try PythonBuffer.export(consume values)
         },
+        PythonFunction("c_doubles", doc: "c_doubles(n): the C reference of doubles (malloc'ed, exported through the capsule)") { args throws(PythonError) in
+            try args.expect(1)
+            let n = try args.int(0)
+            try checkTestSize(n)
+            guard let made = creference_export_doubles(n) else { throw PythonError.fetch() }
+            return PythonObject(adopting: made.assumingMemoryBound(to: PyObject.self))
+        },
         PythonFunction("shared_global", doc: "shared_global(readonly): (Buffer of a global [Double], the global's address)") { args throws(PythonError) in
             try args.expect(1)
             let address = sharedGlobal.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
