@@ -2,8 +2,7 @@
 `sys.gettotalrefcount()` is the sum of every object's reference count. Repeating any public
 operation (every one of test_adversarial_leaks.OPERATIONS: swiftbuf.Buffer, MemoryView,
 swiftbuf.testing and the Swift API through a Swift extension module, swiftbuf_testext, on
-success and on each failure path) must
-leave it flat. This sees what the per-object counts of the leak tests cannot: a reference
+success and on each failure path) must leave it flat. This sees what the per-object counts of the leak tests cannot: a reference
 leaked on an object the test does not watch (an exception, a temporary tuple, a type, None).
 """
 import gc
