@@ -62,9 +62,12 @@ class IndexRaises:
 
 
 class Context:
-    swift = None   # the test extension (swiftbuf_testext), set by the fixture
     """Long-lived objects whose reference counts must come back to where they were."""
     def __init__(self):
+        import swift_package
+        # The Swift API's operations call a Swift extension module built on it (the fixture
+        # `swift_testext_dir` builds it once and tells child processes where it is).
+        self.swift = swift_package.module()
         self.ba = bytearray(b"abcdefgh" * 4)
         self.raw = bytes(range(32))
         self.buffer = swiftbuf.Buffer.frombytes(self.raw, "d", [2, 2])
@@ -244,10 +247,8 @@ def measure():
 
 
 @pytest.fixture(scope="module")
-def context(testext):
-    c = Context()
-    c.swift = testext
-    return c
+def context(swift_testext_dir):
+    return Context()
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))

@@ -181,6 +181,7 @@ def test_raw_export_layout_and_contents(testext):
 
 
 def test_raw_deallocator_runs_once_after_the_last_view(testext):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
     before = testext.deallocations()
     b = testext.raw("d", [4, 4])
     owner = weakref.ref(b)
@@ -208,6 +209,7 @@ def test_raw_deallocator_runs_once_after_the_last_view(testext):
     (("d", [3]), {"strides": [2**62], "byte_count": 16}, "invalid combination of buffer, shape and strides"),
 ])
 def test_failed_raw_export_still_frees_the_memory(testext, args, kwargs, message):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
     before = testext.deallocations()
     with pytest.raises(ValueError) as info:
         testext.raw(*args, kwargs.get("strides"), kwargs.get("byte_count"))
@@ -216,6 +218,7 @@ def test_failed_raw_export_still_frees_the_memory(testext, args, kwargs, message
 
 
 def test_raw_export_with_a_bad_format_still_frees_the_memory(testext):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
     before = testext.deallocations()
     with pytest.raises(ValueError, match="^invalid format 'z': bad char in struct format$"):
         testext.raw("z", [1])

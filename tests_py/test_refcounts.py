@@ -22,10 +22,8 @@ ROUNDS = 200
 
 
 @pytest.fixture(scope="module")
-def context(testext):
-    c = Context()
-    c.swift = testext
-    return c
+def context(swift_testext_dir):
+    return Context()
 
 
 def total():
