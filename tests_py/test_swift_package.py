@@ -324,3 +324,14 @@ def test_precondition_traps_instead_of_writing_readonly_memory(swift_testext_dir
     """)
     # A release build keeps the trap and drops the message: SIGILL (ud2) on x86-64, SIGTRAP on arm64.
     assert result.returncode in (-4, -5), (result.returncode, result.stderr)
+
+
+@pytest.mark.parametrize("indices", ["(2,)", "(-1,)", "(0, 0)", "()"])
+def test_precondition_traps_on_indices_outside_the_view(swift_testext_dir, indices):
+    # An index out of range, or the wrong number of indices, is a precondition failure (as for
+    # a Swift array), not an exception: the consumer tests draw only indices in range.
+    result = run_child(swift_testext_dir, f"""
+        import swiftbuf_testext, numpy
+        swiftbuf_testext.element(numpy.zeros(2), "d", {indices})
+    """)
+    assert result.returncode in (-4, -5), (result.returncode, result.stderr)
