@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the native coverage-guided fuzz target fuzz/native (libFuzzer, in Swift) on the pure-Swift
+# core for MINUTES minutes: struct formats, element codecs, the _testbuffer layout engine,
+# requests, memoryview views, slicing, indexing, tobytes/hex, comparison, assignment, casts and
+# Swift-owned memory, each checked against invariants and a reference walk written in the
+# harness (fuzz/native/Sources/FuzzCore). Unlike scripts/fuzz.sh (atheris: Python coverage),
+# the coverage here is of the core's own branches: the package builds with
+# `--sanitize=fuzzer --sanitize=address`, which instruments the core too.
+#
+#   bash scripts/fuzz-native.sh 10           # ten minutes, one job
+#   bash scripts/fuzz-native.sh 10 -jobs=2   # extra arguments go to libFuzzer
+#
+# Seeds: fuzz/native/make_corpus.py (CPython's test_buffer formats, fuzz/formats.py); the
+# corpus grows in .build-fuzz-native/corpus. A crash or broken invariant is saved in
+# fuzz/findings/native-crash-*; reproduce it with
+#   .build-fuzz-native/release/FuzzCore fuzz/findings/native-crash-...
+# and turn it into a fix plus a regression test (Tests/ for the core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+MINUTES=${1:?usage: scripts/fuzz-native.sh MINUTES [libFuzzer options]}
+shift
+swift build -c release --package-path fuzz/native --scratch-path .build-fuzz-native \
+    --sanitize=fuzzer --sanitize=address 2>&1 | grep -v "Cannot export local symbol" || true
+BIN=.build-fuzz-native/release/FuzzCore
+[ -x "$BIN" ] || { echo "fuzz-native: the build failed" >&2; exit 1; }
+mkdir -p .build-fuzz-native/corpus .build-fuzz-native/seeds fuzz/findings
+"$PYTHON" fuzz/native/make_corpus.py .build-fuzz-native/seeds
+# allocator_may_return_null: an allocation the core is asked for and refuses is not a finding.
+ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1} \
+    "$BIN" -max_total_time=$((MINUTES * 60)) -artifact_prefix=fuzz/findings/native- -print_final_stats=1 \
+    -max_len=512 "$@" .build-fuzz-native/corpus .build-fuzz-native/seeds
