@@ -5,7 +5,7 @@
 # Swift-owned memory, each checked against invariants and a reference walk written in the
 # harness (fuzz/native/Sources/FuzzCore). Unlike scripts/fuzz.sh (atheris: Python coverage),
 # the coverage here is of the core's own branches: the package builds with
-# `--sanitize=fuzzer --sanitize=address`, which instruments the core too.
+# `-sanitize=fuzzer,address`, which instruments the core too.
 #
 #   bash scripts/fuzz-native.sh 10           # ten minutes, one job
 #   bash scripts/fuzz-native.sh 10 -jobs=2   # extra arguments go to libFuzzer
@@ -20,13 +20,18 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 MINUTES=${1:?usage: scripts/fuzz-native.sh MINUTES [libFuzzer options]}
 shift
+# One -sanitize=fuzzer,address for every compile: SwiftPM's `--sanitize=fuzzer --sanitize=address`
+# hands swiftc two -sanitize options in an order that varies between builds, and swiftc keeps
+# only the last, so a build could lose its coverage instrumentation (libFuzzer then says "no
+# interesting inputs"). `--sanitize=fuzzer` stays for the link, where SwiftPM then lets
+# libFuzzer's main stand.
 swift build -c release --package-path fuzz/native --scratch-path .build-fuzz-native \
-    --sanitize=fuzzer --sanitize=address 2>&1 | grep -v "Cannot export local symbol" || true
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol" || true
 BIN=.build-fuzz-native/release/FuzzCore
 [ -x "$BIN" ] || { echo "fuzz-native: the build failed" >&2; exit 1; }
 mkdir -p .build-fuzz-native/corpus .build-fuzz-native/seeds fuzz/findings
 "$PYTHON" fuzz/native/make_corpus.py .build-fuzz-native/seeds
 # allocator_may_return_null: an allocation the core is asked for and refuses is not a finding.
-ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1} \
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=1} \
     "$BIN" -max_total_time=$((MINUTES * 60)) -artifact_prefix=fuzz/findings/native- -print_final_stats=1 \
     -max_len=512 "$@" .build-fuzz-native/corpus .build-fuzz-native/seeds

@@ -10,18 +10,29 @@ let elementCodes = Array("?cbBhHiIlLqQnNfdeP".utf8)
 func fuzzLayout(_ input: inout Input) {
     let code = elementCodes[input.below(elementCodes.count)]
     let itemsize = ElementCodec.Code(ascii: code)!.size
-    let itemCount = 1 + input.below(48)
-    var offset = input.below(itemCount) * itemsize
-    if input.below(8) == 0 { offset = input.small(3 * itemsize) }
     let ndim = input.below(5)
     let shape = (0..<ndim).map { _ in input.below(6) }
     var strides: [Int]? = nil
-    if input.below(4) != 0 {
+    if input.below(3) != 0 {
         strides = (0..<ndim).map { _ in input.small(6) * (input.below(16) == 0 ? 1 : itemsize) }
     }
     var flags: NDFlags = input.below(4) == 0 ? [] : [.writable]
     if strides == nil && input.bool() { flags.insert(.fortran) }
     if input.below(3) == 0 { flags.insert(.pil) }
+    // Mostly a memory and offset the layout fits in (with slack), sometimes any.
+    var itemCount: Int, offset: Int
+    if input.below(8) == 0 {
+        itemCount = 1 + input.below(48)
+        offset = input.below(8) == 0 ? input.small(3 * itemsize) : input.below(itemCount) * itemsize
+    } else {
+        var low = 0, high = 0
+        if !shape.contains(0) {
+            let s = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: flags.contains(.fortran) ? .fortran : .c)
+            for (e, st) in zip(shape, s) { if st < 0 { low += (e - 1) * st } else { high += (e - 1) * st } }
+        }
+        offset = -low + input.below(3) * itemsize
+        itemCount = max(1, (offset + high) / itemsize + 1 + input.below(3))
+    }
     let length = itemCount * itemsize
 
     // verifyStructure against brute force.

@@ -54,8 +54,5 @@ struct Input {
 /// A broken invariant: printed with the case, then a trap, which libFuzzer saves as a crash.
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
            file: StaticString = #fileID, line: UInt = #line) {
-    if !condition() {
-        print("INVARIANT BROKEN at \(file):\(line): \(message())")
-        fatalError("invariant broken")
-    }
+    if !condition() { fatalError("INVARIANT BROKEN: \(message())", file: file, line: line) }
 }
