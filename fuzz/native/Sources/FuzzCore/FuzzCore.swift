@@ -16,7 +16,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case 1: fuzzLayout(&input)
     case 2: fuzzCodec(&input)
     case 3: fuzzSwiftMemory(&input)
-    default: fuzzFormat(&input)
+    default: fuzzDLPack(&input)
     }
     return 0
 }
@@ -210,4 +210,37 @@ func checkSwiftMemory(_ memory: SwiftMemory, shape: [Int], order: Layout.Order) 
     check(memory.strides == expected, "strides \(memory.strides) for \(shape) in \(order)")
     let region = Region(memory.base, count: max(d.len, 0))
     for index in Reference.indices(shape) { _ = Reference.address(d, index, in: region) }
+}
+
+// MARK: - DLPack
+
+/// Formats and DLPack types convert both ways consistently; an imported layout's span is
+/// exactly what its elements reach from the data pointer.
+func fuzzDLPack(_ input: inout Input) {
+    let formats: [[UInt8]] = ["b", "B", "?", "e", "f", "d", "@q", "=i", "<H", ">d", "2i", "xB", "c", "P"].map { Array($0.utf8) }
+    let format = input.bool() ? input.take(input.below(4)) : formats[input.below(formats.count)]
+    if let type = try? DLPack.dataType(of: format) {
+        check(type.lanes == 1 && (try? SwiftMemory.itemsize(of: format)) == Int(type.bits) / 8, "DLPack type of \(format)")
+        do {
+            let back = try DLPack.format(of: type)
+            check((try? DLPack.dataType(of: back)) == type, "DLPack format \(back) of \(type)")
+        } catch { check(false, "DLPack type \(type) of \(format) has no format") }
+    }
+    let type = DLPack.DataType(code: input.byte() % 8, bits: [8, 16, 32, 64, 128, 7][input.below(6)], lanes: input.below(8) == 0 ? 2 : 1)
+    if let f = try? DLPack.format(of: type) {
+        check((try? DLPack.dataType(of: f)) == type, "DLPack round trip of \(type) through \(f)")
+    }
+    let itemsize = [1, 2, 4, 8][input.below(4)]
+    let shape = (0..<input.below(5)).map { _ in input.below(10) == 0 ? (input.bool() ? -1 : Int.max / 3) : input.below(5) }
+    let elementStrides: [Int]? = input.bool() ? nil : shape.map { _ in input.below(10) == 0 ? input.int64() : input.small(6) }
+    guard let (strides, span) = try? DLPack.importedLayout(shape: shape, elementStrides: elementStrides, itemsize: itemsize) else {
+        return
+    }
+    check(!shape.contains { $0 < 0 } && strides.allSatisfy { $0 >= 0 }, "importedLayout accepted \(shape) \(strides)")
+    if shape.contains(0) { check(span == 0, "span of an empty tensor"); return }
+    guard shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= 4096 else { return }
+    var reach = 0
+    for index in Reference.indices(shape) { reach = max(reach, zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 } + itemsize) }
+    check(reach == span, "importedLayout span \(span) of \(shape) \(strides), elements reach \(reach)")
+    if elementStrides == nil { check(strides == Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c), "C strides") }
 }

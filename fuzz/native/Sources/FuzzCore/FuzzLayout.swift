@@ -119,6 +119,34 @@ func fuzzLayout(_ input: inout Input) {
             checkView(layout, code: code, region: region, &input)
         }
 
+        // get_pointer and the first-dimension item of a full re-export.
+        let probe = shape.map { $0 == 0 ? 0 : input.below($0) }
+        if !shape.contains(0) {
+            check(NDInspect.pointer(in: base, at: probe) == Reference.address(base, probe, in: region), "get_pointer(\(probe))")
+            let item = NDBuffer(consuming: base, hasExporter: false)
+            do {
+                let p = try item.itemPointer(probe[0])
+                check(p == Reference.address(base, [probe[0]], in: region), "itemPointer(\(probe[0]))")
+                try item.narrowToItem(at: p)
+                check(item.base.ndim == ndim - 1, "narrowToItem ndim")
+                check(Reference.address(item.base, Array(probe.dropFirst()), in: region) == Reference.address(base, probe, in: region),
+                      "narrowed item element \(probe)")
+            } catch { check(false, "item \(probe[0]) of \(shape): \(error)") }
+        }
+        // A contiguous copy holds the elements in its order.
+        let order: Layout.Order = [.c, .fortran, .any][input.below(3)]
+        if let copy = try? NDBuffer(contiguousCopyOf: base, order: order) {
+            let fortran = order == .fortran
+            check(Layout.isContiguous(copy.base, order: fortran ? .fortran : .c), "contiguous copy in \(order)")
+            let copyRegion = Region(copy.data!, count: copy.length)
+            check(Reference.gather(copy.base, in: copyRegion) == baseBytes, "contiguous copy's elements")
+        } else { check(false, "contiguous copy of \(shape)") }
+        // index()'s search range.
+        let n = input.below(8), a = input.sliceBound(), b = input.sliceBound()
+        let range = MemoryView.searchRange(start: a, stop: b, length: n)
+        let expected = Reference.sliceIndices(count: n, start: a, stop: b, step: 1)
+        check(Array(range) == expected, "searchRange(\(a), \(b), \(n)) = \(range), not \(expected)")
+
         // The ndarray's own slicing (ndarray_subscript) gives the same elements.
         let consumer = NDBuffer(subviewOf: base, hasExporter: false)
         consumer.ownStructure()
