@@ -231,7 +231,7 @@ private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObje
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
 private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(BridgeError) {
-    let source = try HeldBuffer(from: value, request: .fullRO)
+    try HeldBuffer.withBorrowed(from: value, request: .fullRO) { source throws(BridgeError) in
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
     try withUnsafeMutableBytes(of: &arrays) { raw throws(BridgeError) in
@@ -249,11 +249,12 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
         if PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
         MemoryView.slice(&destination, dimension: 0, start: start, stop: stop, step: step)
         try mv.checkReleased()
-        let sourceLayout = source.descriptor
+        let sourceLayout = BufferDescriptor(source)
         let scratchSize = try core { () throws(SwiftBufferError) in try MemoryView.checkAssignment(sourceLayout, to: destination) }
         let scratch = scratchSize > 0 ? try temporary(scratchSize) : nil
         defer { if let scratch = scratch { PyMem_Free(scratch) } }
         MemoryView.assign(sourceLayout, to: destination, scratch: scratch)
+    }
     }
 }
 
