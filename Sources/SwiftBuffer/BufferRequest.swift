@@ -7,45 +7,48 @@ public struct BufferRequest: OptionSet, Sendable, Hashable {
     public var rawValue: Int32
     @inlinable public init(rawValue: Int32) { self.rawValue = rawValue }
 
+    // Computed and inlinable rather than `static let`, as `Contiguity`'s: a stored static of
+    // another module costs an addressor call at every use (5 instructions per view made).
+
     /// Only `buf` and `len`, bytes, C-contiguous. The corresponding C constant is `PyBUF_SIMPLE`.
-    public static let simple: BufferRequest = []
+    @inlinable public static var simple: BufferRequest { BufferRequest(rawValue: 0) }
     /// The consumer will write. The corresponding C constant is `PyBUF_WRITABLE`.
-    public static let writable = BufferRequest(rawValue: 0x0001)
+    @inlinable public static var writable: BufferRequest { BufferRequest(rawValue: 0x0001) }
     /// Fill `format`; without it the consumer reads unsigned bytes. The corresponding C constant is `PyBUF_FORMAT`.
-    public static let format = BufferRequest(rawValue: 0x0004)
+    @inlinable public static var format: BufferRequest { BufferRequest(rawValue: 0x0004) }
     /// Fill `shape`. The corresponding C constant is `PyBUF_ND`.
-    public static let nd = BufferRequest(rawValue: 0x0008)
+    @inlinable public static var nd: BufferRequest { BufferRequest(rawValue: 0x0008) }
     /// Fill `shape` and `strides`. The corresponding C constant is `PyBUF_STRIDES`.
-    public static let strides = BufferRequest(rawValue: 0x0010 | 0x0008)
+    @inlinable public static var strides: BufferRequest { BufferRequest(rawValue: 0x0010 | 0x0008) }
     /// Strides, and the memory must be C-contiguous. The corresponding C constant is `PyBUF_C_CONTIGUOUS`.
-    public static let cContiguous = BufferRequest(rawValue: 0x0020 | 0x0018)
+    @inlinable public static var cContiguous: BufferRequest { BufferRequest(rawValue: 0x0020 | 0x0018) }
     /// Strides, and the memory must be Fortran-contiguous. The corresponding C constant is `PyBUF_F_CONTIGUOUS`.
-    public static let fContiguous = BufferRequest(rawValue: 0x0040 | 0x0018)
+    @inlinable public static var fContiguous: BufferRequest { BufferRequest(rawValue: 0x0040 | 0x0018) }
     /// Strides, and the memory must be C- or Fortran-contiguous. The corresponding C constant is `PyBUF_ANY_CONTIGUOUS`.
-    public static let anyContiguous = BufferRequest(rawValue: 0x0080 | 0x0018)
+    @inlinable public static var anyContiguous: BufferRequest { BufferRequest(rawValue: 0x0080 | 0x0018) }
     /// Strides and suboffsets (PIL-style indirection allowed). The corresponding C constant is `PyBUF_INDIRECT`.
-    public static let indirect = BufferRequest(rawValue: 0x0100 | 0x0018)
+    @inlinable public static var indirect: BufferRequest { BufferRequest(rawValue: 0x0100 | 0x0018) }
 
     /// The corresponding C constant is `PyBUF_CONTIG`.
-    public static let contig: BufferRequest = [.nd, .writable]
+    @inlinable public static var contig: BufferRequest { BufferRequest(rawValue: nd.rawValue | writable.rawValue) }
     /// The corresponding C constant is `PyBUF_CONTIG_RO`.
-    public static let contigRO: BufferRequest = [.nd]
+    @inlinable public static var contigRO: BufferRequest { BufferRequest(rawValue: nd.rawValue) }
     /// The corresponding C constant is `PyBUF_STRIDED`.
-    public static let strided: BufferRequest = [.strides, .writable]
+    @inlinable public static var strided: BufferRequest { BufferRequest(rawValue: strides.rawValue | writable.rawValue) }
     /// The corresponding C constant is `PyBUF_STRIDED_RO`.
-    public static let stridedRO: BufferRequest = [.strides]
+    @inlinable public static var stridedRO: BufferRequest { BufferRequest(rawValue: strides.rawValue) }
     /// The corresponding C constant is `PyBUF_RECORDS`.
-    public static let records: BufferRequest = [.strides, .writable, .format]
+    @inlinable public static var records: BufferRequest { BufferRequest(rawValue: strides.rawValue | writable.rawValue | format.rawValue) }
     /// The corresponding C constant is `PyBUF_RECORDS_RO`.
-    public static let recordsRO: BufferRequest = [.strides, .format]
+    @inlinable public static var recordsRO: BufferRequest { BufferRequest(rawValue: strides.rawValue | format.rawValue) }
     /// The corresponding C constant is `PyBUF_FULL`.
-    public static let full: BufferRequest = [.indirect, .writable, .format]
+    @inlinable public static var full: BufferRequest { BufferRequest(rawValue: indirect.rawValue | writable.rawValue | format.rawValue) }
     /// The corresponding C constant is `PyBUF_FULL_RO`.
-    public static let fullRO: BufferRequest = [.indirect, .format]
+    @inlinable public static var fullRO: BufferRequest { BufferRequest(rawValue: indirect.rawValue | format.rawValue) }
     /// `PyMemoryView_GetContiguous` direction flag. The corresponding C constant is `PyBUF_READ`.
-    public static let read = BufferRequest(rawValue: 0x100)
+    @inlinable public static var read: BufferRequest { BufferRequest(rawValue: 0x100) }
     /// `PyMemoryView_GetContiguous` direction flag. The corresponding C constant is `PyBUF_WRITE`.
-    public static let write = BufferRequest(rawValue: 0x200)
+    @inlinable public static var write: BufferRequest { BufferRequest(rawValue: 0x200) }
 
     // The REQ_* tests of memoryobject.c: a composite bit counts only when all its bits are set.
     @inlinable var asksWritable: Bool { rawValue & 0x0001 != 0 }

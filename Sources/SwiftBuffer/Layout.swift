@@ -20,18 +20,16 @@ public enum Layout {
     /// is twice this, `NDFlags.maxDimensions`).
     public static let maxDimensions = 64
 
-    // "B\0", the format a NULL format stands for.
-    @usableFromInline nonisolated(unsafe) static let unsignedByteStorage: UnsafeMutablePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 2)
-        unsafe p[0] = UInt8(ascii: "B")
-        unsafe p[1] = 0
-        return unsafe p
-    }()
-    @usableFromInline static var unsignedByteFormat: UnsafeBufferPointer<UInt8> {
+    // "B\0", the format a NULL format stands for: a string literal (static, NUL-terminated,
+    // never written). A lazily allocated global cost a swift_once call at every use.
+    @inlinable static var unsignedByteStorage: UnsafeMutablePointer<UInt8> {
+        unsafe UnsafeMutablePointer(mutating: ("B" as StaticString).utf8Start)
+    }
+    @inlinable static var unsignedByteFormat: UnsafeBufferPointer<UInt8> {
         unsafe UnsafeBufferPointer(start: unsignedByteStorage, count: 1)
     }
     /// A NUL-terminated `"B"` with static lifetime.
-    public static var unsignedByteCString: UnsafePointer<CChar> {
+    @inlinable public static var unsignedByteCString: UnsafePointer<CChar> {
         unsafe UnsafeRawPointer(unsignedByteStorage).assumingMemoryBound(to: CChar.self)
     }
 

@@ -46,28 +46,59 @@ extension MemoryView {
             unsafe writeHexDigits(source, count: n, into: destination)
             return
         }
+        // All the digits first, with the fast writer, ending where the string ends; then the
+        // groups move down into place left to right, a separator after each, and the last group
+        // is already where it belongs. A group never moves past the next one's start, so each
+        // separator lands on digits already moved. (Writing each group with its own call cost
+        // 49 instructions a byte for hex(':') under callgrind, CPython's loop 34.)
         let chunks = (n - 1) / group
-        if bytesPerSeparator < 0 {
-            // Full groups from the left, the remainder last.
-            var i = 0, j = 0
+        let digits = unsafe UnsafeMutableRawPointer(destination + chunks)
+        unsafe writeHexDigits(source, count: n, into: destination + chunks)
+        // Counting from the right, the first group holds the remainder; from the left, the last.
+        var length = 2 * (bytesPerSeparator > 0 ? n - chunks * group : group)
+        var from = unsafe UnsafeRawPointer(digits), to = UnsafeMutableRawPointer(destination)
+        if group == 1 {  // hex(':'), the common form: one pair and one separator a step
             for _ in 0..<chunks {
-                unsafe writeHexDigits(source + i, count: group, into: destination + j)
-                i += group; j += 2 * group
-                unsafe destination[j] = separator
-                j += 1
+                unsafe to.storeBytes(of: from.loadUnaligned(as: UInt16.self), as: UInt16.self)
+                unsafe to.storeBytes(of: separator, toByteOffset: 2, as: UInt8.self)
+                unsafe to += 3
+                unsafe from += 2
             }
-            unsafe writeHexDigits(source + i, count: n - i, into: destination + j)
+            return
+        }
+        for _ in 0..<chunks {
+            unsafe moveDown(from, to, byteCount: length)
+            unsafe to += length
+            unsafe from += length
+            unsafe to.storeBytes(of: separator, as: UInt8.self)
+            unsafe to += 1
+            length = 2 * group
+        }
+    }
+
+    /// Copies `byteCount` (even) bytes from `source` down to `destination` (at or below it,
+    /// overlapping allowed): up to 16 bytes with loads before stores, longer ones with memmove.
+    @inlinable @inline(__always)
+    static func moveDown(_ source: UnsafeRawPointer, _ destination: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount > 16 {
+            unsafe destination.copyMemory(from: source, byteCount: byteCount)
+            return
+        }
+        // Two word moves that may overlap cover any length from one word to two, both loaded
+        // before either is stored (a loop here, vectorised with its alias checks, cost ~50
+        // instructions a group).
+        if byteCount >= 8 {
+            let head = unsafe source.loadUnaligned(as: UInt64.self)
+            let tail = unsafe source.loadUnaligned(fromByteOffset: byteCount - 8, as: UInt64.self)
+            unsafe destination.storeBytes(of: head, as: UInt64.self)
+            unsafe destination.storeBytes(of: tail, toByteOffset: byteCount - 8, as: UInt64.self)
+        } else if byteCount >= 4 {
+            let head = unsafe source.loadUnaligned(as: UInt32.self)
+            let tail = unsafe source.loadUnaligned(fromByteOffset: byteCount - 4, as: UInt32.self)
+            unsafe destination.storeBytes(of: head, as: UInt32.self)
+            unsafe destination.storeBytes(of: tail, toByteOffset: byteCount - 4, as: UInt32.self)
         } else {
-            // Full groups from the right, the remainder first.
-            let head = n - chunks * group
-            unsafe writeHexDigits(source, count: head, into: destination)
-            var i = head, j = 2 * head
-            for _ in 0..<chunks {
-                unsafe destination[j] = separator
-                j += 1
-                unsafe writeHexDigits(source + i, count: group, into: destination + j)
-                i += group; j += 2 * group
-            }
+            unsafe destination.storeBytes(of: source.loadUnaligned(as: UInt16.self), as: UInt16.self)
         }
     }
 

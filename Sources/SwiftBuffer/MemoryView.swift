@@ -56,15 +56,23 @@ extension MemoryView {
     /// Rejects a source with more dimensions than a view can hold (`mbuf_add_view`).
     @inlinable
     public static func checkDimensions(_ ndim: Int) throws(SwiftBufferError) {
-        if ndim > Layout.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)") }
+        if ndim > Layout.maxDimensions { throw tooManyDimensions() }
+    }
+
+    // Out of line: with the message built inline the check was an out-of-line call of 16
+    // instructions at every view made.
+    @usableFromInline @inline(never)
+    static func tooManyDimensions() -> SwiftBufferError {
+        .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)")
     }
 
     /// Copies `source`'s shape, strides and suboffsets into `storage` (`3 * source.ndim` Ints)
     /// and returns where a view's arrays then are (nil for absent ones), the
     /// `init_shape_strides`/`init_suboffsets` of memoryobject.c. A missing shape (1-d only) is
     /// `len / itemsize` and missing strides are C-contiguous: the reconstructions
-    /// `PyMemoryView_FromBuffer` relies on.
-    @inlinable
+    /// `PyMemoryView_FromBuffer` relies on. Inlined into the one caller that makes every view
+    /// (out of line, the descriptor went through memory: 31 instructions per view).
+    @inlinable @inline(__always)
     public static func copyArrays(of source: BufferDescriptor, into storage: UnsafeMutablePointer<Int>)
         -> (shape: UnsafeMutablePointer<Int>?, strides: UnsafeMutablePointer<Int>?, suboffsets: UnsafeMutablePointer<Int>?) {
         let ndim = source.ndim

@@ -65,6 +65,22 @@ public struct HeldBuffer: ~Copyable {
         if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
 
+    /// Runs `body` with a buffer requested from `exporter` into a `Py_buffer` on the stack
+    /// (which does not move while `body` runs), given back when `body` returns or throws: a
+    /// `HeldBuffer` for one call without its heap allocation (malloc + free were ~200
+    /// instructions of a 4 KiB slice assignment's ~1900 under callgrind), as CPython's
+    /// consumers keep theirs on the C stack.
+    @inline(__always)
+    public static func withBorrowed<R>(from exporter: PyObjectRef, request: BufferRequest,
+                                       _ body: (UnsafeMutablePointer<Py_buffer>) throws(BridgeError) -> R) throws(BridgeError) -> R {
+        var storage = Py_buffer()
+        return try withUnsafeMutablePointer(to: &storage) { view throws(BridgeError) -> R in
+            try get(into: view, from: exporter, request: request)
+            defer { PyBuffer_Release(view) }
+            return try body(view)
+        }
+    }
+
     public var descriptor: BufferDescriptor { BufferDescriptor(view) }
     public var exporter: PyObjectRef? { view.pointee.obj }
 

@@ -1,0 +1,150 @@
+"""Instructions per operation, swiftbuf.MemoryView against the builtin memoryview, under callgrind.
+
+Wall-clock ratios on a shared machine move by 10-20 % from run to run; instruction counts do
+not. This runs every case of bench_memoryview.py (same data, same setup, same statement) in one
+process under `valgrind --tool=callgrind`, for each type: N executions of the statement in a
+timeit loop, then N executions of `pass` with the same setup, each bracketed by a call to
+`os.getppid()`, which callgrind is told to dump at (`--dump-before=getppid`). The cost of one
+operation is the difference of the two loops divided by N: the loop, the setup and everything
+outside cancel. N is the same for both types, sized from a native timing of the builtin.
+
+    SWIFTBUF_EXTENSION=.build/release/lib_swiftbuf.so python3 benchmarks/callgrind_ops.py [-k NAME]
+
+Prints, per case: builtin and swiftbuf instructions per operation and their ratio, then the
+geometric mean. Instruction counts are not time (memory traffic, branch prediction), so read them
+beside bench_memoryview.py's wall-clock ratios, not instead of them. A measurement, not a test.
+"""
+import argparse
+import glob
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import timeit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def child(out_dir, pattern):
+    """Runs under callgrind: executes the cases, marking each loop with getppid()."""
+    sys.path.insert(0, HERE)
+    import bench_memoryview as bench  # noqa: E402  (imports swiftbuf, honouring SWIFTBUF_EXTENSION)
+
+    shared = bench.data()
+    plan = []
+    for name, setup, stmt in bench.CASES:
+        if pattern and pattern not in name:
+            continue
+        plan.append((name, setup, stmt))
+    marks = []  # one label per dump, in order
+    os.getppid()  # dump 1: startup, discarded
+    marks.append("startup")
+    for name, setup, stmt in plan:
+        namespaces = {label: bench.namespace(shared, view) for label, view in
+                      (("builtin", bench.BUILTIN), ("swiftbuf", bench.SWIFT))}
+        # N from one native-speed-independent probe: the builtin's own time under callgrind.
+        probe = timeit.Timer(stmt, setup, globals=namespaces["builtin"])
+        probe.timeit(1)  # warm caches, specialise the bytecode
+        n = 1
+        while n < 2000:
+            t = probe.timeit(n)
+            if t > 0.05:
+                break
+            n *= 4
+        n = max(2, min(n, 2000))
+        os.getppid()
+        marks.append(None)  # probe, discarded
+        for label in ("builtin", "swiftbuf"):
+            ns = namespaces[label]
+            op = timeit.Timer(stmt, setup, globals=ns)
+            base = timeit.Timer("pass", setup, globals=ns)
+            op.timeit(2)
+            base.timeit(2)  # warm-up: first-call specialisation out of the measurement
+            os.getppid()
+            marks.append(None)
+            op.timeit(n)
+            os.getppid()
+            marks.append((name, label, "op", n))
+            base.timeit(n)
+            os.getppid()
+            marks.append((name, label, "base", n))
+    with open(os.path.join(out_dir, "marks.txt"), "w") as f:
+        for m in marks:
+            f.write(repr(m) + "\n")
+
+
+def totals(out_dir):
+    """Instruction totals of each dump, in dump order."""
+    files = glob.glob(os.path.join(out_dir, "callgrind.out.*"))
+
+    def order(path):
+        m = re.search(r"\.(\d+)$", path)
+        return int(m.group(1)) if m else 0
+    result = []
+    for path in sorted(files, key=order):
+        if not re.search(r"\.\d+$", path):
+            continue  # the final dump at exit
+        with open(path) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    result.append(int(line.split()[1]))
+                    break
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-k", help="only cases whose name contains this")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", help="keep callgrind's files in this folder")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.k)
+        return
+    out_dir = args.keep or tempfile.mkdtemp(prefix="callgrind_ops.")
+    os.makedirs(out_dir, exist_ok=True)
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if env.get("SWIFTBUF_EXTENSION"):
+        # valgrind 3.19 cannot read the Swift DWARF of a SwiftPM build (it gives up on the whole
+        # process): measure a copy without it, as swiftbuf/build.py installs the module.
+        stripped = os.path.join(out_dir, "lib_swiftbuf.so")
+        subprocess.run(["strip", "--strip-debug", "-o", stripped, env["SWIFTBUF_EXTENSION"]], check=True)
+        env["SWIFTBUF_EXTENSION"] = stripped
+    cmd = ["valgrind", "--tool=callgrind", "--dump-instr=no", "--dump-before=getppid",
+           f"--callgrind-out-file={out_dir}/callgrind.out", sys.executable, os.path.abspath(__file__),
+           "--child", out_dir] + (["-k", args.k] if args.k else [])
+    subprocess.run(cmd, env=env, check=True, stderr=subprocess.DEVNULL)
+    with open(os.path.join(out_dir, "marks.txt")) as f:
+        marks = [eval(line) for line in f]
+    counts = totals(out_dir)
+    # Dump k (1-based) holds the cost since dump k-1, ending at the k-th getppid() call.
+    per = {}
+    for mark, cost in zip(marks, counts):
+        if isinstance(mark, tuple):
+            name, label, kind, n = mark
+            per.setdefault(name, {}).setdefault(label, {})[kind] = (cost, n)
+    print(f"{'operation':44} {'builtin':>10} {'swiftbuf':>10} {'ratio':>7}")
+    ratios = []
+    for name, by_label in per.items():
+        ins = {}
+        for label, kinds in by_label.items():
+            (op, n), (base, _) = kinds["op"], kinds["base"]
+            ins[label] = max(op - base, 1) / n
+        ratio = ins["swiftbuf"] / ins["builtin"]
+        ratios.append(ratio)
+        flag = "  <-- above 1.05x" if ratio > 1.05 else ""
+        print(f"{name:44} {ins['builtin']:10.0f} {ins['swiftbuf']:10.0f} {ratio:7.3f}{flag}")
+    if ratios:
+        geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+        print(f"{'geometric mean (swiftbuf / builtin)':66} {geo:7.3f}")
+        print(f"{'worst':66} {max(ratios):7.3f}")
+    if not args.keep:
+        for path in glob.glob(os.path.join(out_dir, "*")):  # only what this run wrote
+            os.remove(path)
+        os.rmdir(out_dir)
+
+
+if __name__ == "__main__":
+    main()
