@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from test_adversarial_harness import crashed, outcome, run_isolated, serve
+from support import crashed, describe_view, outcome, run_isolated, serve
 
 MAX = sys.maxsize
 
@@ -195,13 +195,6 @@ def released(MV):
         m.release()
         return m
     return make
-
-
-def describe_view(v):
-    """What a view is: every attribute, its items and bytes (or the error each raises)."""
-    return [outcome(lambda: [v.format, v.itemsize, v.ndim, v.shape, v.strides, v.suboffsets, v.readonly,
-                             v.nbytes, v.c_contiguous, v.f_contiguous, v.contiguous]),
-            outcome(v.tolist), outcome(v.tobytes)]
 
 
 def describe(value):

@@ -8,7 +8,7 @@ import pytest
 
 import swiftbuf.testing as S
 from lane import PY_DEBUG
-from test_adversarial_harness import crashed, normalise, run_isolated, serve
+from support import crashed, normalise, run_isolated, serve
 from test_testing_differential import assert_same, facts, outcome
 
 # Values of every kind an argument might be given: wrong types, ints at each C boundary,
