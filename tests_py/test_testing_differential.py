@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import swiftbuf.testing as S
+import support
 
 # Native codes, standard-size prefixes, repeat counts, strings, pads and records.
 FORMATS = [
@@ -31,11 +32,9 @@ ATTRIBUTES = ("shape", "strides", "suboffsets", "flags", "offset", "nbytes", "fo
 
 
 def outcome(fn):
-    """fn()'s value, or the exception it raised as (type, message) to compare."""
-    try:
-        return ("ok", fn())
-    except Exception as e:  # compared, not swallowed
-        return (type(e), str(e))
+    """support.outcome keeping the value itself: ["ok", value] (ndarrays are compared by their
+    facts) or ["error", type name, message]."""
+    return support.outcome(fn, describe=None)
 
 
 def facts(nd, _=None):
@@ -248,8 +247,8 @@ def iter_outcomes(nd):
     try:
         for v in nd:
             yield repr(v.tolist() if hasattr(v, "tolist") else v)
-    except Exception as e:
-        yield (type(e), str(e))
+    except Exception as e:  # noqa: BLE001 - compared, not swallowed
+        yield ["error", type(e).__name__, str(e)]
 
 
 @settings(max_examples=300, deadline=None)
