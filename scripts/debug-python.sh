@@ -27,6 +27,7 @@ CI_TESTS=(
     tests_py/test_refcounts.py tests_py/test_adversarial_oom.py tests_py/test_memoryview_api.py
     tests_py/test_threads.py
     "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
+    tests_py/test_swift_package.py
 )
 
 if [ ! -x "$DEBUG_PYTHON" ] || [ ! -f "$INCLUDE/Python.h" ] || ! "$DEBUG_PYTHON" -c 'import test.test_buffer' 2>/dev/null; then
@@ -37,8 +38,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     mkdir -p "$SCRATCH"
     "$DEBUG_PYTHON" -m venv "$VENV"
 fi
-"$VENV/bin/python" -c 'import numpy, pytest, hypothesis' 2>/dev/null ||
-    "$VENV/bin/python" -m pip install -q numpy pytest hypothesis
+# wheel: test_examples.py pip-installs the python-extension example without build isolation.
+"$VENV/bin/python" -c 'import numpy, pytest, hypothesis, wheel' 2>/dev/null ||
+    "$VENV/bin/python" -m pip install -q numpy pytest hypothesis wheel
 
 echo "== debug-python: building the extension against $INCLUDE"
 swift build -c release --scratch-path "$SCRATCH" --product _swiftbuf -Xcc "-I$INCLUDE" -Xswiftc -static-stdlib
@@ -51,7 +53,17 @@ import sys, swiftbuf._swiftbuf as m
 assert hasattr(sys, "gettotalrefcount"), "not a Py_DEBUG interpreter"
 assert m.__file__ == sys.argv[1], m.__file__' "$LIB"
 
-echo "== debug-python: pytest under $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') (Py_DEBUG)"
 if [ $# -eq 0 ]; then set -- tests_py; fi
 if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
+# A Swift developer's extension module (tests_py/swift_package.py) built against the debug
+# headers, as a user's pip build under this interpreter would be, for test_swift_package.py.
+# test_examples.py builds the Examples/ packages with this interpreter too (the embedding
+# example links libpython3.11d, the one python3.11d-embed names).
+if [[ " $* " =~ " tests_py "|test_swift_package ]] && [ -z "${SWIFTBUF_TESTEXT:-}" ]; then
+    echo "== debug-python: building the test extension (tests_py/swift_ext) against $INCLUDE"
+    SWIFTBUF_TESTEXT_SCRATCH=$PWD/$SCRATCH/testext-scratch "$VENV/bin/python" tests_py/swift_package.py "$SCRATCH/testext"
+    export SWIFTBUF_TESTEXT=$PWD/$SCRATCH/testext/lib
+fi
+
+echo "== debug-python: pytest under $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') (Py_DEBUG)"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"

@@ -8,6 +8,8 @@
   caused it; the child side is `serve(run_case)`. A child runs a test file as a script; it
   prints one JSON line when each case starts and one with its result, so the parent knows
   which case a dead child was running and goes on with the rest in a fresh child.
+- `run_forked(fn)`: one call in a forked copy of this process, for the same reason, where a
+  sweep makes too many such calls to start an interpreter for each.
 - `run_python(code)`: one snippet in a new interpreter that imports the same swiftbuf.
 
 Not a test file: the tests of the harness itself are in test_adversarial_harness.py.
@@ -136,6 +138,38 @@ def run_isolated(script, mode, ids, timeout=300, extra_env=None):
     missing = set(ids) - set(results)
     assert not missing, f"cases without a result: {sorted(missing)[:10]}"
     return results
+
+
+def run_forked(fn, timeout=120):
+    """normalise(fn()) computed in a forked copy of this process, for a call that may crash it
+    (a CPython reference that asserts under Py_DEBUG): the result, or ["crash", how, the end of
+    the copy's stderr]. A fork costs milliseconds where a new interpreter costs a second, so
+    sweeps can isolate every such call."""
+    import tempfile
+    import traceback
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        pid = os.fork()
+        if pid == 0:    # the copy: never returns into the test
+            code = 0
+            try:
+                os.dup2(err.fileno(), 2)
+                signal.alarm(timeout)
+                out.write(json.dumps(normalise(fn())).encode())
+                out.flush()
+            except BaseException:  # noqa: BLE001 - reported to the parent as the copy's failure
+                err.write(traceback.format_exc().encode())
+                err.flush()
+                code = 70
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+        if code == 0:
+            return json.loads(out.read())
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+        return ["crash", how, stderr[-1500:]]
 
 
 def run_python(code, *args, timeout=60, env=None):

@@ -7,9 +7,7 @@ import itertools
 import pickle
 import re
 import signal
-import subprocess
 import sys
-import textwrap
 
 import _testbuffer as tb
 import pytest
@@ -18,6 +16,7 @@ from hypothesis import strategies as st
 
 import swiftbuf
 from lane import PY_DEBUG
+from support import run_python
 from test_memoryview_differential import SETTINGS, exporters, outcome, same
 
 B, S = memoryview, swiftbuf.MemoryView
@@ -206,14 +205,14 @@ def test_deviations():
     with pytest.raises(ValueError, match="^operation forbidden on released memoryview object$"):
         iter(r)
     # CPython's side in a child: a Py_DEBUG interpreter aborts on it (_Py_CheckFunctionResult).
-    child = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+    child = run_python("""
         b = memoryview(b"ab")
         b.release()
         try:
             iter(b)
         except SystemError:
             print("SystemError")
-    """)], capture_output=True, text=True, timeout=60)
+    """)
     if PY_DEBUG:
         assert child.returncode == -signal.SIGABRT, child
         assert "a function returned a result with an exception set" in child.stderr
