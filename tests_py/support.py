@@ -11,6 +11,7 @@
 - `run_forked(fn)`: one call in a forked copy of this process, for the same reason, where a
   sweep makes too many such calls to start an interpreter for each.
 - `run_python(code)`: one snippet in a new interpreter that imports the same swiftbuf.
+- `traced_growth(run)`, `unittest_cases(suite)`: what the leak and CPython-suite tests share.
 
 Not a test file: the tests of the harness itself are in test_adversarial_harness.py.
 """
@@ -21,6 +22,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import unittest
 import zlib
 
 # MARK: - Outcomes
@@ -80,6 +82,30 @@ VIEW_ATTRIBUTES = ("format", "itemsize", "ndim", "shape", "strides", "suboffsets
 def describe_view(v):
     """What a view is: every attribute, its items and bytes (or the error each raises)."""
     return [outcome(lambda: [getattr(v, a) for a in VIEW_ATTRIBUTES]), outcome(v.tolist), outcome(v.tobytes)]
+
+
+def traced_growth(run):
+    """Bytes the interpreter's allocations (all of them, as tracemalloc traces them) grew by
+    over `run()`, collected garbage included."""
+    import gc
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def unittest_cases(suite):
+    """The test cases of a unittest suite, nested suites flattened."""
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from unittest_cases(t)
+        else:
+            yield t
 
 
 # MARK: - The child
