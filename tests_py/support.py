@@ -15,6 +15,7 @@
 
 Not a test file: the tests of the harness itself are in test_adversarial_harness.py.
 """
+import faulthandler
 import json
 import os
 import re
@@ -179,6 +180,7 @@ def run_forked(fn, timeout=120):
             code = 0
             try:
                 os.dup2(err.fileno(), 2)
+                faulthandler.enable(err)    # pytest's handler writes to a copy of the old stderr
                 signal.alarm(timeout)
                 out.write(json.dumps(normalise(fn())).encode())
                 out.flush()

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from lane import ASAN
-from support import crashed, normalise, outcome, run_isolated, serve
+from support import crashed, normalise, outcome, run_forked, run_isolated, serve
 
 
 # MARK: - The harness's own tests
@@ -41,6 +41,17 @@ def test_a_crash_fails_only_its_case():
     assert results["exit"][:2] == ["crash", "exit 3"]
     assert results["raises"] == ["error", "KeyError", "'missing'"]
     assert results["c"][1] == "c" and not crashed(results["b"])
+
+
+def test_a_forked_copy_reports_its_result_or_its_crash():
+    assert run_forked(lambda: (1, 2.0, b"\xff")) == [1, {"float": "2.0"}, {"bytes": "\xff"}]
+    aborted = run_forked(lambda: (os.write(2, b"about to abort\n"), os.abort()))
+    assert aborted[:2] == ["crash", "signal SIGABRT"] and "about to abort" in aborted[2]
+    raised = run_forked(lambda: {}["missing"])
+    assert raised[:2] == ["crash", "exit 70"] and "KeyError: 'missing'" in raised[2]
+    state = []
+    run_forked(lambda: state.append(1))
+    assert state == []    # the copy's changes stay in the copy
 
 
 def test_addresses_are_normalised():
