@@ -197,7 +197,8 @@ def run_forked(fn, timeout=120):
         if code == 0:
             return json.loads(out.read())
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
-        return ["crash", how, stderr[-1500:]]
+        # Its first lines say why (an assertion's message), its last where (the traceback).
+        return ["crash", how, stderr if len(stderr) < 3000 else stderr[:1500] + "\n...\n" + stderr[-1500:]]
 
 
 def run_python(code, *args, timeout=60, env=None):
