@@ -12,7 +12,8 @@
 # NumPy's manylinux wheels import and work under the debug interpreter (since 3.8 a debug
 # build loads release extensions; pip accepts cp311 wheels for it), so nothing is skipped.
 # Comparisons that call a CPython reference known to assert under Py_DEBUG run in child
-# processes (tests_py/test_adversarial_*.py), so CPython's own abort fails only that case.
+# processes (tests_py/support.py: run_isolated, run_forked), so CPython's own abort fails only that
+# case, which then compares swiftbuf with "the reference crashed" and says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEBUG_PYTHON=${DEBUG_PYTHON:-/usr/bin/python3.11d}

@@ -6,7 +6,7 @@ shape, formats with NUL bytes or no items, subclasses of int/str/bytes, objects 
 steps, ...) on views of every layout, released ones included.
 
 Each call runs with the builtin (`memoryview`, `_testbuffer`) and with swiftbuf, in child
-processes (a crash fails only its case, see test_adversarial_harness.py); swiftbuf must give
+processes (a crash fails only its case, see support.py); swiftbuf must give
 the same value or the same exception type and message. swiftbuf.Buffer and the private
 `_swift_*` functions have no builtin twin: for them every call must end in a value or in one
 of the exceptions a Python user expects, with a message of their own.
