@@ -59,7 +59,7 @@ if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
 # A Swift developer's extension module (tests_py/swift_package.py) built against the debug
 # headers, as a user's pip build under this interpreter would be, for test_swift_package.py.
 # test_examples.py builds the Examples/ packages with this interpreter too (the embedding
-# example links libpython3.11d, the one python3.11d-embed names).
+# example links libpython3.11d.so, as its run.sh reads LDVERSION 3.11d from this interpreter).
 if [[ " $* " =~ " tests_py "|test_swift_package ]] && [ -z "${SWIFTBUF_TESTEXT:-}" ]; then
     echo "== debug-python: building the test extension (tests_py/swift_ext) against $INCLUDE"
     SWIFTBUF_TESTEXT_SCRATCH=$PWD/$SCRATCH/testext-scratch "$VENV/bin/python" tests_py/swift_package.py "$SCRATCH/testext"
