@@ -21,14 +21,16 @@ INCLUDE=/usr/include/python3.11d
 SCRATCH=.build-dbg
 VENV=$SCRATCH/venv
 # The CI part: the reference-count check, tests whose CPython references abort under Py_DEBUG
-# (isolated now), threads, and CPython's test_buffer with both of swiftbuf's modules. The
-# lifetime tests run under ASan and in the plain lane instead, to keep CI under 15 minutes.
-# A new test file or a new build's tests (the Swift-facing API's) goes here too.
+# (isolated: the allocation failures, iter() of a released view, the format sweep's pad-only
+# formats), threads, CPython's test_buffer with both of swiftbuf's modules, and a Swift
+# developer's extension module built against the debug headers. The lifetime tests run under
+# ASan and in the plain lane instead, and test_examples.py (two more package builds) only in the
+# whole suite, to keep CI under 15 minutes. A new test file goes here too.
 CI_TESTS=(
     tests_py/test_refcounts.py tests_py/test_adversarial_oom.py tests_py/test_memoryview_api.py
     tests_py/test_threads.py
     "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
-    tests_py/test_swift_package.py
+    tests_py/test_swift_package.py "tests_py/test_testing_differential.py::test_format_sweep"
 )
 
 if [ ! -x "$DEBUG_PYTHON" ] || [ ! -f "$INCLUDE/Python.h" ] || ! "$DEBUG_PYTHON" -c 'import test.test_buffer' 2>/dev/null; then
