@@ -68,5 +68,19 @@ if [[ " $* " =~ " tests_py "|test_swift_package ]] && [ -z "${SWIFTBUF_TESTEXT:-
     export SWIFTBUF_TESTEXT=$PWD/$SCRATCH/testext/lib
 fi
 
+# The whole suite also checks what setup.py builds for this interpreter (test_packaging.py: the
+# in-place swiftbuf/_swiftbuf.cpython-311d-*.so, its exports and paths; built here with the same
+# helper, in a scratch folder of its own so neither this lane's build nor the plain one's is
+# undone) and runs mypy (test_typing.py), which the 'test' extra names.
+if [[ " $* " =~ " tests_py "|test_packaging|test_typing ]]; then
+    echo "== debug-python: the in-place module setup.py would build, and the test extra's mypy"
+    "$VENV/bin/python" -c 'import mypy' 2>/dev/null || "$VENV/bin/python" -m pip install -q mypy types-setuptools
+    "$VENV/bin/python" -c '
+import sysconfig
+from swiftbuf.build import build_swift_extension
+build_swift_extension(".", "_swiftbuf", "swiftbuf._swiftbuf", "swiftbuf/_swiftbuf" + sysconfig.get_config_var("EXT_SUFFIX"),
+                      scratch_path="'"$SCRATCH"'/inplace")'
+fi
+
 echo "== debug-python: pytest under $("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])') (Py_DEBUG)"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
