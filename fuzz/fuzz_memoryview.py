@@ -31,7 +31,7 @@ import swiftbuf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests_py"))
-from test_adversarial_harness import outcome  # noqa: E402
+from support import outcome  # noqa: E402
 
 MV = swiftbuf.MemoryView
 ACTIONS = ["format", "frombytes", "cast", "index"]
@@ -201,8 +201,8 @@ if __name__ == "__main__":
     # cannot see inside the Swift library, whose branches show only through the results).
     # (instrument_all would also rewrite pytest, which the harness imports: minutes of startup.)
     import inspect
-    import test_adversarial_harness
-    for module in (sys.modules[__name__], test_adversarial_harness):
+    import support
+    for module in (sys.modules[__name__], support):
         for value in list(vars(module).values()):
             functions = [value] if inspect.isfunction(value) else \
                 [f for f in vars(value).values() if inspect.isfunction(f)] if inspect.isclass(value) else []

@@ -28,22 +28,36 @@ PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 SCRATCH=.build-asan
 # The CI part: the tests where memory errors would show (CPython's suites with both of
-# swiftbuf's modules, lifetimes, re-entrancy, threads, the fuzz findings). The whole suite
-# takes ~40 min under ASan on 2 shared cores; the differential sweeps stay in the plain lane.
-# A new test file or a new build's tests (the Swift-facing API's) goes here to run under ASan.
+# swiftbuf's modules, lifetimes, re-entrancy, threads, the fuzz findings, a Swift developer's
+# extension module built with the same sanitizers). The whole suite takes ~40 min under ASan on
+# 2 shared cores; the differential sweeps and test_examples.py (two more package builds) stay
+# out of CI. A new test file goes here to run under ASan.
 CI_TESTS=(
     "tests_py/test_cpython_buffer.py::test_test_buffer_with_swiftbuf_testing_and_memoryview"
     "tests_py/test_cpython_buffer.py::test_test_memoryview_with_swiftbuf_testing_and_memoryview"
     tests_py/test_adversarial_harness.py tests_py/test_adversarial_reentrancy.py
     tests_py/test_buffer_lifetime.py tests_py/test_memoryview_lifetime.py tests_py/test_testing_lifetime.py
     tests_py/test_buffer_swift_export.py tests_py/test_threads.py tests_py/test_fuzz_findings.py
+    tests_py/test_swift_package.py
 )
+SANITIZE=(--sanitize=address -Xcc -fsanitize=address,undefined -Xcc -fno-sanitize-recover=undefined)
 
 echo "== asan: building the extension with -sanitize=address (Swift), -fsanitize=address,undefined (C)"
-swift build -c release --scratch-path "$SCRATCH" --product _swiftbuf \
-    --sanitize=address -Xcc -fsanitize=address,undefined -Xcc -fno-sanitize-recover=undefined \
+swift build -c release --scratch-path "$SCRATCH" --product _swiftbuf "${SANITIZE[@]}" \
     -Xcc "-I$INCLUDE" -Xswiftc -static-stdlib
 LIB=$PWD/$SCRATCH/release/lib_swiftbuf.so
+
+if [ $# -eq 0 ]; then set -- tests_py; fi
+if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
+# A Swift developer's extension module (tests_py/swift_package.py), built with the same
+# sanitizers before the runtime is preloaded (swift build is not meant to run under it), for
+# test_swift_package.py. The Examples/ packages that test_examples.py builds are built by the
+# test with the runtime taken out of the builder's environment, and run with it.
+if [ "$1" != "--run" ] && [[ " $* " =~ " tests_py "|test_swift_package ]] && [ -z "${SWIFTBUF_TESTEXT:-}" ]; then
+    echo "== asan: building the test extension (tests_py/swift_ext) with the same sanitizers"
+    SWIFTBUF_TESTEXT_SCRATCH=$PWD/$SCRATCH/testext-scratch "$PYTHON" tests_py/swift_package.py "$SCRATCH/testext" "${SANITIZE[@]}"
+    export SWIFTBUF_TESTEXT=$PWD/$SCRATCH/testext/lib
+fi
 
 # The runtime of the compiler that instrumented the library (clang's resource directory).
 RESOURCE=$(swift -print-target-info 2>/dev/null | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["paths"]["runtimeResourcePath"])')
@@ -62,6 +76,4 @@ if [ "${1:-}" = "--run" ]; then
     exec "$@"
 fi
 echo "== asan: pytest with $LIB"
-if [ $# -eq 0 ]; then set -- tests_py; fi
-if [ "$1" = "--ci" ]; then set -- "${CI_TESTS[@]}"; fi
 "$PYTHON" -m pytest -q -p no:cacheprovider "$@"

@@ -20,6 +20,7 @@ CAPI_VERSION = int(re.search(r"#define SWIFTBUF_CAPI_VERSION (\d+)u",
 def make_package(folder: Path) -> Path:
     """A copy of the template package in `folder`, its dependency pointing at this checkout."""
     package = folder / "SwiftbufTestExtension"
+    shutil.rmtree(package, ignore_errors=True)   # a lane's folder is built again in place
     shutil.copytree(TEMPLATE, package, ignore=shutil.ignore_patterns(".build*"))
     manifest = package / "Package.swift"
     text = manifest.read_text()
@@ -28,16 +29,18 @@ def make_package(folder: Path) -> Path:
     return package
 
 
-def build(folder: Path) -> Path:
+def build(folder: Path, swift_flags=()) -> Path:
     """Builds the package in `folder` (made fresh there) and returns the module's directory.
     SWIFTBUF_TESTEXT_SCRATCH names a SwiftPM scratch folder to keep between runs (faster
-    when iterating); by default the build starts from nothing, as a new user's does."""
+    when iterating); by default the build starts from nothing, as a new user's does.
+    `swift_flags` go to `swift build` (the ASan lane's sanitizer flags)."""
     from swiftbuf.build import build_swift_extension
     import sysconfig
     package = make_package(folder)
     out = folder / "lib"
     target = out / (MODULE + sysconfig.get_config_var("EXT_SUFFIX"))
-    build_swift_extension(package, MODULE, MODULE, target, scratch_path=os.environ.get("SWIFTBUF_TESTEXT_SCRATCH"))
+    build_swift_extension(package, MODULE, MODULE, target, scratch_path=os.environ.get("SWIFTBUF_TESTEXT_SCRATCH"),
+                          swift_flags=swift_flags)
     return out
 
 
@@ -66,3 +69,10 @@ def module():
     runs outside a pytest fixture (child processes of the isolated suites, whose parent test
     asked for the `swift_testext_dir` fixture, which sets SWIFTBUF_TESTEXT for them)."""
     return sys.modules.get(MODULE) or load(built_module_directory())
+
+
+if __name__ == "__main__":
+    # python tests_py/swift_package.py FOLDER [SWIFT BUILD FLAGS...]: builds the module with the
+    # running interpreter's headers into FOLDER and prints its directory, for SWIFTBUF_TESTEXT.
+    # The lanes build it so before starting pytest (scripts/asan.sh, scripts/debug-python.sh).
+    print(build(Path(sys.argv[1]).resolve(), sys.argv[2:]))

@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from test_adversarial_harness import child_environment, outcome
+from support import child_environment, describe_view, outcome
 
 EXAMPLES = int(os.environ.get("SWIFTBUF_FUZZ_EXAMPLES", "300"))
 STEPS = 40
@@ -60,10 +60,6 @@ def make_exporter(world, spec):
     return T.ndarray(items if shape else items[0], shape=list(shape), format=fmt, flags=nd_flags)
 
 
-ATTRIBUTES = ("format", "itemsize", "ndim", "shape", "strides", "suboffsets", "readonly", "nbytes",
-              "c_contiguous", "f_contiguous", "contiguous")
-
-
 def restructure(world, x, how):
     """Changes an exporter's memory or layout, or releases a view: what the hooks do."""
     kind = type(x).__name__
@@ -94,10 +90,6 @@ class Hook:
         except Exception:  # noqa: BLE001 - refusals (BufferError) are part of the game
             pass
         return self.value
-
-
-def describe_view(v):
-    return [outcome(lambda: [getattr(v, a) for a in ATTRIBUTES]), outcome(v.tolist), outcome(v.tobytes)]
 
 
 def describe_object(x):

@@ -6,7 +6,7 @@ shape, formats with NUL bytes or no items, subclasses of int/str/bytes, objects 
 steps, ...) on views of every layout, released ones included.
 
 Each call runs with the builtin (`memoryview`, `_testbuffer`) and with swiftbuf, in child
-processes (a crash fails only its case, see test_adversarial_harness.py); swiftbuf must give
+processes (a crash fails only its case, see support.py); swiftbuf must give
 the same value or the same exception type and message. swiftbuf.Buffer and the Swift API
 (PythonBuffer.export and PythonBufferView, through a Swift extension module built on it,
 tests_py/swift_ext) have no builtin twin: for them every call must end in a value or in one
@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from test_adversarial_harness import crashed, outcome, run_isolated, serve
+from support import crashed, describe_view, outcome, run_isolated, serve
 
 MAX = sys.maxsize
 
@@ -196,13 +196,6 @@ def released(MV):
         m.release()
         return m
     return make
-
-
-def describe_view(v):
-    """What a view is: every attribute, its items and bytes (or the error each raises)."""
-    return [outcome(lambda: [v.format, v.itemsize, v.ndim, v.shape, v.strides, v.suboffsets, v.readonly,
-                             v.nbytes, v.c_contiguous, v.f_contiguous, v.contiguous]),
-            outcome(v.tolist), outcome(v.tobytes)]
 
 
 def describe(value):

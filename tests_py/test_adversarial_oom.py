@@ -11,7 +11,7 @@ swiftbuf.Buffer and swiftbuf.testing).
 import pytest
 
 from lane import PY_DEBUG
-from test_adversarial_harness import crashed, run_isolated, serve
+from support import crashed, run_isolated, serve
 
 _testcapi = pytest.importorskip("_testcapi", reason="allocation failures are injected with _testcapi.set_nomemory")
 

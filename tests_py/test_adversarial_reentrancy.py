@@ -12,13 +12,9 @@ borrowed references across calls into Python): those scenarios name the outcome 
 instead and are not run against the builtin at all, since a heap it corrupted would make later
 scenarios in the same child meaningless.
 """
-import json
-import os
-import signal
-import subprocess
-import sys
-
 import pytest
+
+from support import crashed, normalise, outcome, run_isolated, serve
 
 # MARK: - Scenarios
 
@@ -86,13 +82,6 @@ class Equal:
 def grow(ba):
     """Moves a bytearray's memory (the old block is freed)."""
     ba.extend(b"\0" * BIG)
-
-
-def outcome(fn):
-    try:
-        return ["ok", fn()]
-    except Exception as e:  # noqa: BLE001 - the exception is the result being compared
-        return ["error", type(e).__name__, str(e)]
 
 
 # MARK: memoryview: indexing
@@ -950,72 +939,28 @@ class Environment:
             self.MV, self.T = swiftbuf.MemoryView, swiftbuf.testing
 
 
-def normalise(value):
-    """JSON-comparable: tuples become lists, bytes become a tagged latin-1 string."""
-    if isinstance(value, (list, tuple)):
-        return [normalise(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return {"bytes": bytes(value).decode("latin-1")}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return {"repr": repr(value)}
-
-
-def child(implementation, names):
-    env = Environment(implementation)
-    for name in names:
-        print(json.dumps({"start": name}), flush=True)
-        result = normalise(SCENARIOS[name](env))
-        print(json.dumps({"name": name, "result": result}), flush=True)
-
-
-# MARK: - The parent
-
-def run_isolated(implementation, names):
-    """Runs the scenarios in as few child processes as crashes allow: {name: result}, where a
-    crash is ["crash", how]."""
-    results, pending = {}, list(names)
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__import__("swiftbuf").__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-    while pending:
-        proc = subprocess.run([sys.executable, "-X", "faulthandler", __file__, implementation, *pending],
-                              capture_output=True, text=True, timeout=300, env=env)
-        started = None
-        for line in proc.stdout.splitlines():
-            record = json.loads(line)
-            if "start" in record:
-                started = record["start"]
-            else:
-                results[record["name"]] = record["result"]
-                started = None
-        if proc.returncode == 0:
-            break
-        if started is None:
-            raise RuntimeError(f"child failed outside a scenario: {proc.stderr[-2000:]}")
-        how = (f"signal {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
-               else f"exit {proc.returncode}")
-        results[started] = ["crash", how, proc.stderr[-1500:]]
-        pending = pending[pending.index(started) + 1:]
-    return results
+def run_case(implementation, name):
+    return SCENARIOS[name](Environment(implementation))
 
 
 @pytest.fixture(scope="module")
 def outcomes(swift_testext_dir):
     comparable = [n for n in SCENARIOS if n not in EXPECTED]
-    return {"builtin": run_isolated("builtin", comparable), "swiftbuf": run_isolated("swiftbuf", list(SCENARIOS))}
+    return {"builtin": run_isolated(__file__, "builtin", comparable),
+            "swiftbuf": run_isolated(__file__, "swiftbuf", list(SCENARIOS))}
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_reentrancy(outcomes, name):
     got = outcomes["swiftbuf"][name]
-    assert not (isinstance(got, list) and got[:1] == ["crash"]), f"swiftbuf crashed ({got[1]}):\n{got[2]}"
+    assert not crashed(got), f"swiftbuf crashed ({got[1]}):\n{got[2]}"
     if name in EXPECTED:
         expected = normalise(EXPECTED[name])
     else:
         expected = outcomes["builtin"][name]
-        assert expected[:1] != ["crash"], f"the builtin crashed: move {name} to cpython_unsafe\n{expected}"
+        assert not crashed(expected), f"the builtin crashed: move {name} to cpython_unsafe\n{expected}"
     assert got == expected
 
 
 if __name__ == "__main__":
-    child(sys.argv[1], sys.argv[2:])
+    serve(run_case)

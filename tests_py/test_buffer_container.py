@@ -13,17 +13,21 @@ from hypothesis import given, settings, strategies as st
 import swiftbuf
 from swiftbuf import Buffer
 
+import support
 
-def outcome(fn):
-    """('ok', value) or ('error', type, message); views are compared by their contents."""
-    try:
-        value = fn()
-    except Exception as e:   # noqa: BLE001 - the type and message are the result
-        return ("error", type(e).__name__, str(e))
+
+def contents(value):
+    """A result as the tests compare it: a view by its contents (format, shape, strides,
+    readonly, bytes and items), anything else with NaN as text."""
     if isinstance(value, (memoryview, swiftbuf.MemoryView)):
         return ("view", value.format, value.shape, value.strides, value.readonly, value.tobytes(),
                 outcome(value.tolist))
-    return ("ok", nan_as_text(value))
+    return nan_as_text(value)
+
+
+def outcome(fn):
+    """support.outcome with views compared by their contents."""
+    return support.outcome(fn, contents)
 
 
 def nan_as_text(value):
@@ -39,7 +43,7 @@ def nan_as_text(value):
 def same(op, b):
     ours = outcome(lambda: op(b))
     if ours[0] == "error":   # messages Python builds from the type name ("argument of type ...")
-        ours = ours[:2] + (ours[2].replace("'swiftbuf.Buffer'", "'memoryview'"),)
+        ours = ours[:2] + [ours[2].replace("'swiftbuf.Buffer'", "'memoryview'")]
     builtin = outcome(lambda: op(memoryview(b)))
     assert ours == builtin, (ours, builtin)
     return ours
@@ -104,12 +108,12 @@ def test_hash_matches_a_readonly_memoryview(exporter):
     builtin = outcome(lambda: hash(memoryview(b)))
     if b.readonly:
         # Same outcome; a refusal names the Buffer where memoryview names itself.
-        assert ours == (builtin if builtin[0] == "ok" else builtin[:2] + (builtin[2].replace("memoryview:", "swiftbuf.Buffer:"),))
+        assert ours == (builtin if builtin[0] == "ok" else builtin[:2] + [builtin[2].replace("memoryview:", "swiftbuf.Buffer:")])
         if ours[0] == "ok":
             assert hash(b) == hash(b.tobytes())
     else:
-        assert ours == ("error", "ValueError", "cannot hash writable swiftbuf.Buffer object")
-        assert builtin == ("error", "ValueError", "cannot hash writable memoryview object")
+        assert ours == ["error", "ValueError", "cannot hash writable swiftbuf.Buffer object"]
+        assert builtin == ["error", "ValueError", "cannot hash writable memoryview object"]
 
 
 def test_hash_of_readonly_formats_memoryview_refuses():

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 import swiftbuf
 from swiftbuf import Buffer
+from support import traced_growth
 
 np = pytest.importorskip("numpy")
 
@@ -248,7 +249,6 @@ def test_round_trip_buffer_to_buffer():
 def test_no_leaks_over_many_exports_and_imports():
     """Blocks, exports and references come back on every path: consumed by NumPy, never
     consumed, imported from NumPy, refused (tracemalloc sees the raw allocations)."""
-    import tracemalloc
     b = Buffer(64, "d")
     a = np.zeros(64)
     ro = Buffer(4, readonly=True)
@@ -268,14 +268,7 @@ def test_no_leaks_over_many_exports_and_imports():
     rounds(200)
     gc.collect()
     refs = (sys.getrefcount(b), sys.getrefcount(a))
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        rounds(2000)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = traced_growth(lambda: rounds(2000))
     assert (sys.getrefcount(b), sys.getrefcount(a)) == refs
     assert b.exports == 0 and ro.exports == 0
     assert grown < 20_000, grown
@@ -283,7 +276,6 @@ def test_no_leaks_over_many_exports_and_imports():
 
 def test_no_leaks_in_pickling_and_container_operations():
     import pickle
-    import tracemalloc
     b = Buffer.frombytes(bytes(range(24)), "B", (4, 6), order="F")
     ro = Buffer.frombytes(b"abcd", readonly=True)
 
@@ -305,13 +297,6 @@ def test_no_leaks_in_pickling_and_container_operations():
     rounds(200)
     gc.collect()
     refs = (sys.getrefcount(b), sys.getrefcount(ro))
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        rounds(2000)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = traced_growth(lambda: rounds(2000))
     assert (sys.getrefcount(b), sys.getrefcount(ro)) == refs and b.exports == 0
     assert grown < 20_000, grown

@@ -1,14 +1,13 @@
 """Bad input to swiftbuf.Buffer raises the exception a Python user expects, with a clear
 message, and never crashes the interpreter."""
 import itertools
-import subprocess
 import sys
-import textwrap
 
 import pytest
 
 import swiftbuf
 from swiftbuf import Buffer
+from support import run_python
 
 MAX = sys.maxsize
 
@@ -196,7 +195,7 @@ def test_struct_grammar_sweep_matches_struct_module():
 def test_huge_allocations_raise_memory_error():
     """An allocation the machine cannot satisfy raises MemoryError, as bytearray(10**15) does;
     run in a child process so a crash is reported as a failure instead of killing the run."""
-    script = textwrap.dedent("""
+    child = run_python("""
         import swiftbuf
         for make in (lambda: swiftbuf.Buffer(10**15), lambda: swiftbuf.Buffer((10**7, 10**7), "d")):
             try:
@@ -207,5 +206,4 @@ def test_huge_allocations_raise_memory_error():
                 raise SystemExit("no MemoryError")
         print("ok")
     """)
-    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert child.returncode == 0 and child.stdout.strip() == "ok", child.stderr[:300]

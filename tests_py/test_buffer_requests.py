@@ -5,6 +5,7 @@ import _testbuffer as tb
 import pytest
 
 from conftest import ALL_FLAGS
+from support import outcome
 
 
 def request(obj, flags):
@@ -23,13 +24,6 @@ def request(obj, flags):
         facts["list"] = nd.tolist()
     del nd
     return facts
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as e:  # compared, not swallowed
-        return type(e), str(e)
 
 
 def test_every_request(exporter):

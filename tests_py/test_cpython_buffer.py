@@ -23,6 +23,7 @@ import pytest
 
 import swiftbuf
 import swiftbuf.testing
+from support import unittest_cases
 
 SEED = int(os.environ.get("SWIFTBUF_CPYTHON_SEED", "3118"))
 ENVIRONMENTAL = {"test_py_buffer_to_contiguous"}
@@ -91,18 +92,10 @@ def run_suite(module, only=None):
     random.seed(SEED)
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     if only is not None:
-        suite = unittest.TestSuite(t for t in _flatten(suite) if t.id().rsplit(".", 1)[1] in only)
+        suite = unittest.TestSuite(t for t in unittest_cases(suite) if t.id().rsplit(".", 1)[1] in only)
     result = Outcomes()
     suite.run(result)
     return result.outcomes
-
-
-def _flatten(suite):
-    for t in suite:
-        if isinstance(t, unittest.TestSuite):
-            yield from _flatten(t)
-        else:
-            yield t
 
 
 def passing(outcomes):

@@ -19,6 +19,7 @@ import unittest
 import pytest
 
 import swiftbuf
+from support import unittest_cases
 
 
 def load(name, view):
@@ -32,13 +33,7 @@ def load(name, view):
 
 
 def cases(module):
-    def flatten(suite):
-        for t in suite:
-            if isinstance(t, unittest.TestSuite):
-                yield from flatten(t)
-            else:
-                yield t
-    return {t.id().split(".", 1)[1]: t for t in flatten(unittest.defaultTestLoader.loadTestsFromModule(module))}
+    return {t.id().split(".", 1)[1]: t for t in unittest_cases(unittest.defaultTestLoader.loadTestsFromModule(module))}
 
 
 SUITES = {name: (cases(load(name, memoryview)), cases(load(name, swiftbuf.MemoryView)))

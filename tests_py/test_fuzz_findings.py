@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from test_adversarial_harness import child_environment
+from support import child_environment
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ = os.path.join(ROOT, "fuzz")

@@ -5,7 +5,6 @@ the process, shared with NumPy without a copy; its typed views must read every l
 and _testbuffer make; its errors must be the exceptions and messages Python users expect."""
 import gc
 import re
-import subprocess
 import sys
 import textwrap
 
@@ -16,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 import swiftbuf
 import swift_package
+from support import run_python
 
 
 # MARK: - One Buffer type, zero copies
@@ -255,8 +255,7 @@ def test_python_errors_keep_type_and_message(testext):
 
 def run_child(directory, code):
     """Runs `code` in a new interpreter that can import the test extension from `directory`."""
-    script = f"import sys; sys.path.insert(0, {str(directory)!r})\n" + textwrap.dedent(code)
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    return run_python(f"import sys; sys.path.insert(0, {str(directory)!r})\n" + textwrap.dedent(code))
 
 
 def test_missing_swiftbuf_is_an_import_error(swift_testext_dir):

@@ -14,6 +14,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import swiftbuf.testing as S
+import support
+from lane import PY_DEBUG
+from support import crashed, normalise, run_forked
 
 # Native codes, standard-size prefixes, repeat counts, strings, pads and records.
 FORMATS = [
@@ -31,11 +34,9 @@ ATTRIBUTES = ("shape", "strides", "suboffsets", "flags", "offset", "nbytes", "fo
 
 
 def outcome(fn):
-    """fn()'s value, or the exception it raised as (type, message) to compare."""
-    try:
-        return ("ok", fn())
-    except Exception as e:  # compared, not swallowed
-        return (type(e), str(e))
+    """support.outcome keeping the value itself: ["ok", value] (ndarrays are compared by their
+    facts) or ["error", type name, message]."""
+    return support.outcome(fn, describe=None)
 
 
 def facts(nd, _=None):
@@ -248,8 +249,8 @@ def iter_outcomes(nd):
     try:
         for v in nd:
             yield repr(v.tolist() if hasattr(v, "tolist") else v)
-    except Exception as e:
-        yield (type(e), str(e))
+    except Exception as e:  # noqa: BLE001 - compared, not swallowed
+        yield ["error", type(e).__name__, str(e)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -357,14 +358,33 @@ def test_module_names_match_testbuffer():
     assert {n for n in dir(S.ndarray) if not n.startswith("__")} == {n for n in dir(C.ndarray) if not n.startswith("__")}
 
 
+def packed(module, items, item, fmt):
+    """What an ndarray of `module` packed from `items` in format `fmt` is, after item 1 is
+    assigned `item` (or the construction's error)."""
+    made = outcome(lambda: module.ndarray(items, shape=[2], format=fmt, flags=C.ND_WRITABLE))
+    if made[0] != "ok":
+        return made
+    outcome(lambda: made[1].__setitem__(1, item))
+    return ["ok", facts(made[1])]
+
+
+# _testbuffer's pack_from_list asserts `nmemb >= 1` (nothing but pad bytes to pack into), so a
+# Py_DEBUG interpreter aborts on such formats ('x x', '0c x'); a release build packs nothing
+# and the items come back as ().
+PAD_ONLY_ABORT = "pack_from_list: Assertion `nmemb >= 1' failed"
+
+
 @pytest.mark.parametrize("prefix", ["", "@", "=", "<", ">", "!"])
 def test_format_sweep(prefix):
     """Every pair of codes with repeat counts, packed from items, unpacked, and assigned:
     the member count each format gets (which decides how an item is spread over pack_into's
-    arguments) and everything after it agree with _testbuffer."""
+    arguments) and everything after it agree with _testbuffer. Formats of pad bytes only are
+    packed by _testbuffer in a forked copy of the process (support.run_forked), in every lane:
+    under Py_DEBUG that copy aborts (PAD_ONLY_ABORT), and swiftbuf must then give what a release
+    _testbuffer gives, which the release lanes compare."""
     import itertools
     codes = "xcbB?hHiIlLqQnNefdspP"
-    compared = 0
+    compared = pad_only = 0
     for a, b in itertools.product(codes, repeat=2):
         for n in ("", "0", "1", "3"):
             fmt = f"{prefix}{n}{a} {b}"
@@ -375,6 +395,22 @@ def test_format_sweep(prefix):
                 continue
             item = values[0] if len(values) == 1 else values
             for items in ([item, item], [item, values], [item, 7]):
+                if not values:
+                    expected = run_forked(lambda: packed(C, items, item, fmt))
+                    got = normalise(packed(S, items, item, fmt))
+                    if crashed(expected):
+                        assert PY_DEBUG and PAD_ONLY_ABORT in expected[2], (fmt, expected)
+                        # A release _testbuffer: the items back as (), zero bytes, or the mismatch.
+                        if items[1] == 7:
+                            assert got == ["error", "ValueError", "mismatch between initializer element and format string"]
+                        else:
+                            nd = S.ndarray(items, shape=[2], format=fmt, flags=C.ND_WRITABLE)
+                            assert got[0] == "ok" and nd.tolist() == [(), ()], fmt
+                            assert nd.tobytes() == bytes(nd.nbytes) and nd.nbytes == 2 * struct.calcsize(fmt)
+                    else:
+                        assert got == expected, fmt
+                    pad_only += 1
+                    continue
                 kwargs = dict(shape=[2], format=fmt, flags=C.ND_WRITABLE)
                 pair = built((items,), kwargs)
                 if pair is not None:
@@ -382,4 +418,4 @@ def test_format_sweep(prefix):
                         outcome(lambda: nd.__setitem__(1, item))
                     assert facts(pair[1]) == facts(pair[0]), fmt
                 compared += 1
-    assert compared > 500
+    assert compared > 500 and pad_only > 20
