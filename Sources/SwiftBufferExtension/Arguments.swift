@@ -1,4 +1,5 @@
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A function's parameters, for parsing vectorcall/tuple arguments with argument clinic's
 /// messages. `positional` of them may be passed by position, the rest by keyword only;
@@ -20,7 +21,7 @@ public struct Parameters: Sendable {
 
     /// Fills `slots` (borrowed references, nil when not given) from FASTCALL arguments.
     public func parse(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
-                      into slots: inout [PyObjectRef?]) throws(BridgeError) {
+                      into slots: inout [PyObjectRef?]) throws(PythonError) {
         slots = [PyObjectRef?](repeating: nil, count: names.count)
         let kwcount = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
         try check(nargs: nargs, given: nargs + kwcount)
@@ -34,7 +35,7 @@ public struct Parameters: Sendable {
     }
 
     /// Fills `slots` from a tp_new/tp_init style (tuple, dict) call.
-    public func parse(tuple: PyObjectRef, dict: PyObjectRef?, into slots: inout [PyObjectRef?]) throws(BridgeError) {
+    public func parse(tuple: PyObjectRef, dict: PyObjectRef?, into slots: inout [PyObjectRef?]) throws(PythonError) {
         slots = [PyObjectRef?](repeating: nil, count: names.count)
         let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
         let kwcount = dict.map { PyDict_Size($0) } ?? 0
@@ -51,14 +52,14 @@ public struct Parameters: Sendable {
         try checkRequired(slots)
     }
 
-    private func check(nargs: Int, given: Int) throws(BridgeError) {
+    private func check(nargs: Int, given: Int) throws(PythonError) {
         if nargs > positional {
             let bound = required == positional ? "exactly" : "at most"
             throw .typeError("\(function)() takes \(bound) \(positional) positional argument\(positional == 1 ? "" : "s") (\(nargs) given)")
         }
     }
 
-    private func place(_ key: PyObjectRef, value: PyObjectRef, nargs: Int, into slots: inout [PyObjectRef?]) throws(BridgeError) {
+    private func place(_ key: PyObjectRef, value: PyObjectRef, nargs: Int, into slots: inout [PyObjectRef?]) throws(PythonError) {
         let name = String(decoding: try utf8(key), as: UTF8.self)
         guard let index = names.firstIndex(of: name), index >= positionalOnly else {
             throw .typeError("'\(name)' is an invalid keyword argument for \(function)()")
@@ -69,7 +70,7 @@ public struct Parameters: Sendable {
         slots[index] = value
     }
 
-    private func checkRequired(_ slots: [PyObjectRef?]) throws(BridgeError) {
+    private func checkRequired(_ slots: [PyObjectRef?]) throws(PythonError) {
         for i in 0..<required where slots[i] == nil {
             throw .typeError("\(function)() missing required argument '\(names[i])' (pos \(i + 1))")
         }

@@ -2,6 +2,7 @@
 // modules call through the capsule swiftbuf._swiftbuf._C_API. Their memory becomes the same
 // swiftbuf.Buffer this module creates for its own exports, by the same code path.
 import SwiftBuffer
+import SwiftBufferPython
 import pyextCAPI
 
 /// `export_memory`: wraps foreign memory in a new swiftbuf.Buffer. `release(context)` runs
@@ -13,7 +14,7 @@ func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ forma
     let deallocator: (UnsafeMutableRawPointer) -> Void = { _ in release?(context) }
     guard let format = format, ndim >= 0, byteCount >= 0, ndim == 0 || shape != nil else {
         deallocator(buf ?? UnsafeMutableRawPointer(bitPattern: 1)!)
-        PyErr_SetString(PyExc_ValueError, "swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0")
+        PythonError.valueError("swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0").raise()
         return nil
     }
     let n = Int(ndim)

@@ -4,6 +4,7 @@
 // `Parameters` helper it allocates nothing: memoryview's methods take at most two parameters,
 // and `cast`, `tobytes` and `hex` are on benchmarked paths.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A clinic signature of one or two parameters that may be given by position or keyword.
 struct ClinicSignature {
@@ -16,7 +17,7 @@ struct ClinicSignature {
 
     /// The arguments of a METH_FASTCALL | METH_KEYWORDS call (borrowed; nil when not given).
     @inline(__always)
-    func unpack(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    func unpack(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
         if nkw == 0 && nargs >= minimumPositional && nargs <= count {
             // The fast path of _PyArg_UnpackKeywords.
@@ -27,18 +28,18 @@ struct ClinicSignature {
 
     /// Everything but the fast path, out of line so the fast path stays small.
     @inline(never)
-    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
         return try unpackSlow(nargs: nargs, nkw: nkw, positional: { args![$0] }) { name in
             for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), name) { return args![nargs + k] }
             return nil
-        } keywords: { body throws(BridgeError) in
+        } keywords: { body throws(PythonError) in
             for k in 0..<nkw { try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
         }
     }
 
     /// The arguments of a tp_new call (`args` tuple, `kwargs` dict).
-    func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
         let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
         let nkw = dict.map { PyDict_Size($0) } ?? 0
         if nkw == 0 && nargs >= minimumPositional && nargs <= count {
@@ -48,7 +49,7 @@ struct ClinicSignature {
             name.withUTF8Buffer { b in
                 b.withMemoryRebound(to: CChar.self) { PyDict_GetItemString(dict!, $0.baseAddress!) }
             }
-        } keywords: { body throws(BridgeError) in
+        } keywords: { body throws(PythonError) in
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
@@ -66,7 +67,7 @@ struct ClinicSignature {
 
     private func unpackSlow(nargs: Int, nkw: Int, positional: (Int) -> PyObjectRef?,
                             find: (StaticString) -> PyObjectRef?,
-                            keywords: ((PyObjectRef) throws(BridgeError) -> Void) throws(BridgeError) -> Void) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+                            keywords: ((PyObjectRef) throws(PythonError) -> Void) throws(PythonError) -> Void) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
         let maxargs = count
         if nargs + nkw > maxargs {
             throw .typeError("\(function)() takes at most \(maxargs) \(nargs == 0 ? "keyword " : "")argument\(maxargs == 1 ? "" : "s") (\(nargs + nkw) given)")
@@ -95,7 +96,7 @@ struct ClinicSignature {
             for j in 0..<nargs where find(name(j)) != nil {
                 throw .typeError("argument for \(function)() given by name ('\(name(j))') and position (\(j + 1))")
             }
-            try keywords { key throws(BridgeError) in
+            try keywords { key throws(PythonError) in
                 if swiftbuf_PyUnicode_Check(key) == 0 { throw .typeError("keywords must be strings") }
                 if !matches(key, first) && !(second.map { matches(key, $0) } ?? false) {
                     throw .typeError("'\(String(decoding: try utf8(key), as: UTF8.self))' is an invalid keyword argument for \(function)()")
@@ -108,7 +109,7 @@ struct ClinicSignature {
 }
 
 /// `_PyArg_BadArgument`: "cast() argument 'format' must be str, not int".
-func badArgument(_ function: StaticString, _ name: StaticString, expected: String, _ given: PyObjectRef) -> BridgeError {
+func badArgument(_ function: StaticString, _ name: StaticString, expected: String, _ given: PyObjectRef) -> PythonError {
     let type = given == swiftbuf_Py_None() ? "None" : typeName(given)
     return .typeError("\(function)() argument '\(name)' must be \(expected), not \(type)")
 }

@@ -5,6 +5,7 @@
 // would get from `swiftbuf.MemoryView(obj)`) and reads through the same core `MemoryView`
 // every slot of that object uses.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A Python buffer, seen from Swift: typed reads and writes of its elements, a fast path for
 /// contiguous data, strided iteration over any layout, slicing and casting.
@@ -44,7 +45,7 @@ public struct PythonMemoryView: ~Copyable {
 
     /// A view of `exporter`'s buffer: a `swiftbuf.MemoryView(exporter)`. Throws the exception
     /// Python would raise (TypeError for an object without the buffer protocol).
-    public init(_ exporter: PyObjectRef) throws(BridgeError) {
+    public init(_ exporter: PyObjectRef) throws(PythonError) {
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }
         object = try MemoryViewObject.make(from: exporter).object
@@ -66,7 +67,7 @@ public struct PythonMemoryView: ~Copyable {
 
     /// Releases the view now (`memoryview.release()`), consuming it. Throws BufferError, and
     /// still drops this reference, while buffers exported from the view are alive.
-    public consuming func release() throws(BridgeError) {
+    public consuming func release() throws(PythonError) {
         let object = self.object
         discard self
         let state = PyGILState_Ensure()
@@ -178,7 +179,7 @@ public struct PythonMemoryView: ~Copyable {
 
     /// `view[start:stop:step]` along the first dimension: a new view sharing the export.
     /// `nil` bounds mean the ends, as in Python; `step` must not be 0.
-    public func sliced(from start: Int? = nil, to stop: Int? = nil, by step: Int = 1) throws(BridgeError) -> PythonMemoryView {
+    public func sliced(from start: Int? = nil, to stop: Int? = nil, by step: Int = 1) throws(PythonError) -> PythonMemoryView {
         precondition(step != 0, "PythonMemoryView.sliced: step must not be 0")
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }
@@ -194,12 +195,12 @@ public struct PythonMemoryView: ~Copyable {
 
     /// `view.cast(format, shape)`: a new view of the same bytes, with CPython's rules (the
     /// view must be C-contiguous; one of the formats must be a byte format).
-    public func cast(to format: String, shape: [Int]? = nil) throws(BridgeError) -> PythonMemoryView {
+    public func cast(to format: String, shape: [Int]? = nil) throws(PythonError) -> PythonMemoryView {
         let state = PyGILState_Ensure()
         defer { PyGILState_Release(state) }
         let formatObject = try checked(pyString(format))
         defer { decref(formatObject) }
-        let shapeObject = try shape.map { s throws(BridgeError) in try checked(pyTuple(s)) }
+        let shapeObject = try shape.map { s throws(PythonError) in try checked(pyTuple(s)) }
         defer { if let s = shapeObject { decref(s) } }
         return PythonMemoryView(adopting: try pointer.cast(to: formatObject, shape: shapeObject).object)
     }

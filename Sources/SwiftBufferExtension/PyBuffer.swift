@@ -1,4 +1,5 @@
 import SwiftBuffer
+import SwiftBufferPython
 
 extension BufferDescriptor {
     /// The layout of a Py_buffer that a consumer received.
@@ -47,9 +48,9 @@ public struct HeldBuffer: ~Copyable {
     private var isHeld = true
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
-    public init(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) {
+    public init(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) {
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
-        do throws(BridgeError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
+        do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
             view.deallocate()
             throw error
         }
@@ -61,7 +62,7 @@ public struct HeldBuffer: ~Copyable {
     /// it inline, as memoryobject.c does). On failure `storage` holds nothing to release.
     @inline(__always)
     public static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
-                           request: BufferRequest) throws(BridgeError) {
+                           request: BufferRequest) throws(PythonError) {
         if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
 

@@ -2,6 +2,7 @@
 // the memory behind any buffer exporter (a swiftbuf.Buffer above all) from Swift while Python
 // holds views of it.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// Swift memory seen by Python through the buffer protocol, without a copy.
 ///
@@ -51,7 +52,7 @@ public enum PythonBuffer {
             do throws(SwiftBufferError) {
                 return makeBufferObject(try SwiftMemory(array: consume array, shape: shape, order: order, readonly: readonly))
             } catch {
-                SwiftBufferExtension.raise(error)
+                PythonError(core: error).raise()
                 return nil
             }
         }
@@ -120,13 +121,13 @@ public enum PythonBuffer {
     /// Wraps memory built by `make` in a new swiftbuf.Buffer, or sets the exception.
     private static func exported(_ make: () throws(SwiftBufferError) -> SwiftMemory) -> PyObjectRef? {
         guard initialised() else { return nil }
-        return pythonCall { () throws(BridgeError) in makeBufferObject(try core(make)) }
+        return pythonCall { () throws(PythonError) in makeBufferObject(try core(make)) }
     }
 
     /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
     private static func initialised() -> Bool {
         if swiftbuf_BufferType != nil { return true }
-        PyErr_SetString(PyExc_RuntimeError, "swiftbuf._swiftbuf is not initialised: import swiftbuf first")
+        PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
         return false
     }
 
@@ -145,9 +146,9 @@ public enum PythonBuffer {
     /// `ValueError` when the memory is not aligned for `Element`.
     public static func withUnsafeElements<Element: BufferElement, R>(
         of object: PyObjectRef, as type: Element.Type = Element.self,
-        _ body: (UnsafeBufferPointer<Element>) throws(BridgeError) -> R
-    ) throws(BridgeError) -> R {
-        try withElements(of: object, writable: false) { (p: UnsafeMutableBufferPointer<Element>) throws(BridgeError) in
+        _ body: (UnsafeBufferPointer<Element>) throws(PythonError) -> R
+    ) throws(PythonError) -> R {
+        try withElements(of: object, writable: false) { (p: UnsafeMutableBufferPointer<Element>) throws(PythonError) in
             try body(UnsafeBufferPointer(p))
         }
     }
@@ -161,8 +162,8 @@ public enum PythonBuffer {
     /// what `struct`, memoryview and NumPy store.
     public static func withUnsafeMutableElements<Element: BufferElement, R>(
         of object: PyObjectRef, as type: Element.Type = Element.self,
-        _ body: (UnsafeMutableBufferPointer<Element>) throws(BridgeError) -> R
-    ) throws(BridgeError) -> R {
+        _ body: (UnsafeMutableBufferPointer<Element>) throws(PythonError) -> R
+    ) throws(PythonError) -> R {
         try withElements(of: object, writable: true, body)
     }
 
@@ -170,7 +171,7 @@ public enum PythonBuffer {
     /// sees its layout (any strides, suboffsets if `request` allows them). The descriptor's
     /// pointers are valid only inside `body`.
     public static func withUnsafeLayout<R>(of object: PyObjectRef, request: BufferRequest,
-                                           _ body: (BufferDescriptor) throws(BridgeError) -> R) throws(BridgeError) -> R {
+                                           _ body: (BufferDescriptor) throws(PythonError) -> R) throws(PythonError) -> R {
         var held = try HeldBuffer(from: object, request: request)
         defer { held.release() }
         return try body(held.descriptor)
@@ -178,10 +179,10 @@ public enum PythonBuffer {
 
     private static func withElements<Element: BufferElement, R>(
         of object: PyObjectRef, writable: Bool,
-        _ body: (UnsafeMutableBufferPointer<Element>) throws(BridgeError) -> R
-    ) throws(BridgeError) -> R {
+        _ body: (UnsafeMutableBufferPointer<Element>) throws(PythonError) -> R
+    ) throws(PythonError) -> R {
         let request: BufferRequest = writable ? [.anyContiguous, .format, .writable] : [.anyContiguous, .format]
-        return try withUnsafeLayout(of: object, request: request) { layout throws(BridgeError) in
+        return try withUnsafeLayout(of: object, request: request) { layout throws(PythonError) in
             let format = layout.formatBytes
             guard layout.itemsize == MemoryLayout<Element>.size, ElementCodec.Code.format(format, holds: Element.self) else {
                 throw .typeError("buffer format '\(String(decoding: format, as: UTF8.self))' is not \(Element.self)'s "
