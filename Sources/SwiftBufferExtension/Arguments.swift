@@ -1,6 +1,10 @@
 import SwiftBuffer
 import SwiftBufferPython
 
+// Only SwiftExportFunctions.swift uses `Parameters` now (every other keyword-taking function
+// parses with `ClinicSignature`); that file is being deleted on another branch, and this one
+// goes with it.
+
 /// A function's parameters, for parsing vectorcall/tuple arguments with argument clinic's
 /// messages. `positional` of them may be passed by position, the rest by keyword only;
 /// `positionalOnly` of them may not be passed by keyword.

@@ -124,7 +124,7 @@ private func memoryOfBuffer(_ o: PyObjectRef) -> SwiftMemory {
 
 // MARK: - __dlpack__, __dlpack_device__
 
-private let dlpackParameters = Parameters("__dlpack__", ["stream", "max_version", "dl_device", "copy"], positional: 0)
+private let dlpackSignature = ClinicSignature("__dlpack__", "stream\0max_version\0dl_device\0copy", count: 4, positional: 0)
 
 /// The `(a, b)` pair of an argument, TypeError naming it otherwise.
 private func intPair(_ o: PyObjectRef, name: String) throws(PythonError) -> (Int, Int) {
@@ -138,8 +138,7 @@ private func intPair(_ o: PyObjectRef, name: String) throws(PythonError) -> (Int
 @_cdecl("swiftbuf_buffer_dlpack")
 func bufferDlpack(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
-        var a: [PyObjectRef?] = []
-        try dlpackParameters.parse(args, nargs, kwnames, into: &a)
+        let a = try dlpackSignature.arguments(args, nargs, kwnames)
         let none = swiftbuf_Py_None()
         if let stream = a[0], stream != none {
             throw .bufferError("swiftbuf.Buffer is CPU memory: stream must be None, not \(typeName(stream))")

@@ -26,8 +26,8 @@ public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<P
     return object
 }
 
-private let newParameters = Parameters("Buffer", ["shape", "format", "order", "readonly"], required: 1, positional: 2)
-private let frombytesParameters = Parameters("frombytes", ["data", "format", "shape", "order", "readonly"], required: 1, positional: 3)
+private let newSignature = ClinicSignature("Buffer", "shape\0format\0order\0readonly", count: 4, required: 1, positional: 2)
+private let frombytesSignature = ClinicSignature("frombytes", "data\0format\0shape\0order\0readonly", count: 5, required: 1, positional: 3)
 
 /// `order=` of the constructors and exports: how the data is laid out in memory.
 func orderArgument(_ o: PyObjectRef?) throws(PythonError) -> Layout.Order {
@@ -49,8 +49,7 @@ public func typeName(_ o: PyObjectRef) -> String {
 @_cdecl("swiftbuf_buffer_new")
 func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
-        var a: [PyObjectRef?] = []
-        try newParameters.parse(tuple: args, dict: kwargs, into: &a)
+        let a = try newSignature.arguments(tuple: args, dict: kwargs)
         let format = try formatArgument(a[1]), order = try orderArgument(a[2])
         let shape = try bufferShapeArgument(a[0]!, format: format)
         let readonly = try a[3].map { o throws(PythonError) in try isTrue(o) } ?? false
@@ -64,8 +63,7 @@ func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, 
 @_cdecl("swiftbuf_buffer_frombytes")
 func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
-        var a: [PyObjectRef?] = []
-        try frombytesParameters.parse(args, nargs, kwnames, into: &a)
+        let a = try frombytesSignature.arguments(args, nargs, kwnames)
         let format = try formatArgument(a[1]), order = try orderArgument(a[3])
         let shape = try a[2].flatMap { o throws(PythonError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
         let readonly = try a[4].map { o throws(PythonError) in try isTrue(o) } ?? false
@@ -163,13 +161,12 @@ func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjec
 @_cdecl("swiftbuf_buffer_get_f_contiguous")
 func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.fortran)) } }
 
-private let tobytesParameters = Parameters("tobytes", ["order"])
+private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
 @_cdecl("swiftbuf_buffer_tobytes")
 func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     getter(o) { m throws(PythonError) in
-        var a: [PyObjectRef?] = []
-        try tobytesParameters.parse(args, nargs, kwnames, into: &a)
+        let a = try tobytesSignature.arguments(args, nargs, kwnames)
         var order = Layout.Order.c
         if let arg = a[0], arg != swiftbuf_Py_None() {
             guard swiftbuf_PyUnicode_Check(arg) != 0 else {
@@ -187,13 +184,12 @@ func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nar
     }
 }
 
-private let resizeParameters = Parameters("resize", ["shape"], required: 1, positionalOnly: 1)
+private let resizeSignature = ClinicSignature("resize", "shape", count: 1, required: 1, positional: 1, positionalOnly: 1)
 
 @_cdecl("swiftbuf_buffer_resize")
 func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     getter(o) { m throws(PythonError) in
-        var a: [PyObjectRef?] = []
-        try resizeParameters.parse(args, nargs, kwnames, into: &a)
+        let a = try resizeSignature.arguments(args, nargs, kwnames)
         let shape = try bufferShapeArgument(a[0]!, format: m.format)
         try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
         return pyNone

@@ -49,7 +49,8 @@ func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObject
 @_cdecl("swiftbuf_buffer_frompickle")
 func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
-        guard nargs == 5, let args = args else { throw .typeError("_frompickle expected 5 arguments, got \(nargs)") }
+        try checkPositional("_frompickle", nargs, min: 5, max: 5)
+        let args = args!
         let format = try formatArgument(args[1]!)
         let shape = try bufferShapeArgument(args[2]!, format: format)
         let order = try orderArgument(args[3]!)

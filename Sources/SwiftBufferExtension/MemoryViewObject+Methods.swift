@@ -98,7 +98,7 @@ private struct ListBuilder {
     }
 }
 
-private let tobytesSignature = ClinicSignature(function: "tobytes", first: "order", second: nil, minimumPositional: 0)
+private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
 @_cdecl("swiftbuf_memoryview_tobytes")
 func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
@@ -124,7 +124,7 @@ func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?
     }
 }
 
-private let hexSignature = ClinicSignature(function: "hex", first: "sep", second: "bytes_per_sep", minimumPositional: 0)
+private let hexSignature = ClinicSignature("hex", "sep\0bytes_per_sep", count: 2, positional: 2)
 
 @_cdecl("swiftbuf_memoryview_hex")
 func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
@@ -192,7 +192,7 @@ private func hexSeparator(_ sep: PyObjectRef) throws(PythonError) -> UInt8 {
 
 // MARK: - cast, toreadonly (memoryview_cast_impl, memoryview_toreadonly_impl)
 
-private let castSignature = ClinicSignature(function: "cast", first: "format", second: "shape", minimumPositional: 1)
+private let castSignature = ClinicSignature("cast", "format\0shape", count: 2, required: 1, positional: 2)
 
 @_cdecl("swiftbuf_memoryview_cast")
 func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
@@ -307,8 +307,7 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
 @_cdecl("swiftbuf_memoryview_index")
 func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
     do throws(PythonError) {
-        if nargs < 1 { throw .typeError("index expected at least 1 argument, got \(nargs)") }
-        if nargs > 3 { throw .typeError("index expected at most 3 arguments, got \(nargs)") }
+        try checkPositional("index", nargs, min: 1, max: 3)
         let value = args![0]!
         var start = 0, stop = Int.max
         if nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }

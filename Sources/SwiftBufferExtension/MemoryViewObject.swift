@@ -310,7 +310,7 @@ enum MemoryViewObject {
     }
 }
 
-private let newSignature = ClinicSignature(function: "memoryview", first: "object", second: nil, minimumPositional: 1)
+private let newSignature = ClinicSignature("memoryview", "object", count: 1, required: 1, positional: 1)
 
 @_cdecl("swiftbuf_memoryview_new")
 func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
