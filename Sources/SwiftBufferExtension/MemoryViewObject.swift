@@ -46,7 +46,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
     /// The view's layout, complete (shape and strides present when ndim > 0), read field by
     /// field (see `install`).
-    @inline(__always) var layout: BufferDescriptor { MemoryViewObject.descriptor(buffer) }
+    @inline(__always) var layout: BufferDescriptor { BufferDescriptor(buffer) }
 
     /// The core view: layout and flags.
     @inline(__always) var memoryView: MemoryView {
@@ -228,7 +228,7 @@ enum MemoryViewObject {
     /// layout for the caller to adjust and `install`.
     @inline(__always)
     static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
-        var layout = descriptor(source)
+        var layout = BufferDescriptor(source)
         try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(layout.ndim) }
         let mv = try allocate(ndim: layout.ndim)
         let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv))
@@ -243,7 +243,7 @@ enum MemoryViewObject {
     /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
     /// source's layout with the new arrays (contents undefined) for the caller to fill in.
     static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
-        var layout = descriptor(source)
+        var layout = BufferDescriptor(source)
         let mv = try allocate(ndim: ndim)
         let array = swiftbuf_memoryview_array(mv)!
         layout.format = layout.format ?? Layout.unsignedByteCString
@@ -253,15 +253,6 @@ enum MemoryViewObject {
         layout.suboffsets = array + 2 * ndim
         share(mv, source, mbuf)
         return (mv, layout)
-    }
-
-    /// The layout of a Py_buffer, read field by field.
-    @inline(__always)
-    static func descriptor(_ v: UnsafePointer<Py_buffer>) -> BufferDescriptor {
-        BufferDescriptor(buf: v.pointee.buf, len: v.pointee.len, itemsize: v.pointee.itemsize,
-                         readonly: v.pointee.readonly != 0, ndim: Int(v.pointee.ndim),
-                         format: UnsafePointer(v.pointee.format), shape: v.pointee.shape,
-                         strides: v.pointee.strides, suboffsets: v.pointee.suboffsets)
     }
 
     /// `init_shared_values`' ownership half, and the registration.

@@ -1,16 +1,6 @@
 import SwiftBuffer
 import SwiftBufferPython
 
-extension BufferDescriptor {
-    /// The layout of a Py_buffer that a consumer received.
-    @inline(__always)
-    public init(_ view: UnsafePointer<Py_buffer>) {
-        let v = view.pointee
-        self.init(buf: v.buf, len: v.len, itemsize: v.itemsize, readonly: v.readonly != 0, ndim: Int(v.ndim),
-                  format: v.format.map { UnsafePointer($0) }, shape: v.shape, strides: v.strides, suboffsets: v.suboffsets)
-    }
-}
-
 extension UnsafeMutablePointer where Pointee == Py_buffer {
     /// Fills a consumer's Py_buffer with `layout`, exported by `exporter` (a new reference).
     @inline(__always)
