@@ -62,7 +62,7 @@ private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(
 /// `i * itemsize` with `struct.Struct(format).pack_into`.
 func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer, format: PyObjectRef,
                itemsize: Int) throws(PythonError) {
-    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, format))
+    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, format))
     defer { decref(structobj) }
     let members = try memberCount(format: format, structobj)
     let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
@@ -90,7 +90,7 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
                 itemsize: Int) throws(PythonError) {
     let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
     defer { decref(formatObject) }
-    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
+    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, formatObject))
     defer { decref(structobj) }
     let members = try memberCount(format: formatObject, structobj)
     let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
@@ -126,7 +126,7 @@ func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CCh
     let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
                                                    format == nil ? 1 : itemsize, PyBUF_READ))
     defer { decref(view) }
-    return unwrapped(try vectorcall(TestingPython.unpackFrom!, [formatObject, view]))
+    return unwrapped(try vectorcall(StructModule.unpackFrom!, [formatObject, view]))
 }
 
 /// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with
@@ -155,7 +155,7 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
     var structobj: PyObjectRef? = nil
     if native == nil {
         let formatObject = try checked(PyUnicode_FromString(format))
-        structobj = PyObject_CallOneArg(TestingPython.structType, formatObject)
+        structobj = PyObject_CallOneArg(StructModule.structType, formatObject)
         decref(formatObject)
         if structobj == nil { throw .alreadySet }
     }

@@ -72,7 +72,7 @@ func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, stride
 
 /// `get_itemsize`: `struct.calcsize(format)`.
 private func calcsize(_ format: PyObjectRef) throws(PythonError) -> Int {
-    let size = try checked(PyObject_CallOneArg(TestingPython.calcsize, format))
+    let size = try checked(PyObject_CallOneArg(StructModule.calcsize, format))
     defer { decref(size) }
     let n = PyLong_AsSsize_t(size)
     if n == -1 && PyErr_Occurred() != nil { throw .alreadySet }

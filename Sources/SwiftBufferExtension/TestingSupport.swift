@@ -97,22 +97,16 @@ func orderArgument(ascii o: PyObjectRef) throws(PythonError) -> Layout.Order {
 
 // MARK: - The struct module and cached objects
 
-/// Objects _testbuffer keeps from the struct module, looked up once when swiftbuf.testing is made.
+/// Objects swiftbuf.testing keeps, made once when its module is.
 enum TestingPython {
-    nonisolated(unsafe) static var structType: PyObjectRef? = nil
-    nonisolated(unsafe) static var calcsize: PyObjectRef? = nil
-    nonisolated(unsafe) static var unpackFrom: PyObjectRef? = nil
     /// The default `format` ("B"); construction from an exporter compares against this object.
     nonisolated(unsafe) static var simpleFormat: PyObjectRef? = nil
 
+    /// The `struct` functions (the one cache, `StructModule`) and the default format.
     static func load() -> Bool {
-        guard let module = PyImport_ImportModule("struct") else { return false }
-        defer { decref(module) }
-        structType = PyObject_GetAttrString(module, "Struct")
-        calcsize = PyObject_GetAttrString(module, "calcsize")
-        unpackFrom = PyObject_GetAttrString(module, "unpack_from")
-        simpleFormat = PyUnicode_FromString("B")
-        return structType != nil && calcsize != nil && unpackFrom != nil && simpleFormat != nil
+        guard StructModule.load() else { return false }
+        if simpleFormat == nil { simpleFormat = PyUnicode_FromString("B") }
+        return simpleFormat != nil
     }
 }
 
