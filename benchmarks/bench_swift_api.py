@@ -3,8 +3,9 @@
 Builds tests_py/swift_ext as a user's package would be built (or loads SWIFTBUF_TESTEXT, a folder
 holding a built swiftbuf_testext module), then times, back to back in each repeat:
 
-- export of a Swift [Double] from that outside extension (through swiftbuf's C-API capsule)
-  against the same export made inside swiftbuf._swiftbuf (`_swift_array`);
+- export of a Swift [Double] from that outside extension (PythonBuffer.export, through
+  swiftbuf's C-API capsule) against C code exporting the same doubles in malloc'ed memory
+  through the same capsule (CReference);
 - the sum of 8 M doubles of a NumPy array read through PythonBufferView.withSpan, and through
   forEach, against a C loop over PyObject_GetBuffer on the same array (tests_py/swift_ext's
   CReference target);
@@ -48,16 +49,15 @@ def main():
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     t = swift_package.load(swift_package.built_module_directory())
-    inmodule = swiftbuf._swiftbuf
 
     big = np.random.default_rng(1).random(8 * 1024 * 1024)
     small = np.arange(16.0)
     assert t.span_sum(big) == t.c_sum(big)
     rows = [
-        ("export [Double] x16: user extension / in-module",
-         lambda: t.doubles(16), lambda: inmodule._swift_array("d", 16), 20000),
-        ("export [Double] x4096: user extension / in-module",
-         lambda: t.doubles(4096), lambda: inmodule._swift_array("d", 4096), 2000),
+        ("export [Double] x16: PythonBuffer.export / C export_memory",
+         lambda: t.doubles(16), lambda: t.c_doubles(16), 20000),
+        ("export [Double] x4096: PythonBuffer.export / C export_memory",
+         lambda: t.doubles(4096), lambda: t.c_doubles(4096), 2000),
         ("sum 8M doubles, withSpan / C loop",
          lambda: t.span_sum(big), lambda: t.c_sum(big), 3),
         ("sum 8M doubles, forEach / C loop",

@@ -3,27 +3,12 @@ fuzz/corpus/, which is generated and not kept in git): every format CPython's
 test_buffer uses (the `format=` literals of the installed test/test_buffer.py, its native and
 standard format codes under each byte-order prefix) for each action, with a few data sizes."""
 import os
-import re
 import sys
-
-import importlib.util
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from fuzz_memoryview import ACTIONS  # noqa: E402
-
-
-def test_buffer_formats():
-    path = importlib.util.find_spec("test.test_buffer").origin
-    source = open(path, encoding="utf-8").read()
-    literals = set(re.findall(r"""format\s*=\s*(?:'([^'\n]*)'|"([^"\n]*)")""", source))
-    formats = {a or b for a, b in literals if "%" not in (a or b)}
-    codes = "?cbBhHiIlLqQnNfdPe"
-    for prefix in ["", "@", "<", ">", "=", "!"]:
-        for code in codes:
-            formats.add(prefix + code)
-    formats.update(["2i", "3s", "0s", "T{i:x:}", "x", "3x", "(2)i", "&B", "B\0", "", " "])
-    return sorted(f for f in formats if len(f.encode("latin-1")) < 256)
+from formats import test_buffer_formats  # noqa: E402
 
 
 def seeds():

@@ -11,6 +11,7 @@
 # Coverage is of the Python driver's bytecode: atheris's wheel has no hook into the Swift
 # library's branches (that would need the library built with -sanitize-coverage and a libFuzzer
 # shared runtime atheris can use, which the wheel does not ship).
+# scripts/fuzz-native.sh is the target with native coverage: libFuzzer on the Swift core itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}

@@ -10,8 +10,8 @@ PyBUF_FULL_RO = 0x11C  # shape, strides, suboffsets allowed, format: what NumPy 
 
 
 def demo_zero_copy(np):
-    print("A 3x4 matrix built by Swift as a [Double], exported without a copy:")
-    m = _swiftbuf._swift_matrix(3, 4)
+    print("A 3x4 matrix of doubles in memory Swift allocated (swiftbuf.Buffer), shared without a copy:")
+    m = swiftbuf.Buffer.frombytes(np.arange(12.0).tobytes(), "d", (3, 4))
     a = np.asarray(m)
     print(f"  m = {m!r}")
     print("  np.asarray(m) =\n" + "\n".join("    " + row for row in str(a).splitlines()))
@@ -19,11 +19,16 @@ def demo_zero_copy(np):
     view = memoryview(m)
     print(f"  memoryview(m): format {view.format!r}, shape {view.shape}, strides {view.strides}, obj is m -> {view.obj is m}")
     view.release()
-    before = _swiftbuf._swift_sum(m)
     a[2, 3] = 100.0
-    print(f"  Swift's sum of its own memory: {before:g}; after a[2, 3] = 100 through NumPy: {_swiftbuf._swift_sum(m):g}")
-    _swiftbuf._swift_scale(m, 0.5)
-    print(f"  Swift halves every element in place; NumPy sees a[2, 3] = {a[2, 3]:g}")
+    print(f"  after a[2, 3] = 100 through NumPy, Swift reads m[2, 3] -> {m[2, 3]:g}")
+    m[1, 1] = 2.5
+    print(f"  after m[1, 1] = 2.5 through Swift, NumPy reads a[1, 1] -> {a[1, 1]:g}")
+    try:
+        m.resize((4, 4))
+    except BufferError as e:
+        print(f"  m.resize((4, 4)) while NumPy holds a view -> BufferError: {e}")
+    print("  (Swift extension modules export their own arrays the same way: SwiftBufferPython's\n"
+          "   PythonBuffer.export, README \"Use swiftbuf from Swift\")")
 
 
 def seconds(fn):

@@ -1,13 +1,8 @@
 # The extension module. Its public names are swiftbuf's (typed in __init__.pyi and testing.pyi);
-# of its private test hooks, only those swiftbuf.__main__'s demo calls are typed here.
-from typing import Literal
-
+# its one private function is the measuring loop of the benchmarks and swiftbuf.__main__'s demo.
 from _typeshed import ReadableBuffer
 
 from . import Buffer as Buffer, memoryview as memoryview, testing as testing
 
-# Test hooks, private.
-def _swift_matrix(rows: int, cols: int, /, *, order: Literal["C", "F"] = "C", readonly: bool = False) -> Buffer: ...
-def _swift_sum(obj: ReadableBuffer, /) -> float: ...
-def _swift_scale(obj: ReadableBuffer, factor: float, /) -> None: ...
+# Private.
 def _export_release_loop(obj: ReadableBuffer, n: int, flags: int, /) -> None: ...

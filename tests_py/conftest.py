@@ -1,5 +1,6 @@
 """Exporters for the swiftbuf.Buffer tests, each paired with the CPython reference exporter
 (`_testbuffer.ndarray`) that has the same layout, format, contents and writability."""
+import os
 import struct
 from dataclasses import dataclass
 
@@ -7,7 +8,6 @@ import _testbuffer as tb
 import pytest
 
 import swiftbuf
-from swiftbuf import _swiftbuf
 
 # Every value the nine PyBUF_* bits can spell: each flag and every combination, including
 # meaningless ones (STRIDES without ND), which exporters must still answer like CPython.
@@ -55,9 +55,16 @@ def buffer_exporter(shape, fmt, order="C", readonly=False):
 
 
 def raw_exporter(fmt, shape, strides, readonly=False):
-    """Swift raw-pointer memory with explicit strides (non-contiguous layouts), and the reference."""
-    b = _swiftbuf._swift_raw_export(fmt, list(shape), list(strides), readonly=readonly)
+    """Foreign memory with explicit strides (non-contiguous layouts): a swiftbuf.Buffer made by
+    `Buffer.from_dlpack` over a NumPy array of those bytes (the same raw-memory export a Swift
+    extension's `PythonBuffer.export(unsafeBytes:)` makes, tests_py/test_buffer_swift_export.py),
+    and the reference."""
+    import numpy as np
     raw = numbered_bytes(_span(shape, strides, struct.calcsize(fmt)))
+    a = np.ndarray(shape, dtype=fmt, buffer=bytearray(raw), strides=strides)
+    a.flags.writeable = not readonly
+    b = swiftbuf.Buffer.from_dlpack(a)
+    assert (b.format, b.shape, b.strides, b.readonly) == (fmt, tuple(shape), tuple(strides), readonly)
     ref = reference_ndarray(raw, fmt, shape, strides, readonly=readonly)
     return Exporter(f"raw({fmt!r}, {shape}, strides={strides}, readonly={readonly})", b, ref)
 
@@ -116,7 +123,10 @@ def swift_testext_dir():
     """The directory of swiftbuf_testext, a Swift developer's extension module built from a
     fresh package that depends on this checkout (tests_py/swift_package.py)."""
     import swift_package
-    return swift_package.built_module_directory()
+    directory = swift_package.built_module_directory()
+    # Child processes (the adversarial suites' isolated cases) load the same build.
+    os.environ[swift_package.DIRECTORY_VARIABLE] = str(directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

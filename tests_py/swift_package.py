@@ -51,8 +51,18 @@ def load(directory: Path):
     return module
 
 
+DIRECTORY_VARIABLE = "SWIFTBUF_TESTEXT"
+
+
 def built_module_directory() -> Path:
     """SWIFTBUF_TESTEXT (a directory holding a built module) or a fresh build in a temporary folder."""
-    if os.environ.get("SWIFTBUF_TESTEXT"):
-        return Path(os.environ["SWIFTBUF_TESTEXT"])
+    if os.environ.get(DIRECTORY_VARIABLE):
+        return Path(os.environ[DIRECTORY_VARIABLE])
     return build(Path(tempfile.mkdtemp(prefix="swiftbuf-testext-")))
+
+
+def module():
+    """The test extension, loaded once per process from built_module_directory(): for code that
+    runs outside a pytest fixture (child processes of the isolated suites, whose parent test
+    asked for the `swift_testext_dir` fixture, which sets SWIFTBUF_TESTEXT for them)."""
+    return sys.modules.get(MODULE) or load(built_module_directory())

@@ -7,8 +7,9 @@ steps, ...) on views of every layout, released ones included.
 
 Each call runs with the builtin (`memoryview`, `_testbuffer`) and with swiftbuf, in child
 processes (a crash fails only its case, see test_adversarial_harness.py); swiftbuf must give
-the same value or the same exception type and message. swiftbuf.Buffer and the private
-`_swift_*` functions have no builtin twin: for them every call must end in a value or in one
+the same value or the same exception type and message. swiftbuf.Buffer and the Swift API
+(PythonBuffer.export and PythonBufferView, through a Swift extension module built on it,
+tests_py/swift_ext) have no builtin twin: for them every call must end in a value or in one
 of the exceptions a Python user expects, with a message of their own.
 """
 import array
@@ -457,7 +458,12 @@ def run_array_case(mode, name, op, value):
 
 def buffer_ops():
     import swiftbuf
+    import swift_package
     from swiftbuf import _swiftbuf as S
+    # The Swift API's users' side: a Swift extension module built on SwiftBufferPython (the
+    # parent test's `swift_testext_dir` fixture tells this child where it is). Element indices
+    # are not among the inputs: an index out of range is a precondition of PythonBufferView.
+    X = swift_package.module()
     B = swiftbuf.Buffer
     return {
         "Buffer_shape": lambda x: B(x),
@@ -473,53 +479,48 @@ def buffer_ops():
         "tobytes": lambda x: B((2, 2)).tobytes(x),
         "tobytes_keyword": lambda x: B((2, 2)).tobytes(order=x),
         "tolist_argument": lambda x: B(2).tolist(x),
-        "swift_array_format": lambda x: S._swift_array(x, 2),
-        "swift_array_count": lambda x: S._swift_array("d", x),
-        "swift_array_shape": lambda x: S._swift_array("d", 4, x),
-        "swift_array_strides": lambda x: S._swift_array("d", 4, (2, 2), x),
-        "swift_array_readonly": lambda x: S._swift_array("d", 2, readonly=x),
-        "swift_array_address": lambda x: S._swift_array("d", 2, address=x),
-        "swift_matrix_rows": lambda x: S._swift_matrix(x, 2),
-        "swift_matrix_cols": lambda x: S._swift_matrix(2, x),
-        "swift_matrix_no_cols": lambda x: S._swift_matrix(x, 0),
-        "swift_matrix_order": lambda x: S._swift_matrix(2, 2, order=x),
-        "swift_raw_format": lambda x: S._swift_raw_export(x, (2,)),
-        "swift_raw_shape": lambda x: S._swift_raw_export("B", x),
-        "swift_raw_strides": lambda x: S._swift_raw_export("B", (2, 2), x),
-        "swift_raw_byte_count": lambda x: S._swift_raw_export("B", (2,), byte_count=x),
-        "swift_sum": lambda x: S._swift_sum(x),
-        "swift_scale_object": lambda x: S._swift_scale(x, 2.0),
-        "swift_scale_factor": lambda x: S._swift_scale(B(2, "d"), x),
+        "swift_array_format": lambda x: X.array(x, 2),
+        "swift_array_count": lambda x: X.array("d", x),
+        "swift_array_shape": lambda x: X.array("d", 4, False, x),
+        "swift_array_strides": lambda x: X.array("d", 4, False, (2, 2), x),
+        "swift_array_readonly": lambda x: X.array("d", 2, x),
+        "swift_typed_pointer": lambda x: X.typed_pointer(x),
+        "swift_matrix_rows": lambda x: X.matrix(x, 2),
+        "swift_matrix_cols": lambda x: X.matrix(2, x),
+        "swift_matrix_no_cols": lambda x: X.matrix(x, 0),
+        "swift_matrix_order": lambda x: X.matrix(2, 2, x),
+        "swift_raw_format": lambda x: X.raw(x, (2,)),
+        "swift_raw_shape": lambda x: X.raw("B", x),
+        "swift_raw_strides": lambda x: X.raw("B", (2, 2), x),
+        "swift_raw_byte_count": lambda x: X.raw("B", (2,), None, x),
+        "swift_sum": lambda x: X.sum(x),
+        "swift_span_sum": lambda x: X.span_sum(x),
+        "swift_scale_object": lambda x: X.scale(x, 2.0),
+        "swift_span_scale_object": lambda x: X.span_scale(x, 2.0),
+        "swift_scale_factor": lambda x: X.span_scale(B(2, "d"), x),
         "export_loop_object": lambda x: S._export_release_loop(x, 1, 0),
         "export_loop_flags": lambda x: S._export_release_loop(bytearray(4), 1, x),
-        "mv_read_object": lambda x: S._swift_memoryview_read(x, "B"),
-        "mv_read_code": lambda x: S._swift_memoryview_read(b"abcdefgh", x),
-        "mv_element_object": lambda x: S._swift_memoryview_element(x, "B", (0,)),
-        "mv_element_code": lambda x: S._swift_memoryview_element(b"abcdefgh", x, (0,)),
-        "mv_element_indices": lambda x: S._swift_memoryview_element(bytearray(b"ab"), "B", x),
-        "mv_element_value": lambda x: S._swift_memoryview_element(bytearray(b"ab"), "B", (1,), x),
-        "mv_element_double": lambda x: S._swift_memoryview_element(B(2, "d"), "d", (1,), x),
-        "mv_view_object": lambda x: S._swift_memoryview_view(x, None, None, None, None, None),
-        "mv_view_start": lambda x: S._swift_memoryview_view(b"abcd", x, None, None, None, None),
-        "mv_view_step": lambda x: S._swift_memoryview_view(b"abcd", None, None, x, None, None),
-        "mv_view_format": lambda x: S._swift_memoryview_view(b"abcd", None, None, None, x, None),
-        "mv_view_shape": lambda x: S._swift_memoryview_view(b"abcd", None, None, None, "B", x),
-        "mv_release_object": lambda x: S._swift_memoryview_release(x),
-        "mv_release_flag": lambda x: S._swift_memoryview_release(b"ab", x),
+        "view_read_object": lambda x: X.read(x, "B"),
+        "view_read_code": lambda x: X.read(b"abcdefgh", x),
+        "view_refusal_object": lambda x: X.refusal(x, "d", True, "span"),
+        "view_element_code": lambda x: X.element(b"abcdefgh", x, (0,)),
+        "view_element_value": lambda x: X.element(bytearray(b"ab"), "B", (1,), x),
+        "view_element_double": lambda x: X.element(B(2, "d"), "d", (1,), x),
+        "view_hold_object": lambda x: (X.hold(x), X.release_held()),
+        "view_release_object": lambda x: X.release(x),
     }
 
 
 BUFFER_OP_NAMES = ["Buffer_shape", "Buffer_format", "Buffer_order", "Buffer_readonly", "frombytes_data",
                    "frombytes_format", "frombytes_shape", "frombytes_order", "frombytes_readonly", "resize",
                    "tobytes", "tobytes_keyword", "tolist_argument", "swift_array_format", "swift_array_count",
-                   "swift_array_shape", "swift_array_strides", "swift_array_readonly", "swift_array_address",
+                   "swift_array_shape", "swift_array_strides", "swift_array_readonly", "swift_typed_pointer",
                    "swift_matrix_rows", "swift_matrix_cols", "swift_matrix_no_cols", "swift_matrix_order", "swift_raw_format",
-                   "swift_raw_shape", "swift_raw_strides", "swift_raw_byte_count", "swift_sum",
-                   "swift_scale_object", "swift_scale_factor", "export_loop_object", "export_loop_flags",
-                   "mv_read_object", "mv_read_code", "mv_element_object", "mv_element_code",
-                   "mv_element_indices", "mv_element_value", "mv_element_double", "mv_view_object",
-                   "mv_view_start", "mv_view_step", "mv_view_format", "mv_view_shape", "mv_release_object",
-                   "mv_release_flag"]
+                   "swift_raw_shape", "swift_raw_strides", "swift_raw_byte_count", "swift_sum", "swift_span_sum",
+                   "swift_scale_object", "swift_span_scale_object", "swift_scale_factor", "export_loop_object",
+                   "export_loop_flags", "view_read_object", "view_read_code", "view_refusal_object",
+                   "view_element_code", "view_element_value", "view_element_double", "view_hold_object",
+                   "view_release_object"]
 
 # What a Python user expects from bad input: never SystemError, never a bare internal error.
 EXPECTED_EXCEPTIONS = {"TypeError", "ValueError", "UnicodeEncodeError", "OverflowError", "MemoryError", "BufferError",
@@ -538,7 +539,7 @@ def describe_own(value):
     if name == "memoryview":
         return {"view": describe_view(value)}
     if isinstance(value, tuple) and value and type(value[0]).__name__ == "Buffer":
-        return describe_own(value[0])   # _swift_array(address=True): the address varies
+        return describe_own(value[0])   # swiftbuf_testext.array: the address varies
     return value
 
 
@@ -722,7 +723,7 @@ def test_views_of_more_bytes_than_exist():
     assert not crashes and not differences, report(crashes, differences)
 
 
-def test_swiftbuf_api_refuses_bad_input_cleanly():
+def test_swiftbuf_api_refuses_bad_input_cleanly(swift_testext_dir):
     results = run_isolated(__file__, "swiftbuf", buffer_cases())
     bad = []
     for case, result in results.items():

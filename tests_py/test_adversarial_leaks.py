@@ -20,7 +20,6 @@ import pytest
 import swiftbuf
 import swiftbuf.testing as T
 from lane import ASAN, PYMALLOC, asan_allocated_bytes
-from swiftbuf import _swiftbuf as S
 
 MV = swiftbuf.MemoryView
 ROUNDS = 400
@@ -65,6 +64,10 @@ class IndexRaises:
 class Context:
     """Long-lived objects whose reference counts must come back to where they were."""
     def __init__(self):
+        import swift_package
+        # The Swift API's operations call a Swift extension module built on it (the fixture
+        # `swift_testext_dir` builds it once and tells child processes where it is).
+        self.swift = swift_package.module()
         self.ba = bytearray(b"abcdefgh" * 4)
         self.raw = bytes(range(32))
         self.buffer = swiftbuf.Buffer.frombytes(self.raw, "d", [2, 2])
@@ -216,20 +219,21 @@ OPERATIONS = {
     "get_pointer_bad": lambda c: fails(T.get_pointer, c.pil, [2, 9]),
     "slice_indices": lambda c: T.slice_indices(slice(c.key, None, -1), 10),
     "staticarray": lambda c: memoryview(T.staticarray()).tolist(),
-    # the private Swift API
-    "swift_array": lambda c: memoryview(S._swift_array("d", 6, (2, 3))).tolist(),
-    "swift_array_refused": lambda c: fails(S._swift_array, "d", 4, (5,)),
-    "swift_raw_export": lambda c: memoryview(S._swift_raw_export("i", (2, 2), (4, 8))).tolist(),
-    "swift_raw_export_refused": lambda c: fails(S._swift_raw_export, "i", (2, 2), (4, 80), byte_count=16),
-    "swift_sum": lambda c: S._swift_sum(c.buffer),
-    "swift_scale_refused": lambda c: fails(S._swift_scale, c.ro_buffer, 2.0),
-    "swift_read": lambda c: S._swift_memoryview_read(c.m2d, "B"),
-    "swift_element": lambda c: S._swift_memoryview_element(c.buffer, "d", (1, 1), 2.5),
-    "swift_element_refused": lambda c: fails(S._swift_memoryview_element, c.buffer, "i", (0, 0)),
-    "swift_view": lambda c: S._swift_memoryview_view(c.ba, 1, None, 2, None, None).tolist(),
-    "swift_view_cast": lambda c: S._swift_memoryview_view(c.ba, 8, 24, None, "i", [2, 2]).tolist(),
-    "swift_view_cast_refused": lambda c: fails(S._swift_memoryview_view, c.ba, None, None, -1, "i", None),
-    "swift_release_refused": lambda c: fails(S._swift_memoryview_release, c.ba, True),
+    # the Swift API (PythonBuffer.export, PythonBufferView), from a Swift extension module
+    "swift_array": lambda c: memoryview(c.swift.array("d", 6, False, (2, 3))[0]).tolist(),
+    "swift_array_refused": lambda c: fails(c.swift.array, "d", 4, False, (5,)),
+    "swift_typed_pointer": lambda c: memoryview(c.swift.typed_pointer(4)).tolist(),
+    "swift_raw_export": lambda c: memoryview(c.swift.raw("i", (2, 2), (4, 8))).tolist(),
+    "swift_raw_export_refused": lambda c: fails(c.swift.raw, "i", (2, 2), (4, 80), 16),
+    "swift_sum": lambda c: c.swift.sum(c.buffer),
+    "swift_span_sum": lambda c: c.swift.span_sum(c.buffer),
+    "swift_span_refused": lambda c: fails(c.swift.span_sum, MV(c.ba).cast("d")[::2]),
+    "swift_scale_refused": lambda c: fails(c.swift.span_scale, c.ro_buffer, 2.0),
+    "swift_read": lambda c: c.swift.read(c.m2d, "B"),
+    "swift_element": lambda c: c.swift.element(c.buffer, "d", (1, 1), 2.5),
+    "swift_element_refused": lambda c: fails(c.swift.element, c.buffer, "i", (0, 0)),
+    "swift_hold_release": lambda c: (c.swift.hold(c.buffer), c.swift.release_held()),
+    "swift_release": lambda c: c.swift.release(c.ba),
 }
 
 
@@ -243,7 +247,7 @@ def measure():
 
 
 @pytest.fixture(scope="module")
-def context():
+def context(swift_testext_dir):
     return Context()
 
 

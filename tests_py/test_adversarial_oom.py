@@ -64,7 +64,7 @@ def cases():
 
 
 @pytest.mark.parametrize("mode", ["once", "from_then_on"])
-def test_allocation_failures_are_survived(mode):
+def test_allocation_failures_are_survived(mode, swift_testext_dir):
     results = run_isolated(__file__, mode, cases(), timeout=600)
     bad = []
     for case, result in sorted(results.items()):

@@ -24,8 +24,9 @@ import pytest
 
 SCENARIOS = {}
 # The outcome swiftbuf must give where the builtin gives none to compare with: CPython 3.11.7
-# uses freed memory there, or the scenario drives swiftbuf's own API (Buffer, _swift_*), or
-# swiftbuf.testing deliberately differs from _testbuffer (each says why).
+# uses freed memory there, or the scenario drives swiftbuf's own API (Buffer, or the Swift API
+# through swiftbuf_testext), or swiftbuf.testing deliberately differs from _testbuffer (each
+# says why).
 EXPECTED = {}
 
 BIG = 1 << 20   # bytes: large enough that freeing or moving it gives the pages back (mmap)
@@ -890,46 +891,49 @@ def buffer_frombytes_shape_list_cleared(env):
     return outcome(lambda: swiftbuf.Buffer.frombytes(bytes(6), "B", shape).shape)
 
 
+def swift_extension():
+    """The test extension (a Swift module built on SwiftBufferPython), in this child process:
+    the `outcomes` fixture's `swift_testext_dir` tells it where the parent's build is."""
+    import swift_package
+    return swift_package.module()
+
+
 @scenario(expected=["ok", [16, 8]])
 def swift_array_strides_list_cleared(env):
-    from swiftbuf import _swiftbuf
     strides = []
     strides[:] = [Index(strides.clear, 16), 8]
-    return outcome(lambda: _swiftbuf._swift_array("d", 4, (2, 2), strides).strides)
+    return outcome(lambda: swift_extension().array("d", 4, False, (2, 2), strides)[0].strides)
 
 
 @scenario(expected=["ok", [2, 3]])
 def swift_raw_export_shape_list_cleared(env):
-    from swiftbuf import _swiftbuf
     shape = []
     shape[:] = [Index(shape.clear, 2), 3]
-    return outcome(lambda: _swiftbuf._swift_raw_export("B", shape).shape)
-
-
-@scenario(expected=["ok", [2, 3]])
-def swift_memoryview_view_shape_list_cleared(env):
-    from swiftbuf import _swiftbuf
-    shape = []
-    shape[:] = [Index(shape.clear, 2), 3]
-    return outcome(lambda: _swiftbuf._swift_memoryview_view(bytes(6), None, None, None, "B", shape).shape)
+    return outcome(lambda: swift_extension().raw("B", shape).shape)
 
 
 @scenario(expected=[["error", "BufferError", "Existing exports of data: object cannot be re-sized"], [0.0, 0.0, 0.0, 0.0]])
-def swift_memoryview_element_value_resizes(env):
-    # The Swift view holds an export while the value converts: the resize fails.
+def swift_element_value_resizes(env):
+    # The writable PythonBufferView holds an export while the value converts: the resize fails.
     import swiftbuf
-    from swiftbuf import _swiftbuf
     b = swiftbuf.Buffer(4, "d")
-    r = outcome(lambda: _swiftbuf._swift_memoryview_element(b, "d", (1,), Float(lambda: b.resize(BIG), 2.5)))
+    r = outcome(lambda: swift_extension().element(b, "d", (1,), Float(lambda: b.resize(BIG), 2.5)))
     return r, b.tolist()
 
 
-@scenario(expected=[["ok", None], [2]])
+@scenario(expected=[["error", "BufferError", "Existing exports of data: object cannot be re-sized"], [2]])
 def swift_scale_factor_resizes(env):
+    # As above, for transformEach's view (taken before the factor converts).
     import swiftbuf
-    from swiftbuf import _swiftbuf
     b = swiftbuf.Buffer.frombytes(bytes(16), "d")
-    return outcome(lambda: _swiftbuf._swift_scale(b, Float(lambda: b.resize(2), 2.0))), b.shape
+    return outcome(lambda: swift_extension().scale(b, Float(lambda: b.resize(BIG // 8), 2.0))), b.shape
+
+
+@scenario(expected=[["error", "BufferError", "Existing exports of data: object cannot be re-sized"], [2]])
+def swift_span_scale_factor_resizes(env):
+    import swiftbuf
+    b = swiftbuf.Buffer.frombytes(bytes(16), "d")
+    return outcome(lambda: swift_extension().span_scale(b, Float(lambda: b.resize(BIG // 8), 2.0))), b.shape
 
 
 # MARK: - The child process
@@ -996,7 +1000,7 @@ def run_isolated(implementation, names):
 
 
 @pytest.fixture(scope="module")
-def outcomes():
+def outcomes(swift_testext_dir):
     comparable = [n for n in SCENARIOS if n not in EXPECTED]
     return {"builtin": run_isolated("builtin", comparable), "swiftbuf": run_isolated("swiftbuf", list(SCENARIOS))}
 

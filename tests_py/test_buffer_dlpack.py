@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import swiftbuf
-from swiftbuf import Buffer, _swiftbuf
+from swiftbuf import Buffer
 
 np = pytest.importorskip("numpy")
 
@@ -63,11 +63,11 @@ def test_bool_is_dlpack_bool():
     assert a.dtype == np.bool_ and a.tolist() == [False, True, True]
 
 
-def test_fortran_and_strided_layouts_keep_their_strides():
+def test_fortran_and_strided_layouts_keep_their_strides(testext):
     f = Buffer.frombytes(bytes(range(6)), "B", (2, 3), order="F")
     a = np.from_dlpack(f)
     assert a.strides == (1, 2) and a.tolist() == f.tolist()
-    r = _swiftbuf._swift_raw_export("i", [3, 4], [32, 4])
+    r = testext.raw("i", [3, 4], [32, 4])     # a Swift extension's strided raw-memory export
     a = np.from_dlpack(r)
     assert a.strides == (32, 4) and a.tolist() == r.tolist() and address(a) == address(np.asarray(r))
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import swiftbuf
-from swiftbuf import Buffer, _swiftbuf
+from swiftbuf import Buffer
 
 np = pytest.importorskip("numpy")
 
@@ -104,8 +104,8 @@ def test_hypothesis_round_trips(shape, fmt, order, readonly, protocol):
     assert layout(pickle.loads(pickle.dumps(b, protocol=protocol))) == layout(b)
 
 
-def test_raw_export_with_strides_pickles_as_c_order():
-    r = _swiftbuf._swift_raw_export("i", [3, 4], [32, 4])
+def test_raw_export_with_strides_pickles_as_c_order(testext):
+    r = testext.raw("i", [3, 4], [32, 4])     # a Swift extension's strided raw-memory export
     loaded = pickle.loads(pickle.dumps(r, protocol=5))
     assert loaded.tolist() == r.tolist() and loaded.strides == (16, 4)
 

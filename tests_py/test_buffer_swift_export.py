@@ -1,7 +1,10 @@
-"""The Swift export API (Sources/SwiftBufferExtension/SwiftExport.swift), driven through the
-private `swiftbuf._swiftbuf._swift_*` functions: Swift arrays and raw pointers become
-swiftbuf.Buffer objects without a copy, and Swift reads and writes them under a held export."""
+"""The public Swift export API (Sources/SwiftBufferPython: `PythonBuffer.export`, read and
+written back through `PythonBufferView`), driven through swiftbuf_testext, a Swift developer's
+extension module (tests_py/swift_ext, the `testext` fixture): Swift arrays and raw pointers
+become swiftbuf.Buffer objects without a copy, and Swift reads and writes them under a held
+export. tests_py/test_swift_package.py covers the rest of that API."""
 import gc
+import re
 import struct
 import weakref
 
@@ -10,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import reference_ndarray
-from swiftbuf import _swiftbuf as S
+import swiftbuf as S
 from test_buffer_requests import request
 
 # Every PyBUF_* constant CPython defines, composites included.
@@ -25,14 +28,14 @@ SWIFT_TYPES = {
 }
 
 
-def test_every_element_type_is_exportable():
-    assert sorted(S._swift_array_formats()) == sorted(SWIFT_TYPES)
+def test_every_element_type_is_exportable(testext):
+    assert sorted(testext.formats()) == sorted(SWIFT_TYPES)
 
 
 @pytest.mark.parametrize("code", sorted(SWIFT_TYPES))
 @pytest.mark.parametrize("n", [0, 1, 7])
-def test_array_export_is_zero_copy_with_its_format(code, n):
-    b, address = S._swift_array(code, n, address=True)
+def test_array_export_is_zero_copy_with_its_format(testext, code, n):
+    b, address = testext.array(code, n)
     a = np.asarray(b)
     expected = np.arange(n) % 2 == 1 if code == "?" else np.arange(n).astype(SWIFT_TYPES[code])
     assert a.dtype == np.dtype(SWIFT_TYPES[code]) and a.shape == (n,)
@@ -44,37 +47,38 @@ def test_array_export_is_zero_copy_with_its_format(code, n):
         assert memoryview(b).tolist() == expected.tolist()
 
 
-def test_array_export_with_shape_and_strides():
-    b, address = S._swift_array("i", 12, [3, 2], [16, 4], address=True)
+def test_array_export_with_shape_and_strides(testext):
+    b, address = testext.array("i", 12, False, [3, 2], [16, 4])
     a = np.asarray(b)
     assert a.ctypes.data == address and a.strides == (16, 4)
     assert a.tolist() == [[0, 1], [4, 5], [8, 9]]
     assert (b.c_contiguous, b.f_contiguous) == (False, False)
-    ro = S._swift_array("h", 6, (2, 3), readonly=True)
+    ro, _ = testext.array("h", 6, True, (2, 3))
     assert ro.readonly and not np.asarray(ro).flags.writeable
     with pytest.raises(TypeError, match="cannot modify read-only memory"):
         memoryview(ro)[0, 0] = 1
 
 
-@pytest.mark.parametrize("shape, strides, message", [
-    ([7], None, "shape (7,) needs 7 elements, the array has 6"),
-    ([2, 2], None, "shape (2, 2) needs 4 elements, the array has 6"),
-    ([4], [8], "invalid combination of buffer, shape and strides"),
-    ([2], [-4], "strides of exported Swift memory must not be negative"),
-    ([-1], None, "swiftbuf.Buffer: negative dimensions are not allowed: shape (-1,), format 'i'"),
-    ([2**62, 4], [4, 4], "swiftbuf.Buffer: shape (4611686018427387904, 4) of format 'i' is too large: "
-                         "product(shape) * itemsize is more than 9223372036854775807 bytes"),
-    ([1] * 65, None, "swiftbuf.Buffer: a shape has at most 64 dimensions, this one has 65"),
+@pytest.mark.parametrize("n, shape, strides, message", [
+    (6, [7], None, "shape (7,) holds 7 elements, the array 6"),
+    (6, [2, 2], None, "shape (2, 2) holds 4 elements, the array 6"),
+    (6, [4], [8], "invalid combination of buffer, shape and strides"),
+    (6, [2], [-4], "strides of exported Swift memory must not be negative"),
+    (6, [-1], None, "negative dimensions are not allowed: shape (-1,)"),
+    (6, [2**62, 4], [4, 4], "swiftbuf.Buffer: shape (4611686018427387904, 4) of format 'i' is too large: "
+                            "product(shape) * itemsize is more than 9223372036854775807 bytes"),
+    (1, [1] * 65, None, "number of dimensions must not exceed 64, not 65"),
+    (1, [1] * 65, [4] * 65, "number of dimensions must not exceed 64, not 65"),
 ])
-def test_array_export_refuses_layouts_outside_the_array(shape, strides, message):
+def test_array_export_refuses_layouts_outside_the_array(testext, n, shape, strides, message):
     with pytest.raises(ValueError) as info:
-        S._swift_array("i", 6, shape, strides)
+        testext.array("i", n, False, shape, strides)
     assert str(info.value) == message
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_matrix(order):
-    m = S._swift_matrix(3, 4, order=order)
+def test_matrix(testext, order):
+    m = testext.matrix(3, 4, order)
     a = np.asarray(m)
     assert a.tolist() == np.arange(12.0).reshape(3, 4).tolist()
     assert a.strides == ((32, 8) if order == "C" else (8, 24))
@@ -82,46 +86,58 @@ def test_matrix(order):
     assert memoryview(m).obj is m
 
 
-def test_writes_go_both_ways():
-    m = S._swift_matrix(3, 4)
+def test_writes_go_both_ways(testext):
+    m = testext.matrix(3, 4)
     a = np.asarray(m)
     a[2, 3] = 100.0                                   # NumPy writes, Swift reads
-    assert S._swift_sum(m) == sum(range(11)) + 100.0
-    S._swift_scale(m, 0.5)                            # Swift writes, every view sees it
+    assert testext.span_sum(m) == testext.sum(m) == sum(range(11)) + 100.0
+    testext.span_scale(m, 0.5)                        # Swift writes, every view sees it
     assert a[2, 3] == 50.0 and memoryview(m)[1, 1] == 2.5
+    testext.scale(m, 2.0)
+    assert a[2, 3] == 100.0 and memoryview(m)[1, 1] == 5.0
     assert m.exports == 1                             # only `a`: Swift's accesses were released
 
 
-def test_swift_access_works_on_any_contiguous_exporter():
-    assert S._swift_sum(np.arange(10.0)) == 45.0
-    assert S._swift_sum(np.arange(10.0).reshape(2, 5).T) == 45.0      # Fortran-contiguous
+def test_swift_access_works_on_any_contiguous_exporter(testext):
+    assert testext.span_sum(np.arange(10.0)) == 45.0
+    assert testext.span_sum(np.arange(10.0).reshape(2, 5).T) == 45.0      # Fortran-contiguous
     raw = bytearray(struct.pack("@3d", 1.5, 2.5, 3.5))
-    assert S._swift_sum(memoryview(raw).cast("d")) == 7.5
+    assert testext.span_sum(memoryview(raw).cast("d")) == 7.5
     # An explicit byte order that is this machine's, with the native size, is the same Double.
-    assert S._swift_sum(S.Buffer.frombytes(struct.pack("<3d", 1, 2, 3), "<d")) == 6.0
-    assert S._swift_sum(S.Buffer.frombytes(struct.pack("=3d", 1, 2, 3), "=d")) == 6.0
-    with pytest.raises(TypeError, match="^buffer format '>d' is not Double's format 'd'$"):
-        S._swift_sum(S.Buffer.frombytes(struct.pack(">3d", 1, 2, 3), ">d"))
-    with pytest.raises(TypeError, match="^buffer format '2d' is not Double's format 'd'$"):
-        S._swift_sum(S.Buffer.frombytes(struct.pack("4d", 1, 2, 3, 4), "2d"))
+    assert testext.span_sum(S.Buffer.frombytes(struct.pack("<3d", 1, 2, 3), "<d")) == 6.0
+    assert testext.span_sum(S.Buffer.frombytes(struct.pack("=3d", 1, 2, 3), "=d")) == 6.0
+    with pytest.raises(TypeError, match=r"^buffer format '>d' \(itemsize 8\) does not hold Double \(format 'd', size 8\)$"):
+        testext.span_sum(S.Buffer.frombytes(struct.pack(">3d", 1, 2, 3), ">d"))
+    with pytest.raises(TypeError, match=r"^buffer format '2d' \(itemsize 16\) does not hold Double \(format 'd', size 8\)$"):
+        testext.span_sum(S.Buffer.frombytes(struct.pack("4d", 1, 2, 3, 4), "2d"))
     x = np.ones(4)
-    S._swift_scale(x, 3)
+    testext.span_scale(x, 3)
     assert x.tolist() == [3.0] * 4
 
 
 @pytest.mark.parametrize("obj, exc, message", [
-    (lambda: np.arange(10.0)[::2], ValueError, "ndarray is not contiguous"),
-    (lambda: S._swift_raw_export("d", [2], [16]), BufferError, "swiftbuf.Buffer is not contiguous"),
-    (lambda: np.arange(4, dtype=np.int32), TypeError, "buffer format 'i' is not Double's format 'd'"),
-    (lambda: bytearray(16), TypeError, "buffer format 'B' is not Double's format 'd'"),
-    (lambda: np.frombuffer(bytearray(17), dtype=np.float64, offset=1, count=2), ValueError,
+    (lambda T: np.arange(10.0)[::2], BufferError, "the buffer is not contiguous (shape (5,), strides (16,))"),
+    (lambda T: T.raw("d", [2], [16]), BufferError, "the buffer is not contiguous (shape (2,), strides (16,))"),
+    (lambda T: np.arange(4, dtype=np.int32), TypeError, "buffer format 'i' (itemsize 4) does not hold Double (format 'd', size 8)"),
+    (lambda T: bytearray(16), TypeError, "buffer format 'B' (itemsize 1) does not hold Double (format 'd', size 8)"),
+    (lambda T: np.frombuffer(bytearray(17), dtype=np.float64, offset=1, count=2), BufferError,
      "buffer memory is not aligned for Double"),
-    (lambda: "not a buffer", TypeError, "a bytes-like object is required, not 'str'"),
+    (lambda T: "not a buffer", TypeError, "a bytes-like object is required, not 'str'"),
 ])
-def test_swift_access_refusals(obj, exc, message):
+def test_swift_access_refusals(testext, obj, exc, message):
+    """The contiguous accessors refuse what they cannot give; element access (`sum`, forEach)
+    reads the strided and misaligned ones, and refuses the rest alike."""
+    x = obj(testext)
     with pytest.raises(exc) as info:
-        S._swift_sum(obj())
+        testext.span_sum(x)
     assert str(info.value) == message
+    if exc is BufferError:
+        assert testext.sum(x) == np.asarray(x).sum()
+    else:
+        with pytest.raises(exc, match=re.escape(message)):
+            testext.sum(x)
+    if isinstance(x, S.Buffer):
+        assert x.exports == 0
 
 
 def frozen(a):
@@ -130,45 +146,57 @@ def frozen(a):
 
 
 @pytest.mark.parametrize("obj, exc, message", [
-    (lambda: S._swift_matrix(2, 2, readonly=True), BufferError, "swiftbuf.Buffer is not writable"),
-    (lambda: bytes(16), BufferError, "Object is not writable."),
-    (lambda: frozen(np.zeros(2)), ValueError, "buffer source array is read-only"),
+    (lambda T: T.matrix(2, 2, "C", True), BufferError, "swiftbuf.Buffer is not writable"),
+    (lambda T: bytes(16), BufferError, "Object is not writable."),
+    (lambda T: frozen(np.zeros(2)), ValueError, "buffer source array is read-only"),
 ])
-def test_swift_writes_respect_readonly(obj, exc, message):
-    target = obj()
-    with pytest.raises(exc) as info:
-        S._swift_scale(target, 2.0)
-    assert str(info.value) == message
+def test_swift_writes_respect_readonly(testext, obj, exc, message):
+    target = obj(testext)
+    for scale in (testext.span_scale, testext.scale):
+        with pytest.raises(exc) as info:
+            scale(target, 2.0)
+        assert str(info.value) == message
     if not isinstance(target, bytes):
-        assert S._swift_sum(target) == (6.0 if isinstance(target, S.Buffer) else 0.0)
+        assert testext.span_sum(target) == (6.0 if isinstance(target, S.Buffer) else 0.0)
+
+
+def test_c_code_exports_through_the_same_table(testext):
+    """C code calls the capsule's export_memory itself (the benchmarks' reference): the same
+    Buffer type, and its release callback runs once the last view is gone."""
+    b = testext.c_doubles(5)
+    assert type(b) is S.Buffer and b.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    a = np.asarray(b)
+    del b
+    assert a.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and testext.span_sum(a) == 10.0
 
 
 # MARK: raw pointers
 
-def test_raw_export_layout_and_contents():
-    b = S._swift_raw_export("<i", [3, 2], [12, 4])
+def test_raw_export_layout_and_contents(testext):
+    b = testext.raw("<i", [3, 2], [12, 4])
     raw = bytes(k % 251 for k in range(4 + 12 * 2 + 4 * 1))
     expected = np.ndarray((3, 2), dtype="<i4", buffer=raw, strides=(12, 4))
     assert np.array_equal(np.asarray(b), expected)
     assert (b.format, b.shape, b.strides, b.nbytes) == ("<i", (3, 2), (12, 4), 24)
 
 
-def test_raw_deallocator_runs_once_after_the_last_view():
-    before = S._swift_raw_deallocations()
-    b = S._swift_raw_export("d", [4, 4])
+def test_raw_deallocator_runs_once_after_the_last_view(testext):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
+    before = testext.deallocations()
+    b = testext.raw("d", [4, 4])
     owner = weakref.ref(b)
     view = memoryview(b)[1:3]
     arr = np.asarray(b)
     del b
     gc.collect()
-    assert owner() is not None and S._swift_raw_deallocations() == before
+    assert owner() is not None and testext.deallocations() == before
     del view
-    assert S._swift_raw_deallocations() == before
+    assert testext.deallocations() == before
     del arr
     assert owner() is None
-    assert S._swift_raw_deallocations() == before + 1
+    assert testext.deallocations() == before + 1
     gc.collect()
-    assert S._swift_raw_deallocations() == before + 1
+    assert testext.deallocations() == before + 1
 
 
 @pytest.mark.parametrize("args, kwargs, message", [
@@ -180,31 +208,33 @@ def test_raw_deallocator_runs_once_after_the_last_view():
     (("B", [2**61]), {"strides": [8], "byte_count": 16}, "invalid combination of buffer, shape and strides"),
     (("d", [3]), {"strides": [2**62], "byte_count": 16}, "invalid combination of buffer, shape and strides"),
 ])
-def test_failed_raw_export_still_frees_the_memory(args, kwargs, message):
-    before = S._swift_raw_deallocations()
+def test_failed_raw_export_still_frees_the_memory(testext, args, kwargs, message):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
+    before = testext.deallocations()
     with pytest.raises(ValueError) as info:
-        S._swift_raw_export(*args, **kwargs)
+        testext.raw(*args, kwargs.get("strides"), kwargs.get("byte_count"))
     assert str(info.value) == message
-    assert S._swift_raw_deallocations() == before + 1   # ownership passed even though it failed
+    assert testext.deallocations() == before + 1   # ownership passed even though it failed
 
 
-def test_raw_export_formats_are_checked_before_allocating():
-    before = S._swift_raw_deallocations()
+def test_raw_export_with_a_bad_format_still_frees_the_memory(testext):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
+    before = testext.deallocations()
     with pytest.raises(ValueError, match="^invalid format 'z': bad char in struct format$"):
-        S._swift_raw_export("z", [1])
-    assert S._swift_raw_deallocations() == before
+        testext.raw("z", [1])
+    assert testext.deallocations() == before + 1
 
 
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), fmt=st.sampled_from(["B", "h", "<i", "d", "q"]),
        shape=st.lists(st.integers(0, 4), min_size=1, max_size=3))
-def test_raw_export_of_any_layout_matches_numpy(data, fmt, shape):
+def test_raw_export_of_any_layout_matches_numpy(testext, data, fmt, shape):
     """Any non-negative strides (overlapping, gapped, Fortran-like): the export is exactly the
     NumPy array with that shape and those strides over the same bytes, and answers requests
     as a _testbuffer.ndarray with that layout does."""
     itemsize = struct.calcsize(fmt)
     strides = [itemsize * data.draw(st.integers(0, 6)) for _ in shape]
-    b = S._swift_raw_export(fmt, shape, strides)
+    b = testext.raw(fmt, shape, strides)
     a = np.asarray(b)
     assert a.shape == tuple(shape)
     if all(shape):

@@ -1,8 +1,10 @@
-"""The Swift consumer API (`PythonMemoryView`), driven through private module functions
-(Sources/SwiftBufferExtension/MemoryViewConsumerHooks.swift) and checked against the builtin
-memoryview on the same exporters: typed reads in C order over any layout (strided, negative,
-Fortran, PIL-style, zero-size, 0-d), the contiguous fast path and its refusals, element reads
-and writes, slicing and casting from Swift, and release exactly once."""
+"""The public Swift consumer API (`PythonBufferView<Element>`, Sources/SwiftBufferPython),
+driven through swiftbuf_testext (a Swift developer's extension module, the `testext` fixture)
+and checked against the builtin memoryview on the same exporters: typed reads in C order over
+any layout (strided, negative, Fortran, PIL-style, zero-size, 0-d), the contiguous fast path
+and its refusals, element reads and writes, reads of views sliced and cast in Python, and
+release exactly once."""
+import array
 import math
 import struct
 import sys
@@ -12,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from swiftbuf import _swiftbuf
+import swiftbuf
 from test_memoryview_differential import SETTINGS, describe, exporters, ndarrays, numpy_arrays, outcome
 
-SWIFT_CODES = "bBhHiIqQlLfd?"
+SWIFT_CODES = "bBhHiIqQlLfd?"   # and "e", which 3.11's memoryview cannot read
 
 
 def flat(x):
@@ -62,52 +64,64 @@ def code_of(fmt):
     return native if len(native) == 1 and native in SWIFT_CODES else None
 
 
+def memory_order(values, m):
+    """`values` (C order) in the order a contiguous view holds them in memory."""
+    if m.c_contiguous or m.ndim < 2:
+        return values
+    grid = np.empty(len(values), dtype=object)
+    grid[:] = values
+    return grid.reshape(m.shape).ravel(order="F").tolist()
+
+
+def aligned(m, code):
+    """Whether a contiguous view's first byte is aligned for the Swift type of `code`."""
+    return m.nbytes == 0 or np.asarray(m).__array_interface__["data"][0] % struct.calcsize(code) == 0
+
+
 @SETTINGS
 @given(st.one_of(ndarrays(), numpy_arrays()), st.sampled_from(SWIFT_CODES))
-def test_typed_reads_match_tolist(x, code):
+def test_typed_reads_match_tolist(testext, x, code):
     m = memoryview(x)
     if not readable(m.format, code):
-        with pytest.raises(TypeError, match="cannot be read as"):
-            _swiftbuf._swift_memoryview_read(x, code)
+        with pytest.raises(TypeError, match="does not hold"):
+            testext.read(x, code)
         return
-    visited, gathered, contiguous = _swiftbuf._swift_memoryview_read(x, code)
+    visited, gathered, contiguous = testext.read(x, code)
     # memoryview.tolist has no explicit byte orders ('<d'); the exporter's own tolist has.
     expected = flat(x.tolist() if m.format[0] in "<>=!" else m.tolist())
     if m.format.endswith("c"):
         expected = [int.from_bytes(b, "little", signed=(code == "b")) for b in expected]
     same_numbers(visited, expected)
     same_numbers(gathered, expected)
-    aligned = m.nbytes == 0 or np.frombuffer(m, dtype="u1").ctypes.data % m.itemsize == 0 if m.c_contiguous else False
-    if m.c_contiguous and aligned and m.format.endswith("?") and code == "?" and any(v > 1 for v in m.tobytes()):
+    if not (m.c_contiguous or m.f_contiguous):
+        assert contiguous[0] == "BufferError" and contiguous[1].startswith("the buffer is not contiguous (shape ")
+    elif not aligned(m, code):
+        assert contiguous[0] == "BufferError" and contiguous[1].startswith("buffer memory is not aligned for ")
+    elif code == "?" and any(v > 1 for v in m.tobytes()):
         # A Swift Bool must be 0 or 1: the typed fast path refuses other bytes (NumPy's raw bools).
-        assert contiguous == ("memoryview: '?' data holds bytes other than 0 and 1; "
-                              "read it element by element or as UInt8")
-    elif m.c_contiguous and aligned:
-        same_numbers(contiguous, expected)
-    elif not m.c_contiguous:
-        assert contiguous == "memoryview: underlying buffer is not C-contiguous"
+        assert contiguous[0] == "ValueError", contiguous
+    else:
+        same_numbers(contiguous, memory_order(expected, m))
 
 
 @SETTINGS
 @given(st.one_of(ndarrays(writable=True), numpy_arrays()), st.data())
-def test_element_reads_and_writes(x, data):
+def test_element_reads_and_writes(testext, x, data):
     m = memoryview(x)
     code = code_of(m.format)
-    if code is None:
+    if code is None or 0 in m.shape:
         return
-    indices = tuple(data.draw(st.integers(-4, 4)) for _ in range(m.ndim))
+    # An index out of range is a precondition failure of PythonBufferView (as of a Swift
+    # array): only valid indices, 0 ..< extent, are Swift's to handle.
+    indices = tuple(data.draw(st.integers(0, n - 1)) for n in m.shape)
     value = None
     if not m.readonly and data.draw(st.booleans()):
         value = data.draw(st.booleans() if code == "?" else st.floats(-1e6, 1e6) if code in "fd"
                           else st.integers(-100, 100) if code.islower() else st.integers(0, 200))
-    expected = outcome(lambda: m[indices] if indices else m[()])
-    got = outcome(lambda: _swiftbuf._swift_memoryview_element(x, code, indices, value))
-    if expected[0] == "raise":
-        assert got == expected           # IndexError "index out of bounds on dimension N"
-        return
     if value is None:
-        assert got == expected
+        assert outcome(lambda: testext.element(x, code, indices)) == outcome(lambda: m[indices] if indices else m[()])
     else:
+        got = outcome(lambda: testext.element(x, code, indices, value))
         assert got[0] == "ok"
         m[indices if indices else ()] = value
         assert got == outcome(lambda: m[indices] if indices else m[()])
@@ -116,50 +130,65 @@ def test_element_reads_and_writes(x, data):
 @SETTINGS
 @given(exporters, st.none() | st.integers(-6, 6), st.none() | st.integers(-6, 6), st.sampled_from([None, 1, 2, -1, -3]),
        st.sampled_from([None, "B", "c", "b", "d", "@i"]), st.none() | st.lists(st.integers(1, 4), max_size=2))
-def test_slice_and_cast_from_swift_match_python(x, start, stop, step, fmt, shape):
-    def python():
-        m = memoryview(x)
-        if (start, stop, step) != (None, None, None):
-            m = m[start:stop:step]
-        if fmt is not None:
-            m = m.cast(fmt) if shape is None else m.cast(fmt, shape)
-        return m
-    expected = outcome(python)
-    got = outcome(lambda: _swiftbuf._swift_memoryview_view(x, start, stop, step, fmt, shape))
-    assert got == expected
+def test_reads_of_sliced_and_cast_views(testext, x, start, stop, step, fmt, shape):
+    """Views sliced and cast in Python (swiftbuf.MemoryView and the builtin), read from Swift
+    as the typed elements their tolist() gives. (Slicing and casting from Swift itself was an
+    API of the old in-extension consumer, PythonMemoryView; PythonBufferView has none: Swift
+    code slices and casts by calling the view's Python methods.)"""
+    for MV in (memoryview, swiftbuf.MemoryView):
+        def python():
+            m = MV(x)
+            if (start, stop, step) != (None, None, None):
+                m = m[start:stop:step]
+            if fmt is not None:
+                m = m.cast(fmt) if shape is None else m.cast(fmt, shape)
+            return m
+        made = outcome(python)
+        if made[0] != "ok":
+            continue
+        m = python()
+        code = code_of(m.format)
+        if code is None or m.format == "c":
+            continue
+        same_numbers(testext.elements(m, code), flat(m.tolist()))
 
 
-def test_views_made_in_swift_share_the_export():
-    ba = bytearray(range(10))
-    v = _swiftbuf._swift_memoryview_view(ba, 2, None, 2, None, None)
-    assert v.obj is ba and v.tolist() == [2, 4, 6, 8]
+def test_views_held_in_swift_pin_the_export(testext):
+    a = array.array("d", range(4))
+    assert testext.hold(a) == 1
     with pytest.raises(BufferError):
-        ba.append(0)
-    v[0] = 99
-    assert ba[2] == 99
-    v.release()
-    ba.append(0)
+        a.append(0)                               # the held PythonBufferView pins the memory
+    testext.element(a, "d", (2,), 9.0)            # another view writes, the held one sees it
+    assert a[2] == 9.0 and testext.element(a, "d", (2,)) == 9.0
+    assert testext.release_held() == 1
+    a.append(0)
 
 
-def test_release_happens_exactly_once():
+def test_release_happens_exactly_once(testext):
     ba = bytearray(4)
-    _swiftbuf._swift_memoryview_release(ba)
+    testext.release(ba)                           # consuming release()
     ba.append(1)                                  # the export was given back
-    with pytest.raises(BufferError, match="^memoryview has 1 exported buffer$"):
-        _swiftbuf._swift_memoryview_release(ba, True)
-    ba.append(2)                                  # and given back when the value was dropped
-    assert ba == bytearray([0, 0, 0, 0, 1, 2])
+    testext.refusal(ba, "B")                      # and given back when the value ended
+    ba.append(2)
+    a = array.array("d", [1.0])
+    testext.acquire_release(a, 100)
+    a.append(2.0)
+    assert ba == bytearray([0, 0, 0, 0, 1, 2]) and a.tolist() == [1.0, 2.0]
 
 
-def test_refusals():
-    with pytest.raises(TypeError, match="a bytes-like object is required, not 'int'"):
-        _swiftbuf._swift_memoryview_read(1, "B")
-    with pytest.raises(TypeError, match="format 'B' cannot be read as Double"):
-        _swiftbuf._swift_memoryview_read(b"12345678", "d")
-    # Fortran order: typed iteration works, the contiguous fast path refuses.
+def test_refusals(testext):
+    with pytest.raises(TypeError, match="^a bytes-like object is required, not 'int'$"):
+        testext.read(1, "B")
+    with pytest.raises(TypeError, match=r"^buffer format 'B' \(itemsize 1\) does not hold Double \(format 'd', size 8\)$"):
+        testext.read(b"12345678", "d")
+    # Fortran order: typed iteration in C order, the contiguous fast path in memory order.
     a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
-    visited, gathered, contiguous = _swiftbuf._swift_memoryview_read(a, "d")
+    visited, gathered, contiguous = testext.read(a, "d")
     assert visited == gathered == a.ravel(order="C").tolist()
-    assert contiguous == "memoryview: underlying buffer is not C-contiguous"
-    with pytest.raises(TypeError, match="^cannot modify read-only memory$"):
-        _swiftbuf._swift_memoryview_element(b"ab", "B", (0,), 1)
+    assert contiguous == a.ravel(order="F").tolist()
+    # Strided: the fast path refuses, with the layout in the message.
+    visited, _, contiguous = testext.read(a[:, ::2], "d")
+    assert visited == [0.0, 2.0, 3.0, 5.0]
+    assert contiguous == ("BufferError", "the buffer is not contiguous (shape (2, 2), strides (8, 32))")
+    with pytest.raises(BufferError, match=r"^Object is not writable\.$"):
+        testext.element(b"ab", "B", (0,), 1)     # a writable view of read-only memory

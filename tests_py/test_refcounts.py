@@ -1,8 +1,8 @@
 """Reference counts, interpreter-wide: under a Py_DEBUG interpreter (scripts/debug-python.sh),
 `sys.gettotalrefcount()` is the sum of every object's reference count. Repeating any public
 operation (every one of test_adversarial_leaks.OPERATIONS: swiftbuf.Buffer, MemoryView,
-swiftbuf.testing and the private Swift API hooks, on success and on each failure path) must
-leave it flat. This sees what the per-object counts of the leak tests cannot: a reference
+swiftbuf.testing and the Swift API through a Swift extension module, swiftbuf_testext, on
+success and on each failure path) must leave it flat. This sees what the per-object counts of the leak tests cannot: a reference
 leaked on an object the test does not watch (an exception, a temporary tuple, a type, None).
 """
 import gc
@@ -22,7 +22,7 @@ ROUNDS = 200
 
 
 @pytest.fixture(scope="module")
-def context():
+def context(swift_testext_dir):
     return Context()
 
 

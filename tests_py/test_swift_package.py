@@ -91,6 +91,7 @@ def test_exports_are_counted_and_resize_refused(testext):
 
 
 def test_deallocator_runs_exactly_once(testext):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
     before = testext.deallocations()
     r = testext.raw("<i", (4,))
     a = np.asarray(r)
@@ -114,6 +115,7 @@ def test_deallocator_runs_exactly_once(testext):
     (("d", (2, 2), (8, -16)), "strides of exported Swift memory must not be negative"),
 ])
 def test_failed_export_still_deallocates(testext, args, message):
+    gc.collect()   # exports earlier tests left in cycles are not this test's
     before = testext.deallocations()
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         testext.raw(*args)
@@ -321,4 +323,15 @@ def test_precondition_traps_instead_of_writing_readonly_memory(swift_testext_dir
         swiftbuf_testext.write_readonly_view(numpy.zeros(2))
     """)
     # A release build keeps the trap and drops the message: SIGILL (ud2) on x86-64, SIGTRAP on arm64.
+    assert result.returncode in (-4, -5), (result.returncode, result.stderr)
+
+
+@pytest.mark.parametrize("indices", ["(2,)", "(-1,)", "(0, 0)", "()"])
+def test_precondition_traps_on_indices_outside_the_view(swift_testext_dir, indices):
+    # An index out of range, or the wrong number of indices, is a precondition failure (as for
+    # a Swift array), not an exception: the consumer tests draw only indices in range.
+    result = run_child(swift_testext_dir, f"""
+        import swiftbuf_testext, numpy
+        swiftbuf_testext.element(numpy.zeros(2), "d", {indices})
+    """)
     assert result.returncode in (-4, -5), (result.returncode, result.stderr)

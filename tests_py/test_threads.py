@@ -1,7 +1,8 @@
 """Threads: many Python threads share a few swiftbuf.Buffer objects for a few seconds, each
 exporting them (memoryview, swiftbuf.MemoryView, NumPy, swiftbuf.testing.ndarray, views of
 views), slicing, casting, writing and reading through the views and through Swift
-(`_swift_sum`, `_swift_scale`, the PythonMemoryView hooks), and resizing, while a collector
+(a Swift extension module's `PythonBufferView`s, held with the GIL released while the other
+threads run: swiftbuf_testext, the `testext` fixture), and resizing, while a collector
 thread runs gc.collect() over reference cycles whose finalizers release views or resize.
 The interpreter switches threads every few microseconds, so every interleaving of those
 operations at bytecode boundaries gets a chance.
@@ -32,7 +33,6 @@ import pytest
 
 import swiftbuf
 import swiftbuf.testing as T
-from swiftbuf import _swiftbuf as S
 
 MV = swiftbuf.MemoryView
 SECONDS = float(os.environ.get("SWIFTBUF_THREADS_SECONDS", "3"))
@@ -144,7 +144,8 @@ class ReleasesWhenCollected:
 # MARK: - The stress run
 
 class Stress:
-    def __init__(self, seconds, seed):
+    def __init__(self, seconds, seed, swift):
+        self.swift = swift
         self.buffers = [swiftbuf.Buffer(SHAPES[0], "d") for _ in range(BUFFERS)]
         self.held = [[[] for _ in range(BUFFERS)] for _ in range(WORKERS)]
         self.counts = Counter()
@@ -194,7 +195,7 @@ class Stress:
         elif op in ("write", "views"):
             group = rng.choice(held) if held else take_group(rng.choice(GROUP_KINDS), i, b)
             if op == "write":
-                self.write(t, b, group, value)
+                self.write(self.swift, t, b, group, value)
             else:
                 self.views(t, rng, b, group)
             if group not in held:
@@ -211,12 +212,15 @@ class Stress:
                 assert not held, "resize went through while this thread held a view"
                 self.count("resized")
         elif op == "swift":
-            # Swift readers and writers take their own export for the length of the call.
-            total = S._swift_sum(b)
+            # Swift readers and writers hold a typed PythonBufferView for the length of the
+            # call and release the GIL while they read and write, so the other threads take
+            # and release views, resize (refused while Swift holds its view) and collect.
+            total, view_shape, shape_now = self.swift.held_sum(b, 20)
             assert total == total   # not NaN: the memory read holds doubles written here
-            S._swift_scale(b, 1.0)
-            S._swift_memoryview_read(b, "d")
-            S._swift_memoryview_view(b, 1, None, 2, None, None).tolist()
+            assert view_shape == shape_now, "the buffer was resized while Swift held a view of it"
+            self.swift.held_scale(b, 1.0)
+            visited, gathered, _ = self.swift.read(b, "d")
+            assert len(visited) == len(gathered)
         elif op == "finalizer":
             if not sparse:      # a cycle holds its export until a collection finds it
                 ReleasesWhenCollected(self, b, rng.choice(SHAPES))
@@ -225,13 +229,13 @@ class Stress:
         self.count(op)
 
     @staticmethod
-    def write(t, b, group, value):
+    def write(swift, t, b, group, value):
         group.flat[t] = value
         # The item reads back through a fresh export and from Swift: the held view and the
         # buffer are the same memory.
         assert np.asarray(b).reshape(-1)[t] == value
         index = tuple(int(k) for k in np.unravel_index(t, b.shape))
-        assert S._swift_memoryview_element(b, "d", index) == value
+        assert swift.element(b, "d", index) == value
         assert group.flat[t] == value
         assert b.shape == group.shape
 
@@ -314,8 +318,8 @@ def fast_switching():
         sys.setswitchinterval(interval)
 
 
-def test_threads_share_buffers_and_lose_no_export(fast_switching):
-    stress = Stress(SECONDS, seed=3118)
+def test_threads_share_buffers_and_lose_no_export(fast_switching, testext):
+    stress = Stress(SECONDS, seed=3118, swift=testext)
     refs = [sys.getrefcount(stress.buffers[i]) for i in range(BUFFERS)]
     stress.run()
     assert not stress.errors, "\n".join(stress.errors[:5])

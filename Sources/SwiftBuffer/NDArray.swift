@@ -90,8 +90,8 @@ public final class NDBuffer {
     /// for a consumer, into the consumed buffer.
     @exclusivity(unchecked) public internal(set) var base: BufferDescriptor
     @exclusivity(unchecked) public internal(set) var flags: NDFlags
-    /// Live exports of this base buffer.
-    @exclusivity(unchecked) public internal(set) var exports = 0
+    /// Live exports of this base buffer (and pins: `NDArray.withPinnedHead`).
+    @exclusivity(unchecked) public internal(set) var exports = ExportCount()
     /// Start of the array relative to `data` (`ndbuf->offset`); -1 for a consumer.
     @exclusivity(unchecked) public internal(set) var offset: Int
     /// Bytes of `data` (`ndbuf->len`); -1 for a consumer.
@@ -394,7 +394,7 @@ public final class NDArray {
     }
 
     /// Live exports of every base buffer.
-    public var liveExports: Int { older.reduce(head.exports) { $0 + $1.exports } }
+    public var liveExports: Int { older.reduce(head.exports.live) { $0 + $1.exports.live } }
 
     private func checkMutable() throws(SwiftBufferError) {
         if isConsumer { throw .bufferError("structure of re-exporting object is immutable") }
@@ -410,7 +410,7 @@ public final class NDArray {
             throw .valueError("ND_VAREXPORT flag can only be used during object creation")
         }
         try checkMutable()
-        if !varExport && head.exports > 0 { throw changeRefusal(head.exports) }
+        if !varExport && head.exports.live > 0 { throw changeRefusal(head.exports.live) }
     }
 
     /// Makes `buffer` the head (after `checkPush`).
@@ -422,7 +422,7 @@ public final class NDArray {
     /// `ndarray_pop`: drops the head, which must not be exported.
     public func pop() throws(SwiftBufferError) {
         try checkMutable()
-        if head.exports > 0 { throw changeRefusal(head.exports) }
+        if head.exports.live > 0 { throw changeRefusal(head.exports.live) }
         guard let previous = older.popLast() else { throw .bufferError("list only has a single base") }
         head = previous
     }
@@ -455,23 +455,26 @@ public final class NDArray {
             || (view.strides == nil && !Layout.isContiguous(base, order: .c)) {
             throw .bufferError("ndarray: contiguity mismatch in getbuf()")
         }
-        buffer.exports &+= 1
+        buffer.exports.opened()
         return view
     }
 
-    /// Counts a use of the head that runs Python code (packing an item, hashing the consumed
-    /// exporter) as an export of it, so that code cannot pop or re-initialise the array and
-    /// free the memory being used; `released(_:)` ends it. Returns the head.
-    public func pinHead() -> NDBuffer {
-        head.exports &+= 1
-        return head
+    /// Runs `body`, a use of the head that runs Python code (packing an item, hashing the
+    /// consumed exporter), with that use counted as an export of the head, so the code cannot pop
+    /// or re-initialise the array and free the memory being used. The one way to pin a base
+    /// buffer; the pin ends as an export does (`released(_:)`), also when `body` throws.
+    public func withPinnedHead<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        let pinned = head
+        pinned.exports.opened()
+        defer { released(pinned) }
+        return try body()
     }
 
     /// `ndarray_releasebuf`: an export of `buffer` ended; a base buffer that is no longer the
     /// head is dropped with its last export.
     public func released(_ buffer: NDBuffer) {
-        buffer.exports &-= 1
-        if isConsumer || buffer.exports != 0 || buffer === head { return }
+        buffer.exports.closed()
+        if isConsumer || buffer.exports.live != 0 || buffer === head { return }
         if let i = older.firstIndex(where: { $0 === buffer }) { older.remove(at: i) }
     }
 }

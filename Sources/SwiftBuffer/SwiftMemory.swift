@@ -189,6 +189,17 @@ public final class SwiftMemory {
     public var byteCount: Int { descriptor.len }
     public var ndim: Int { descriptor.ndim }
 
+    /// Runs `body`, Python code run while a caller uses a pointer into the memory (an item's
+    /// conversion during a store), with an export counted meanwhile: a resize from that code is
+    /// refused, so the pointer stays good. The one way to pin Swift-owned memory; the buffer
+    /// protocol's getbuffer and releasebuffer open and close exports themselves.
+    @inlinable
+    public func withPinnedExport<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        exports.opened()
+        defer { exports.closed() }
+        return try body()
+    }
+
     var shapePointer: UnsafeMutablePointer<Int> { unsafe descriptor.shape! }
     var stridesPointer: UnsafeMutablePointer<Int> { unsafe descriptor.strides! }
     var formatPointer: UnsafePointer<CChar> { unsafe descriptor.format! }

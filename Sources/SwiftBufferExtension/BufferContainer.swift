@@ -88,9 +88,7 @@ func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectR
         let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(PythonError) {
             if let p = try plainElement(view, key) {
-                m.exports.opened()
-                defer { m.exports.closed() }
-                try packElement(nil, p, value, character)
+                try m.withPinnedExport { () throws(PythonError) in try packElement(nil, p, value, character) }
                 return 0
             }
         } catch {

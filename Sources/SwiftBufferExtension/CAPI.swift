@@ -22,6 +22,38 @@ func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ forma
     let strideArray = strides.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
     // Zero bytes may come with no address at all; nothing is ever read through it.
     let base = buf ?? UnsafeMutableRawPointer(bitPattern: 16)!
-    return PythonBuffer.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
-                               shape: shapeArray, strides: strideArray, readonly: readonly != 0, deallocator: deallocator)
+    return ForeignMemory.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
+                                shape: shapeArray, strides: strideArray, readonly: readonly != 0, deallocator: deallocator)
+}
+
+/// Memory another module owns, wrapped in a new swiftbuf.Buffer: the one export path behind
+/// the C API (and so behind SwiftBufferPython's `PythonBuffer.export`). Call with the GIL held.
+/// Returns a new reference, or nil with the exception set; the Buffer takes ownership of the
+/// memory in every case (`deallocator` has run when it returns nil).
+enum ForeignMemory {
+    static func export(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int, format: [UInt8],
+                       shape: [Int], strides: [Int]?, readonly: Bool,
+                       deallocator: @escaping (UnsafeMutableRawPointer) -> Void) -> PyObjectRef? {
+        var adopted = false
+        defer { if !adopted { deallocator(pointer) } }
+        return exported { () throws(SwiftBufferError) in
+            let memory = try SwiftMemory(unsafePointer: pointer, byteCount: byteCount, format: format, shape: shape,
+                                         strides: strides, readonly: readonly, deallocator: deallocator)
+            adopted = true
+            return memory
+        }
+    }
+
+    /// Wraps memory built by `make` in a new swiftbuf.Buffer, or sets the exception.
+    private static func exported(_ make: () throws(SwiftBufferError) -> SwiftMemory) -> PyObjectRef? {
+        guard initialised() else { return nil }
+        return pythonCall { () throws(PythonError) in makeBufferObject(try core(make)) }
+    }
+
+    /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
+    private static func initialised() -> Bool {
+        if swiftbuf_BufferType != nil { return true }
+        PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
+        return false
+    }
 }

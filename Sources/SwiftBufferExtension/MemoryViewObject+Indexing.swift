@@ -87,14 +87,6 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     func sliced(_ slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
         try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice)
     }
-
-    /// `self[start:stop:step]` for Swift callers: bounds already unpacked (PySlice_Unpack's
-    /// conventions), `step != 0`; ndim >= 1.
-    func sliced(start: Int, stop: Int, step: Int) throws(PythonError) -> MemoryViewPointer {
-        let (result, layout) = try MemoryViewObject.prepareView(pointee.mbuf!, buffer)
-        MemoryViewObject.narrow(result, layout, start: start, stop: stop, step: step)
-        return result
-    }
 }
 
 extension MemoryViewObject {

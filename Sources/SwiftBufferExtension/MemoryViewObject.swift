@@ -9,8 +9,6 @@
 //   MemoryViewObject+Methods.swift      tolist, tobytes, hex, cast, toreadonly, count, index
 //   MemoryViewObject+Compare.swift      comparison, hash
 //   MemoryViewArguments.swift           argument clinic's parsing and messages
-//   MemoryViewConsumer.swift            the Swift consumer API (PythonMemoryView)
-//   MemoryViewConsumerHooks.swift       private module functions that let pytest drive it
 //
 // Ownership follows memoryobject.c: the managed buffer (a small GC-tracked Python object
 // holding the export's Py_buffer and the state of the core's `ManagedExport` rules inline)

@@ -14,10 +14,6 @@ public typealias PyObjectRef = UnsafeMutablePointer<PyObject>
 // (`.core(e)`, or `core { }` around a core call); a C-API failure whose exception is already set
 // travels as `.alreadySet`, which costs nothing to make or to hand back.
 
-/// The name the two hook files (MemoryViewConsumerHooks.swift, SwiftExportFunctions.swift)
-/// still use; they are being deleted, and this line goes with them.
-public typealias BridgeError = PythonError
-
 /// Runs `body`, turning any thrown error into a Python exception and NULL.
 @inline(__always)
 public func pythonCall(_ body: () throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {

@@ -332,9 +332,7 @@ func ndarrayHash(_ o: PyObjectRef) -> Int {
         if let exporter = consumedExporter(o) {
             // The exporter's __hash__ may run Python code: re-initialising the array from there
             // would give back the buffer hashed next, so it refuses meanwhile.
-            let pinned = array.pinHead()
-            let hash = PyObject_Hash(exporter)
-            array.released(pinned)
+            let hash = array.withPinnedHead { PyObject_Hash(exporter) }
             if hash == -1 { throw .alreadySet }
         }
         let bytes = try ndarrayBytes(b)

@@ -105,9 +105,9 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
 private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(PythonError) {
     let base = array.head.base
     guard array.isConsumer else { return try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
-    let pinned = array.pinHead()
-    defer { array.released(pinned) }
-    try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
+    try array.withPinnedHead { () throws(PythonError) in
+        try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
+    }
 }
 
 /// `ndarray_ass_subscript`: one item from a value, or a slice from another exporter.

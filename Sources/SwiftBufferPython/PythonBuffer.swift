@@ -91,12 +91,12 @@ public enum PythonBuffer {
         }
         let shape = shape ?? [count]
         if shape.contains(where: { $0 < 0 }) {
-            throw .valueError("negative dimensions are not allowed: shape \(pythonTuple(shape))")
+            throw .valueError("negative dimensions are not allowed: shape \(SwiftMemory.describe(shape))")
         }
         if strides == nil {
             let (elements, overflow) = product(shape)
             guard !overflow, elements == count else {
-                throw .valueError("shape \(pythonTuple(shape)) holds \(overflow ? "too many" : String(elements)) elements, "
+                throw .valueError("shape \(SwiftMemory.describe(shape)) holds \(overflow ? "too many" : String(elements)) elements, "
                                   + "the array \(count)")
             }
         }
@@ -249,10 +249,6 @@ private func defaultStrides(_ shape: [Int], itemsize: Int, _ order: BufferOrder)
     let (_, overflow) = product(shape)
     if overflow { return nil }
     return Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order == .c ? .c : .fortran)
-}
-
-func pythonTuple(_ values: [Int]) -> String {
-    values.count == 1 ? "(\(values[0]),)" : "(" + values.map(String.init).joined(separator: ", ") + ")"
 }
 
 @inline(__always)

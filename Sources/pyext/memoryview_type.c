@@ -143,23 +143,6 @@ static PyType_Spec memoryview_spec = {
     .slots = memoryview_slots,
 };
 
-// Private functions that drive the Swift consumer API (PythonMemoryView) from the tests.
-static PyMethodDef memoryview_functions[] = {
-    {"_swift_memoryview_read", (PyCFunction)(void (*)(void))swiftbuf_module_swift_memoryview_read, METH_FASTCALL,
-     "_swift_memoryview_read($module, obj, code, /)\n--\n\n"
-     "(forEach, elements, withUnsafeBufferPointer or its error) of a PythonMemoryView of obj, read as code's Swift type."},
-    {"_swift_memoryview_element", (PyCFunction)(void (*)(void))swiftbuf_module_swift_memoryview_element, METH_FASTCALL,
-     "_swift_memoryview_element($module, obj, code, indices, value=None, /)\n--\n\n"
-     "PythonMemoryView.element(at:) after setElement(value, at:) when value is given."},
-    {"_swift_memoryview_view", (PyCFunction)(void (*)(void))swiftbuf_module_swift_memoryview_view, METH_FASTCALL,
-     "_swift_memoryview_view($module, obj, start, stop, step, format, shape, /)\n--\n\n"
-     "A view made in Swift with PythonMemoryView.sliced and .cast."},
-    {"_swift_memoryview_release", (PyCFunction)(void (*)(void))swiftbuf_module_swift_memoryview_release, METH_FASTCALL,
-     "_swift_memoryview_release($module, obj, export=False, /)\n--\n\n"
-     "PythonMemoryView(obj).release(), with a buffer exported from the view alive when export is true."},
-    {NULL, NULL, 0, NULL},
-};
-
 static int make_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot, const char *tp_name) {
     PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
     if (type == NULL) return -1;
@@ -180,5 +163,5 @@ int swiftbuf_add_memoryview_type(PyObject *module) {
     PyType_Modified(swiftbuf_MemoryIteratorType);
     if (swiftbuf_add_type(module, &memoryview_spec, &swiftbuf_MemoryViewType) < 0) return -1;
     swiftbuf_MemoryViewType->tp_name = "memoryview";
-    return PyModule_AddFunctions(module, memoryview_functions);
+    return 0;
 }

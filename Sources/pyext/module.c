@@ -22,26 +22,8 @@ static int swiftbuf_exec(PyObject *module) {
     return swiftbuf_module_exec(module);
 }
 
-// Private functions that drive the Swift export API from Python (tests, `python -m swiftbuf`).
+// The one private function: the measuring loop of benchmarks/bench_export.py and `python -m swiftbuf`.
 static PyMethodDef swiftbuf_functions[] = {
-    {"_swift_array", (PyCFunction)(void (*)(void))swiftbuf_module_swift_array, METH_FASTCALL | METH_KEYWORDS,
-     "_swift_array(format, n, /, shape=None, strides=None, *, readonly=False, address=False)\n--\n\n"
-     "A Swift array [T] of 0, 1, 2, ... for the element type T of `format`, exported without a copy;\n"
-     "with address=True, (buffer, the address of the array's elements before the export)."},
-    {"_swift_array_formats", swiftbuf_module_swift_array_formats, METH_NOARGS,
-     "_swift_array_formats($module, /)\n--\n\nThe format codes of every exportable Swift element type."},
-    {"_swift_matrix", (PyCFunction)(void (*)(void))swiftbuf_module_swift_matrix, METH_FASTCALL | METH_KEYWORDS,
-     "_swift_matrix(rows, cols, /, *, order='C', readonly=False)\n--\n\n"
-     "A Swift [Double] with m[i, j] = i * cols + j, exported without a copy."},
-    {"_swift_raw_export", (PyCFunction)(void (*)(void))swiftbuf_module_swift_raw_export, METH_FASTCALL | METH_KEYWORDS,
-     "_swift_raw_export(format, shape, /, strides=None, *, byte_count=None, readonly=False)\n--\n\n"
-     "Raw memory (byte k = k % 251) exported with a counting deallocator."},
-    {"_swift_raw_deallocations", swiftbuf_module_swift_raw_deallocations, METH_NOARGS,
-     "_swift_raw_deallocations($module, /)\n--\n\nHow many _swift_raw_export deallocators have run."},
-    {"_swift_sum", swiftbuf_module_swift_sum, METH_O,
-     "_swift_sum($module, obj, /)\n--\n\nThe sum of a contiguous buffer of doubles, read from Swift."},
-    {"_swift_scale", (PyCFunction)(void (*)(void))swiftbuf_module_swift_scale, METH_FASTCALL,
-     "_swift_scale($module, obj, factor, /)\n--\n\nMultiplies a contiguous buffer of doubles in place, from Swift."},
     {"_export_release_loop", (PyCFunction)(void (*)(void))swiftbuf_module_export_release_loop, METH_FASTCALL,
      "_export_release_loop($module, obj, n, flags, /)\n--\n\n"
      "n rounds of PyObject_GetBuffer(obj, flags) + PyBuffer_Release, for benchmarks."},

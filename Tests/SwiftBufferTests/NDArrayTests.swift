@@ -278,21 +278,21 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                     let rules = Result { () throws(SwiftBufferError) in
                         try ExportRules.answer(request, base: source.base, contiguity: source.flags.contiguity, voice: .ndarray)
                     }
-                    let exports = source.exports
+                    let exports = source.exports.live
                     switch (rules, Result { () throws(SwiftBufferError) in try array.export(request) }) {
                     case (.failure(let e1), .failure(let e2)):
                         #expect(e1 == e2, "request \(raw)")
-                        #expect(source.exports == exports)
+                        #expect(source.exports.live == exports)
                     case (.success(let v1), .success(let v2?)):
                         #expect(unsafe v1.buf == v2.buf && v1.ndim == v2.ndim && v1.shape == v2.shape
                                 && v1.strides == v2.strides && v1.format == v2.format, "request \(raw)")
-                        #expect(source.exports == exports + 1)
+                        #expect(source.exports.live == exports + 1)
                         array.released(source)
                     default:
                         Issue.record("request \(raw): ExportRules \(rules), ndarray disagrees")
                     }
                 }
-                #expect(source.exports == 0)
+                #expect(source.exports.live == 0)
             }
         }
     }
@@ -334,6 +334,24 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
         }
         let consumer = NDArray(consumer: NDBuffer(consuming: fixed.head.base, hasExporter: true))
         #expect(throws: SwiftBufferError.bufferError("structure of re-exporting object is immutable")) { try consumer.pop() }
+    }
+
+    @Test func pinnedHeadCountsAsAnExport() throws {
+        let array = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
+        let head = array.head
+        let refused = SwiftBufferError.bufferError("cannot change structure: 1 exported buffer")
+        array.withPinnedHead {
+            #expect(head.exports.live == 1 && array.liveExports == 1)
+            #expect(throws: refused) { try array.checkPush(flags: []) }
+            #expect(throws: refused) { try array.pop() }
+        }
+        #expect(head.exports.live == 0)
+        // Given back when the body throws, too.
+        #expect(throws: SwiftBufferError.valueError("from the body")) {
+            try array.withPinnedHead { () throws(SwiftBufferError) in throw .valueError("from the body") }
+        }
+        #expect(array.liveExports == 0)
+        try array.checkPush(flags: [])
     }
 
     // MARK: - Copies and comparisons

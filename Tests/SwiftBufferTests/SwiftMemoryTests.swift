@@ -165,6 +165,21 @@ private let shapes: [[Int]] = [[], [0], [1], [7], [2, 3], [3, 0, 2], [2, 3, 4], 
 
     // MARK: - Resizing
 
+    @Test func pinnedExportRefusesResize() throws {
+        let memory = try SwiftMemory(zeroedShape: [4], format: Array("i".utf8))
+        let refused = SwiftBufferError.bufferError("Existing exports of data: object cannot be re-sized")
+        memory.withPinnedExport {
+            #expect(memory.exports.live == 1)
+            #expect(throws: refused) { try memory.resize(shape: [8]) }
+        }
+        #expect(throws: SwiftBufferError.typeError("from the body")) {
+            try memory.withPinnedExport { () throws(SwiftBufferError) in throw .typeError("from the body") }
+        }
+        #expect(memory.exports.live == 0)
+        try memory.resize(shape: [8])
+        #expect(memory.byteCount == 32)
+    }
+
     @Test func resizeIsRefusedWhileExported() throws {
         let memory = try SwiftMemory(zeroedShape: [4], format: Array("i".utf8))
         memory.withUnsafeMutableBytes { for i in $0.indices { $0[i] = UInt8(i + 1) } }
@@ -197,16 +212,6 @@ private let shapes: [[Int]] = [[], [0], [1], [7], [2, 3], [3, 0, 2], [2, 3, 4], 
                                   deallocator: { $0.deallocate() })
         #expect(throws: SwiftBufferError.bufferError(message)) { try raw.resize(shape: [2]) }
         #expect(array.shape == [3] && raw.shape == [4])
-    }
-
-    // MARK: - Preconditions
-
-    @Test func strideCountMismatchTraps() async {
-        await #expect(processExitsWith: .failure) {
-            let pointer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
-            _ = try? SwiftMemory(unsafePointer: pointer, byteCount: 16, format: Array("i".utf8), shape: [2, 2],
-                                 strides: [8], deallocator: { $0.deallocate() })
-        }
     }
 }
 

@@ -12,9 +12,10 @@ let package = Package(
     dependencies: [.package(name: "swiftbuf", path: "../..")],
     targets: [
         // The C reference the benchmarks compare the Swift API with: the same loops over
-        // PyObject_GetBuffer written in C. Its header names no Python type, so Python.h stays
-        // in swiftbuf's CPythonShim module alone.
-        .target(name: "CReference"),
+        // PyObject_GetBuffer, and the same export through swiftbuf's C-API capsule, written in
+        // C (whose table, swiftbuf_capi.h, comes with SwiftBufferPython). Its header names no
+        // Python type, so Python.h stays in swiftbuf's CPythonShim module alone.
+        .target(name: "CReference", dependencies: [.product(name: "SwiftBufferPython", package: "swiftbuf")]),
         .target(
             name: "SwiftbufTestExtension",
             dependencies: [

@@ -80,7 +80,7 @@ enum HeldExport {
     static func notContiguous(_ layout: BufferDescriptor) -> PythonError {
         let shape = (0..<layout.ndim).map { unsafe layout.shape![$0] }
         let strides = (0..<layout.ndim).map { unsafe layout.strides![$0] }
-        return .bufferError("the buffer is not contiguous (shape \(pythonTuple(shape)), strides \(pythonTuple(strides)))")
+        return .bufferError("the buffer is not contiguous (shape \(SwiftMemory.describe(shape)), strides \(SwiftMemory.describe(strides)))")
     }
 
     @usableFromInline

@@ -32,14 +32,7 @@ PyObject *swiftbuf_capi_export_memory(void *buf, Py_ssize_t byte_count, const ch
                                       const Py_ssize_t *shape, const Py_ssize_t *strides, int readonly,
                                       swiftbuf_release_function release, void *context);
 
-// Module-level private functions driving the Swift export API (SwiftExportFunctions.swift).
-SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_array);
-SWIFTBUF_NOARGS(swiftbuf_module_swift_array_formats);
-SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_matrix);
-SWIFTBUF_FASTCALL_KW(swiftbuf_module_swift_raw_export);
-SWIFTBUF_NOARGS(swiftbuf_module_swift_raw_deallocations);
-PyObject *swiftbuf_module_swift_sum(PyObject *module, PyObject *object);
-PyObject *swiftbuf_module_swift_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+// _export_release_loop (ExportReleaseLoop.swift).
 PyObject *swiftbuf_module_export_release_loop(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 // swiftbuf.Buffer

@@ -46,12 +46,6 @@ PyObject *swiftbuf_memoryview_get_c_contiguous(PyObject *self, void *closure);
 PyObject *swiftbuf_memoryview_get_f_contiguous(PyObject *self, void *closure);
 PyObject *swiftbuf_memoryview_get_contiguous(PyObject *self, void *closure);
 
-// Private module functions driving the Swift consumer API (MemoryViewConsumerHooks.swift).
-PyObject *swiftbuf_module_swift_memoryview_read(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *swiftbuf_module_swift_memoryview_element(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *swiftbuf_module_swift_memoryview_view(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *swiftbuf_module_swift_memoryview_release(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-
 // The managed buffer.
 void swiftbuf_managedbuffer_dealloc(PyObject *self);
 int swiftbuf_managedbuffer_traverse(PyObject *self, visitproc visit, void *arg);

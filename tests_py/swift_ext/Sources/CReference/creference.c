@@ -2,6 +2,7 @@
 #include <Python.h>
 #include <math.h>
 #include "creference.h"
+#include "swiftbuf_capi.h"
 
 double creference_sum(void *obj) {
     Py_buffer view;
@@ -26,4 +27,19 @@ int creference_acquire_release(void *obj, long n) {
         PyBuffer_Release(&view);
     }
     return 0;
+}
+
+static void release_malloced(void *context) { free(context); }
+
+void *creference_export_doubles(long n) {
+    static const swiftbuf_CAPI *api = NULL;
+    if (api == NULL) {
+        api = PyCapsule_Import(SWIFTBUF_CAPI_CAPSULE, 0);
+        if (api == NULL) return NULL;
+    }
+    double *p = malloc(n > 0 ? (size_t)n * sizeof(double) : 1);
+    if (p == NULL) return PyErr_NoMemory();
+    for (long i = 0; i < n; i++) p[i] = (double)i;
+    Py_ssize_t shape = n, stride = sizeof(double);
+    return api->export_memory(p, n * (Py_ssize_t)sizeof(double), "d", 1, &shape, &stride, 0, release_malloced, p);
 }

@@ -13,25 +13,41 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
             let rows = try args.int(0), cols = try args.int(1)
             let order: BufferOrder = args.optionalObject(2) == nil ? .c : (try args.string(2) == "F" ? .fortran : .c)
             let readonly = args.optionalObject(3) == nil ? false : try args.bool(3)
+            try checkTestSize(rows, cols)
             var m = [Double](repeating: 0, count: rows * cols)
-            for i in 0..<rows {
+            for i in 0..<(cols == 0 ? 0 : rows) {   // rows alone may be huge when there are no columns
                 for j in 0..<cols { m[order == .c ? i * cols + j : j * rows + i] = Double(i * cols + j) }
             }
             return try PythonBuffer.export(consume m, shape: [rows, cols], order: order, readonly: readonly)
         },
-        PythonFunction("array", doc: "array(code, n, readonly=False, shape=None): (Buffer of [T] 0, 1, 2, ..., the array's address before export)") { args throws(PythonError) in
-            try args.expect(2...4)
+        PythonFunction("array", doc: "array(code, n, readonly=False, shape=None, strides=None): (Buffer of [T] 0, 1, 2, ..., the array's address before export)") { args throws(PythonError) in
+            try args.expect(2...5)
             let code = try args.string(0), n = try args.int(1)
             let readonly = args.optionalObject(2) == nil ? false : try args.bool(2)
             let shape = try args.optionalObject(3).map { o throws(PythonError) in try intList(o) }
+            let strides = try args.optionalObject(4).map { o throws(PythonError) in try intList(o) }
+            try checkTestSize(n)
+            // PythonBuffer.export's precondition (a programming error, not bad input): one stride per dimension.
+            if let strides, strides.count != (shape?.count ?? 1) { throw .valueError("len(strides) != len(shape)") }
             return try withElementType(code) { (type: any TestElement.Type) throws(PythonError) in
-                try type.exportCounting(n, shape: shape, readonly: readonly)
+                try type.exportCounting(n, shape: shape, strides: strides, readonly: readonly)
             }
         },
-        PythonFunction("doubles", doc: "doubles(n): [Double] 0, 1, 2, ... exported (as _swiftbuf._swift_array('d', n) does in-module)") { args throws(PythonError) in
+        PythonFunction("formats", doc: "formats(): the format code of every Swift element type array() exports, as a str") { args throws(PythonError) in
+            try args.expect(0)
+            return try PythonObject(String(decoding: elementTypes.map { $0.formatCode }, as: UTF8.self))
+        },
+        PythonFunction("doubles", doc: "doubles(n): [Double] 0, 1, 2, ... exported") { args throws(PythonError) in
             try args.expect(1)
             let values = (0..<(try args.int(0))).map { Double($0) }
             return try PythonBuffer.export(consume values)
+        },
+        PythonFunction("c_doubles", doc: "c_doubles(n): the C reference of doubles (malloc'ed, exported through the capsule)") { args throws(PythonError) in
+            try args.expect(1)
+            let n = try args.int(0)
+            try checkTestSize(n)
+            guard let made = creference_export_doubles(n) else { throw PythonError.fetch() }
+            return PythonObject(adopting: made.assumingMemoryBound(to: PyObject.self))
         },
         PythonFunction("shared_global", doc: "shared_global(readonly): (Buffer of a global [Double], the global's address)") { args throws(PythonError) in
             try args.expect(1)
@@ -43,9 +59,12 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
             let format = try args.string(0)
             let shape = try intList(args.object(1))
             let strides = try args.optionalObject(2).map { o throws(PythonError) in try intList(o) }
-            var itemsize = 1
-            if let size = Int(exactly: structSize(format) ?? 1) { itemsize = size }
-            let byteCount = args.optionalObject(3) == nil ? shape.reduce(itemsize, *) : try args.int(3)
+            if let strides, strides.count != shape.count { throw .valueError("len(strides) != len(shape)") }
+            let itemsize = structSize(format) ?? 1
+            // By default just the bytes the layout reaches (non-negative strides); the export checks the rest.
+            let byteCount = args.optionalObject(3) == nil ? spannedBytes(itemsize, shape, strides) : try args.int(3)
+            if byteCount < 0 { throw .valueError("byte_count must not be negative") }
+            try checkTestSize(byteCount)
             let readonly = args.optionalObject(4) == nil ? false : try args.bool(4)
             let memory = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 16)
             for k in 0..<byteCount { memory.storeBytes(of: UInt8(k % 251), toByteOffset: k, as: UInt8.self) }
@@ -58,6 +77,7 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
         PythonFunction("typed_pointer", doc: "typed_pointer(n): n Int32 values 0.. exported from a typed pointer") { args throws(PythonError) in
             try args.expect(1)
             let n = try args.int(0)
+            try checkTestSize(n)
             let p = UnsafeMutablePointer<Int32>.allocate(capacity: Swift.max(n, 1))
             for i in 0..<n { p[i] = Int32(i) }
             return try PythonBuffer.export(unsafePointer: p, count: n) { p in
@@ -107,13 +127,53 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
             }
             return .none
         },
-        PythonFunction("element", doc: "element(obj, code, indices): the element at indices, read as the Swift type of code") { args throws(PythonError) in
-            try args.expect(3)
+        PythonFunction("element", doc: "element(obj, code, indices, value=None): the element at indices, read as the Swift type of code (after storing value through a writable view, when given); indices must be in range (a precondition)") { args throws(PythonError) in
+            try args.expect(3...4)
             let indices = try intList(args.object(2))
             let object = try args.object(0)
+            let value = args.optionalObject(3)
             return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
-                try type.element(of: object, at: indices)
+                if let value { return try type.store(value, in: object, at: indices) }
+                return try type.element(of: object, at: indices)
             }
+        },
+        PythonFunction("read", doc: "read(obj, code): (forEach, elements(), withUnsafeBufferPointer or (type, message) of its error) of a PythonBufferView of obj") { args throws(PythonError) in
+            try args.expect(2)
+            let object = try args.object(0)
+            return try withElementType(try args.string(1)) { (type: any TestElement.Type) throws(PythonError) in
+                try type.read(object)
+            }
+        },
+        PythonFunction("release", doc: "release(obj): a PythonBufferView<UInt8> of obj made and given back by its consuming release()") { args throws(PythonError) in
+            try args.expect(1)
+            let view = try PythonBufferView<UInt8>(unsafeObject: args.object(0))
+            view.release()
+            return .none
+        },
+        PythonFunction("held_sum", doc: "held_sum(obj, rounds): holds a PythonBufferView<Double> of obj and sums it rounds times with the GIL released; (sum, the view's shape, obj.shape after)") { args throws(PythonError) in
+            try args.expect(2)
+            let object = try args.object(0), rounds = try args.int(1)
+            let view = try PythonBufferView<Double>(unsafeObject: object)
+            let total = PythonInterpreter.withoutGIL {
+                var total = 0.0
+                for _ in 0..<rounds { total = 0; view.forEach { total += $0 } }
+                return total
+            }
+            let shape = try PythonObject(tupleOf: view.shape)
+            guard let now = PyObject_GetAttrString(object, "shape") else { throw PythonError.fetch() }
+            guard let result = PyTuple_New(3) else { swiftbuf_Py_DECREF(now); throw PythonError.fetch() }
+            let owned = PythonObject(adopting: result)
+            PyTuple_SetItem(result, 0, try PythonObject(total).take())
+            PyTuple_SetItem(result, 1, shape.take())
+            PyTuple_SetItem(result, 2, now)
+            return owned
+        },
+        PythonFunction("held_scale", doc: "held_scale(obj, factor): multiplies every double through a writable PythonBufferView with the GIL released") { args throws(PythonError) in
+            try args.expect(2)
+            let view = try PythonBufferView<Double>(unsafeObject: args.object(0), writable: true)
+            let factor = try args.double(1)
+            PythonInterpreter.withoutGIL { view.transformEach { $0 *= factor } }
+            return .none
         },
         PythonFunction("elements", doc: "elements(obj, code): every element in C order, read as the Swift type of code") { args throws(PythonError) in
             try args.expect(2)
@@ -190,6 +250,37 @@ nonisolated(unsafe) private var sharedGlobal: [Double] = [1, 2, 3, 4]
 private final class Held {
     var view: PythonBufferView<Double>?
     init(_ view: consuming PythonBufferView<Double>) { self.view = consume view }
+}
+
+/// The test functions build what Python asks for: sizes beyond a gigabyte are refused, as
+/// Swift's allocator traps instead of failing (the export under test never sees them).
+private func checkTestSize(_ counts: Int...) throws(PythonError) {
+    var total = 1
+    for n in counts {
+        if n < 0 { throw .valueError("negative size \(n)") }
+        let (p, overflow) = total.multipliedReportingOverflow(by: Swift.max(n, 1))
+        if overflow || p > 1 << 30 { throw PythonError(.memoryError, "the test extension allocates at most 2**30 elements") }
+        total = p
+    }
+}
+
+/// The bytes from the first item to the end of the last one, for non-negative strides
+/// (default: C order); 0 for an empty shape.
+private func spannedBytes(_ itemsize: Int, _ shape: [Int], _ strides: [Int]?) -> Int {
+    if shape.contains(where: { $0 <= 0 }) { return 0 }
+    guard let strides else {
+        var n = itemsize
+        for extent in shape { n = n.multipliedReportingOverflow(by: extent).overflow ? Int.max : n * extent }
+        return n
+    }
+    var end = itemsize
+    for (extent, stride) in zip(shape, strides) where stride > 0 {
+        let (span, o1) = stride.multipliedReportingOverflow(by: extent - 1)
+        let (next, o2) = end.addingReportingOverflow(span)
+        if o1 || o2 { return Int.max }
+        end = next
+    }
+    return end
 }
 
 private func intList(_ o: PyObjectPointer) throws(PythonError) -> [Int] {

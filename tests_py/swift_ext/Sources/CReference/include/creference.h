@@ -7,5 +7,8 @@
 double creference_sum(void *obj);
 // n rounds of PyObject_GetBuffer(obj, PyBUF_FULL_RO) + PyBuffer_Release.
 int creference_acquire_release(void *obj, long n);
+// n doubles 0, 1, 2, ... in malloc'ed memory, exported through swiftbuf's C-API capsule
+// (export_memory, freed by its release callback): a new swiftbuf.Buffer, or NULL.
+void *creference_export_doubles(long n);
 
 #endif
