@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "SwiftBufferExtension",
-            dependencies: ["SwiftBuffer", "CPythonShim", "pyextObjects", "pyextCAPI"],
+            dependencies: ["SwiftBuffer", "SwiftBufferPython", "CPythonShim", "pyextObjects", "pyextCAPI"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         // Object layouts shared by the C shim and the bridge (header only).

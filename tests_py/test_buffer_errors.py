@@ -153,16 +153,20 @@ def test_frombytes_data_length_sweep():
 
 def test_method_errors():
     b = Buffer((2, 3), "i")
-    raises(TypeError, "resize() missing required argument 'shape' (pos 1)", b.resize)
+    # Argument clinic's rules (_PyArg_UnpackKeywords), as for every keyword-taking method:
+    # `shape` is positional-only, so a missing one and one given by name read alike.
+    raises(TypeError, "resize() takes exactly 1 positional argument (0 given)", b.resize)
     raises(TypeError, "shape must be an int or a sequence of ints", b.resize, "x")
     raises(ValueError, "swiftbuf.Buffer: negative dimensions are not allowed: shape (2, -3), format 'i'", b.resize, [2, -3])
     raises(ValueError, f"swiftbuf.Buffer: shape (4611686018427387904, 2) of format 'i' is too large: "
                        f"product(shape) * itemsize is more than {MAX} bytes", b.resize, [2**62, 2])
-    raises(TypeError, "'shape' is an invalid keyword argument for resize()", b.resize, shape=2)
+    raises(TypeError, "resize() takes exactly 1 positional argument (0 given)", b.resize, shape=2)
+    raises(TypeError, "resize() takes at most 1 argument (2 given)", b.resize, 1, 2)
     raises(ValueError, "order must be 'C', 'F' or 'A'", b.tobytes, "X")
     raises(ValueError, "order must be 'C', 'F' or 'A'", b.tobytes, "CF")
     raises(TypeError, "tobytes() argument 'order' must be str or None, not int", b.tobytes, 5)
-    raises(TypeError, "tobytes() takes at most 1 positional argument (2 given)", b.tobytes, "C", "F")
+    # memoryview.tobytes's own message for the same signature.
+    raises(TypeError, "tobytes() takes at most 1 argument (2 given)", b.tobytes, "C", "F")
     assert b.shape == (2, 3) and b.exports == 0  # failed calls change nothing
 
 

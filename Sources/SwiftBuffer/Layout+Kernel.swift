@@ -185,7 +185,7 @@ extension Layout {
             return nil
         }
         let (bytes, overflow) = destination.extent(last).multipliedReportingOverflow(by: itemsize)
-        if overflow { throw .memoryError("") }
+        if overflow { throw .noMemory }
         return bytes
     }
 

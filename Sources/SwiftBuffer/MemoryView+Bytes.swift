@@ -28,7 +28,7 @@ extension MemoryView {
         if bytesPerSeparator != 0 && byteCount > 0 {
             separators = (byteCount - 1) / Int(bytesPerSeparator.magnitude)
         }
-        if byteCount >= Int.max / 2 - separators { throw .memoryError("") }
+        if byteCount >= Int.max / 2 - separators { throw .noMemory }
         return separators + byteCount * 2
     }
 

@@ -114,7 +114,7 @@ public final class NDBuffer {
                 allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         precondition(itemCount > 0 && itemsize > 0, "NDBuffer: checkItemCount and checkItemsize come first")
         let (length, overflow) = itemCount.multipliedReportingOverflow(by: itemsize)
-        if overflow { throw .memoryError("") }
+        if overflow { throw .noMemory }
         if offset % itemsize != 0 { throw .valueError("offset must be a multiple of itemsize") }
         // `offset + itemsize > length`, written so it cannot overflow (length >= itemsize > 0).
         if offset < 0 || offset > length - itemsize { throw .valueError("offset out of bounds") }
@@ -280,7 +280,7 @@ public final class NDBuffer {
         let (padded, o2) = table.addingReportingOverflow(7)
         let addsize = padded / 8 * 8
         let (total, o3) = length.addingReportingOverflow(addsize)
-        if o1 || o2 || o3 { throw .memoryError("") }
+        if o1 || o2 || o3 { throw .noMemory }
         let newData = try allocator.bytes(total, zeroed: false)
         unsafe newData.initializeMemory(as: UInt8.self, repeating: 0, count: addsize)
         unsafe (newData + addsize).copyMemory(from: data!, byteCount: length)

@@ -27,7 +27,7 @@ public struct RawAllocator: Sendable {
     /// `count` bytes, at least one so the pointer is never NULL for empty data, or MemoryError.
     @usableFromInline
     func bytes(_ count: Int, zeroed: Bool) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
-        guard let p = unsafe allocate(max(count, 1), zeroed) else { throw .memoryError("") }
+        guard let p = unsafe allocate(max(count, 1), zeroed) else { throw .noMemory }
         return unsafe p
     }
 }

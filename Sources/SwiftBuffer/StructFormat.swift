@@ -40,15 +40,6 @@ public struct StructFormat: Sendable, Hashable {
     /// `struct.calcsize(format)`.
     public let itemsize: Int
 
-    /// The element's single native code when the format is one item of one native value
-    /// (`"d"`, `"@B"`): the case memoryview handles without the struct module.
-    public var nativeSingleCode: UInt8? {
-        guard byteOrder == .native, items.count == 1, items[0].count == 1,
-              items[0].code != UInt8(ascii: "s"), items[0].code != UInt8(ascii: "p"),
-              items[0].code != UInt8(ascii: "x") else { return nil }
-        return items[0].code
-    }
-
     /// How many values `struct.unpack` yields per element (pad bytes yield none, strings one).
     public var valueCount: Int {
         items.reduce(0) { total, item in
@@ -147,30 +138,6 @@ public struct StructFormat: Sendable, Hashable {
             return native ? (MemoryLayout<Int>.size, MemoryLayout<Int>.alignment) : nil
         default:
             return nil
-        }
-    }
-}
-
-/// A format memoryview handles natively: one value, native mode, optional `@` prefix
-/// (`get_native_fmtchar` in memoryobject.c). 3.11 does not include `e` here.
-public enum NativeFormat {
-    /// The code and its size, or nil when `format` is anything else.
-    @inlinable
-    public static func code<Bytes: Collection>(of format: Bytes) -> (code: UInt8, size: Int)? where Bytes.Element == UInt8 {
-        var i = format.startIndex
-        guard i != format.endIndex else { return nil }
-        if format[i] == UInt8(ascii: "@") { i = format.index(after: i) }
-        guard i != format.endIndex else { return nil }
-        let c = format[i]
-        guard format.index(after: i) == format.endIndex else { return nil }
-        switch c {
-        case UInt8(ascii: "c"), UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "?"): return (c, 1)
-        case UInt8(ascii: "h"), UInt8(ascii: "H"): return (c, 2)
-        case UInt8(ascii: "i"), UInt8(ascii: "I"), UInt8(ascii: "f"): return (c, 4)
-        case UInt8(ascii: "l"), UInt8(ascii: "L"): return (c, MemoryLayout<CLong>.size)
-        case UInt8(ascii: "q"), UInt8(ascii: "Q"), UInt8(ascii: "d"): return (c, 8)
-        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "P"): return (c, MemoryLayout<Int>.size)
-        default: return nil
         }
     }
 }

@@ -8,6 +8,9 @@ public enum SwiftBufferError: Error, Equatable, Sendable {
     case notImplementedError(String)
     case overflowError(String)
     case memoryError(String)
+    /// `MemoryError()` with no message: what CPython's allocators raise (`PyErr_NoMemory`) when
+    /// an allocation fails or a size would overflow.
+    case noMemory
     /// `struct.error`: a format the `struct` grammar rejects.
     case structError(String)
 
@@ -17,6 +20,8 @@ public enum SwiftBufferError: Error, Equatable, Sendable {
              .notImplementedError(let m), .overflowError(let m), .memoryError(let m),
              .structError(let m):
             return m
+        case .noMemory:
+            return ""
         }
     }
 }

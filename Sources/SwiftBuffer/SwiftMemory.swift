@@ -288,7 +288,7 @@ public final class SwiftMemory {
     /// The itemsize of an element format for Swift-owned memory: `struct.calcsize`, and not 0.
     public static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
         // One native code ("d", every Swift array's export) needs no parse and no allocation.
-        if let native = NativeFormat.code(of: format) { return native.size }
+        if let native = ElementCodec.Code(format: format) { return native.size }
         let parsed: StructFormat
         do { parsed = try StructFormat(parsing: format) } catch {
             throw .valueError("invalid format \(SwiftBufferError.pythonRepr(format)): \(error.message)")

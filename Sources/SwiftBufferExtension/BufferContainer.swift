@@ -7,11 +7,12 @@
 // its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
 // directly (what memoryview's own slicing does after its view exists).
 import SwiftBuffer
+import SwiftBufferPython
 
 /// Runs a swiftbuf.MemoryView slot on a new view of the Buffer `o`.
 @inline(__always)
 private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> R) -> R {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let view = try MemoryViewObject.make(from: o).object
         defer { decref(view) }
         return body(view)
@@ -35,7 +36,7 @@ private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
 /// Py_ssize_t, whose IndexError memoryview words), which then goes through a view; an index
 /// out of bounds throws memoryview's IndexError.
 @inline(__always)
-private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(BridgeError) -> UnsafeMutableRawPointer? {
+private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer? {
     let ndim = view.ndim
     guard var p = view.layout.buf else { return nil }
     if swiftbuf_PyLong_CheckExact(key) != 0 {
@@ -61,7 +62,7 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
     if let character = MemoryView.formatCharacter(of: m.descriptor.format) {
         // memoryview's own lookup and unpack_single on the Buffer's layout.
         let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
-        do throws(BridgeError) {
+        do throws(PythonError) {
             if let p = try plainElement(view, key) { return try unpackElement(p, character) }
         } catch {
             error.raise()
@@ -69,7 +70,7 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
         }
     }
     if swiftbuf_PySlice_Check(key) != 0 && m.ndim > 0 {
-        return pythonCall { () throws(BridgeError) in
+        return pythonCall { () throws(PythonError) in
             let mbuf = try ManagedBuffer.make(from: o, request: .fullRO)
             defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
             return try MemoryViewObject.sliceView(mbuf, ManagedBuffer.master(mbuf), by: key)
@@ -85,9 +86,9 @@ func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectR
         // memoryview's store (pack_single). The value's conversion may run Python code: an
         // export is held meanwhile, so a resize from there is refused and the pointer stays good.
         let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
-        do throws(BridgeError) {
+        do throws(PythonError) {
             if let p = try plainElement(view, key) {
-                try m.withPinnedExport { () throws(BridgeError) in try packElement(nil, p, value, character) }
+                try m.withPinnedExport { () throws(PythonError) in try packElement(nil, p, value, character) }
                 return 0
             }
         } catch {
@@ -128,7 +129,7 @@ func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> P
 @_cdecl("swiftbuf_buffer_hash")
 func bufferHash(_ o: PyObjectRef) -> Py_hash_t {
     unowned(unsafe) let m = memoryOf(o)
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(SwiftBufferError) { try view.checkHashable() } catch {
             throw .valueError(m.readonly ? "swiftbuf.Buffer: hashing is restricted to formats 'B', 'b' or 'c'"
@@ -155,7 +156,7 @@ func bufferSizeof(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_buffer_repr")
 func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let m = memoryOf(o)
         let format = String(decoding: m.format, as: UTF8.self)
         let order = m.ndim > 1 && m.order == .fortran ? ", order='F'" : ""
@@ -168,20 +169,20 @@ func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
 
 /// The elements as repr shows them (nested lists, summarised when large), or nil when
 /// memoryview cannot read elements of this format.
-private func reprData(_ m: SwiftMemory) throws(BridgeError) -> String? {
+private func reprData(_ m: SwiftMemory) throws(PythonError) -> String? {
     guard let character = MemoryView.formatCharacter(of: m.descriptor.format),
           (try? MemoryView.elementCode(character)) != nil else { return nil }
     let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
     let summarize = m.reprSummarizes
     var out = ""
-    func element(_ p: UnsafeMutableRawPointer) throws(BridgeError) {
+    func element(_ p: UnsafeMutableRawPointer) throws(PythonError) {
         let item = try unpackElement(p, character)
         defer { decref(item) }
         let repr = try checked(PyObject_Repr(item))
         defer { decref(repr) }
         out += String(decoding: try utf8(repr), as: UTF8.self)
     }
-    func level(_ p: UnsafeMutableRawPointer, _ dim: Int) throws(BridgeError) {
+    func level(_ p: UnsafeMutableRawPointer, _ dim: Int) throws(PythonError) {
         if dim == view.ndim { return try element(p) }
         out += "["
         var first = true

@@ -11,6 +11,7 @@
 // producer that refuses the keyword), renames the capsule as consumed and wraps the tensor's
 // memory without a copy; the Buffer calls the producer's deleter when it and its views are gone.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A NUL-terminated copy of `s` that lives for the process (capsule names must outlive capsules).
 private func permanentCString(_ s: String) -> UnsafePointer<CChar> {
@@ -76,15 +77,12 @@ private let versionedCapsuleDestructor: @convention(c) (PyObjectRef?) -> Void = 
 }
 
 /// A capsule holding a DLPack tensor of `exporter`'s memory (a Buffer), with an export held.
-private func makeCapsule(_ exporter: PyObjectRef, versioned: Bool, dtype: DLPack.DataType, copied: Bool) throws(BridgeError) -> PyObjectRef {
+private func makeCapsule(_ exporter: PyObjectRef, versioned: Bool, dtype: DLPack.DataType, copied: Bool) throws(PythonError) -> PyObjectRef {
     let ndim = memoryOfBuffer(exporter).ndim
     let arrays = ExportBlock.arraysOffset(versioned: versioned)
-    guard let block = PyMem_RawMalloc(arrays + 2 * max(ndim, 1) * MemoryLayout<Int64>.stride) else {
-        _ = PyErr_NoMemory()
-        throw .alreadySet
-    }
+    guard let block = PyMem_RawMalloc(arrays + 2 * max(ndim, 1) * MemoryLayout<Int64>.stride) else { throw .noMemory }
     let view = (block + ExportBlock.bufferOffset(versioned: versioned)).bindMemory(to: Py_buffer.self, capacity: 1)
-    do throws(BridgeError) { try HeldBuffer.get(into: view, from: exporter, request: .recordsRO) } catch {
+    do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: .recordsRO) } catch {
         PyMem_RawFree(block)
         throw error
     }
@@ -126,10 +124,10 @@ private func memoryOfBuffer(_ o: PyObjectRef) -> SwiftMemory {
 
 // MARK: - __dlpack__, __dlpack_device__
 
-private let dlpackParameters = Parameters("__dlpack__", ["stream", "max_version", "dl_device", "copy"], positional: 0)
+private let dlpackSignature = ClinicSignature("__dlpack__", "stream\0max_version\0dl_device\0copy", count: 4, positional: 0)
 
 /// The `(a, b)` pair of an argument, TypeError naming it otherwise.
-private func intPair(_ o: PyObjectRef, name: String) throws(BridgeError) -> (Int, Int) {
+private func intPair(_ o: PyObjectRef, name: String) throws(PythonError) -> (Int, Int) {
     guard swiftbuf_PyTuple_Check(o) != 0, swiftbuf_PyTuple_GET_SIZE(o) == 2,
           swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 0)) != 0, swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 1)) != 0 else {
         throw .typeError("\(name) must be None or a tuple of two ints, not \(typeName(o))")
@@ -139,21 +137,20 @@ private func intPair(_ o: PyObjectRef, name: String) throws(BridgeError) -> (Int
 
 @_cdecl("swiftbuf_buffer_dlpack")
 func bufferDlpack(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        var a: [PyObjectRef?] = []
-        try dlpackParameters.parse(args, nargs, kwnames, into: &a)
+    pythonCall { () throws(PythonError) in
+        let a = try dlpackSignature.arguments(args, nargs, kwnames)
         let none = swiftbuf_Py_None()
         if let stream = a[0], stream != none {
             throw .bufferError("swiftbuf.Buffer is CPU memory: stream must be None, not \(typeName(stream))")
         }
-        let maxMajor = try a[1].flatMap { v throws(BridgeError) in v == none ? nil : try intPair(v, name: "max_version").0 }
+        let maxMajor = try a[1].flatMap { v throws(PythonError) in v == none ? nil : try intPair(v, name: "max_version").0 }
         if let device = a[2], device != none {
             let (type, id) = try intPair(device, name: "dl_device")
             if type != Int(DLPack.cpu) || id != 0 {
                 throw .bufferError("swiftbuf.Buffer lives on the CPU, device (1, 0); it cannot be exported to device (\(type), \(id))")
             }
         }
-        let copy = try a[3].map { v throws(BridgeError) in v == none ? false : try isTrue(v) } ?? false
+        let copy = try a[3].map { v throws(PythonError) in v == none ? false : try isTrue(v) } ?? false
         let versioned = DLPack.wantsVersioned(maxMajor: maxMajor)
         let m = memoryOfBuffer(o)
         let dtype = try core { () throws(SwiftBufferError) in try DLPack.dataType(of: m.format) }
@@ -178,7 +175,7 @@ func bufferDlpackDevice(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_buffer_from_dlpack")
 func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         guard let method = PyObject_GetAttrString(producer, "__dlpack__") else {
             guard PyErr_ExceptionMatches(PyExc_AttributeError) != 0 else { throw .alreadySet }
             PyErr_Clear()
@@ -211,7 +208,7 @@ func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectR
 
 /// `producer.__dlpack__(max_version=(1, 0))`, or `producer.__dlpack__()` for a producer older
 /// than the keyword (TypeError), as NumPy's `from_dlpack` asks.
-private func askForCapsule(_ method: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+private func askForCapsule(_ method: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let empty = try checked(PyTuple_New(0))
     defer { decref(empty) }
     let keywords = try checked(PyDict_New())
@@ -227,7 +224,7 @@ private func askForCapsule(_ method: PyObjectRef) throws(BridgeError) -> PyObjec
 
 /// Swift-owned memory over a producer's CPU tensor, calling `delete` once when it dies.
 /// Nothing is taken from the producer unless this succeeds.
-private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool, delete: @escaping () -> Void) throws(BridgeError) -> SwiftMemory {
+private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool, delete: @escaping () -> Void) throws(PythonError) -> SwiftMemory {
     if tensor.device.device_type != DLPack.cpu {
         throw .bufferError("swiftbuf.Buffer.from_dlpack reads CPU memory (device type 1), not device type \(tensor.device.device_type)")
     }

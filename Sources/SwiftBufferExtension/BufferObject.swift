@@ -1,6 +1,7 @@
 // swiftbuf.Buffer: Swift-owned memory exported to Python. The type spec is in
 // Sources/pyext/buffer_type.c; every slot lands here.
 import SwiftBuffer
+import SwiftBufferPython
 
 typealias BufferObjectPointer = UnsafeMutablePointer<swiftbuf_BufferObject>
 
@@ -8,7 +9,7 @@ extension SwiftMemory {
     /// The memory behind a swiftbuf.Buffer object, borrowed for the duration of `body` without
     /// reference counting (the object keeps it alive).
     @inline(__always)
-    static func of<R>(_ object: PyObjectRef, _ body: (SwiftMemory) throws(BridgeError) -> R) throws(BridgeError) -> R {
+    static func of<R>(_ object: PyObjectRef, _ body: (SwiftMemory) throws(PythonError) -> R) throws(PythonError) -> R {
         let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
         return try body(Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue())
     }
@@ -25,18 +26,18 @@ public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<P
     return object
 }
 
-private let newParameters = Parameters("Buffer", ["shape", "format", "order", "readonly"], required: 1, positional: 2)
-private let frombytesParameters = Parameters("frombytes", ["data", "format", "shape", "order", "readonly"], required: 1, positional: 3)
+private let newSignature = ClinicSignature("Buffer", "shape\0format\0order\0readonly", count: 4, required: 1, positional: 2)
+private let frombytesSignature = ClinicSignature("frombytes", "data\0format\0shape\0order\0readonly", count: 5, required: 1, positional: 3)
 
 /// `order=` of the constructors and exports: how the data is laid out in memory.
-func orderArgument(_ o: PyObjectRef?) throws(BridgeError) -> Layout.Order {
+func orderArgument(_ o: PyObjectRef?) throws(PythonError) -> Layout.Order {
     guard let o = o else { return .c }
     let s = try strArgument(o, name: "order")
     if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
     throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
-func formatArgument(_ o: PyObjectRef?) throws(BridgeError) -> [UInt8] {
+func formatArgument(_ o: PyObjectRef?) throws(PythonError) -> [UInt8] {
     guard let o = o else { return [UInt8(ascii: "B")] }
     return Array(try strArgument(o, name: "format"))
 }
@@ -47,12 +48,11 @@ public func typeName(_ o: PyObjectRef) -> String {
 
 @_cdecl("swiftbuf_buffer_new")
 func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        var a: [PyObjectRef?] = []
-        try newParameters.parse(tuple: args, dict: kwargs, into: &a)
+    pythonCall { () throws(PythonError) in
+        let a = try newSignature.arguments(tuple: args, dict: kwargs)
         let format = try formatArgument(a[1]), order = try orderArgument(a[2])
         let shape = try bufferShapeArgument(a[0]!, format: format)
-        let readonly = try a[3].map { o throws(BridgeError) in try isTrue(o) } ?? false
+        let readonly = try a[3].map { o throws(PythonError) in try isTrue(o) } ?? false
         let memory = try core { () throws(SwiftBufferError) in
             try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
         }
@@ -62,12 +62,11 @@ func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, 
 
 @_cdecl("swiftbuf_buffer_frombytes")
 func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        var a: [PyObjectRef?] = []
-        try frombytesParameters.parse(args, nargs, kwnames, into: &a)
+    pythonCall { () throws(PythonError) in
+        let a = try frombytesSignature.arguments(args, nargs, kwnames)
         let format = try formatArgument(a[1]), order = try orderArgument(a[3])
-        let shape = try a[2].flatMap { o throws(BridgeError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
-        let readonly = try a[4].map { o throws(BridgeError) in try isTrue(o) } ?? false
+        let shape = try a[2].flatMap { o throws(PythonError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
+        let readonly = try a[4].map { o throws(PythonError) in try isTrue(o) } ?? false
         return try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly,
                                  type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
     }
@@ -76,7 +75,7 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
 /// A new Buffer of `type` holding a copy of the bytes `data` exports for `request`, laid out as
 /// `order` says (`frombytes`, and unpickling).
 func bufferCopying(_ data: PyObjectRef, request: BufferRequest, format: [UInt8], shape: [Int]?, order: Layout.Order,
-                   readonly: Bool, type: UnsafeMutablePointer<PyTypeObject>) throws(BridgeError) -> PyObjectRef? {
+                   readonly: Bool, type: UnsafeMutablePointer<PyTypeObject>) throws(PythonError) -> PyObjectRef? {
     let held = try HeldBuffer(from: data, request: request)
     let d = held.descriptor
     let memory = try core { () throws(SwiftBufferError) in
@@ -116,7 +115,7 @@ func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buff
         return 0
     } catch {
         view.pointee.obj = nil
-        raise(error)
+        PythonError(core: error).raise()
         return -1
     }
 }
@@ -137,8 +136,8 @@ func bufferLength(_ object: PyObjectRef) -> Int {
 
 /// A getter that reads the object's memory.
 @inline(__always)
-private func getter(_ object: PyObjectRef, _ body: (SwiftMemory) throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in try SwiftMemory.of(object, body) }
+private func getter(_ object: PyObjectRef, _ body: (SwiftMemory) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(PythonError) in try SwiftMemory.of(object, body) }
 }
 
 @_cdecl("swiftbuf_buffer_get_shape")
@@ -162,13 +161,12 @@ func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjec
 @_cdecl("swiftbuf_buffer_get_f_contiguous")
 func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.fortran)) } }
 
-private let tobytesParameters = Parameters("tobytes", ["order"])
+private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
 @_cdecl("swiftbuf_buffer_tobytes")
 func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { m throws(BridgeError) in
-        var a: [PyObjectRef?] = []
-        try tobytesParameters.parse(args, nargs, kwnames, into: &a)
+    getter(o) { m throws(PythonError) in
+        let a = try tobytesSignature.arguments(args, nargs, kwnames)
         var order = Layout.Order.c
         if let arg = a[0], arg != swiftbuf_Py_None() {
             guard swiftbuf_PyUnicode_Check(arg) != 0 else {
@@ -186,13 +184,12 @@ func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nar
     }
 }
 
-private let resizeParameters = Parameters("resize", ["shape"], required: 1, positionalOnly: 1)
+private let resizeSignature = ClinicSignature("resize", "shape", count: 1, required: 1, positional: 1, positionalOnly: 1)
 
 @_cdecl("swiftbuf_buffer_resize")
 func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { m throws(BridgeError) in
-        var a: [PyObjectRef?] = []
-        try resizeParameters.parse(args, nargs, kwnames, into: &a)
+    getter(o) { m throws(PythonError) in
+        let a = try resizeSignature.arguments(args, nargs, kwnames)
         let shape = try bufferShapeArgument(a[0]!, format: m.format)
         try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
         return pyNone
@@ -202,7 +199,7 @@ func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ narg
 @_cdecl("swiftbuf_buffer_tolist")
 func bufferTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     // The element codecs live with the memoryview; a Buffer's list is its swiftbuf.MemoryView's list.
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let view = try MemoryViewObject.make(from: o).object
         defer { decref(view) }
         return memoryviewTolist(view, nil)

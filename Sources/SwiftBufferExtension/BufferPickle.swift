@@ -10,9 +10,10 @@
 // survive the round trip. `copy.copy` and `copy.deepcopy` make an independent Buffer with the
 // same layout and flag.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A tuple of `items`, whose references it takes (each item released if it cannot be made).
-private func tupleTaking(_ items: [PyObjectRef?]) throws(BridgeError) -> PyObjectRef {
+private func tupleTaking(_ items: [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
     guard items.allSatisfy({ $0 != nil }), let tuple = PyTuple_New(items.count) else {
         items.forEach(xdecref)
         throw .alreadySet
@@ -25,9 +26,9 @@ private func orderName(_ order: Layout.Order) -> PyObjectRef? { pyString(order =
 
 @_cdecl("swiftbuf_buffer_reduce_ex")
 func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let proto = try ssize(protocolObject)
-        return try SwiftMemory.of(o) { m throws(BridgeError) in
+        return try SwiftMemory.of(o) { m throws(PythonError) in
             let order = m.contiguousOrder
             let data: PyObjectRef
             if proto >= 5, order != nil {
@@ -47,8 +48,9 @@ func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObject
 
 @_cdecl("swiftbuf_buffer_frompickle")
 func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        guard nargs == 5, let args = args else { throw .typeError("_frompickle expected 5 arguments, got \(nargs)") }
+    pythonCall { () throws(PythonError) in
+        try checkPositional("_frompickle", nargs, min: 5, max: 5)
+        let args = args!
         let format = try formatArgument(args[1]!)
         let shape = try bufferShapeArgument(args[2]!, format: format)
         let order = try orderArgument(args[3]!)
@@ -61,8 +63,8 @@ func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
 
 @_cdecl("swiftbuf_buffer_copy")
 func bufferCopy(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
-        let copy = try SwiftMemory.of(o) { m throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
+        let copy = try SwiftMemory.of(o) { m throws(PythonError) in
             try core { () throws(SwiftBufferError) in try m.copy(allocator: .python) }
         }
         return makeBufferObject(copy, type: swiftbuf_Py_TYPE(o))

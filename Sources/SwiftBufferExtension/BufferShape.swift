@@ -5,11 +5,12 @@
 // make it loop or allocate); extents beyond Py_ssize_t are a ValueError naming the shape, like
 // every other size error (the core's SwiftMemory+Validation.swift has the rules and messages).
 import SwiftBuffer
+import SwiftBufferPython
 
 private let shapeTypeMessage = "shape must be an int or a sequence of ints"
 
 /// The extents of `o` for new memory of `format`.
-func bufferShapeArgument(_ o: PyObjectRef, format: [UInt8]) throws(BridgeError) -> [Int] {
+func bufferShapeArgument(_ o: PyObjectRef, format: [UInt8]) throws(PythonError) -> [Int] {
     var items: [PyObjectRef] = []
     defer { items.forEach(decref) }
     if swiftbuf_PyIndex_Check(o) != 0 {
@@ -64,7 +65,7 @@ func bufferShapeArgument(_ o: PyObjectRef, format: [UInt8]) throws(BridgeError) 
 }
 
 /// The repr of a shape as a tuple of its items' integer values.
-private func shapeRepr(_ items: [PyObjectRef]) throws(BridgeError) -> String {
+private func shapeRepr(_ items: [PyObjectRef]) throws(PythonError) -> String {
     var parts: [String] = []
     for item in items {
         let index = try checked(PyNumber_Index(item))

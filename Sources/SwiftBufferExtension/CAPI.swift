@@ -2,6 +2,7 @@
 // modules call through the capsule swiftbuf._swiftbuf._C_API. Their memory becomes the same
 // swiftbuf.Buffer this module creates for its own exports, by the same code path.
 import SwiftBuffer
+import SwiftBufferPython
 import pyextCAPI
 
 /// `export_memory`: wraps foreign memory in a new swiftbuf.Buffer. `release(context)` runs
@@ -13,7 +14,7 @@ func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ forma
     let deallocator: (UnsafeMutableRawPointer) -> Void = { _ in release?(context) }
     guard let format = format, ndim >= 0, byteCount >= 0, ndim == 0 || shape != nil else {
         deallocator(buf ?? UnsafeMutableRawPointer(bitPattern: 1)!)
-        PyErr_SetString(PyExc_ValueError, "swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0")
+        PythonError.valueError("swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0").raise()
         return nil
     }
     let n = Int(ndim)
@@ -46,13 +47,13 @@ enum ForeignMemory {
     /// Wraps memory built by `make` in a new swiftbuf.Buffer, or sets the exception.
     private static func exported(_ make: () throws(SwiftBufferError) -> SwiftMemory) -> PyObjectRef? {
         guard initialised() else { return nil }
-        return pythonCall { () throws(BridgeError) in makeBufferObject(try core(make)) }
+        return pythonCall { () throws(PythonError) in makeBufferObject(try core(make)) }
     }
 
     /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
     private static func initialised() -> Bool {
         if swiftbuf_BufferType != nil { return true }
-        PyErr_SetString(PyExc_RuntimeError, "swiftbuf._swiftbuf is not initialised: import swiftbuf first")
+        PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
         return false
     }
 }

@@ -1,6 +1,7 @@
 // `_export_release_loop`, the one private function of swiftbuf._swiftbuf: the measuring loop
 // of benchmarks/bench_export.py and `python -m swiftbuf` (method table in Sources/pyext/module.c).
 import SwiftBuffer
+import SwiftBufferPython
 
 /// `_export_release_loop(obj, n, flags, /)`: `n` rounds of `PyObject_GetBuffer(obj, flags)` +
 /// `PyBuffer_Release`, and nothing else, so benchmarks can time an exporter's getbuffer and
@@ -8,7 +9,7 @@ import SwiftBuffer
 /// code for every exporter, so comparing exporters compares only their slots.
 @_cdecl("swiftbuf_module_export_release_loop")
 func moduleExportReleaseLoop(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         guard nargs == 3, let object = args![0], let countObject = args![1], let flagsObject = args![2] else {
             throw .typeError("_export_release_loop expected 3 arguments, got \(nargs)")
         }

@@ -1,114 +1,204 @@
-// Argument parsing for swiftbuf.MemoryView, word for word what argument clinic generates for
-// memoryview in CPython 3.11 (`_PyArg_UnpackKeywords`, `_PyArg_BadArgument`,
-// `_PyArg_CheckPositional`), so every misuse raises the builtin's message. Unlike the general
-// `Parameters` helper it allocates nothing: memoryview's methods take at most two parameters,
-// and `cast`, `tobytes` and `hex` are on benchmarked paths.
+// The one argument parser of the bridge's keyword-taking functions: argument clinic's
+// `_PyArg_UnpackKeywords` of CPython 3.11, word for word (its checks in its order, and its
+// messages), so every misuse raises the builtin's message. It allocates nothing: the
+// arguments land in `ClinicArguments` on the stack, and the fast path (positional arguments
+// only, within bounds) is a comparison or two, inlined: `cast`, `tobytes` and `hex` are on
+// benchmarked paths. `_testbuffer`'s functions use CPython's own `PyArg_ParseTuple*` instead
+// (`ArgumentCells`), as `_testbuffer` does.
 import SwiftBuffer
+import SwiftBufferPython
 
-/// A clinic signature of one or two parameters that may be given by position or keyword.
+/// The arguments of one call (borrowed; nil where not given), at most eight, on the stack.
+struct ClinicArguments {
+    private var slots: (PyObjectRef?, PyObjectRef?, PyObjectRef?, PyObjectRef?,
+                        PyObjectRef?, PyObjectRef?, PyObjectRef?, PyObjectRef?) = (nil, nil, nil, nil, nil, nil, nil, nil)
+
+    @inline(__always)
+    subscript(i: Int) -> PyObjectRef? {
+        get { withUnsafeBytes(of: slots) { $0.load(fromByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
+        set { withUnsafeMutableBytes(of: &slots) { $0.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
+    }
+
+    var pair: (PyObjectRef?, PyObjectRef?) { (slots.0, slots.1) }
+}
+
+/// A clinic signature: `count` parameters, `names` (separated by NULs: "format\\0shape", so
+/// each is a C string) in order, the first `positionalOnly` of them positional-only, the first
+/// `maximumPositional` of them accepted by position, the first `minimumPositional` of them
+/// required; the rest are keyword-only. Only literals and integers, so a signature in a
+/// global is initialised statically: its use costs no lazy initialisation check, and the fast
+/// path reads two integers.
 struct ClinicSignature {
     let function: StaticString
-    let first: StaticString
-    let second: StaticString?
+    let names: StaticString
+    let count: Int
     let minimumPositional: Int
+    let maximumPositional: Int
+    let positionalOnly: Int
 
-    var count: Int { second == nil ? 1 : 2 }
+    init(_ function: StaticString, _ names: StaticString, count: Int, required: Int = 0, positional: Int, positionalOnly: Int = 0) {
+        self.function = function
+        self.names = names
+        self.count = count
+        self.minimumPositional = required
+        self.maximumPositional = positional
+        self.positionalOnly = positionalOnly
+    }
 
-    /// The arguments of a METH_FASTCALL | METH_KEYWORDS call (borrowed; nil when not given).
+    /// The arguments of a METH_FASTCALL | METH_KEYWORDS call.
     @inline(__always)
-    func unpack(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    func arguments(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> ClinicArguments {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
-        if nkw == 0 && nargs >= minimumPositional && nargs <= count {
+        var a = ClinicArguments()
+        if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
+            // The fast path of _PyArg_UnpackKeywords.
+            for i in 0..<nargs { a[i] = args![i] }
+            return a
+        }
+        try unpackSlow(args, nargs, kwnames, into: &a)
+        return a
+    }
+
+    /// The two arguments of a signature of one or two parameters, as `arguments` gives them.
+    @inline(__always)
+    func unpack(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
             // The fast path of _PyArg_UnpackKeywords.
             return (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
-        return try unpackSlow(args, nargs, kwnames)
+        var a = ClinicArguments()
+        try unpackSlow(args, nargs, kwnames, into: &a)
+        return a.pair
     }
 
     /// Everything but the fast path, out of line so the fast path stays small.
     @inline(never)
-    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
+                            into a: inout ClinicArguments) throws(PythonError) {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
-        return try unpackSlow(nargs: nargs, nkw: nkw, positional: { args![$0] }) { name in
-            for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), name) { return args![nargs + k] }
+        try unpack(nargs: nargs, nkw: nkw, positional: { args![$0] }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
+            for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return args![nargs + k] }
             return nil
-        } keywords: { body throws(BridgeError) in
+        } keywords: { body throws(PythonError) in
             for k in 0..<nkw { try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
         }
     }
 
     /// The arguments of a tp_new call (`args` tuple, `kwargs` dict).
-    func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
+    func arguments(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> ClinicArguments {
         let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
         let nkw = dict.map { PyDict_Size($0) } ?? 0
-        if nkw == 0 && nargs >= minimumPositional && nargs <= count {
-            return (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
+        var a = ClinicArguments()
+        if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
+            for i in 0..<nargs { a[i] = swiftbuf_PyTuple_GET_ITEM(tuple, i) }
+            return a
         }
-        return try unpackSlow(nargs: nargs, nkw: nkw, positional: { swiftbuf_PyTuple_GET_ITEM(tuple, $0) }) { name in
-            name.withUTF8Buffer { b in
-                b.withMemoryRebound(to: CChar.self) { PyDict_GetItemString(dict!, $0.baseAddress!) }
-            }
-        } keywords: { body throws(BridgeError) in
+        let keywords = { (body: (PyObjectRef, PyObjectRef) throws(PythonError) -> Bool) throws(PythonError) -> Void in
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
-            while PyDict_Next(dict!, &position, &key, &value) != 0 { try body(key!) }
+            while PyDict_Next(dict!, &position, &key, &value) != 0 { if try body(key!, value!) { return } }
         }
+        try unpack(nargs: nargs, nkw: nkw, positional: { swiftbuf_PyTuple_GET_ITEM(tuple, $0) }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
+            var found: PyObjectRef? = nil
+            try keywords { key, value throws(PythonError) in
+                if matches(key, i) { found = value; return true }
+                return false
+            }
+            return found
+        } keywords: { body throws(PythonError) in
+            try keywords { key, _ throws(PythonError) in try body(key); return false }
+        }
+        return a
     }
 
-    private func name(_ i: Int) -> StaticString { i == 0 ? first : second! }
-
-    private func matches(_ key: PyObjectRef, _ name: StaticString) -> Bool {
-        swiftbuf_PyUnicode_Check(key) != 0 && name.withUTF8Buffer { b in
-            b.withMemoryRebound(to: CChar.self) { PyUnicode_CompareWithASCIIString(key, $0.baseAddress!) == 0 }
-        }
+    func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        try arguments(tuple: tuple, dict: dict).pair
     }
 
-    private func unpackSlow(nargs: Int, nkw: Int, positional: (Int) -> PyObjectRef?,
-                            find: (StaticString) -> PyObjectRef?,
-                            keywords: ((PyObjectRef) throws(BridgeError) -> Void) throws(BridgeError) -> Void) throws(BridgeError) -> (PyObjectRef?, PyObjectRef?) {
-        let maxargs = count
+    /// Parameter `i`'s name, NUL-terminated.
+    private func name(_ i: Int) -> UnsafePointer<CChar> {
+        var p = UnsafeRawPointer(names.utf8Start).assumingMemoryBound(to: CChar.self)
+        for _ in 0..<i { p += strlen(p) + 1 }
+        return p
+    }
+
+    private func nameString(_ i: Int) -> String { String(cString: name(i)) }
+
+    /// Whether `key` (a keyword's name) is parameter `i`'s.
+    private func matches(_ key: PyObjectRef, _ i: Int) -> Bool {
+        swiftbuf_PyUnicode_Check(key) != 0 && PyUnicode_CompareWithASCIIString(key, name(i)) == 0
+    }
+
+    /// `_PyArg_UnpackKeywords` past its fast path: its checks, in its order.
+    private func unpack(nargs: Int, nkw: Int, positional: (Int) -> PyObjectRef?, into slots: inout ClinicArguments,
+                        find: (Int) throws(PythonError) -> PyObjectRef?,
+                        keywords: ((PyObjectRef) throws(PythonError) -> Void) throws(PythonError) -> Void) throws(PythonError) {
+        let maxargs = count, maxpos = maximumPositional, minpos = minimumPositional
         if nargs + nkw > maxargs {
+            // "keyword" when nargs == 0 avoids a wrong message in special cases (bpo-31229).
             throw .typeError("\(function)() takes at most \(maxargs) \(nargs == 0 ? "keyword " : "")argument\(maxargs == 1 ? "" : "s") (\(nargs + nkw) given)")
         }
-        var slots: (PyObjectRef?, PyObjectRef?) = (nargs > 0 ? positional(0) : nil, nargs > 1 ? positional(1) : nil)
+        if nargs > maxpos {
+            if maxpos == 0 { throw .typeError("\(function)() takes no positional arguments") }
+            throw .typeError("\(function)() takes \(minpos < maxpos ? "at most" : "exactly") \(maxpos) positional argument\(maxpos == 1 ? "" : "s") (\(nargs) given)")
+        }
+        let minposonly = Swift.min(positionalOnly, minpos)
+        if nargs < minposonly {
+            throw .typeError("\(function)() takes \(minposonly < maxpos ? "at least" : "exactly") \(minposonly) positional argument\(minposonly == 1 ? "" : "s") (\(nargs) given)")
+        }
+        for i in 0..<nargs { slots[i] = positional(i) }
         var remaining = nkw
-        var i = nargs
+        var i = Swift.max(nargs, positionalOnly)
         while i < maxargs {
             let current: PyObjectRef?
             if remaining > 0 {
-                current = find(name(i))
-            } else if i >= minimumPositional {
+                current = try find(i)
+            } else if i >= minpos {
                 break
             } else {
                 current = nil
             }
-            if let current = current {
-                if i == 0 { slots.0 = current } else { slots.1 = current }
+            slots[i] = current
+            if current != nil {
                 remaining -= 1
-            } else if i < minimumPositional {
-                throw .typeError("\(function)() missing required argument '\(name(i))' (pos \(i + 1))")
+            } else if i < minpos {
+                throw .typeError("\(function)() missing required argument '\(nameString(i))' (pos \(i + 1))")
             }
             i += 1
         }
         if remaining > 0 {
-            for j in 0..<nargs where find(name(j)) != nil {
-                throw .typeError("argument for \(function)() given by name ('\(name(j))') and position (\(j + 1))")
+            for j in positionalOnly..<Swift.max(nargs, positionalOnly) where try find(j) != nil {
+                throw .typeError("argument for \(function)() given by name ('\(nameString(j))') and position (\(j + 1))")
             }
-            try keywords { key throws(BridgeError) in
+            try keywords { key throws(PythonError) in
                 if swiftbuf_PyUnicode_Check(key) == 0 { throw .typeError("keywords must be strings") }
-                if !matches(key, first) && !(second.map { matches(key, $0) } ?? false) {
+                var known = false
+                for j in positionalOnly..<maxargs where matches(key, j) { known = true }
+                if !known {
                     throw .typeError("'\(String(decoding: try utf8(key), as: UTF8.self))' is an invalid keyword argument for \(function)()")
                 }
             }
             throw .typeError("invalid keyword argument for \(function)()")
         }
-        return slots
     }
 }
 
+/// `_PyArg_CheckPositional`: the count of a METH_FASTCALL function's positional arguments.
+@inline(__always)
+func checkPositional(_ name: StaticString, _ nargs: Int, min: Int, max: Int) throws(PythonError) {
+    if nargs < min || nargs > max { throw positionalCountError(name, nargs, min: min, max: max) }
+}
+
+@inline(never)
+private func positionalCountError(_ name: StaticString, _ nargs: Int, min: Int, max: Int) -> PythonError {
+    let (bound, limit) = nargs < min ? (min == max ? "" : "at least ", min) : (min == max ? "" : "at most ", max)
+    return .typeError("\(name) expected \(bound)\(limit) argument\(limit == 1 ? "" : "s"), got \(nargs)")
+}
+
 /// `_PyArg_BadArgument`: "cast() argument 'format' must be str, not int".
-func badArgument(_ function: StaticString, _ name: StaticString, expected: String, _ given: PyObjectRef) -> BridgeError {
+func badArgument(_ function: StaticString, _ name: StaticString, expected: String, _ given: PyObjectRef) -> PythonError {
     let type = given == swiftbuf_Py_None() ? "None" : typeName(given)
     return .typeError("\(function)() argument '\(name)' must be \(expected), not \(type)")
 }

@@ -5,12 +5,13 @@
 // object; every other pair of formats is unpacked with the struct module, where a format
 // struct rejects makes the buffers unequal, as in CPython.
 import SwiftBuffer
+import SwiftBufferPython
 
 @_cdecl("swiftbuf_memoryview_richcompare")
 func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
     guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
     let equal: Bool
-    do throws(BridgeError) {
+    do throws(PythonError) {
         guard let e = try memoryviewEqual(MemoryViewPointer(object), other) else {
             return newReference(swiftbuf_Py_NotImplemented())
         }
@@ -23,7 +24,7 @@ func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: In
 }
 
 /// Whether the view equals `other`; nil for NotImplemented (`other` exports no buffer).
-private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) throws(BridgeError) -> Bool? {
+private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) throws(PythonError) -> Bool? {
     if mv.isInaccessible { return mv.object == other }
     if isMemoryView(other) {
         let w = MemoryViewPointer(other)
@@ -31,7 +32,7 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
         return try equal(mv.layout, w.layout)
     }
     let held: HeldBuffer
-    do throws(BridgeError) { held = try HeldBuffer(from: other, request: .fullRO) } catch {
+    do throws(PythonError) { held = try HeldBuffer(from: other, request: .fullRO) } catch {
         PyErr_Clear()
         return nil
     }
@@ -39,7 +40,7 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
 }
 
 /// `memory_richcompare` once both layouts are known.
-private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeError) -> Bool {
+private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(PythonError) -> Bool {
     if !Layout.equivalentShapes(v, w) { return false }
     if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
         return MemoryView.elementsEqual(v, w, code: code)
@@ -47,15 +48,15 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeEr
     // Through the struct module (even for equal format strings: NaNs and padding bytes
     // forbid comparing bytes).
     let unpackV: StructUnpacker, unpackW: StructUnpacker
-    do throws(BridgeError) {
+    do throws(PythonError) {
         unpackV = try StructUnpacker(format: v.format ?? Layout.unsignedByteCString, itemsize: v.itemsize)
     } catch { return try structErrorMeansUnequal() }
     defer { unpackV.dispose() }
-    do throws(BridgeError) {
+    do throws(PythonError) {
         unpackW = try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
     } catch { return try structErrorMeansUnequal() }
     defer { unpackW.dispose() }
-    return try Layout.allPairs(v, w) { p, q throws(BridgeError) in
+    return try Layout.allPairs(v, w) { p, q throws(PythonError) in
         let a = try unpackV.unpack(p)
         defer { decref(a) }
         let b = try unpackW.unpack(q)
@@ -68,7 +69,7 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(BridgeEr
 
 /// `fix_struct_error_int`: a format the struct module rejects makes the buffers unequal;
 /// ImportError and MemoryError stay errors.
-private func structErrorMeansUnequal() throws(BridgeError) -> Bool {
+private func structErrorMeansUnequal() throws(PythonError) -> Bool {
     if PyErr_ExceptionMatches(PyExc_ImportError) != 0 || PyErr_ExceptionMatches(PyExc_MemoryError) != 0 {
         throw .alreadySet
     }
@@ -82,7 +83,7 @@ private func structErrorMeansUnequal() throws(BridgeError) -> Bool {
 func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
     let mv = MemoryViewPointer(object)
     if mv.pointee.hash != -1 { return mv.pointee.hash }
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try mv.checkReleased()
         let view = mv.memoryView
         try core { () throws(SwiftBufferError) in try view.checkHashable() }
@@ -110,10 +111,7 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
 /// Scratch memory for a contiguous copy, from Python's allocator: an exporter can describe
 /// more bytes than the machine has (a zero stride), which must raise MemoryError, as
 /// PyMem_Malloc failing does in CPython, rather than trap as a Swift allocation would.
-func temporary(_ byteCount: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
-    guard let p = PyMem_Malloc(max(byteCount, 1)) else {
-        _ = PyErr_NoMemory()
-        throw .alreadySet
-    }
+func temporary(_ byteCount: Int) throws(PythonError) -> UnsafeMutableRawPointer {
+    guard let p = PyMem_Malloc(max(byteCount, 1)) else { throw .noMemory }
     return p
 }

@@ -5,6 +5,7 @@
 // `__index__` protocol for integers, `__float__` for floats, truth for `?`), and words
 // failures as the builtin does.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// A Python object for the element of `code` at `pointer` (`unpack_single`), or nil with an
 /// exception set (only allocation can fail).
@@ -23,14 +24,14 @@ func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> Py
 /// `unpack_single` of a view whose format character is `character`: re-checks the view
 /// (Python code may have run since it was last checked), then reads the element.
 @inline(__always)
-func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
+func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
     try mv.checkReleased()
     return try unpackElement(pointer, character)
 }
 
 /// `unpack_single` where no Python code ran since the view was last checked.
 @inline(__always)
-func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(BridgeError) -> PyObjectRef {
+func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
     guard let code = ElementCodec.Code(ascii: character), code != .half else {
         throw .core(MemoryView.unsupportedElement(character))
     }
@@ -42,7 +43,7 @@ func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(Bridg
 /// `pointer`. The conversion may run Python code (`__index__`, `__float__`, `__bool__`), so
 /// the view is checked again before the store. `mv == nil`: the caller holds an export of the
 /// memory across the call, so nothing can move it (swiftbuf.Buffer's item assignment).
-func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(BridgeError) {
+func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
     let value: ElementCodec.Value
     switch code.kind {
@@ -91,7 +92,7 @@ func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _
 /// translates the exception as `fix_error_int` does: TypeError → "invalid type", OverflowError
 /// and ValueError → "invalid value", anything else untouched.
 @inline(__always)
-private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T) throws(BridgeError) -> T {
+private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T) throws(PythonError) -> T {
     let v = body()
     guard PyErr_Occurred() == nil else {
         if PyErr_ExceptionMatches(PyExc_TypeError) != 0 {
@@ -107,11 +108,11 @@ private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T)
     return v
 }
 
-private func invalidType(_ code: ElementCodec.Code) -> BridgeError {
+private func invalidType(_ code: ElementCodec.Code) -> PythonError {
     .typeError("memoryview: invalid type for format '\(Character(Unicode.Scalar(code.rawValue)))'")
 }
 
-private func invalidValue(_ code: ElementCodec.Code) -> BridgeError {
+private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
     .valueError("memoryview: invalid value for format '\(Character(Unicode.Scalar(code.rawValue)))'")
 }
 
@@ -125,11 +126,8 @@ struct StructUnpacker {
     let itemsize: Int
 
     /// Compiles `format`; raises what `struct.Struct` raises (struct.error for a bad format).
-    init(format: UnsafePointer<CChar>, itemsize: Int) throws(BridgeError) {
-        guard let structType = StructModule.structType else {
-            PyErr_SetString(PyExc_ImportError, "struct module not available")
-            throw .alreadySet
-        }
+    init(format: UnsafePointer<CChar>, itemsize: Int) throws(PythonError) {
+        guard let structType = StructModule.structType else { throw .importError("struct module not available") }
         let formatBytes = try checked(PyBytes_FromString(format))
         defer { decref(formatBytes) }
         let compiled = try checked(PyObject_CallOneArg(structType, formatBytes))
@@ -145,7 +143,7 @@ struct StructUnpacker {
     }
 
     /// The value of the element at `pointer`: the unpacked tuple, or its only item.
-    func unpack(_ pointer: UnsafeRawPointer) throws(BridgeError) -> PyObjectRef {
+    func unpack(_ pointer: UnsafeRawPointer) throws(PythonError) -> PyObjectRef {
         if itemsize > 0 {
             UnsafeMutableRawPointer(PyByteArray_AsString(scratch)!).copyMemory(from: pointer, byteCount: itemsize)
         }

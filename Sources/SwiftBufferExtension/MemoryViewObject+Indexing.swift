@@ -4,10 +4,11 @@
 // the same of its two errors. Index conversion may run Python code (`__index__`) that
 // releases the view; every path re-checks before it reads or writes (gh-92888).
 import SwiftBuffer
+import SwiftBufferPython
 
 /// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
 @inline(__always)
-private func indexValue(_ key: PyObjectRef) throws(BridgeError) -> Int {
+private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     let i = PyNumber_AsSsize_t(key, PyExc_IndexError)
     if i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return i
@@ -34,7 +35,7 @@ private func isMultiSlice(_ key: PyObjectRef) -> Bool {
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `ptr_from_index`: the address of element `index` of dimension 0.
     @inline(__always)
-    func pointer(at index: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
+    func pointer(at index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
         let view = memoryView
         do throws(SwiftBufferError) { return try view.pointer(from: view.layout.buf!, dimension: 0, index: index) } catch {
             throw .core(error)
@@ -44,7 +45,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `pointer(at:)` without following a suboffset, for a view that `__index__` released: its
     /// pointer table may be freed memory by now (CPython reads it). The bounds are still
     /// checked, so an IndexError wins as in CPython; the store's re-check reports the release.
-    func unfollowedPointer(at index: Int) throws(BridgeError) -> UnsafeMutableRawPointer {
+    func unfollowedPointer(at index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
         var view = memoryView
         view.layout.suboffsets = nil
         return try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
@@ -54,7 +55,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
     /// followed into memory that may be gone) so that a later IndexError still wins, and the
     /// caller's re-check reports the release.
-    func pointer(fromTuple key: PyObjectRef) throws(BridgeError) -> UnsafeMutableRawPointer {
+    func pointer(fromTuple key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer {
         var view = memoryView
         let n = swiftbuf_PyTuple_GET_SIZE(key)
         if n > view.ndim { throw .typeError("cannot index \(view.ndim)-dimension view with \(n)-element tuple") }
@@ -71,7 +72,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
     /// `memory_item`: the element at `index` of a 1-d view.
     @inline(__always)
-    func item(_ index: Int) throws(BridgeError) -> PyObjectRef {
+    func item(_ index: Int) throws(PythonError) -> PyObjectRef {
         try checkReleased()
         let character = try formatCharacter()
         switch pointee.view.ndim {
@@ -83,7 +84,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
-    func sliced(_ slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+    func sliced(_ slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
         try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice)
     }
 }
@@ -93,7 +94,7 @@ extension MemoryViewObject {
     /// dimension 0: `view[slice]`, and `buffer[slice]` of a swiftbuf.Buffer. The view exists (and
     /// holds the export) before the slice's indices are converted: their __index__ may resize.
     static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
-                          by slice: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+                          by slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
         let (result, layout) = try prepareView(mbuf, source)
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
@@ -116,7 +117,7 @@ extension MemoryViewObject {
 @_cdecl("swiftbuf_memoryview_subscript")
 func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
     let mv = MemoryViewPointer(object)
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try mv.checkReleased()
         if mv.pointee.view.ndim != 0 && swiftbuf__PyIndex_Check(key) != 0 {
             return try mv.item(try indexValue(key))
@@ -129,7 +130,7 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
 }
 
 /// `memory_subscript` for every key but an index of an N-d view.
-private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let ndim = Int(mv.pointee.view.ndim)
     if ndim == 0 {
         if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
@@ -154,7 +155,7 @@ private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(BridgeEr
 
 @_cdecl("swiftbuf_memoryview_item")
 func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    do throws(BridgeError) { return try MemoryViewPointer(object).item(index) } catch {
+    do throws(PythonError) { return try MemoryViewPointer(object).item(index) } catch {
         error.raise()
         return nil
     }
@@ -163,7 +164,7 @@ func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
 @_cdecl("swiftbuf_memoryview_length")
 func memoryviewLength(_ object: PyObjectRef) -> Int {
     let mv = MemoryViewPointer(object)
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try mv.checkReleased()
         return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape![0]
     } catch {
@@ -175,7 +176,7 @@ func memoryviewLength(_ object: PyObjectRef) -> Int {
 @_cdecl("swiftbuf_memoryview_ass_subscript")
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     let mv = MemoryViewPointer(object)
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try mv.checkReleased()
         let character = try mv.formatCharacter()
         if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
@@ -195,7 +196,7 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
 }
 
 /// `memory_ass_sub` for every key but an index of a 1-d view.
-private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(BridgeError) {
+private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let ndim = Int(mv.pointee.view.ndim)
     if ndim == 0 {
         if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
@@ -222,11 +223,11 @@ private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObje
 
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
-private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(BridgeError) {
-    try HeldBuffer.withBorrowed(from: value, request: .fullRO) { source throws(BridgeError) in
+private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(PythonError) {
+    try HeldBuffer.withBorrowed(from: value, request: .fullRO) { source throws(PythonError) in
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
-    try withUnsafeMutableBytes(of: &arrays) { raw throws(BridgeError) in
+    try withUnsafeMutableBytes(of: &arrays) { raw throws(PythonError) in
         let storage = raw.baseAddress!.assumingMemoryBound(to: Int.self)
         var destination = mv.layout
         storage[0] = destination.shape![0]
@@ -254,7 +255,7 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
 
 @_cdecl("swiftbuf_memoryview_iter")
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let mv = MemoryViewPointer(object)
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
@@ -279,7 +280,7 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
     guard let seq = it.pointee.seq else { return nil }
     let i = it.pointee.index
     if i < it.pointee.length {
-        do throws(BridgeError) {
+        do throws(PythonError) {
             try seq.checkReleased()
             it.pointee.index = i + 1
             // A 1-d view always has a base and strides (the iterator was made from one).
@@ -301,8 +302,7 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
 /// would otherwise reduce through copyreg with protocols 0 and 1.
 @_cdecl("swiftbuf_memoryiterator_reduce")
 func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    PyErr_SetString(PyExc_TypeError, "cannot pickle 'memory_iterator' object")
-    return nil
+    pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
 }
 
 @_cdecl("swiftbuf_memoryiterator_dealloc")

@@ -1,9 +1,10 @@
 // MARK: - tolist, tobytes, hex (memoryview_tolist_impl, memoryview_tobytes_impl, memoryview_hex_impl)
 import SwiftBuffer
+import SwiftBufferPython
 
 @_cdecl("swiftbuf_memoryview_tolist")
 func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
         let view = mv.memoryView
@@ -35,14 +36,14 @@ private struct ListBuilder {
         self.code = code
     }
 
-    func list(_ pointer: UnsafeMutableRawPointer, dimension: Int) throws(BridgeError) -> PyObjectRef {
+    func list(_ pointer: UnsafeMutableRawPointer, dimension: Int) throws(PythonError) -> PyObjectRef {
         let extent = layout.layout.shape![dimension], stride = layout.layout.strides![dimension]
         let list = try checked(PyList_New(extent))
         if extent == 0 { return list }   // no item array to fill
         // Creating a list may run the garbage collector, and with it finalizers that release
         // this view: check again before reading (CHECK_RELEASED_AGAIN). Element objects (ints,
         // floats, bytes, bools) are not GC-tracked, so a row needs one check.
-        do throws(BridgeError) {
+        do throws(PythonError) {
             try view.checkReleased()
             let items = swiftbuf_PyList_ITEMS(list)!
             if dimension == layout.ndim - 1 {
@@ -63,7 +64,7 @@ private struct ListBuilder {
 
     @inline(__always)
     private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer,
-                      _ stride: Int, _ dimension: Int) throws(BridgeError) {
+                      _ stride: Int, _ dimension: Int) throws(PythonError) {
         switch code {
         case .unsignedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: UInt8.self))) }
         case .signedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: Int8.self))) }
@@ -79,7 +80,7 @@ private struct ListBuilder {
 
     @inline(__always)
     private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer, _ stride: Int,
-                      _ dimension: Int, _ convert: (UnsafeRawPointer) -> PyObjectRef?) throws(BridgeError) {
+                      _ dimension: Int, _ convert: (UnsafeRawPointer) -> PyObjectRef?) throws(PythonError) {
         var p = pointer
         if layout.layout.suboffsets == nil {
             for i in 0..<n {
@@ -97,11 +98,11 @@ private struct ListBuilder {
     }
 }
 
-private let tobytesSignature = ClinicSignature(function: "tobytes", first: "order", second: nil, minimumPositional: 0)
+private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
 @_cdecl("swiftbuf_memoryview_tobytes")
 func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let (orderArgument, _) = try tobytesSignature.unpack(args, nargs, kwnames)
         var order: UnsafeBufferPointer<UInt8>? = nil
         if let o = orderArgument, o != swiftbuf_Py_None() {
@@ -123,11 +124,11 @@ func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?
     }
 }
 
-private let hexSignature = ClinicSignature(function: "hex", first: "sep", second: "bytes_per_sep", minimumPositional: 0)
+private let hexSignature = ClinicSignature("hex", "sep\0bytes_per_sep", count: 2, positional: 2)
 
 @_cdecl("swiftbuf_memoryview_hex")
 func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let (sep, groupArgument) = try hexSignature.unpack(args, nargs, kwnames)
         var group: Int32 = 1
         if let g = groupArgument {
@@ -142,15 +143,14 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
             // len(sep) may run Python code: hold an export meanwhile, so that releasing the
             // view from there fails with BufferError instead of freeing the memory we are about
             // to read (CPython's fix for gh-143195).
-            separator = try mv.withPinnedExport { () throws(BridgeError) in try hexSeparator(sep) }
+            separator = try mv.withPinnedExport { () throws(PythonError) in try hexSeparator(sep) }
         } else {
             group = 0
         }
         let view = mv.memoryView
         let length: Int
         do throws(SwiftBufferError) { length = try MemoryView.hexLength(byteCount: view.layout.len, bytesPerSeparator: group) } catch {
-            _ = PyErr_NoMemory()
-            throw .alreadySet
+            throw .noMemory
         }
         let result = try checked(PyUnicode_New(length, 127))
         let out = swiftbuf_PyUnicode_1BYTE_DATA(result)!
@@ -173,7 +173,7 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
 
 /// The separator character of `hex(sep)` (`_Py_strhex_impl`): one ASCII character, as str
 /// or bytes.
-private func hexSeparator(_ sep: PyObjectRef) throws(BridgeError) -> UInt8 {
+private func hexSeparator(_ sep: PyObjectRef) throws(PythonError) -> UInt8 {
     let n = PyObject_Size(sep)
     if n < 0 { throw .alreadySet }
     if n != 1 { throw .valueError("sep must be length 1.") }
@@ -192,11 +192,11 @@ private func hexSeparator(_ sep: PyObjectRef) throws(BridgeError) -> UInt8 {
 
 // MARK: - cast, toreadonly (memoryview_cast_impl, memoryview_toreadonly_impl)
 
-private let castSignature = ClinicSignature(function: "cast", first: "format", second: "shape", minimumPositional: 1)
+private let castSignature = ClinicSignature("cast", "format\0shape", count: 2, required: 1, positional: 2)
 
 @_cdecl("swiftbuf_memoryview_cast")
 func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
         let format = formatArgument!
         guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
@@ -210,35 +210,35 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `memoryview_cast_impl` (`MemoryView.cast`): a new view of the same export with element
     /// format `format` (a str) and, if given, `shape` (a list or tuple).
-    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(BridgeError) -> MemoryViewPointer {
+    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(PythonError) -> MemoryViewPointer {
         let mv = self
         try mv.checkReleased()
         var result: MemoryViewPointer? = nil
         var ascii: PyObjectRef? = nil
         defer { if let ascii { decref(ascii) } }
-        do throws(BridgeError) {
+        do throws(PythonError) {
             let layout = try mv.memoryView.cast(
                 sourceCharacter: mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code),
                 shapeGiven: shape != nil,
-                shapeLength: { () throws(BridgeError) -> Int in
+                shapeLength: { () throws(PythonError) -> Int in
                     guard swiftbuf_PyList_Check(shape!) != 0 || swiftbuf_PyTuple_Check(shape!) != 0 else {
                         throw .typeError("shape must be a list or a tuple")
                     }
                     return PySequence_Fast_GET_SIZE_shim(shape!)
                 },
-                makeView: { (ndim: Int) throws(BridgeError) -> BufferDescriptor in
+                makeView: { (ndim: Int) throws(PythonError) -> BufferDescriptor in
                     let (view, layout) = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim)
                     result = view
                     return layout
                 },
-                format: { () throws(BridgeError) -> UnsafeRawBufferPointer in
+                format: { () throws(PythonError) -> UnsafeRawBufferPointer in
                     let bytes = try checked(PyUnicode_AsASCIIString(format))
                     ascii = bytes
                     // Read as the C string CPython reads: 'B\0junk' is 'B'.
                     let start = swiftbuf_PyBytes_AS_STRING(bytes)!
                     return UnsafeRawBufferPointer(start: start, count: strlen(start))
                 },
-                extent: { (i: Int) throws(BridgeError) -> Int in
+                extent: { (i: Int) throws(PythonError) -> Int in
                     let item = PySequence_Fast_GET_ITEM_shim(shape!, i)!
                     guard swiftbuf_PyLong_Check(item) != 0 else {
                         throw .typeError("memoryview.cast(): elements of shape must be integers")
@@ -258,7 +258,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
 @_cdecl("swiftbuf_memoryview_toreadonly")
 func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
         // A new view even when this one is read-only, so that release() works per view.
@@ -276,7 +276,7 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
 
 @_cdecl("swiftbuf_memoryview_count")
 func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         // 3.14 counts over iter(self): its errors are the iterator's.
         let mv = MemoryViewPointer(object)
         let character = try mv.iterationFormatCharacter()
@@ -306,9 +306,8 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
 
 @_cdecl("swiftbuf_memoryview_index")
 func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    do throws(BridgeError) {
-        if nargs < 1 { throw .typeError("index expected at least 1 argument, got \(nargs)") }
-        if nargs > 3 { throw .typeError("index expected at most 3 arguments, got \(nargs)") }
+    do throws(PythonError) {
+        try checkPositional("index", nargs, min: 1, max: 3)
         let value = args![0]!
         var start = 0, stop = Int.max
         if nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }

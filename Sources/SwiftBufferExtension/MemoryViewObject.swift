@@ -16,6 +16,7 @@
 // the last view to be released or deallocated gives the export back. `view.obj` of a view is
 // the exporter, borrowed from the managed buffer.
 import SwiftBuffer
+import SwiftBufferPython
 
 typealias MemoryViewPointer = UnsafeMutablePointer<swiftbuf_MemoryViewObject>
 typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObject>
@@ -37,13 +38,13 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     }
 
     /// `CHECK_RELEASED` (and `CHECK_RELEASED_AGAIN` after any call that may run Python code).
-    @inline(__always) func checkReleased() throws(BridgeError) {
+    @inline(__always) func checkReleased() throws(PythonError) {
         if isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
     }
 
     /// The view's layout, complete (shape and strides present when ndim > 0), read field by
     /// field (see `install`).
-    @inline(__always) var layout: BufferDescriptor { MemoryViewObject.descriptor(buffer) }
+    @inline(__always) var layout: BufferDescriptor { BufferDescriptor(buffer) }
 
     /// The core view: layout and flags.
     @inline(__always) var memoryView: MemoryView {
@@ -74,7 +75,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 
     /// What iteration checks before its first element (`memory_iter`): a 1-d view, not
     /// released, whose format has one character. Returns that character.
-    @inline(__always) func iterationFormatCharacter() throws(BridgeError) -> UInt8 {
+    @inline(__always) func iterationFormatCharacter() throws(PythonError) -> UInt8 {
         let ndim = pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
         if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
@@ -83,7 +84,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     }
 
     /// `adjust_fmt`: the format's one character (cached by `install`), or NotImplementedError.
-    @inline(__always) func formatCharacter() throws(BridgeError) -> UInt8 {
+    @inline(__always) func formatCharacter() throws(PythonError) -> UInt8 {
         let c = pointee.code
         if c != 0 { return UInt8(truncatingIfNeeded: c) }
         throw .core(MemoryView.unsupportedFormat(layout.formatBytes))
@@ -128,11 +129,11 @@ struct ManagedBufferEnvelope: ManagedExport {
 enum ManagedBuffer {
     /// A new managed buffer holding the export `exporter` gives for `request`: one allocation,
     /// the export filled in place.
-    static func make(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) -> ManagedBufferPointer {
+    static func make(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) -> ManagedBufferPointer {
         guard let raw = _PyObject_GC_New(swiftbuf_ManagedBufferType) else { throw .alreadySet }
         let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
         mbuf.pointee.exports = 0
-        do throws(BridgeError) { try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
+        do throws(PythonError) { try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
             // Never tracked, holding nothing: released, so its dealloc gives nothing back.
             mbuf.pointee.flags = SWIFTBUF_MBUF_RELEASED
             decref(raw)
@@ -193,7 +194,7 @@ func managedBufferClear(_ object: PyObjectRef) -> Int32 {
 enum MemoryViewObject {
     /// `memory_alloc`: a GC-tracked view with room for `ndim` dimensions, not yet registered.
     @inline(__always)
-    static func allocate(ndim: Int) throws(BridgeError) -> MemoryViewPointer {
+    static func allocate(ndim: Int) throws(PythonError) -> MemoryViewPointer {
         guard let raw = _PyObject_GC_NewVar(swiftbuf_MemoryViewType, 3 * ndim) else { throw .alreadySet }
         let mv = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
         let array = swiftbuf_memoryview_array(mv)!
@@ -215,7 +216,7 @@ enum MemoryViewObject {
 
     /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
     /// same managed buffer), registered with `mbuf`.
-    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(BridgeError) -> MemoryViewPointer {
+    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewPointer {
         let (mv, layout) = try prepareView(mbuf, source)
         mv.install(layout)
         return mv
@@ -224,8 +225,8 @@ enum MemoryViewObject {
     /// `mbuf_add_view` up to `init_flags`: the registered view, its arrays copied, and its
     /// layout for the caller to adjust and `install`.
     @inline(__always)
-    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(BridgeError) -> (MemoryViewPointer, BufferDescriptor) {
-        var layout = descriptor(source)
+    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
+        var layout = BufferDescriptor(source)
         try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(layout.ndim) }
         let mv = try allocate(ndim: layout.ndim)
         let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv))
@@ -239,8 +240,8 @@ enum MemoryViewObject {
 
     /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
     /// source's layout with the new arrays (contents undefined) for the caller to fill in.
-    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(BridgeError) -> (MemoryViewPointer, BufferDescriptor) {
-        var layout = descriptor(source)
+    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
+        var layout = BufferDescriptor(source)
         let mv = try allocate(ndim: ndim)
         let array = swiftbuf_memoryview_array(mv)!
         layout.format = layout.format ?? Layout.unsignedByteCString
@@ -250,15 +251,6 @@ enum MemoryViewObject {
         layout.suboffsets = array + 2 * ndim
         share(mv, source, mbuf)
         return (mv, layout)
-    }
-
-    /// The layout of a Py_buffer, read field by field.
-    @inline(__always)
-    static func descriptor(_ v: UnsafePointer<Py_buffer>) -> BufferDescriptor {
-        BufferDescriptor(buf: v.pointee.buf, len: v.pointee.len, itemsize: v.pointee.itemsize,
-                         readonly: v.pointee.readonly != 0, ndim: Int(v.pointee.ndim),
-                         format: UnsafePointer(v.pointee.format), shape: v.pointee.shape,
-                         strides: v.pointee.strides, suboffsets: v.pointee.suboffsets)
     }
 
     /// `init_shared_values`' ownership half, and the registration.
@@ -273,7 +265,7 @@ enum MemoryViewObject {
 
     /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
     /// buffer (and so its export, and `obj`).
-    static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(BridgeError) -> MemoryViewPointer {
+    static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(PythonError) -> MemoryViewPointer {
         if isMemoryView(object) {
             let source = MemoryViewPointer(object)
             try source.checkReleased()
@@ -289,7 +281,7 @@ enum MemoryViewObject {
 
     /// `_memory_release`: refuses while buffers exported from this view are alive.
     @inline(__always)
-    static func release(_ mv: MemoryViewPointer) throws(BridgeError) {
+    static func release(_ mv: MemoryViewPointer) throws(PythonError) {
         if mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
         let exports = mv.pointee.exports
         if exports == 0 {
@@ -301,18 +293,17 @@ enum MemoryViewObject {
     }
 
     @inline(never)
-    private static func refusal(_ exports: Int) -> BridgeError {
+    private static func refusal(_ exports: Int) -> PythonError {
         if exports > 0 { return .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
-        PyErr_SetString(PyExc_SystemError, "_memory_release(): negative export count")
-        return .alreadySet
+        return PythonError(PyExc_SystemError, "_memory_release(): negative export count")
     }
 }
 
-private let newSignature = ClinicSignature(function: "memoryview", first: "object", second: nil, minimumPositional: 1)
+private let newSignature = ClinicSignature("memoryview", "object", count: 1, required: 1, positional: 1)
 
 @_cdecl("swiftbuf_memoryview_new")
 func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let (object, _) = try newSignature.unpack(tuple: args, dict: kwargs)
         return try MemoryViewObject.make(from: object!).object
     } catch {
@@ -363,7 +354,7 @@ func memoryviewClear(_ object: PyObjectRef) -> Int32 {
 
 @_cdecl("swiftbuf_memoryview_release")
 func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try MemoryViewObject.release(MemoryViewPointer(object))
         return pyNone
     } catch {
@@ -374,7 +365,7 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_memoryview_enter")
 func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try MemoryViewPointer(object).checkReleased()
         return newReference(object)
     } catch {
@@ -395,7 +386,7 @@ func memoryviewExit(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
     let mv = MemoryViewPointer(object)
     view.pointee.obj = nil
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try mv.checkReleased()
         let answer = try core { () throws(SwiftBufferError) in
             try ExportRules.answer(BufferRequest(rawValue: flags), base: mv.layout,
@@ -420,7 +411,7 @@ func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer
 /// A getter of a view that must not be released.
 @inline(__always)
 private func attribute(_ object: PyObjectRef, _ body: (MemoryViewPointer) -> PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
         return body(mv)

@@ -1,14 +1,5 @@
 import SwiftBuffer
-
-extension BufferDescriptor {
-    /// The layout of a Py_buffer that a consumer received.
-    @inline(__always)
-    public init(_ view: UnsafePointer<Py_buffer>) {
-        let v = view.pointee
-        self.init(buf: v.buf, len: v.len, itemsize: v.itemsize, readonly: v.readonly != 0, ndim: Int(v.ndim),
-                  format: v.format.map { UnsafePointer($0) }, shape: v.shape, strides: v.strides, suboffsets: v.suboffsets)
-    }
-}
+import SwiftBufferPython
 
 extension UnsafeMutablePointer where Pointee == Py_buffer {
     /// Fills a consumer's Py_buffer with `layout`, exported by `exporter` (a new reference).
@@ -47,9 +38,9 @@ public struct HeldBuffer: ~Copyable {
     private var isHeld = true
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
-    public init(from exporter: PyObjectRef, request: BufferRequest) throws(BridgeError) {
+    public init(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) {
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
-        do throws(BridgeError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
+        do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
             view.deallocate()
             throw error
         }
@@ -61,7 +52,7 @@ public struct HeldBuffer: ~Copyable {
     /// it inline, as memoryobject.c does). On failure `storage` holds nothing to release.
     @inline(__always)
     public static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
-                           request: BufferRequest) throws(BridgeError) {
+                           request: BufferRequest) throws(PythonError) {
         if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
 
@@ -72,9 +63,9 @@ public struct HeldBuffer: ~Copyable {
     /// consumers keep theirs on the C stack.
     @inline(__always)
     public static func withBorrowed<R>(from exporter: PyObjectRef, request: BufferRequest,
-                                       _ body: (UnsafeMutablePointer<Py_buffer>) throws(BridgeError) -> R) throws(BridgeError) -> R {
+                                       _ body: (UnsafeMutablePointer<Py_buffer>) throws(PythonError) -> R) throws(PythonError) -> R {
         var storage = Py_buffer()
-        return try withUnsafeMutablePointer(to: &storage) { view throws(BridgeError) -> R in
+        return try withUnsafeMutablePointer(to: &storage) { view throws(PythonError) -> R in
             try get(into: view, from: exporter, request: request)
             defer { PyBuffer_Release(view) }
             return try body(view)

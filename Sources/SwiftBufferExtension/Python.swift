@@ -3,72 +3,32 @@
 @_exported import CPythonShim
 @_exported import pyextObjects
 import SwiftBuffer
+import SwiftBufferPython
 
 public typealias PyObjectRef = UnsafeMutablePointer<PyObject>
 
 // MARK: - Errors
 
-/// A Python exception is already set; the caller returns its error value.
-public struct PythonErrorAlreadySet: Error {
-    public init() {}
-}
-
-/// Sets the Python exception `error` names, with its message. The one place core errors become
-/// Python exceptions.
-public func raise(_ error: SwiftBufferError) {
-    let type: PyObjectRef
-    switch error {
-    case .bufferError: type = PyExc_BufferError
-    case .valueError: type = PyExc_ValueError
-    case .typeError: type = PyExc_TypeError
-    case .indexError: type = PyExc_IndexError
-    case .notImplementedError: type = PyExc_NotImplementedError
-    case .overflowError: type = PyExc_OverflowError
-    case .memoryError: type = PyExc_MemoryError
-    case .structError: type = StructModule.error ?? PyExc_ValueError
-    }
-    if case .memoryError(let message) = error, message.isEmpty {
-        _ = PyErr_NoMemory()  // MemoryError() with no arguments, as CPython's allocators raise it
-        return
-    }
-    PyErr_SetString(type, error.message)
-}
-
-/// Either a core error, or a Python exception that is already set.
-public enum BridgeError: SwiftBufferErrorCarrying {
-    case core(SwiftBufferError)
-    case alreadySet
-
-    public init(core: SwiftBufferError) { self = .core(core) }
-
-    public static func bufferError(_ m: String) -> BridgeError { .core(.bufferError(m)) }
-    public static func valueError(_ m: String) -> BridgeError { .core(.valueError(m)) }
-    public static func typeError(_ m: String) -> BridgeError { .core(.typeError(m)) }
-    public static func indexError(_ m: String) -> BridgeError { .core(.indexError(m)) }
-    public static func notImplementedError(_ m: String) -> BridgeError { .core(.notImplementedError(m)) }
-    public static func overflowError(_ m: String) -> BridgeError { .core(.overflowError(m)) }
-
-    /// Sets the Python exception unless one is set already.
-    public func raise() {
-        if case .core(let e) = self { SwiftBufferExtension.raise(e) }
-    }
-}
+// The bridge's one error type is the package's: `PythonError` (SwiftBufferPython), converted to
+// a Python exception by `PythonError.raise()` alone. A core error travels in it as it is
+// (`.core(e)`, or `core { }` around a core call); a C-API failure whose exception is already set
+// travels as `.alreadySet`, which costs nothing to make or to hand back.
 
 /// Runs `body`, turning any thrown error into a Python exception and NULL.
 @inline(__always)
-public func pythonCall(_ body: () throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
-    do throws(BridgeError) { return try body() } catch { error.raise(); return nil }
+public func pythonCall(_ body: () throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
+    do throws(PythonError) { return try body() } catch { error.raise(); return nil }
 }
 
 /// Runs `body`, turning any thrown error into a Python exception and -1.
 @inline(__always)
-public func pythonStatus(_ body: () throws(BridgeError) -> Void) -> Int32 {
-    do throws(BridgeError) { try body(); return 0 } catch { error.raise(); return -1 }
+public func pythonStatus(_ body: () throws(PythonError) -> Void) -> Int32 {
+    do throws(PythonError) { try body(); return 0 } catch { error.raise(); return -1 }
 }
 
 /// Returns `object` or throws the Python exception a NULL result means.
 @inline(__always)
-public func checked(_ object: PyObjectRef?) throws(BridgeError) -> PyObjectRef {
+public func checked(_ object: PyObjectRef?) throws(PythonError) -> PyObjectRef {
     guard let object = object else { throw .alreadySet }
     return object
 }
@@ -107,33 +67,33 @@ public func pyString(_ s: String) -> PyObjectRef? {
 }
 
 /// `Py_ssize_t` from an object with `__index__`, raising what `PyNumber_AsSsize_t` raises.
-public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = PyExc_OverflowError) throws(BridgeError) -> Int {
+public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = PyExc_OverflowError) throws(PythonError) -> Int {
     let v = PyNumber_AsSsize_t(o, overflow)
     if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return v
 }
 
 /// The UTF-8 bytes of a str (borrowed from the object, valid while it lives).
-public func utf8(_ o: PyObjectRef) throws(BridgeError) -> UnsafeBufferPointer<UInt8> {
+public func utf8(_ o: PyObjectRef) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
     var size = 0
     guard let p = PyUnicode_AsUTF8AndSize(o, &size) else { throw .alreadySet }
     return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
 }
 
 /// The UTF-8 bytes of argument `name`, which must be a str (TypeError naming it otherwise).
-public func strArgument(_ o: PyObjectRef, name: String) throws(BridgeError) -> UnsafeBufferPointer<UInt8> {
+public func strArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("\(name) must be a str, not \(typeName(o))") }
     return try utf8(o)
 }
 
-public func isTrue(_ o: PyObjectRef) throws(BridgeError) -> Bool {
+public func isTrue(_ o: PyObjectRef) throws(PythonError) -> Bool {
     let r = PyObject_IsTrue(o)
     if r < 0 { throw .alreadySet }
     return r == 1
 }
 
 /// A shape argument: an int, or a sequence of ints.
-public func shapeArgument(_ o: PyObjectRef, name: String) throws(BridgeError) -> [Int] {
+public func shapeArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> [Int] {
     if swiftbuf_PyIndex_Check(o) != 0 { return [try ssize(o)] }
     guard let fast = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
     // A list is read from a tuple copy: an item's __index__ may shrink the list under the loop.
@@ -155,7 +115,7 @@ public func shapeArgument(_ o: PyObjectRef, name: String) throws(BridgeError) ->
 
 /// The items of a list or tuple as a tuple (a new reference: the tuple itself, or a copy of the
 /// list), for reading them while Python code that might mutate the list runs.
-func tupleCopy(_ o: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+func tupleCopy(_ o: PyObjectRef) throws(PythonError) -> PyObjectRef {
     try checked(swiftbuf_PyList_Check(o) != 0 ? PyList_AsTuple(o) : newReference(o))
 }
 
@@ -168,22 +128,6 @@ func PySequence_Fast_GET_ITEM_shim(_ o: PyObjectRef, _ i: Int) -> PyObjectRef? {
     swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_ITEM(o, i) : swiftbuf_PyTuple_GET_ITEM(o, i)
 }
 
-// MARK: - The struct module
-
-/// `struct.error` and `struct.Struct`, looked up once, for formats the core leaves to Python.
-public enum StructModule {
-    @exclusivity(unchecked) nonisolated(unsafe) public static var error: PyObjectRef? = nil
-    @exclusivity(unchecked) nonisolated(unsafe) public static var structType: PyObjectRef? = nil
-
-    static func load() -> Bool {
-        guard let module = PyImport_ImportModule("struct") else { return false }
-        defer { decref(module) }
-        error = PyObject_GetAttrString(module, "error")
-        structType = PyObject_GetAttrString(module, "Struct")
-        return error != nil && structType != nil
-    }
-}
-
 @_cdecl("swiftbuf_module_exec")
 func moduleExec(_ module: PyObjectRef) -> Int32 {
     StructModule.load() ? 0 : -1
@@ -191,8 +135,8 @@ func moduleExec(_ module: PyObjectRef) -> Int32 {
 
 /// Runs core code, passing its error on as a bridge error.
 @inline(__always)
-public func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(BridgeError) -> R {
-    do throws(SwiftBufferError) { return try body() } catch { throw .core(error) }
+public func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R {
+    do throws(SwiftBufferError) { return try body() } catch { throw PythonError(core: error) }
 }
 
 extension RawAllocator {

@@ -1,6 +1,7 @@
 // Items in and out of ndarray memory through the struct module, as _testbuffer does: a format
 // is whatever `struct` accepts (records included), and the errors are struct's own.
 import SwiftBuffer
+import SwiftBufferPython
 
 // MARK: - Packing
 
@@ -8,7 +9,7 @@ import SwiftBuffer
 /// _testbuffer reads from the object's C layout. `StructFormat.valueCount` counts exactly as
 /// `_struct.c` does (a string counts 1, pad bytes 0, anything else its repeat count); formats
 /// the core grammar does not take (bytes, or a grammar difference) ask the struct itself.
-private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(BridgeError) -> Int {
+private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(PythonError) -> Int {
     if swiftbuf_PyUnicode_Check(format) != 0, let bytes = try? utf8(format),
        let parsed = try? StructFormat(parsing: bytes) {
         return parsed.valueCount
@@ -17,7 +18,7 @@ private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(B
 }
 
 /// The length of what unpacking zero bytes with `structobj` yields.
-private func memberCountFromStruct(_ structobj: PyObjectRef) throws(BridgeError) -> Int {
+private func memberCountFromStruct(_ structobj: PyObjectRef) throws(PythonError) -> Int {
     let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
@@ -37,7 +38,7 @@ private func memberCountFromStruct(_ structobj: PyObjectRef) throws(BridgeError)
 /// Returns what owns the values placed, for the caller to release once packed: a list's are
 /// read from a tuple copy, since packing one member may run Python code (`__bool__`,
 /// `__float__`) that empties the list and frees the members not yet packed.
-private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(BridgeError) -> PyObjectRef {
+private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
     if (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
         && members == 1 {
         args[2] = item
@@ -52,7 +53,7 @@ private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyO
 }
 
 @inline(__always)
-private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(BridgeError) -> PyObjectRef {
+private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
     let result = args.withUnsafeBufferPointer { PyObject_Vectorcall(callable, $0.baseAddress, $0.count, nil) }
     return try checked(result)
 }
@@ -60,8 +61,8 @@ private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(
 /// `pack_from_list`: packs each element of `items` (a list or tuple) into `memory` at
 /// `i * itemsize` with `struct.Struct(format).pack_into`.
 func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer, format: PyObjectRef,
-               itemsize: Int) throws(BridgeError) {
-    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, format))
+               itemsize: Int) throws(PythonError) {
+    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, format))
     defer { decref(structobj) }
     let members = try memberCount(format: format, structobj)
     let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
@@ -86,10 +87,10 @@ func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer,
 
 /// `pack_single`: packs `item` into the element at `pointer` (`format` nil means "B").
 func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?,
-                itemsize: Int) throws(BridgeError) {
+                itemsize: Int) throws(PythonError) {
     let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
     defer { decref(formatObject) }
-    let structobj = try checked(PyObject_CallOneArg(TestingPython.structType, formatObject))
+    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, formatObject))
     defer { decref(structobj) }
     let members = try memberCount(format: formatObject, structobj)
     let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
@@ -119,13 +120,13 @@ private func unwrapped(_ values: PyObjectRef) -> PyObjectRef {
 
 /// `unpack_single`: `struct.unpack_from(format, memory at pointer)` (`format` nil means "B",
 /// one byte).
-func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int) throws(BridgeError) -> PyObjectRef {
+func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int) throws(PythonError) -> PyObjectRef {
     let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
     defer { decref(formatObject) }
     let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
                                                    format == nil ? 1 : itemsize, PyBUF_READ))
     defer { decref(view) }
-    return unwrapped(try vectorcall(TestingPython.unpackFrom!, [formatObject, view]))
+    return unwrapped(try vectorcall(StructModule.unpackFrom!, [formatObject, view]))
 }
 
 /// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with
@@ -139,7 +140,7 @@ func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CCh
 ///   values without a Python call per item;
 /// - otherwise each item is unpacked as _testbuffer does, so even a mismatched exporter gets
 ///   the same answer.
-func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
+func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
     guard let format = base.format else {
         throw .valueError("ndarray: tolist() does not support format=NULL, use tobytes()")
     }
@@ -148,20 +149,20 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     let itemsize = base.itemsize
     // A foreign exporter's shape was never checked here; sizes that do not fit cannot be listed.
     guard let count = try? Layout.byteCount(shape: shape, itemsize: 1),
-          (try? Layout.byteCount(shape: shape, itemsize: max(itemsize, 1))) != nil else { throw .core(.memoryError("")) }
+          (try? Layout.byteCount(shape: shape, itemsize: max(itemsize, 1))) != nil else { throw .noMemory }
     // Native codes: struct accepts them, so _testbuffer's Struct(format) cannot fail first.
     let native = ElementCodec.Code(memoryviewFormat: base.formatBytes).flatMap { $0.size == itemsize ? $0 : nil }
     var structobj: PyObjectRef? = nil
     if native == nil {
         let formatObject = try checked(PyUnicode_FromString(format))
-        structobj = PyObject_CallOneArg(TestingPython.structType, formatObject)
+        structobj = PyObject_CallOneArg(StructModule.structType, formatObject)
         decref(formatObject)
         if structobj == nil { throw .alreadySet }
     }
     defer { xdecref(structobj) }
     if count == 0 {
         // Only empty lists: no item is ever asked for.
-        return try nestedList(shape) { () throws(BridgeError) in throw .core(.valueError("ndarray: no items")) }
+        return try nestedList(shape) { () throws(PythonError) in throw .core(.valueError("ndarray: no items")) }
     }
 
     var temporary: UnsafeMutableRawPointer? = nil
@@ -170,7 +171,7 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
     if Layout.isContiguous(base, order: .c) {
         items = base.buf!
     } else {
-        guard let t = PyMem_Malloc(max(base.len, 1)) else { throw .core(.memoryError("")) }
+        guard let t = PyMem_Malloc(max(base.len, 1)) else { throw .noMemory }
         temporary = t
         StridedCopy.gather(base, into: t, order: .c)
         items = t
@@ -178,7 +179,7 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
 
     if let code = native {
         var next = UnsafeRawPointer(items)
-        return try nestedList(shape) { () throws(BridgeError) in
+        return try nestedList(shape) { () throws(PythonError) in
             defer { next += itemsize }
             return try checked(elementObject(code, next))
         }
@@ -195,23 +196,23 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
         defer { decref(iterUnpack) }
         let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
         defer { decref(iterator) }
-        return try nestedList(shape) { () throws(BridgeError) in
+        return try nestedList(shape) { () throws(PythonError) in
             guard let values = PyIter_Next(iterator) else {
-                if PyErr_Occurred() == nil { PyErr_SetString(PyExc_SystemError, "ndarray: iter_unpack ended early") }
+                if PyErr_Occurred() == nil { throw PythonError(PyExc_SystemError, "ndarray: iter_unpack ended early") }
                 throw .alreadySet
             }
             return unwrapped(values)
         }
     }
     // unpack_rec: each item copied into a scratch item, unpacked from there.
-    guard let scratch = PyMem_Malloc(max(itemsize, 1)) else { throw .core(.memoryError("")) }
+    guard let scratch = PyMem_Malloc(max(itemsize, 1)) else { throw .noMemory }
     defer { PyMem_Free(scratch) }
     let scratchView = try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
     defer { decref(scratchView) }
     let unpackFrom = try checked(PyObject_GetAttrString(unpacker, "unpack_from"))
     defer { decref(unpackFrom) }
     var next = items
-    return try nestedList(shape) { () throws(BridgeError) in
+    return try nestedList(shape) { () throws(PythonError) in
         scratch.copyMemory(from: next, byteCount: itemsize)
         next += itemsize
         return unwrapped(try vectorcall(unpackFrom, [scratchView]))
@@ -220,11 +221,11 @@ func unpackAll(_ base: BufferDescriptor) throws(BridgeError) -> PyObjectRef {
 
 /// Nested lists of `shape`, filled in C order by `next` (its one item when `shape` is empty).
 private func nestedList(_ shape: [Int], level: Int = 0,
-                        _ next: () throws(BridgeError) -> PyObjectRef) throws(BridgeError) -> PyObjectRef {
+                        _ next: () throws(PythonError) -> PyObjectRef) throws(PythonError) -> PyObjectRef {
     if level == shape.count { return try next() }
     let list = try checked(PyList_New(shape[level]))
     for i in 0..<shape[level] {
-        do throws(BridgeError) {
+        do throws(PythonError) {
             swiftbuf_PyList_SET_ITEM(list, i, try nestedList(shape, level: level + 1, next))
         } catch {
             decref(list)

@@ -2,6 +2,7 @@
 // functions slice_indices, get_pointer, get_sizeof_void_p, get_contiguous,
 // py_buffer_to_contiguous, is_contiguous and cmp_contig (in _testbuffer.c's order).
 import SwiftBuffer
+import SwiftBufferPython
 
 // MARK: - Constants
 
@@ -74,7 +75,7 @@ private let staticarrayKeywords = KeywordList(["legacy_mode"])
 
 @_cdecl("swiftbuf_staticarray_init")
 func staticarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
-    pythonStatus { () throws(BridgeError) in
+    pythonStatus { () throws(PythonError) in
         var a = ArgumentCells(.object(swiftbuf_Py_False()))
         try a.parse(args, kwargs, format: "|O", keywords: staticarrayKeywords)
         let legacy = a.object(0) != swiftbuf_Py_False()
@@ -111,7 +112,7 @@ func staticarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py
 
 @_cdecl("swiftbuf_testing_slice_indices")
 func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "On")
         let key = a.object(0)!
@@ -126,7 +127,7 @@ func testingSliceIndices(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
 /// `get_pointer(obj, indices)`: the item `PyBuffer_GetPointer` finds, unpacked.
 @_cdecl("swiftbuf_testing_get_pointer")
 func testingGetPointer(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OO")
         let seq = a.object(1)!
@@ -156,7 +157,7 @@ func testingGetSizeofVoidP(_: PyObjectRef?, _: PyObjectRef?) -> PyObjectRef? {
 /// contiguous copy.
 @_cdecl("swiftbuf_testing_get_contiguous")
 func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OOO")
         let bufferType = a.object(1)!
@@ -171,13 +172,13 @@ func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? 
 
         let memoryview = try checked(PyMemoryView_FromObject(a.object(0)!))
         let held: HeldBuffer
-        do throws(BridgeError) { held = try HeldBuffer(from: memoryview, request: .fullRO) } catch {
+        do throws(PythonError) { held = try HeldBuffer(from: memoryview, request: .fullRO) } catch {
             decref(memoryview)
             throw error
         }
         let copy: NDBuffer
         let view = held.descriptor
-        do throws(BridgeError) {
+        do throws(PythonError) {
             let needsCopy = try core { () throws(SwiftBufferError) in
                 try NDInspect.needsContiguousCopy(view, order: order, writable: writable)
             }
@@ -200,7 +201,7 @@ func testingGetContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? 
 /// `py_buffer_to_contiguous(obj, order, flags)`: `PyBuffer_ToContiguous` of a `flags` export.
 @_cdecl("swiftbuf_testing_py_buffer_to_contiguous")
 func testingPyBufferToContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OOi")
         let held = try HeldBuffer(from: a.object(0)!, request: BufferRequest(rawValue: a.int(2)))
@@ -215,7 +216,7 @@ func testingPyBufferToContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObje
 /// `is_contiguous(obj, order)`: `PyBuffer_IsContiguous`, of an ndarray's base buffer directly.
 @_cdecl("swiftbuf_testing_is_contiguous")
 func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OO")
         let order = try orderArgument(ascii: a.object(1)!)
@@ -225,7 +226,7 @@ func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
             return pyBool(Layout.isContiguous(try ndarrayState(object).head.base, order: order))
         }
         let held: HeldBuffer
-        do throws(BridgeError) { held = try HeldBuffer(from: object, request: .fullRO) } catch {
+        do throws(PythonError) { held = try HeldBuffer(from: object, request: .fullRO) } catch {
             throw .typeError("is_contiguous: object does not implement the buffer protocol")
         }
         return pyBool(Layout.isContiguous(held.descriptor, order: order))
@@ -235,15 +236,15 @@ func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
 /// `cmp_contig(a, b)`: whether two contiguous buffers are physically equal.
 @_cdecl("swiftbuf_testing_cmp_contig")
 func testingCmpContig(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = ArgumentCells()
         try a.parse(args, nil, format: "OO")
         let first: HeldBuffer
-        do throws(BridgeError) { first = try HeldBuffer(from: a.object(0)!, request: .fullRO) } catch {
+        do throws(PythonError) { first = try HeldBuffer(from: a.object(0)!, request: .fullRO) } catch {
             throw .typeError("cmp_contig: first argument does not implement the buffer protocol")
         }
         let second: HeldBuffer
-        do throws(BridgeError) { second = try HeldBuffer(from: a.object(1)!, request: .fullRO) } catch {
+        do throws(PythonError) { second = try HeldBuffer(from: a.object(1)!, request: .fullRO) } catch {
             throw .typeError("cmp_contig: second argument does not implement the buffer protocol")
         }
         return pyBool(NDInspect.contiguousEqual(first.descriptor, second.descriptor))

@@ -3,6 +3,7 @@
 // packs items through the struct module, and fills Py_buffers. Section order follows
 // _testbuffer.c.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// `getbuf`'s default: "not given" (`PyBUF_UNUSED` in _testbuffer.c).
 private let unusedRequest: Int32 = 0x10000
@@ -19,7 +20,7 @@ private let pushDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil
 /// `init_ndbuf`: a new original base buffer from a list of items (or one item for ndim = 0),
 /// with every check in _testbuffer's order.
 func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, strides stridesArgument: PyObjectRef?, offset: Int,
-                    format: PyObjectRef, flags: NDFlags) throws(BridgeError) -> NDBuffer {
+                    format: PyObjectRef, flags: NDFlags) throws(PythonError) -> NDBuffer {
     try requireListOrTuple(shapeArgument, "shape")
     // Lists are read from tuple copies: packing the items runs Python code that may shrink them.
     let shape = try tupleCopy(shapeArgument)
@@ -64,14 +65,14 @@ func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, stride
     buffer.setElement(itemsize: itemsize, format: formatBytes)
     // init_structure
     let shapeValues = try ssizeArray(shape, count: ndim, of: "shape")
-    let strideValues = try explicitStrides.map { s throws(BridgeError) in try ssizeArray(s, count: ndim, of: "strides") }
+    let strideValues = try explicitStrides.map { s throws(PythonError) in try ssizeArray(s, count: ndim, of: "strides") }
     try core { () throws(SwiftBufferError) in try buffer.setStructure(shape: shapeValues, strides: strideValues) }
     return buffer
 }
 
 /// `get_itemsize`: `struct.calcsize(format)`.
-private func calcsize(_ format: PyObjectRef) throws(BridgeError) -> Int {
-    let size = try checked(PyObject_CallOneArg(TestingPython.calcsize, format))
+private func calcsize(_ format: PyObjectRef) throws(PythonError) -> Int {
+    let size = try checked(PyObject_CallOneArg(StructModule.calcsize, format))
     defer { decref(size) }
     let n = PyLong_AsSsize_t(size)
     if n == -1 && PyErr_Occurred() != nil { throw .alreadySet }
@@ -79,7 +80,7 @@ private func calcsize(_ format: PyObjectRef) throws(BridgeError) -> Int {
 }
 
 /// `seq_as_ssize_array`: the Py_ssize_t elements of a list or tuple of ints.
-private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(BridgeError) -> [Int] {
+private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(PythonError) -> [Int] {
     var values: [Int] = []
     values.reserveCapacity(count)
     for i in 0..<count {
@@ -95,7 +96,7 @@ private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(
 
 @_cdecl("swiftbuf_ndarray_init")
 func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
-    pythonStatus { () throws(BridgeError) in
+    pythonStatus { () throws(PythonError) in
         var a = initDefaults
         try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
         let v = a.object(0)!, shape = a.object(1), strides = a.object(2), offset = a.ssize(3)
@@ -137,7 +138,7 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
 
 @_cdecl("swiftbuf_ndarray_push")
 func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         var a = pushDefaults
         try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
         let array = try ndarrayState(object)
@@ -152,7 +153,7 @@ func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
 
 @_cdecl("swiftbuf_ndarray_pop")
 func ndarrayPop(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let array = try ndarrayState(object)
         try core { () throws(SwiftBufferError) in try array.pop() }
         return pyNone
@@ -174,7 +175,7 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
     let fields = ndarrayFields(object)
     guard let raw = fields.pointee.array else {
         view.pointee.obj = nil
-        raise(.bufferError("ndarray is not initialized"))
+        PythonError.bufferError("ndarray is not initialized").raise()
         return -1
     }
     return Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
@@ -192,7 +193,7 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
             // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
             let undefined: NDFlags = [.getbufFail, .getbufUndefined]
             view.pointee.obj = array.head.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
-            raise(error)
+            PythonError(core: error).raise()
             return -1
         }
     }
@@ -210,8 +211,8 @@ func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py
 
 /// A getter on the current base buffer.
 @inline(__always)
-private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(BridgeError) -> PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in try body(try ndarrayState(o).head) }
+private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
+    pythonCall { () throws(PythonError) in try body(try ndarrayState(o).head) }
 }
 
 /// `ssize_array_as_tuple`: () for a missing array.
@@ -222,13 +223,12 @@ private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
 private func contiguity(_ o: PyObjectRef, _ order: Layout.Order, _ claimed: Contiguity) -> PyObjectRef? {
-    getter(o) { b throws(BridgeError) in
+    getter(o) { b throws(PythonError) in
         let actual = Layout.isContiguous(b.base, order: order)
         let flags = b.flags.contiguity
         let expected = claimed.isEmpty ? flags.isAnyContiguous : !flags.isDisjoint(with: claimed)
         if actual != expected {
-            PyErr_SetString(PyExc_RuntimeError, "results from PyBuffer_IsContiguous() and flags differ")
-            throw .alreadySet
+            throw .runtimeError("results from PyBuffer_IsContiguous() and flags differ")
         }
         return pyBool(actual)
     }
@@ -274,11 +274,11 @@ func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyOb
 
 @_cdecl("swiftbuf_ndarray_tolist")
 func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(BridgeError) in try unpackAll(b.base) }
+    getter(o) { b throws(PythonError) in try unpackAll(b.base) }
 }
 
 /// `ndarray_tobytes`: the items in C order.
-func ndarrayBytes(_ b: NDBuffer) throws(BridgeError) -> PyObjectRef {
+func ndarrayBytes(_ b: NDBuffer) throws(PythonError) -> PyObjectRef {
     guard let bytes = PyBytes_FromStringAndSize(nil, b.base.len) else { throw .alreadySet }
     b.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)))
     return bytes
@@ -286,12 +286,12 @@ func ndarrayBytes(_ b: NDBuffer) throws(BridgeError) -> PyObjectRef {
 
 @_cdecl("swiftbuf_ndarray_tobytes")
 func ndarrayTobytes(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(BridgeError) in try ndarrayBytes(b) }
+    getter(o) { b throws(PythonError) in try ndarrayBytes(b) }
 }
 
 @_cdecl("swiftbuf_ndarray_add_suboffsets")
 func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(BridgeError) in
+    getter(o) { b throws(PythonError) in
         try core { () throws(SwiftBufferError) in try b.addRedundantSuboffsets() }
         return pyNone
     }
@@ -299,7 +299,7 @@ func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_ndarray_memoryview_from_buffer")
 func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in
+    pythonCall { () throws(PythonError) in
         let array = try ndarrayState(o)
         // The base buffer whose memory the view lies in: this array's own, or that of the
         // original ndarray it consumes.
@@ -325,7 +325,7 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
 
 @_cdecl("swiftbuf_ndarray_hash")
 func ndarrayHash(_ o: PyObjectRef) -> Int {
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let array = try ndarrayState(o)
         let b = array.head
         if !b.base.readonly { throw .valueError("cannot hash writable ndarray object") }

@@ -2,9 +2,10 @@
 // "indexing/slicing" section). Every sub-view is a new ndarray consuming a full export
 // (PyBUF_FULL_RO) of the array it came from; NDBuffer then narrows or slices that layout.
 import SwiftBuffer
+import SwiftBufferPython
 
 /// `ndarray_item`: one item (ndim = 1), or a sub-array of ndim-1 dimensions.
-private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> PyObjectRef {
+private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> PyObjectRef {
     let head = try ndarrayState(object).head
     if head.base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
     let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
@@ -12,8 +13,8 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> Py
         return try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
     }
     let result = try newNDArrayObject()
-    do throws(BridgeError) {
-        try consume(result, object, request: .fullRO) { view, hasExporter throws(BridgeError) in
+    do throws(PythonError) {
+        try consume(result, object, request: .fullRO) { view, hasExporter throws(PythonError) in
             let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
             try core { () throws(SwiftBufferError) in try sub.narrowToItem(at: pointer) }
             return NDArray(consumer: sub)
@@ -26,14 +27,14 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(BridgeError) -> Py
 }
 
 /// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
-private func resolve(_ slice: PyObjectRef, count: () throws(BridgeError) -> Int) throws(BridgeError) -> Layout.Slice {
+private func resolve(_ slice: PyObjectRef, count: () throws(PythonError) -> Int) throws(PythonError) -> Layout.Slice {
     var start = 0, stop = 0, step = 0
     if PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
     return Layout.Slice(start: start, stop: stop, step: step, count: try count())
 }
 
 /// `ndarray_subscript`.
-private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(BridgeError) -> PyObjectRef {
+private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let head = try ndarrayState(object).head
     if head.base.ndim == 0 {
         if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
@@ -51,7 +52,7 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Br
     // The new ndarray consumes a full export and owns the arrays it slices.
     let result = try newNDArrayObject()
     var slicing: NDBuffer? = nil
-    do throws(BridgeError) {
+    do throws(PythonError) {
         try consume(result, object, request: .fullRO) { view, hasExporter in
             let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
             sub.ownStructure()
@@ -63,17 +64,17 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Br
         throw error
     }
     let sub = slicing!
-    do throws(BridgeError) {
+    do throws(PythonError) {
         if swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.
-            sub.applySlice(try resolve(key) { () throws(BridgeError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
+            sub.applySlice(try resolve(key) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
                            dimension: 0)
         } else if swiftbuf_PyTuple_Check(key) != 0 {
             // Multi-dimensional slice.
             for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) {
                 let k = swiftbuf_PyTuple_GET_ITEM(key, i)!
                 if swiftbuf_PySlice_Check(k) == 0 { throw .typeError("cannot index memory using \"\(typeName(k))\"") }
-                sub.applySlice(try resolve(k) { () throws(BridgeError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
+                sub.applySlice(try resolve(k) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
                                dimension: i)
             }
         } else {
@@ -89,22 +90,22 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Br
 
 @_cdecl("swiftbuf_ndarray_item")
 func ndarrayItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in try item(object, index) }
+    pythonCall { () throws(PythonError) in try item(object, index) }
 }
 
 @_cdecl("swiftbuf_ndarray_subscript")
 func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(BridgeError) in try subscriptValue(object, key) }
+    pythonCall { () throws(PythonError) in try subscriptValue(object, key) }
 }
 
 /// `pack_single` into the head of `array`. Packing runs Python code (an item's `__bool__` or
 /// `__float__`): a consumer counts it as an export meanwhile, so that `__init__` refuses instead
 /// of giving back the consumed buffer about to be written (_testbuffer keeps that buffer by
 /// pushing the new state on top of it). An original's head is kept alive by the caller.
-private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(BridgeError) {
+private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(PythonError) {
     let base = array.head.base
     guard array.isConsumer else { return try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
-    try array.withPinnedHead { () throws(BridgeError) in
+    try array.withPinnedHead { () throws(PythonError) in
         try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
     }
 }
@@ -112,7 +113,7 @@ private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in 
 /// `ndarray_ass_subscript`: one item from a value, or a slice from another exporter.
 @_cdecl("swiftbuf_ndarray_ass_subscript")
 func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    pythonStatus { () throws(BridgeError) in
+    pythonStatus { () throws(PythonError) in
         let array = try ndarrayState(object)
         let head = array.head
         let dest = head.base

@@ -1,6 +1,7 @@
 // swiftbuf.testing's plumbing: argument parsing, the objects of the struct module it calls,
 // CPython's allocator for sizes that come from Python, and access to ndarray objects.
 import SwiftBuffer
+import SwiftBufferPython
 
 // MARK: - Argument parsing
 
@@ -50,7 +51,7 @@ struct ArgumentCells {
     /// (no `keywords`) or `PyArg_ParseTupleAndKeywords`, so conversions and error messages
     /// are CPython's.
     mutating func parse(_ args: PyObjectRef, _ kwargs: PyObjectRef?, format: StaticString,
-                        keywords: KeywordList? = nil) throws(BridgeError) {
+                        keywords: KeywordList? = nil) throws(PythonError) {
         let ok = withUnsafeMutableBytes(of: &cells) { raw -> Int32 in
             let c = raw.baseAddress!
             var addresses: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
@@ -77,14 +78,14 @@ struct ArgumentCells {
 }
 
 /// `CHECK_LIST_OR_TUPLE`: TypeError "`name` must be a list or a tuple".
-func requireListOrTuple(_ o: PyObjectRef, _ name: String) throws(BridgeError) {
+func requireListOrTuple(_ o: PyObjectRef, _ name: String) throws(PythonError) {
     if swiftbuf_PyList_Check(o) == 0 && swiftbuf_PyTuple_Check(o) == 0 {
         throw .typeError("\(name) must be a list or a tuple")
     }
 }
 
 /// `get_ascii_order`: 'C', 'F' or 'A' from a str (its first character).
-func orderArgument(ascii o: PyObjectRef) throws(BridgeError) -> Layout.Order {
+func orderArgument(ascii o: PyObjectRef) throws(PythonError) -> Layout.Order {
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a string") }
     guard let ascii = PyUnicode_AsASCIIString(o) else { throw .alreadySet }
     defer { decref(ascii) }
@@ -96,22 +97,16 @@ func orderArgument(ascii o: PyObjectRef) throws(BridgeError) -> Layout.Order {
 
 // MARK: - The struct module and cached objects
 
-/// Objects _testbuffer keeps from the struct module, looked up once when swiftbuf.testing is made.
+/// Objects swiftbuf.testing keeps, made once when its module is.
 enum TestingPython {
-    nonisolated(unsafe) static var structType: PyObjectRef? = nil
-    nonisolated(unsafe) static var calcsize: PyObjectRef? = nil
-    nonisolated(unsafe) static var unpackFrom: PyObjectRef? = nil
     /// The default `format` ("B"); construction from an exporter compares against this object.
     nonisolated(unsafe) static var simpleFormat: PyObjectRef? = nil
 
+    /// The `struct` functions (the one cache, `StructModule`) and the default format.
     static func load() -> Bool {
-        guard let module = PyImport_ImportModule("struct") else { return false }
-        defer { decref(module) }
-        structType = PyObject_GetAttrString(module, "Struct")
-        calcsize = PyObject_GetAttrString(module, "calcsize")
-        unpackFrom = PyObject_GetAttrString(module, "unpack_from")
-        simpleFormat = PyUnicode_FromString("B")
-        return structType != nil && calcsize != nil && unpackFrom != nil && simpleFormat != nil
+        guard StructModule.load() else { return false }
+        if simpleFormat == nil { simpleFormat = PyUnicode_FromString("B") }
+        return simpleFormat != nil
     }
 }
 
@@ -133,7 +128,7 @@ func isNDArray(_ o: PyObjectRef) -> Bool {
 /// The NDArray behind an ndarray object. `ndarray.__new__` alone leaves none; _testbuffer
 /// crashes on such an object, swiftbuf.testing raises ValueError.
 @inline(__always)
-func ndarrayState(_ o: PyObjectRef) throws(BridgeError) -> NDArray {
+func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
     guard let raw = ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
     return Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue()
 }
@@ -164,14 +159,14 @@ func clearState(_ o: PyObjectRef) {
 /// Makes the object a consumer: obtains `request` from `exporter` into its own slot, then
 /// describes it with `make`. Any earlier state is dropped first; on failure none is left.
 func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
-             _ make: (BufferDescriptor, Bool) throws(BridgeError) -> NDArray) throws(BridgeError) {
+             _ make: (BufferDescriptor, Bool) throws(PythonError) -> NDArray) throws(PythonError) {
     clearState(o)
     let slot = consumedSlot(o)
     if PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
         slot.pointee.obj = nil  // ND_GETBUF_UNDEFINED leaves garbage here
         throw .alreadySet
     }
-    do throws(BridgeError) {
+    do throws(PythonError) {
         let array = try make(BufferDescriptor(slot), slot.pointee.obj != nil)
         ndarrayFields(o).pointee.array = Unmanaged.passRetained(array).toOpaque()
     } catch {
@@ -187,7 +182,7 @@ func install(_ o: PyObjectRef, _ array: NDArray) {
 }
 
 /// A new, empty ndarray object (`ndarray_new`).
-func newNDArrayObject() throws(BridgeError) -> PyObjectRef {
+func newNDArrayObject() throws(PythonError) -> PyObjectRef {
     let type = swiftbuf_NDArrayType!
     return try checked(swiftbuf_tp_alloc(type)(type, 0))
 }

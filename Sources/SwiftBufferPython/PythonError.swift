@@ -1,5 +1,6 @@
 // MARK: - Errors Swift code can read
 import CPythonShim
+import SwiftBuffer
 
 /// A Python exception, as a Swift error: its type name and message, readable from Swift, and
 /// the exception itself, to hand back to Python unchanged.
@@ -11,11 +12,33 @@ import CPythonShim
 /// that exception when raised. At the boundary back to Python — an extension function's
 /// return — call `raise()` and return NULL (`PythonFunction` does both for you).
 public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
-    /// The exception's type as Python names it: `"BufferError"`, `"ValueError"`, ...
-    public let typeName: String
-    /// `str()` of the exception: CPython's or NumPy's own message where they raised it.
-    public let message: String
     private let origin: Origin
+
+    /// The exception's type as Python names it: `"BufferError"`, `"ValueError"`, ...
+    public var typeName: String {
+        switch origin {
+        case .made(let kind, _): return kind.name
+        case .core(let error): return Self.typeName(of: error)
+        case .typed(let type, _): return unsafe pythonTypeName(of: UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyTypeObject.self))
+        case .raised(let e): return e.typeName
+        case .pending:
+            return withGILHeld {
+                guard let type = unsafe PyErr_Occurred() else { return "" }
+                return unsafe pythonTypeName(of: UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyTypeObject.self))
+            }
+        }
+    }
+
+    /// `str()` of the exception: CPython's or NumPy's own message where they raised it.
+    public var message: String {
+        switch origin {
+        case .made(_, let message): return message
+        case .core(let error): return error.message
+        case .typed(_, let message): return message
+        case .raised(let e): return e.message
+        case .pending: return withGILHeld { Self.pendingMessage() }
+        }
+    }
 
     /// The Python exception types this library raises itself.
     public enum Kind: Sendable {
@@ -49,15 +72,29 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     }
 
     private enum Origin {
-        case made(Kind)
+        /// Made by this library: a type and a message.
+        case made(Kind, String)
+        /// An error of the core (`SwiftBuffer`), raised as the exception its case names.
+        case core(SwiftBufferError)
+        /// A Python exception type that `Kind` does not name (SystemError, struct.error).
+        case typed(UnsafeMutablePointer<PyObject>, String)
+        /// Fetched from Python: the exception object itself.
         case raised(RaisedException)
+        /// Set in the interpreter and left there: the caller returns its error value.
+        case pending
     }
+
+    private init(origin: Origin) { self.origin = origin }
 
     /// An error of `kind` with `message`, raised as that Python exception.
     public init(_ kind: Kind, _ message: String) {
-        typeName = kind.name
-        self.message = message
-        origin = .made(kind)
+        origin = .made(kind, message)
+    }
+
+    /// A core error, raised as the Python exception its case names (`.structError` as
+    /// `struct.error`, `.noMemory` as `MemoryError()`).
+    public init(core error: SwiftBufferError) {
+        origin = .core(error)
     }
 
     public static func bufferError(_ message: String) -> PythonError { PythonError(.bufferError, message) }
@@ -66,15 +103,39 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     public static func indexError(_ message: String) -> PythonError { PythonError(.indexError, message) }
     public static func importError(_ message: String) -> PythonError { PythonError(.importError, message) }
     public static func runtimeError(_ message: String) -> PythonError { PythonError(.runtimeError, message) }
+    public static func overflowError(_ message: String) -> PythonError { PythonError(.overflowError, message) }
+    public static func notImplementedError(_ message: String) -> PythonError { PythonError(core: .notImplementedError(message)) }
+    /// `MemoryError()`, as CPython's allocators raise it.
+    public static var noMemory: PythonError { PythonError(core: .noMemory) }
+
+    /// An exception of `type` (a Python exception class, immortal or kept alive by its module)
+    /// with `message`, for the types `Kind` does not name.
+    package init(_ type: UnsafeMutablePointer<PyObject>, _ message: String) {
+        origin = unsafe .typed(type, message)
+    }
+
+    /// A core error (for `throw .core(...)` where a core call's error passes through).
+    package static func core(_ error: SwiftBufferError) -> PythonError { PythonError(core: error) }
+
+    /// The exception Python has set, left in place: for the C API's failures (a NULL or -1
+    /// result) on paths that only hand it back to Python, where fetching it would cost a
+    /// normalisation and a `str()`. Reading `typeName` or `message` looks at it in place.
+    package static var alreadySet: PythonError { PythonError(origin: .pending) }
 
     /// `"TypeError: message"`, as the last line of a traceback.
-    public var description: String { message.isEmpty ? typeName : "\(typeName): \(message)" }
+    public var description: String {
+        let message = message
+        return message.isEmpty ? typeName : "\(typeName): \(message)"
+    }
 
     /// Whether the exception is an instance of `kind` (subclasses included).
     public func matches(_ kind: Kind) -> Bool {
         switch origin {
-        case .made(let k): return k == kind
+        case .made(let k, _): return k == kind
+        case .core(let error): return withGILHeld { unsafe PyErr_GivenExceptionMatches(Self.type(of: error), kind.type) != 0 }
+        case .typed(let type, _): return withGILHeld { unsafe PyErr_GivenExceptionMatches(type, kind.type) != 0 }
         case .raised(let e): return withGILHeld { unsafe PyErr_GivenExceptionMatches(e.type, kind.type) != 0 }
+        case .pending: return withGILHeld { unsafe PyErr_ExceptionMatches(kind.type) != 0 }
         }
     }
 
@@ -87,24 +148,63 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
         guard let t = unsafe type else { return .runtimeError("a Python call failed without setting an exception") }
         unsafe PyErr_NormalizeException(&type, &value, &traceback)
         let raised = unsafe RaisedException(type: type ?? t, value: value, traceback: traceback)
-        return PythonError(raised: raised)
-    }
-
-    private init(raised: RaisedException) {
-        typeName = unsafe pythonTypeName(of: UnsafeMutableRawPointer(raised.type).assumingMemoryBound(to: PyTypeObject.self))
-        message = unsafe describe(raised.value)
-        origin = .raised(raised)
+        return PythonError(origin: .raised(raised))
     }
 
     /// Sets this exception as Python's current one; the caller then returns its C error value
-    /// (NULL, -1). Call it with the GIL held.
+    /// (NULL, -1). Call it with the GIL held. The one place an error of this package becomes a
+    /// Python exception.
     public func raise() {
         switch origin {
-        case .made(let kind): unsafe PyErr_SetString(kind.type, message)
+        case .made(let kind, let message): unsafe PyErr_SetString(kind.type, message)
+        case .core(.noMemory): _ = unsafe PyErr_NoMemory()
+        case .core(let error): unsafe PyErr_SetString(Self.type(of: error), error.message)
+        case .typed(let type, let message): unsafe PyErr_SetString(type, message)
         case .raised(let e): e.restore()
+        case .pending: break
         }
     }
+
+    private static func type(of error: SwiftBufferError) -> UnsafeMutablePointer<PyObject> {
+        switch error {
+        case .bufferError: swiftbuf_PyExc_BufferError()
+        case .valueError: swiftbuf_PyExc_ValueError()
+        case .typeError: swiftbuf_PyExc_TypeError()
+        case .indexError: swiftbuf_PyExc_IndexError()
+        case .notImplementedError: swiftbuf_PyExc_NotImplementedError()
+        case .overflowError: swiftbuf_PyExc_OverflowError()
+        case .memoryError, .noMemory: swiftbuf_PyExc_MemoryError()
+        case .structError: unsafe StructModule.errorType()
+        }
+    }
+
+    private static func typeName(of error: SwiftBufferError) -> String {
+        switch error {
+        case .bufferError: "BufferError"
+        case .valueError: "ValueError"
+        case .typeError: "TypeError"
+        case .indexError: "IndexError"
+        case .notImplementedError: "NotImplementedError"
+        case .overflowError: "OverflowError"
+        case .memoryError, .noMemory: "MemoryError"
+        case .structError: "struct.error"
+        }
+    }
+
+    /// `str()` of the exception set, which stays set.
+    private static func pendingMessage() -> String {
+        var type: UnsafeMutablePointer<PyObject>? = nil, value: UnsafeMutablePointer<PyObject>? = nil
+        var traceback: UnsafeMutablePointer<PyObject>? = nil
+        unsafe PyErr_Fetch(&type, &value, &traceback)
+        guard unsafe type != nil else { return "" }
+        unsafe PyErr_NormalizeException(&type, &value, &traceback)
+        let message = unsafe describe(value)
+        unsafe PyErr_Restore(type, value, traceback)
+        return message
+    }
 }
+
+extension PythonError: SwiftBufferErrorCarrying {}
 
 /// The (type, value, traceback) triple of a raised exception, owned.
 private final class RaisedException: @unchecked Sendable {
@@ -112,10 +212,15 @@ private final class RaisedException: @unchecked Sendable {
     let value: UnsafeMutablePointer<PyObject>?
     let traceback: UnsafeMutablePointer<PyObject>?
 
+    let typeName: String
+    let message: String
+
     init(type: UnsafeMutablePointer<PyObject>, value: UnsafeMutablePointer<PyObject>?, traceback: UnsafeMutablePointer<PyObject>?) {
         unsafe self.type = type
         unsafe self.value = value
         unsafe self.traceback = traceback
+        typeName = unsafe pythonTypeName(of: UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyTypeObject.self))
+        message = unsafe describe(value)
     }
 
     /// PyErr_Restore steals the references: hand it new ones, this object keeps its own.

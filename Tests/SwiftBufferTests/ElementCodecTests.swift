@@ -8,7 +8,7 @@ import SwiftBuffer
         for code in ElementCodec.Code.allCases {
             let parsed = try StructFormat(parsing: [code.rawValue])
             #expect(parsed.itemsize == code.size, "\(code)")
-            #expect(NativeFormat.code(of: [code.rawValue])?.size ?? code.size == code.size)
+            #expect(ElementCodec.Code(format: [code.rawValue])?.size == code.size)
         }
     }
 

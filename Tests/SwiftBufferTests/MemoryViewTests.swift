@@ -170,7 +170,7 @@ import SwiftBuffer
                 #expect(got == referenceHex(bytes, group), "\(bytes) \(group)")
             }
         }
-        #expect(throws: SwiftBufferError.memoryError("")) { try MemoryView.hexLength(byteCount: Int.max / 2, bytesPerSeparator: 1) }
+        #expect(throws: SwiftBufferError.noMemory) { try MemoryView.hexLength(byteCount: Int.max / 2, bytesPerSeparator: 1) }
     }
 
     private func referenceHex(_ bytes: [UInt8], _ group: Int32) -> String {

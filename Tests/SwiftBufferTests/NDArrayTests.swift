@@ -125,7 +125,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
             _ = try NDBuffer.checkStrides(count: 2, ndim: 1, flags: [])
         }
         #expect((try? NDBuffer.checkStrides(count: 0, ndim: 3, flags: .fortran)) == false)
-        #expect(throws: SwiftBufferError.memoryError("")) {
+        #expect(throws: SwiftBufferError.noMemory) {
             try NDBuffer(itemCount: Int.max / 2, itemsize: 4, offset: 0, flags: [])
         }
         // Zero strides over a huge extent: product(shape) * itemsize does not fit in Int.

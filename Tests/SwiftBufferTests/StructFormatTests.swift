@@ -156,19 +156,6 @@ private func character(_ code: UInt8) -> String { String(decoding: [code], as: U
         #expect(try parse("@ib").itemsize == 5)       // no padding at the end
     }
 
-    @Test func nativeSingleCode() throws {
-        for code in StructTable.codes {
-            for prefix in ["", "@"] {
-                let expected: UInt8? = "xsp".utf8.contains(code) ? nil : code
-                #expect(try parse(prefix + character(code)).nativeSingleCode == expected)
-            }
-            if StructTable.standard(code) != nil {
-                #expect(try parse("<" + character(code)).nativeSingleCode == nil)
-            }
-            #expect(try parse("2" + character(code)).nativeSingleCode == nil)
-        }
-        #expect(try parse("bi").nativeSingleCode == nil)
-    }
 
     // MARK: - Malformed formats, with the struct module's messages
 
@@ -215,27 +202,30 @@ private func character(_ code: UInt8) -> String { String(decoding: [code], as: U
         #expect(try parse("\(Int.max - 1)sb").itemsize == Int.max)
     }
 
-    // MARK: - NativeFormat
+    // MARK: - The native-format recogniser
 
-    /// memoryview's native codes in 3.11 (`get_native_fmtchar`): no 'e', no pads or strings.
+    /// memoryview's native codes in 3.11 (`get_native_fmtchar`, `Code(memoryviewFormat:)`): no
+    /// 'e', no pads or strings; `Code(format:)` is the same recogniser with 'e'.
     @Test func nativeFormatCodes() {
         let native = Array("cbB?hHiIlLqQnNfdP".utf8)
         for code in StructTable.codes {
             for prefix in StructTable.prefixes {
                 let format = Array((prefix + character(code)).utf8)
-                let answer = NativeFormat.code(of: format)
+                let answer = ElementCodec.Code(memoryviewFormat: format)
                 if native.contains(code) && StructTable.isNative(prefix) {
-                    #expect(answer?.code == code, "\(prefix)\(character(code))")
+                    #expect(answer?.rawValue == code, "\(prefix)\(character(code))")
                     #expect(answer?.size == StructTable.native(code).size)
                 } else {
                     #expect(answer == nil, "\(prefix)\(character(code))")
                 }
+                let withHalf = ElementCodec.Code(format: format)
+                #expect(withHalf == (code == UInt8(ascii: "e") && StructTable.isNative(prefix) ? .half : answer))
             }
         }
-        #expect(NativeFormat.code(of: Array("".utf8)) == nil)
-        #expect(NativeFormat.code(of: Array("@".utf8)) == nil)
-        #expect(NativeFormat.code(of: Array("1i".utf8)) == nil)
-        #expect(NativeFormat.code(of: Array("ii".utf8)) == nil)
-        #expect(NativeFormat.code(of: Array("@@i".utf8)) == nil)
+        #expect(ElementCodec.Code(format: Array("".utf8)) == nil)
+        #expect(ElementCodec.Code(format: Array("@".utf8)) == nil)
+        #expect(ElementCodec.Code(format: Array("1i".utf8)) == nil)
+        #expect(ElementCodec.Code(format: Array("ii".utf8)) == nil)
+        #expect(ElementCodec.Code(format: Array("@@i".utf8)) == nil)
     }
 }

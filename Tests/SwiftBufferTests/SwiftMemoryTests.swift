@@ -22,7 +22,7 @@ private let shapes: [[Int]] = [[], [0], [1], [7], [2, 3], [3, 0, 2], [2, 3, 4], 
             #expect(T.formatCode == code.asciiValue!, "\(T.self)")
             let parsed = try StructFormat(parsing: [T.formatCode])
             #expect(parsed.itemsize == MemoryLayout<T>.stride, "\(T.self)")
-            #expect(parsed.nativeSingleCode == T.formatCode, "\(T.self)")
+            #expect(ElementCodec.Code(format: [T.formatCode])?.rawValue == T.formatCode, "\(T.self)")
         }
         try check(Int8.self, "b"); try check(UInt8.self, "B")
         try check(Int16.self, "h"); try check(UInt16.self, "H")

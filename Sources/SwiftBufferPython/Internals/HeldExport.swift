@@ -42,10 +42,7 @@ enum HeldExport {
 
     @inlinable @inline(__always)
     static func layout(_ buffer: UnsafeMutablePointer<Py_buffer>) -> BufferDescriptor {
-        let b = unsafe buffer.pointee
-        return unsafe BufferDescriptor(buf: b.buf, len: b.len, itemsize: b.itemsize, readonly: b.readonly != 0,
-                                       ndim: Int(b.ndim), format: b.format.map { unsafe UnsafePointer($0) },
-                                       shape: b.shape, strides: b.strides, suboffsets: b.suboffsets)
+        unsafe BufferDescriptor(buffer)
     }
 
     /// PyBuffer_Release, with the GIL (taken briefly when the value ends on a thread without it).
@@ -99,5 +96,18 @@ enum HeldExport {
         if let i = unsafe bytes.firstIndex(where: { $0 > 1 }) {
             throw .valueError("bool memory holds byte \(unsafe bytes[i]) at offset \(i): a Swift Bool must be 0 or 1")
         }
+    }
+}
+
+extension BufferDescriptor {
+    /// The layout of a `Py_buffer`: the one conversion, for this library and the extension.
+    /// Read field by field, not by copying the whole struct out first (a memoryview reads its
+    /// layout on every item access).
+    @inlinable @inline(__always)
+    package init(_ view: UnsafePointer<Py_buffer>) {
+        unsafe self.init(buf: view.pointee.buf, len: view.pointee.len, itemsize: view.pointee.itemsize,
+                         readonly: view.pointee.readonly != 0, ndim: Int(view.pointee.ndim),
+                         format: view.pointee.format.map { unsafe UnsafePointer($0) }, shape: view.pointee.shape,
+                         strides: view.pointee.strides, suboffsets: view.pointee.suboffsets)
     }
 }
