@@ -11,7 +11,7 @@
 - `run_forked(fn)`: one call in a forked copy of this process, for the same reason, where a
   sweep makes too many such calls to start an interpreter for each.
 - `run_python(code)`: one snippet in a new interpreter that imports the same swiftbuf.
-- `traced_growth(run)`, `unittest_cases(suite)`: what the leak and CPython-suite tests share.
+- `traced_growth(run)`, `traced_growth_per_round(rounds)`, `unittest_cases(suite)`: what the leak and CPython-suite tests share.
 
 Not a test file: the tests of the harness itself are in test_adversarial_harness.py.
 """
@@ -98,6 +98,16 @@ def traced_growth(run):
         return tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+
+
+def traced_growth_per_round(rounds, few=500, many=2500):
+    """Bytes per round that the traced allocations grow by: the growth over `many` rounds less
+    the growth over `few`, over the difference. A one-off cost (caches filling, tracemalloc's
+    own bookkeeping: a constant 8-25 KB whatever the number of rounds, measured) cancels out,
+    and a round that leaks even one 16-byte block shows as 16."""
+    small = traced_growth(lambda: rounds(few))
+    large = traced_growth(lambda: rounds(many))
+    return (large - small) / (many - few)
 
 
 def unittest_cases(suite):

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 import swiftbuf
 from swiftbuf import Buffer
-from support import traced_growth
+from support import traced_growth_per_round
 
 np = pytest.importorskip("numpy")
 
@@ -268,10 +268,10 @@ def test_no_leaks_over_many_exports_and_imports():
     rounds(200)
     gc.collect()
     refs = (sys.getrefcount(b), sys.getrefcount(a))
-    grown = traced_growth(lambda: rounds(2000))
+    per_round = traced_growth_per_round(rounds)
     assert (sys.getrefcount(b), sys.getrefcount(a)) == refs
     assert b.exports == 0 and ro.exports == 0
-    assert grown < 20_000, grown
+    assert per_round < 8, per_round
 
 
 def test_no_leaks_in_pickling_and_container_operations():
@@ -297,6 +297,6 @@ def test_no_leaks_in_pickling_and_container_operations():
     rounds(200)
     gc.collect()
     refs = (sys.getrefcount(b), sys.getrefcount(ro))
-    grown = traced_growth(lambda: rounds(2000))
+    per_round = traced_growth_per_round(rounds)
     assert (sys.getrefcount(b), sys.getrefcount(ro)) == refs and b.exports == 0
-    assert grown < 20_000, grown
+    assert per_round < 8, per_round
