@@ -113,7 +113,21 @@ struct ClinicSignature {
         return a
     }
 
+    /// The two arguments of a tp_new call of a signature of one or two parameters. The fast
+    /// path (no keyword dict, positional count within bounds) reads the tuple's items
+    /// directly, as clinic's macro does before calling `_PyArg_UnpackKeywords`: going through
+    /// `arguments(tuple:dict:)` cost `MV(b)` 75 instructions, this costs under 10.
+    @inline(__always)
     func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
+        if dict == nil && nargs >= minimumPositional && nargs <= maximumPositional {
+            return (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
+        }
+        return try unpackSlow(tuple: tuple, dict: dict)
+    }
+
+    @inline(never)
+    private func unpackSlow(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
         try arguments(tuple: tuple, dict: dict).pair
     }
 
