@@ -94,21 +94,22 @@ struct ClinicSignature {
             for i in 0..<nargs { a[i] = swiftbuf_PyTuple_GET_ITEM(tuple, i) }
             return a
         }
-        let keywords = { (body: (PyObjectRef, PyObjectRef) throws(PythonError) -> Bool) throws(PythonError) -> Void in
+        // Local functions, not closure values: a closure stored in a local and captured by
+        // the others was a heap-allocated context on every keyword call (`MV(object=b)`).
+        func find(_ i: Int) -> PyObjectRef? {
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
-            while PyDict_Next(dict!, &position, &key, &value) != 0 { if try body(key!, value!) { return } }
+            while PyDict_Next(dict!, &position, &key, &value) != 0 { if matches(key!, i) { return value } }
+            return nil
         }
         try unpack(nargs: nargs, nkw: nkw, positional: { swiftbuf_PyTuple_GET_ITEM(tuple, $0) }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
-            var found: PyObjectRef? = nil
-            try keywords { key, value throws(PythonError) in
-                if matches(key, i) { found = value; return true }
-                return false
-            }
-            return found
+            find(i)
         } keywords: { body throws(PythonError) in
-            try keywords { key, _ throws(PythonError) in try body(key); return false }
+            var position = 0
+            var key: PyObjectRef? = nil
+            var value: PyObjectRef? = nil
+            while PyDict_Next(dict!, &position, &key, &value) != 0 { try body(key!) }
         }
         return a
     }
