@@ -213,26 +213,14 @@ public enum ElementCodec {
                             floatOverflow: FloatOverflow = .infinity) -> PackFailure? {
         switch code.kind {
         case .signedInteger, .unsignedInteger:
-            let bits: UInt64
             switch value {
-            case .signed(let v): guard fits(v, code) else { return .outOfRange }; bits = UInt64(bitPattern: v)
-            case .unsigned(let v): guard fits(v, code) else { return .outOfRange }; bits = v
+            case .signed(let v): return unsafe pack(signed: v, as: code, into: pointer) ? nil : .outOfRange
+            case .unsigned(let v): return unsafe pack(unsigned: v, as: code, into: pointer) ? nil : .outOfRange
             default: return .wrongKind
             }
-            unsafe store(bits: bits, size: code.size, into: pointer)
         case .floatingPoint:
             guard case .float(let d) = value else { return .wrongKind }
-            switch code {
-            case .float:
-                let f = Float(d)
-                if floatOverflow == .reject && f.isInfinite && d.isFinite { return .outOfRange }
-                unsafe pointer.storeBytes(of: f, as: Float.self)
-            case .double:
-                unsafe pointer.storeBytes(of: d, as: Double.self)
-            default:
-                guard let h = doubleToHalf(d) else { return .outOfRange }
-                unsafe pointer.storeBytes(of: h, as: UInt16.self)
-            }
+            return unsafe pack(float: d, as: code, into: pointer, floatOverflow: floatOverflow) ? nil : .outOfRange
         case .boolean:
             guard case .bool(let b) = value else { return .wrongKind }
             unsafe pointer.storeBytes(of: b ? 1 : 0, as: UInt8.self)
@@ -252,6 +240,42 @@ public enum ElementCodec {
             }
         }
         return nil
+    }
+
+    /// `pack` of a signed integer for an integer `code`: false (nothing stored) when out of
+    /// range. Inlined into callers that know the value's kind (memoryview's `m[i] = v`), where
+    /// the general `pack` was an out-of-line call and two switches per store.
+    @inlinable @inline(__always)
+    public static func pack(signed v: Int64, as code: Code, into pointer: UnsafeMutableRawPointer) -> Bool {
+        guard fits(v, code) else { return false }
+        unsafe store(bits: UInt64(bitPattern: v), size: code.size, into: pointer)
+        return true
+    }
+
+    /// `pack` of an unsigned integer for an integer `code`: false when out of range.
+    @inlinable @inline(__always)
+    public static func pack(unsigned v: UInt64, as code: Code, into pointer: UnsafeMutableRawPointer) -> Bool {
+        guard fits(v, code) else { return false }
+        unsafe store(bits: v, size: code.size, into: pointer)
+        return true
+    }
+
+    /// `pack` of a double for a floating-point `code`: false when out of range.
+    @inlinable @inline(__always)
+    public static func pack(float d: Double, as code: Code, into pointer: UnsafeMutableRawPointer,
+                            floatOverflow: FloatOverflow = .infinity) -> Bool {
+        switch code {
+        case .float:
+            let f = Float(d)
+            if floatOverflow == .reject && f.isInfinite && d.isFinite { return false }
+            unsafe pointer.storeBytes(of: f, as: Float.self)
+        case .double:
+            unsafe pointer.storeBytes(of: d, as: Double.self)
+        default:
+            guard let h = doubleToHalf(d) else { return false }
+            unsafe pointer.storeBytes(of: h, as: UInt16.self)
+        }
+        return true
     }
 
     /// Whether `v` is representable in the integer type of `code`.

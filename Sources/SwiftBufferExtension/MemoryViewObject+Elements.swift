@@ -43,58 +43,63 @@ func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(Pytho
 /// `pointer`. The conversion may run Python code (`__index__`, `__float__`, `__bool__`), so
 /// the view is checked again before the store. `mv == nil`: the caller holds an export of the
 /// memory across the call, so nothing can move it (swiftbuf.Buffer's item assignment).
+@inline(__always)
 func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
-    let value: ElementCodec.Value
+    // Each kind stores through the codec's typed `pack`, inlined: the value's kind is known here.
     switch code.kind {
     case .signedInteger:
         // b h i l q n are all C long on LP64: one conversion, then the codec checks the range.
-        let v = try converted(code) { () -> Int in
+        let v = try converted(code, failure: -1) { () -> Int in
             if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsLong(item) }
             guard let index = PyNumber_Index(item) else { return -1 }
             defer { decref(index) }
             return PyLong_AsLong(index)
         }
-        value = .signed(Int64(v))
+        try mv?.checkReleased()
+        if !ElementCodec.pack(signed: Int64(v), as: code, into: pointer) { throw invalidValue(code) }
     case .unsignedInteger:
-        let v = try converted(code) { () -> UInt in
+        let v = try converted(code, failure: UInt.max) { () -> UInt in
             if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsUnsignedLong(item) }
             guard let index = PyNumber_Index(item) else { return UInt.max }
             defer { decref(index) }
             return PyLong_AsUnsignedLong(index)
         }
-        value = .unsigned(UInt64(v))
+        try mv?.checkReleased()
+        if !ElementCodec.pack(unsigned: UInt64(v), as: code, into: pointer) { throw invalidValue(code) }
     case .floatingPoint:
-        value = .float(try converted(code) { PyFloat_AsDouble(item) })
+        let d = try converted(code, failure: -1.0) { PyFloat_AsDouble(item) }
+        try mv?.checkReleased()
+        if !ElementCodec.pack(float: d, as: code, into: pointer) { throw invalidValue(code) }
     case .boolean:
         let truth = PyObject_IsTrue(item)
         if truth < 0 { throw .alreadySet }   // the original error, untranslated
-        value = .bool(truth != 0)
+        try mv?.checkReleased()
+        _ = ElementCodec.pack(.bool(truth != 0), as: code, into: pointer)
     case .character:
         if swiftbuf_PyBytes_Check(item) == 0 { throw invalidType(code) }
         if swiftbuf_PyBytes_GET_SIZE(item) != 1 { throw invalidValue(code) }
-        value = .char(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(item)[0]))
         // No Python code ran: no re-check, as in CPython.
-        _ = ElementCodec.pack(value, as: code, into: pointer)
-        return
+        _ = ElementCodec.pack(.char(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(item)[0])), as: code, into: pointer)
     case .pointer:
-        let address = try converted(code) { () -> UInt in
+        let address = try converted(code, failure: UInt.max) { () -> UInt in
             let p = PyLong_AsVoidPtr(item)
             return p == nil && PyErr_Occurred() != nil ? UInt.max : UInt(bitPattern: p)
         }
-        value = .pointer(address)
+        try mv?.checkReleased()
+        if ElementCodec.pack(.pointer(address), as: code, into: pointer) != nil { throw invalidValue(code) }
     }
-    try mv?.checkReleased()
-    if ElementCodec.pack(value, as: code, into: pointer) != nil { throw invalidValue(code) }
 }
 
-/// Runs a C conversion that signals failure with its error value plus a set exception, and
-/// translates the exception as `fix_error_int` does: TypeError → "invalid type", OverflowError
-/// and ValueError → "invalid value", anything else untouched.
+/// Runs a C conversion that signals failure with its error value `failure` plus a set
+/// exception (the exception is looked at only when the result is `failure`, as CPython's
+/// `x == -1 && PyErr_Occurred()`), and translates the exception as `fix_error_int` does:
+/// TypeError → "invalid type", OverflowError and ValueError → "invalid value", anything else
+/// untouched.
 @inline(__always)
-private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T) throws(PythonError) -> T {
+private func converted<T: Equatable>(_ code: ElementCodec.Code, failure: T, _ body: () -> T) throws(PythonError) -> T {
     let v = body()
-    guard PyErr_Occurred() == nil else {
+    guard v != failure || PyErr_Occurred() == nil else {
         if PyErr_ExceptionMatches(PyExc_TypeError) != 0 {
             PyErr_Clear()
             throw invalidType(code)
