@@ -7,21 +7,29 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
-        let view = mv.memoryView
         let character = try mv.formatCharacter()
-        if view.ndim == 0 { return try unpackElement(mv, view.layout.buf!, character) }
+        let buffer = mv.buffer
+        if buffer.pointee.ndim == 0 { return try unpackElement(mv, buffer.pointee.buf!, character) }
         let code: ElementCodec.Code
         do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
             // Unsupported formats fail at the first element read, so views with no element
             // still give (nested) empty lists.
-            if view.layout.len != 0 { throw .core(error) }
+            if buffer.pointee.len != 0 { throw .core(error) }
             code = .unsignedChar
         }
-        return try nestedList(view.layout, at: view.layout.buf!, code: code, checking: mv)
+        return try nestedList(of: mv, code: code)
     } catch {
         error.raise()
         return nil
     }
+}
+
+/// The view's lists. Not inlined: the copy of the layout the walk takes would otherwise be
+/// made before the 0-d and error checks of the caller too (10 instructions on a 0-d tolist).
+@inline(never)
+private func nestedList(of mv: MemoryViewPointer, code: ElementCodec.Code) throws(PythonError) -> PyObjectRef {
+    let layout = mv.memoryView.layout
+    return try nestedList(layout, at: layout.buf!, code: code, checking: mv)
 }
 
 /// `tolist_rec`/`tolist_base` for both tolists (memoryview's and `_testbuffer`'s native
