@@ -285,8 +285,8 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
             it.pointee.index = i + 1
             // A 1-d view always has a base and strides (the iterator was made from one).
             let view = seq.buffer
-            let p = Layout.follow(view.pointee.buf.unsafelyUnwrapped + i &* view.pointee.strides.unsafelyUnwrapped[0],
-                                  view.pointee.suboffsets, dimension: 0)
+            let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
+                                   suboffsets: view.pointee.suboffsets, dimension: 0)
             return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
         } catch {
             error.raise()

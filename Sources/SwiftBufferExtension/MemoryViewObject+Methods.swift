@@ -7,95 +7,121 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
         let mv = MemoryViewPointer(object)
         try mv.checkReleased()
-        let view = mv.memoryView
         let character = try mv.formatCharacter()
-        if view.ndim == 0 { return try unpackElement(mv, view.layout.buf!, character) }
+        let buffer = mv.buffer
+        if buffer.pointee.ndim == 0 { return try unpackElement(mv, buffer.pointee.buf!, character) }
         let code: ElementCodec.Code
         do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
             // Unsupported formats fail at the first element read, so views with no element
             // still give (nested) empty lists.
-            if view.layout.len != 0 { throw .core(error) }
+            if buffer.pointee.len != 0 { throw .core(error) }
             code = .unsignedChar
         }
-        return try ListBuilder(view: mv, code: code).list(view.layout.buf!, dimension: 0)
+        return try nestedList(of: mv, code: code)
     } catch {
         error.raise()
         return nil
     }
 }
 
-/// `tolist_rec`/`tolist_base`: nested lists, the element conversion chosen once per call.
-private struct ListBuilder {
-    let view: MemoryViewPointer
-    let layout: MemoryView
-    let code: ElementCodec.Code
+/// The view's lists. Not inlined: the copy of the layout the walk takes would otherwise be
+/// made before the 0-d and error checks of the caller too (10 instructions on a 0-d tolist).
+@inline(never)
+private func nestedList(of mv: MemoryViewPointer, code: ElementCodec.Code) throws(PythonError) -> PyObjectRef {
+    let layout = mv.memoryView.layout
+    return try nestedList(layout, at: layout.buf!, code: code, checking: mv)
+}
 
-    init(view: MemoryViewPointer, code: ElementCodec.Code) {
-        self.view = view
-        self.layout = view.memoryView
-        self.code = code
+/// `tolist_rec`/`tolist_base` for both tolists (memoryview's and `_testbuffer`'s native
+/// formats): the core's walk with the element conversion chosen once per call. `checking`: the
+/// view to check again after each non-empty list is made (CHECK_RELEASED_AGAIN).
+func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, code: ElementCodec.Code,
+                checking view: MemoryViewPointer?) throws(PythonError) -> PyObjectRef {
+    func build<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
+        try nestedList(layout, at: base, convert, checking: view)
     }
+    switch code {
+    case .unsignedChar: return try build(UnsignedCharElement())
+    case .signedChar: return try build(SignedCharElement())
+    case .double: return try build(DoubleElement())
+    case .long, .longLong, .ssize: return try build(LongElement())
+    case .int: return try build(IntElement())
+    case .float: return try build(FloatElement())
+    default: return try build(AnyElement(code: code))
+    }
+}
 
-    func list(_ pointer: UnsafeMutableRawPointer, dimension: Int) throws(PythonError) -> PyObjectRef {
-        let extent = layout.layout.shape![dimension], stride = layout.layout.strides![dimension]
-        let list = try checked(PyList_New(extent))
-        if extent == 0 { return list }   // no item array to fill
-        // Creating a list may run the garbage collector, and with it finalizers that release
-        // this view: check again before reading (CHECK_RELEASED_AGAIN). Element objects (ints,
-        // floats, bytes, bools) are not GC-tracked, so a row needs one check.
-        do throws(PythonError) {
-            try view.checkReleased()
-            let items = swiftbuf_PyList_ITEMS(list)!
-            if dimension == layout.ndim - 1 {
-                try fill(items, extent, pointer, stride, dimension)
-            } else {
-                var p = pointer
-                for i in 0..<extent {
-                    items[i] = try self.list(Layout.follow(p, layout.layout.suboffsets, dimension: dimension), dimension: dimension + 1)
-                    p += stride
-                }
+/// The nested lists of `layout` with elements at `base`, each made by `convert`.
+@inline(__always)
+func nestedList<C: ElementConversion>(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, _ convert: C,
+                                      checking view: MemoryViewPointer?) throws(PythonError) -> PyObjectRef {
+    try Layout.buildNested(layout, at: base, ListBuilder(view: view, convert: convert))
+}
+
+/// One element's Python object, or nil with the exception set (not throwing: the conversion
+/// is inlined into the walk's loop, which throws once).
+protocol ElementConversion {
+    func object(_ pointer: UnsafeRawPointer) -> PyObjectRef?
+}
+
+// The common native codes, each its own type so that the walk is specialised for it.
+private struct UnsignedCharElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.load(as: UInt8.self))) }
+}
+private struct SignedCharElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.load(as: Int8.self))) }
+}
+private struct DoubleElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyFloat_FromDouble(p.loadUnaligned(as: Double.self)) }
+}
+private struct LongElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(p.loadUnaligned(as: Int.self)) }
+}
+private struct IntElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.loadUnaligned(as: Int32.self))) }
+}
+private struct FloatElement: ElementConversion {
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyFloat_FromDouble(Double(p.loadUnaligned(as: Float.self))) }
+}
+
+private struct AnyElement: ElementConversion {
+    let code: ElementCodec.Code
+    @inline(__always) func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? { elementObject(code, pointer) }
+}
+
+/// Python lists for the core's `Layout.buildNested`. Element objects (ints, floats, bytes,
+/// bools) are not GC-tracked, so only making a list can run finalizers that release the view:
+/// one check per non-empty list, as CPython's.
+struct ListBuilder<C: ElementConversion>: NestedBuilder {
+    let view: MemoryViewPointer?
+    let convert: C
+
+    @inline(__always)
+    func beginRow(count: Int) throws(PythonError) -> PyObjectRef {
+        let list = try checked(PyList_New(count))
+        if count > 0, let view {
+            do throws(PythonError) { try view.checkReleased() } catch {
+                decref(list)
+                throw error
             }
-        } catch {
-            decref(list)
-            throw error
         }
         return list
     }
 
     @inline(__always)
-    private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer,
-                      _ stride: Int, _ dimension: Int) throws(PythonError) {
-        switch code {
-        case .unsignedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: UInt8.self))) }
-        case .signedChar: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.load(as: Int8.self))) }
-        case .double: try fill(items, n, pointer, stride, dimension) { PyFloat_FromDouble($0.loadUnaligned(as: Double.self)) }
-        case .long, .longLong, .ssize: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong($0.loadUnaligned(as: Int.self)) }
-        case .int: try fill(items, n, pointer, stride, dimension) { PyLong_FromLong(Int($0.loadUnaligned(as: Int32.self))) }
-        case .float: try fill(items, n, pointer, stride, dimension) { PyFloat_FromDouble(Double($0.loadUnaligned(as: Float.self))) }
-        default:
-            let code = self.code
-            try fill(items, n, pointer, stride, dimension) { elementObject(code, $0) }
-        }
+    func element(_ pointer: UnsafeRawPointer) throws(PythonError) -> PyObjectRef {
+        guard let item = convert.object(pointer) else { throw .alreadySet }
+        return item
     }
 
     @inline(__always)
-    private func fill(_ items: UnsafeMutablePointer<PyObjectRef?>, _ n: Int, _ pointer: UnsafeMutableRawPointer, _ stride: Int,
-                      _ dimension: Int, _ convert: (UnsafeRawPointer) -> PyObjectRef?) throws(PythonError) {
-        var p = pointer
-        if layout.layout.suboffsets == nil {
-            for i in 0..<n {
-                guard let item = convert(p) else { throw .alreadySet }
-                items[i] = item
-                p += stride
-            }
-        } else {
-            for i in 0..<n {
-                guard let item = convert(Layout.follow(p, layout.layout.suboffsets, dimension: dimension)) else { throw .alreadySet }
-                items[i] = item
-                p += stride
-            }
-        }
+    func store(_ item: PyObjectRef, at index: Int, in row: PyObjectRef) {
+        // The item array directly: PyList_SET_ITEM asserts the list's type at every item.
+        swiftbuf_PyList_ITEMS(row).unsafelyUnwrapped[index] = item
     }
+
+    @inline(__always)
+    func abandon(_ row: PyObjectRef) { decref(row) }
 }
 
 private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
@@ -286,7 +312,8 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
         while i < mv.pointee.view.shape![0] {
             try mv.checkReleased()
             let view = mv.memoryView
-            let item = try unpackElement(mv, Layout.follow(view.layout.buf! + i &* view.layout.strides![0], view.layout.suboffsets, dimension: 0), character)
+            let item = try unpackElement(mv, Layout.address(i, of: view.layout.buf!, stride: view.layout.strides![0],
+                                                                    suboffsets: view.layout.suboffsets, dimension: 0), character)
             defer { decref(item) }
             if item == value {
                 count += 1

@@ -160,29 +160,29 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
         if structobj == nil { throw .alreadySet }
     }
     defer { xdecref(structobj) }
-    if count == 0 {
-        // Only empty lists: no item is ever asked for.
-        return try nestedList(shape) { () throws(PythonError) in throw .core(.valueError("ndarray: no items")) }
-    }
-
     var temporary: UnsafeMutableRawPointer? = nil
     defer { if let t = temporary { PyMem_Free(t) } }
     let items: UnsafeMutableRawPointer
-    if Layout.isContiguous(base, order: .c) {
-        items = base.buf!
+    if count != 0, Layout.isContiguous(base, order: .c), let buf = base.buf {
+        items = buf
     } else {
+        // A gathered copy; for no items, memory that is never read (only empty lists are made).
         guard let t = PyMem_Malloc(max(base.len, 1)) else { throw .noMemory }
         temporary = t
-        StridedCopy.gather(base, into: t, order: .c)
+        if count != 0 { StridedCopy.gather(base, into: t, order: .c) }
         items = t
     }
-
+    // The items in C order, contiguous at `items`, walked as one shape by the core.
+    func list<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
+        try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
+            Result { () throws(PythonError) in try nestedList(layout, at: items, convert, checking: nil) }
+        }.get()
+    }
+    if count == 0 { return try list(NoElement()) }
     if let code = native {
-        var next = UnsafeRawPointer(items)
-        return try nestedList(shape) { () throws(PythonError) in
-            defer { next += itemsize }
-            return try checked(elementObject(code, next))
-        }
+        return try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
+            Result { () throws(PythonError) in try nestedList(layout, at: items, code: code, checking: nil) }
+        }.get()
     }
     let unpacker = structobj!
     let sizeObject = try checked(PyObject_GetAttrString(unpacker, "size"))
@@ -196,13 +196,7 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
         defer { decref(iterUnpack) }
         let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
         defer { decref(iterator) }
-        return try nestedList(shape) { () throws(PythonError) in
-            guard let values = PyIter_Next(iterator) else {
-                if PyErr_Occurred() == nil { throw PythonError(PyExc_SystemError, "ndarray: iter_unpack ended early") }
-                throw .alreadySet
-            }
-            return unwrapped(values)
-        }
+        return try list(IteratedElement(iterator: iterator))
     }
     // unpack_rec: each item copied into a scratch item, unpacked from there.
     guard let scratch = PyMem_Malloc(max(itemsize, 1)) else { throw .noMemory }
@@ -211,26 +205,38 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
     defer { decref(scratchView) }
     let unpackFrom = try checked(PyObject_GetAttrString(unpacker, "unpack_from"))
     defer { decref(unpackFrom) }
-    var next = items
-    return try nestedList(shape) { () throws(PythonError) in
-        scratch.copyMemory(from: next, byteCount: itemsize)
-        next += itemsize
-        return unwrapped(try vectorcall(unpackFrom, [scratchView]))
+    return try list(UnpackedElement(scratch: scratch, itemsize: itemsize, scratchView: scratchView, unpackFrom: unpackFrom))
+}
+
+/// For a shape with no items: never asked for one.
+private struct NoElement: ElementConversion {
+    func object(_: UnsafeRawPointer) -> PyObjectRef? {
+        PythonError(core: .valueError("ndarray: no items")).raise()
+        return nil
     }
 }
 
-/// Nested lists of `shape`, filled in C order by `next` (its one item when `shape` is empty).
-private func nestedList(_ shape: [Int], level: Int = 0,
-                        _ next: () throws(PythonError) -> PyObjectRef) throws(PythonError) -> PyObjectRef {
-    if level == shape.count { return try next() }
-    let list = try checked(PyList_New(shape[level]))
-    for i in 0..<shape[level] {
-        do throws(PythonError) {
-            swiftbuf_PyList_SET_ITEM(list, i, try nestedList(shape, level: level + 1, next))
-        } catch {
-            decref(list)
-            throw error
+/// The next tuple of `struct.iter_unpack` over all the items, in the walk's (C) order.
+private struct IteratedElement: ElementConversion {
+    let iterator: PyObjectRef
+    func object(_: UnsafeRawPointer) -> PyObjectRef? {
+        guard let values = PyIter_Next(iterator) else {
+            if PyErr_Occurred() == nil { PythonError(PyExc_SystemError, "ndarray: iter_unpack ended early").raise() }
+            return nil
         }
+        return unwrapped(values)
     }
-    return list
+}
+
+/// `unpack_rec`'s item: copied into `scratch`, unpacked from there with `unpack_from`.
+private struct UnpackedElement: ElementConversion {
+    let scratch: UnsafeMutableRawPointer
+    let itemsize: Int
+    let scratchView: PyObjectRef
+    let unpackFrom: PyObjectRef
+    func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? {
+        scratch.copyMemory(from: pointer, byteCount: itemsize)
+        let values = [scratchView].withUnsafeBufferPointer { PyObject_Vectorcall(unpackFrom, $0.baseAddress, 1, nil) }
+        return values.map(unwrapped)
+    }
 }
