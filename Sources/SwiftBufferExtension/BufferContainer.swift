@@ -6,6 +6,8 @@
 // run while its element is read, so the layout cannot change; an assignment holds an export while
 // its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
 // directly (what memoryview's own slicing does after its view exists).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

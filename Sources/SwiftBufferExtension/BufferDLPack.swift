@@ -10,6 +10,8 @@
 // Import: `Buffer.from_dlpack(x)` asks `x.__dlpack__(max_version=(1, 0))` (no arguments for a
 // producer that refuses the keyword), renames the capsule as consumed and wraps the tensor's
 // memory without a copy; the Buffer calls the producer's deleter when it and its views are gone.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,5 +1,7 @@
 // swiftbuf.Buffer: Swift-owned memory exported to Python. The type spec is in
 // Sources/pyext/buffer_type.c; every slot lands here.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -9,6 +9,8 @@
 // out-of-band buffer). Format, shape, order (Fortran stays Fortran) and the read-only flag
 // survive the round trip. `copy.copy` and `copy.deepcopy` make an independent Buffer with the
 // same layout and flag.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

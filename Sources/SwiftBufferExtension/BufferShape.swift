@@ -4,6 +4,7 @@
 // iterable is read up to one item past the limit (an iterator, or a __len__ that lies, cannot
 // make it loop or allocate); extents beyond Py_ssize_t are a ValueError naming the shape, like
 // every other size error (the core's SwiftMemory+Validation.swift has the rules and messages).
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,6 +1,8 @@
 // swiftbuf_CAPI (Sources/pyext/capi/include/swiftbuf_capi.h): the functions other extension
 // modules call through the capsule swiftbuf._swiftbuf._C_API. Their memory becomes the same
 // swiftbuf.Buffer this module creates for its own exports, by the same code path.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 import pyextCAPI

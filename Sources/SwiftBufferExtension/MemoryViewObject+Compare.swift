@@ -4,6 +4,7 @@
 // views of the same native single-character format compare in the core without a Python
 // object; every other pair of formats is unpacked with the struct module, where a format
 // struct rejects makes the buffers unequal, as in CPython.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -4,6 +4,7 @@
 // and back with the conversions memoryobject.c uses (PyLong_FromLong for small ints, the
 // `__index__` protocol for integers, `__float__` for floats, truth for `?`), and words
 // failures as the builtin does.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

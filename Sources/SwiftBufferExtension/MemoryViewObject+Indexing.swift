@@ -3,6 +3,8 @@
 // The order of checks is memoryobject.c's, so that a key that is wrong in two ways raises
 // the same of its two errors. Index conversion may run Python code (`__index__`) that
 // releases the view; every path re-checks before it reads or writes (gh-92888).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -15,6 +15,8 @@
 // owns the one export; every view holds a strong reference to it and is registered with it;
 // the last view to be released or deallocated gives the export back. `view.obj` of a view is
 // the exporter, borrowed from the managed buffer.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

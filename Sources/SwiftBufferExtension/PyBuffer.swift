@@ -1,3 +1,4 @@
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,7 +1,6 @@
 // The boundary with CPython: object references, exceptions, argument parsing, conversions.
-// This target is the only Swift code that imports CPython.
-@_exported import CPythonShim
-@_exported import pyextObjects
+// The bridge's side of it (SwiftBufferPython has the public one): the calling conventions of its entry points.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,5 +1,6 @@
 // Items in and out of ndarray memory through the struct module, as _testbuffer does: a format
 // is whatever `struct` accepts (records included), and the errors are struct's own.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,6 +1,8 @@
 // swiftbuf.testing's module level: the ND_* and PyBUF_* constants, staticarray, and the
 // functions slice_indices, get_pointer, get_sizeof_void_p, get_contiguous,
 // py_buffer_to_contiguous, is_contiguous and cmp_contig (in _testbuffer.c's order).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

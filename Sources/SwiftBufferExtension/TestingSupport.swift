@@ -1,5 +1,7 @@
 // swiftbuf.testing's plumbing: argument parsing, the objects of the struct module it calls,
 // CPython's allocator for sizes that come from Python, and access to ndarray objects.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
