@@ -113,7 +113,7 @@ func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_buffer_richcompare")
 func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
     guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
-    if swiftbuf_Py_TYPE(other) == swiftbuf_BufferType {
+    if swiftbuf_Py_TYPE(other) == swiftbuf_buffer_type() {
         // Two Buffers of the same native format: memoryview's comparison (`memory_richcompare`
         // for that case) in the core, no view and no Python code.
         let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor

@@ -19,7 +19,7 @@ extension SwiftMemory {
 
 /// Wraps `memory` in a new swiftbuf.Buffer object (the object takes a reference).
 public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<PyTypeObject>? = nil) -> PyObjectRef? {
-    let type = type ?? swiftbuf_BufferType!
+    let type = type ?? swiftbuf_buffer_type()!
     guard let object = swiftbuf_tp_alloc(type)(type, 0) else { return nil }
     object.withMemoryRebound(to: swiftbuf_BufferObject.self, capacity: 1) {
         $0.pointee.memory = Unmanaged.passRetained(memory).toOpaque()

@@ -54,7 +54,7 @@ enum ForeignMemory {
 
     /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
     private static func initialised() -> Bool {
-        if swiftbuf_BufferType != nil { return true }
+        if swiftbuf_buffer_type() != nil { return true }
         PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
         return false
     }

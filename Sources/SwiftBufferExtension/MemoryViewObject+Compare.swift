@@ -71,7 +71,7 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(PythonEr
 /// `fix_struct_error_int`: a format the struct module rejects makes the buffers unequal;
 /// ImportError and MemoryError stay errors.
 private func structErrorMeansUnequal() throws(PythonError) -> Bool {
-    if PyErr_ExceptionMatches(PyExc_ImportError) != 0 || PyErr_ExceptionMatches(PyExc_MemoryError) != 0 {
+    if PyErr_ExceptionMatches(swiftbuf_PyExc_ImportError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_MemoryError()) != 0 {
         throw .alreadySet
     }
     PyErr_Clear()

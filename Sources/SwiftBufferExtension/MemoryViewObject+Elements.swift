@@ -96,11 +96,11 @@ func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _
 private func converted<T: Equatable>(_ code: ElementCodec.Code, _ body: () -> T) throws(PythonError) -> T {
     let v = body()
     guard PyErr_Occurred() == nil else {
-        if PyErr_ExceptionMatches(PyExc_TypeError) != 0 {
+        if PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 {
             PyErr_Clear()
             throw invalidType(code)
         }
-        if PyErr_ExceptionMatches(PyExc_OverflowError) != 0 || PyErr_ExceptionMatches(PyExc_ValueError) != 0 {
+        if PyErr_ExceptionMatches(swiftbuf_PyExc_OverflowError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_ValueError()) != 0 {
             PyErr_Clear()
             throw invalidValue(code)
         }

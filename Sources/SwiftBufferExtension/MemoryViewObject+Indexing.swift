@@ -11,7 +11,7 @@ import SwiftBufferPython
 /// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
-    let i = PyNumber_AsSsize_t(key, PyExc_IndexError)
+    let i = PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
     if i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return i
 }
@@ -262,7 +262,7 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
         let character = try mv.iterationFormatCharacter()
-        guard let raw = _PyObject_GC_New(swiftbuf_MemoryIteratorType) else { throw .alreadySet }
+        guard let raw = _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { throw .alreadySet }
         let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
         it.pointee.index = 0
         it.pointee.length = mv.pointee.view.shape![0]

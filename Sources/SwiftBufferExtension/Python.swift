@@ -66,7 +66,7 @@ public func pyString(_ s: String) -> PyObjectRef? {
 }
 
 /// `Py_ssize_t` from an object with `__index__`, raising what `PyNumber_AsSsize_t` raises.
-public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = PyExc_OverflowError) throws(PythonError) -> Int {
+public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = swiftbuf_PyExc_OverflowError()) throws(PythonError) -> Int {
     let v = PyNumber_AsSsize_t(o, overflow)
     if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return v

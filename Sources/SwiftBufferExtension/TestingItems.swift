@@ -199,7 +199,7 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
         defer { decref(iterator) }
         return try nestedList(shape) { () throws(PythonError) in
             guard let values = PyIter_Next(iterator) else {
-                if PyErr_Occurred() == nil { throw PythonError(PyExc_SystemError, "ndarray: iter_unpack ended early") }
+                if PyErr_Occurred() == nil { throw PythonError(swiftbuf_PyExc_SystemError(), "ndarray: iter_unpack ended early") }
                 throw .alreadySet
             }
             return unwrapped(values)
