@@ -40,8 +40,7 @@ let package = Package(
         ),
         .target(
             name: "SwiftBufferExtension",
-            dependencies: ["SwiftBuffer", "SwiftBufferPython", "CPythonShim", "pyextObjects", "pyextCAPI"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            dependencies: ["SwiftBuffer", "SwiftBufferPython", "CPythonShim", "pyextObjects", "pyextCAPI"]
         ),
         // Object layouts shared by the C shim and the bridge (header only).
         .target(name: "pyextObjects", dependencies: ["CPythonShim"], path: "Sources/pyext/objects"),

@@ -87,6 +87,7 @@ static inline PyObject *swiftbuf_PyExc_MemoryError(void) { return PyExc_MemoryEr
 static inline PyObject *swiftbuf_PyExc_OverflowError(void) { return PyExc_OverflowError; }
 static inline PyObject *swiftbuf_PyExc_NotImplementedError(void) { return PyExc_NotImplementedError; }
 static inline PyObject *swiftbuf_PyExc_SystemError(void) { return PyExc_SystemError; }
+static inline PyObject *swiftbuf_PyExc_AttributeError(void) { return PyExc_AttributeError; }
 // Module definitions for extension modules written in Swift (SwiftBufferPython's PythonModule):
 // PyModuleDef_HEAD_INIT and PyModule_Create are macros.
 static inline void swiftbuf_PyModuleDef_Init(PyModuleDef *def, const char *name, const char *doc) {

@@ -104,6 +104,8 @@ public final class NDBuffer {
     let allocator: RawAllocator
     // What this object owns besides `data`, freed at deinit: its format bytes, one array of
     // shape, strides and suboffsets (3 * ndim), and rarely a second array.
+    // Unchecked too, with NDArray.head and .older (callgrind, instructions per operation with
+    // and without these five opt-outs: memoryview(nd) 1632 vs 1789, nd[1:5] 2985 vs 3155).
     @exclusivity(unchecked) private var ownedFormat: UnsafeMutablePointer<CChar>?
     @exclusivity(unchecked) private var ownedInts: UnsafeMutablePointer<Int>?
     @exclusivity(unchecked) private var ownedExtra: UnsafeMutablePointer<Int>?

@@ -6,6 +6,8 @@
 // run while its element is read, so the layout cannot change; an assignment holds an export while
 // its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
 // directly (what memoryview's own slicing does after its view exists).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -111,7 +113,7 @@ func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_buffer_richcompare")
 func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
     guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
-    if swiftbuf_Py_TYPE(other) == swiftbuf_BufferType {
+    if swiftbuf_Py_TYPE(other) == swiftbuf_buffer_type() {
         // Two Buffers of the same native format: memoryview's comparison (`memory_richcompare`
         // for that case) in the core, no view and no Python code.
         let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor

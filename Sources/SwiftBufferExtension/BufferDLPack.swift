@@ -10,6 +10,8 @@
 // Import: `Buffer.from_dlpack(x)` asks `x.__dlpack__(max_version=(1, 0))` (no arguments for a
 // producer that refuses the keyword), renames the capsule as consumed and wraps the tensor's
 // memory without a copy; the Buffer calls the producer's deleter when it and its views are gone.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -21,10 +23,11 @@ private func permanentCString(_ s: String) -> UnsafePointer<CChar> {
     return UnsafePointer(p)
 }
 
-private let legacyName = permanentCString("dltensor")
-private let versionedName = permanentCString("dltensor_versioned")
-private let usedLegacyName = permanentCString("used_dltensor")
-private let usedVersionedName = permanentCString("used_dltensor_versioned")
+// Immutable C strings, never freed: nonisolated(unsafe) only because Swift 6 calls no pointer Sendable.
+nonisolated(unsafe) private let legacyName = permanentCString("dltensor")
+nonisolated(unsafe) private let versionedName = permanentCString("dltensor_versioned")
+nonisolated(unsafe) private let usedLegacyName = permanentCString("used_dltensor")
+nonisolated(unsafe) private let usedVersionedName = permanentCString("used_dltensor_versioned")
 
 // MARK: - The exported block
 
@@ -177,7 +180,7 @@ func bufferDlpackDevice(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
         guard let method = PyObject_GetAttrString(producer, "__dlpack__") else {
-            guard PyErr_ExceptionMatches(PyExc_AttributeError) != 0 else { throw .alreadySet }
+            guard PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
             PyErr_Clear()
             throw .typeError("from_dlpack() needs an object with __dlpack__, not \(typeName(producer))")
         }
@@ -217,7 +220,7 @@ private func askForCapsule(_ method: PyObjectRef) throws(PythonError) -> PyObjec
     defer { decref(version) }
     if PyDict_SetItemString(keywords, "max_version", version) < 0 { throw .alreadySet }
     if let capsule = PyObject_Call(method, empty, keywords) { return capsule }
-    guard PyErr_ExceptionMatches(PyExc_TypeError) != 0 else { throw .alreadySet }
+    guard PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 else { throw .alreadySet }
     PyErr_Clear()
     return try checked(PyObject_CallNoArgs(method))
 }

@@ -1,5 +1,7 @@
 // swiftbuf.Buffer: Swift-owned memory exported to Python. The type spec is in
 // Sources/pyext/buffer_type.c; every slot lands here.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -16,8 +18,8 @@ extension SwiftMemory {
 }
 
 /// Wraps `memory` in a new swiftbuf.Buffer object (the object takes a reference).
-public func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<PyTypeObject>? = nil) -> PyObjectRef? {
-    let type = type ?? swiftbuf_BufferType!
+func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<PyTypeObject>? = nil) -> PyObjectRef? {
+    let type = type ?? swiftbuf_buffer_type()!
     guard let object = swiftbuf_tp_alloc(type)(type, 0) else { return nil }
     object.withMemoryRebound(to: swiftbuf_BufferObject.self, capacity: 1) {
         $0.pointee.memory = Unmanaged.passRetained(memory).toOpaque()
@@ -42,7 +44,7 @@ func formatArgument(_ o: PyObjectRef?) throws(PythonError) -> [UInt8] {
     return Array(try strArgument(o, name: "format"))
 }
 
-public func typeName(_ o: PyObjectRef) -> String {
+func typeName(_ o: PyObjectRef) -> String {
     String(cString: swiftbuf_Py_TYPE(o).pointee.tp_name)
 }
 

@@ -9,6 +9,8 @@
 // out-of-band buffer). Format, shape, order (Fortran stays Fortran) and the read-only flag
 // survive the round trip. `copy.copy` and `copy.deepcopy` make an independent Buffer with the
 // same layout and flag.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -37,7 +39,7 @@ func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObject
                 data = try checked(PyBytes_FromStringAndSize(nil, m.byteCount))
                 StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(data)), order: order ?? .c)
             }
-            let type = UnsafeMutableRawPointer(swiftbuf_BufferType!).assumingMemoryBound(to: PyObject.self)
+            let type = UnsafeMutableRawPointer(swiftbuf_buffer_type()!).assumingMemoryBound(to: PyObject.self)
             guard let reconstruct = PyObject_GetAttrString(type, "_frompickle") else { decref(data); throw .alreadySet }
             let args = try tupleTaking([data, PyUnicode_FromString(m.descriptor.format), pyTuple(m.descriptor.shape, count: m.ndim),
                                         orderName(order ?? .c), pyBool(m.readonly)])

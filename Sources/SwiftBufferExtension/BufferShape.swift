@@ -4,6 +4,7 @@
 // iterable is read up to one item past the limit (an iterator, or a __len__ that lies, cannot
 // make it loop or allocate); extents beyond Py_ssize_t are a ValueError naming the shape, like
 // every other size error (the core's SwiftMemory+Validation.swift has the rules and messages).
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -27,13 +28,13 @@ func bufferShapeArgument(_ o: PyObjectRef, format: [UInt8]) throws(PythonError) 
         let claimed = PyObject_Size(o)
         if claimed < 0 {
             // Not sized (a generator), or a __len__ that raised: only the first is a shape yet.
-            if PyErr_ExceptionMatches(PyExc_TypeError) == 0 { throw .alreadySet }
+            if PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) == 0 { throw .alreadySet }
             PyErr_Clear()
         } else {
             try core { () throws(SwiftBufferError) in try SwiftMemory.checkDimensions(claimed) }
         }
         guard let iterator = PyObject_GetIter(o) else {
-            if PyErr_ExceptionMatches(PyExc_TypeError) != 0 { PyErr_Clear(); throw .typeError(shapeTypeMessage) }
+            if PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 { PyErr_Clear(); throw .typeError(shapeTypeMessage) }
             throw .alreadySet
         }
         defer { decref(iterator) }
@@ -50,9 +51,9 @@ func bufferShapeArgument(_ o: PyObjectRef, format: [UInt8]) throws(PythonError) 
     var overflowed = false
     for item in items {
         if swiftbuf_PyIndex_Check(item) == 0 { throw .typeError(shapeTypeMessage) }
-        let v = PyNumber_AsSsize_t(item, PyExc_OverflowError)
+        let v = PyNumber_AsSsize_t(item, swiftbuf_PyExc_OverflowError())
         if v == -1, PyErr_Occurred() != nil {
-            guard PyErr_ExceptionMatches(PyExc_OverflowError) != 0 else { throw .alreadySet }
+            guard PyErr_ExceptionMatches(swiftbuf_PyExc_OverflowError()) != 0 else { throw .alreadySet }
             PyErr_Clear()
             overflowed = true
         }

@@ -1,6 +1,8 @@
 // swiftbuf_CAPI (Sources/pyext/capi/include/swiftbuf_capi.h): the functions other extension
 // modules call through the capsule swiftbuf._swiftbuf._C_API. Their memory becomes the same
 // swiftbuf.Buffer this module creates for its own exports, by the same code path.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 import pyextCAPI
@@ -52,7 +54,7 @@ enum ForeignMemory {
 
     /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
     private static func initialised() -> Bool {
-        if swiftbuf_BufferType != nil { return true }
+        if swiftbuf_buffer_type() != nil { return true }
         PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
         return false
     }

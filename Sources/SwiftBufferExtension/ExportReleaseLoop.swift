@@ -1,5 +1,6 @@
 // `_export_release_loop`, the one private function of swiftbuf._swiftbuf: the measuring loop
 // of benchmarks/bench_export.py and `python -m swiftbuf` (method table in Sources/pyext/module.c).
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

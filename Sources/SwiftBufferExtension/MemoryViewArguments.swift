@@ -5,6 +5,7 @@
 // only, within bounds) is a comparison or two, inlined: `cast`, `tobytes` and `hex` are on
 // benchmarked paths. `_testbuffer`'s functions use CPython's own `PyArg_ParseTuple*` instead
 // (`ArgumentCells`), as `_testbuffer` does.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -4,6 +4,7 @@
 // views of the same native single-character format compare in the core without a Python
 // object; every other pair of formats is unpacked with the struct module, where a format
 // struct rejects makes the buffers unequal, as in CPython.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -70,7 +71,7 @@ private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(PythonEr
 /// `fix_struct_error_int`: a format the struct module rejects makes the buffers unequal;
 /// ImportError and MemoryError stay errors.
 private func structErrorMeansUnequal() throws(PythonError) -> Bool {
-    if PyErr_ExceptionMatches(PyExc_ImportError) != 0 || PyErr_ExceptionMatches(PyExc_MemoryError) != 0 {
+    if PyErr_ExceptionMatches(swiftbuf_PyExc_ImportError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_MemoryError()) != 0 {
         throw .alreadySet
     }
     PyErr_Clear()

@@ -4,6 +4,7 @@
 // and back with the conversions memoryobject.c uses (PyLong_FromLong for small ints, the
 // `__index__` protocol for integers, `__float__` for floats, truth for `?`), and words
 // failures as the builtin does.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -100,11 +101,11 @@ func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _
 private func converted<T: Equatable>(_ code: ElementCodec.Code, failure: T, _ body: () -> T) throws(PythonError) -> T {
     let v = body()
     guard v != failure || PyErr_Occurred() == nil else {
-        if PyErr_ExceptionMatches(PyExc_TypeError) != 0 {
+        if PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 {
             PyErr_Clear()
             throw invalidType(code)
         }
-        if PyErr_ExceptionMatches(PyExc_OverflowError) != 0 || PyErr_ExceptionMatches(PyExc_ValueError) != 0 {
+        if PyErr_ExceptionMatches(swiftbuf_PyExc_OverflowError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_ValueError()) != 0 {
             PyErr_Clear()
             throw invalidValue(code)
         }

@@ -3,13 +3,15 @@
 // The order of checks is memoryobject.c's, so that a key that is wrong in two ways raises
 // the same of its two errors. Index conversion may run Python code (`__index__`) that
 // releases the view; every path re-checks before it reads or writes (gh-92888).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
 /// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
-    let i = PyNumber_AsSsize_t(key, PyExc_IndexError)
+    let i = PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
     if i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return i
 }
@@ -260,7 +262,7 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
         let character = try mv.iterationFormatCharacter()
-        guard let raw = _PyObject_GC_New(swiftbuf_MemoryIteratorType) else { throw .alreadySet }
+        guard let raw = _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { throw .alreadySet }
         let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
         it.pointee.index = 0
         it.pointee.length = mv.pointee.view.shape![0]

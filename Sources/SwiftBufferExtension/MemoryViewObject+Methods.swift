@@ -1,4 +1,6 @@
 // MARK: - tolist, tobytes, hex (memoryview_tolist_impl, memoryview_tobytes_impl, memoryview_hex_impl)
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 

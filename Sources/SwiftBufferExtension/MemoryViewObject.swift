@@ -15,6 +15,8 @@
 // owns the one export; every view holds a strong reference to it and is registered with it;
 // the last view to be released or deallocated gives the export back. `view.obj` of a view is
 // the exporter, borrowed from the managed buffer.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -92,7 +94,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 }
 
 @inline(__always) func isMemoryView(_ o: PyObjectRef) -> Bool {
-    swiftbuf_Py_TYPE(o) == swiftbuf_MemoryViewType
+    swiftbuf_Py_TYPE(o) == swiftbuf_memoryview_type()
 }
 
 // MARK: - The managed buffer (mbuf_alloc, _PyManagedBuffer_FromObject, mbuf_release)
@@ -130,7 +132,7 @@ enum ManagedBuffer {
     /// A new managed buffer holding the export `exporter` gives for `request`: one allocation,
     /// the export filled in place.
     static func make(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) -> ManagedBufferPointer {
-        guard let raw = _PyObject_GC_New(swiftbuf_ManagedBufferType) else { throw .alreadySet }
+        guard let raw = _PyObject_GC_New(swiftbuf_managedbuffer_type()) else { throw .alreadySet }
         let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
         mbuf.pointee.exports = 0
         do throws(PythonError) { try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
@@ -195,7 +197,7 @@ enum MemoryViewObject {
     /// `memory_alloc`: a GC-tracked view with room for `ndim` dimensions, not yet registered.
     @inline(__always)
     static func allocate(ndim: Int) throws(PythonError) -> MemoryViewPointer {
-        guard let raw = _PyObject_GC_NewVar(swiftbuf_MemoryViewType, 3 * ndim) else { throw .alreadySet }
+        guard let raw = _PyObject_GC_NewVar(swiftbuf_memoryview_type(), 3 * ndim) else { throw .alreadySet }
         let mv = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
         let array = swiftbuf_memoryview_array(mv)!
         mv.pointee.mbuf = nil
@@ -295,7 +297,7 @@ enum MemoryViewObject {
     @inline(never)
     private static func refusal(_ exports: Int) -> PythonError {
         if exports > 0 { return .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
-        return PythonError(PyExc_SystemError, "_memory_release(): negative export count")
+        return PythonError(swiftbuf_PyExc_SystemError(), "_memory_release(): negative export count")
     }
 }
 

@@ -1,10 +1,11 @@
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
 extension UnsafeMutablePointer where Pointee == Py_buffer {
     /// Fills a consumer's Py_buffer with `layout`, exported by `exporter` (a new reference).
     @inline(__always)
-    public func fill(_ layout: BufferDescriptor, exporter: PyObjectRef) {
+    func fill(_ layout: BufferDescriptor, exporter: PyObjectRef) {
         store(layout)
         pointee.obj = newReference(exporter)
         pointee.internal = nil
@@ -12,7 +13,7 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
 
     /// Writes the layout fields of this Py_buffer, leaving `obj` and `internal` alone.
     @inline(__always)
-    public func store(_ layout: BufferDescriptor) {
+    func store(_ layout: BufferDescriptor) {
         pointee.buf = layout.buf
         pointee.len = layout.len
         pointee.itemsize = layout.itemsize
@@ -33,12 +34,12 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
 /// Noncopyable, so no copy can release it a second time; `release()` is `mutating` and
 /// idempotent rather than `consuming` only so that `defer { held.release() }` (which cannot
 /// consume) still compiles in code written before the type owned its release.
-public struct HeldBuffer: ~Copyable {
-    public let view: UnsafeMutablePointer<Py_buffer>
+struct HeldBuffer: ~Copyable {
+    let view: UnsafeMutablePointer<Py_buffer>
     private var isHeld = true
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
-    public init(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) {
+    init(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) {
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
         do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
             view.deallocate()
@@ -51,7 +52,7 @@ public struct HeldBuffer: ~Copyable {
     /// moves and gives back with `PyBuffer_Release` (the managed buffer of a MemoryView keeps
     /// it inline, as memoryobject.c does). On failure `storage` holds nothing to release.
     @inline(__always)
-    public static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
+    static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
                            request: BufferRequest) throws(PythonError) {
         if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
@@ -62,7 +63,7 @@ public struct HeldBuffer: ~Copyable {
     /// instructions of a 4 KiB slice assignment's ~1900 under callgrind), as CPython's
     /// consumers keep theirs on the C stack.
     @inline(__always)
-    public static func withBorrowed<R>(from exporter: PyObjectRef, request: BufferRequest,
+    static func withBorrowed<R>(from exporter: PyObjectRef, request: BufferRequest,
                                        _ body: (UnsafeMutablePointer<Py_buffer>) throws(PythonError) -> R) throws(PythonError) -> R {
         var storage = Py_buffer()
         return try withUnsafeMutablePointer(to: &storage) { view throws(PythonError) -> R in
@@ -72,11 +73,11 @@ public struct HeldBuffer: ~Copyable {
         }
     }
 
-    public var descriptor: BufferDescriptor { BufferDescriptor(view) }
-    public var exporter: PyObjectRef? { view.pointee.obj }
+    var descriptor: BufferDescriptor { BufferDescriptor(view) }
+    var exporter: PyObjectRef? { view.pointee.obj }
 
     /// Gives the buffer back now and frees its storage; later calls and the deinit do nothing.
-    public mutating func release() {
+    mutating func release() {
         guard isHeld else { return }
         isHeld = false
         PyBuffer_Release(view)

@@ -1,11 +1,10 @@
 // The boundary with CPython: object references, exceptions, argument parsing, conversions.
-// This target is the only Swift code that imports CPython.
-@_exported import CPythonShim
-@_exported import pyextObjects
+// The bridge's side of it (SwiftBufferPython has the public one): the calling conventions of its entry points.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
-public typealias PyObjectRef = UnsafeMutablePointer<PyObject>
+typealias PyObjectRef = UnsafeMutablePointer<PyObject>
 
 // MARK: - Errors
 
@@ -16,39 +15,39 @@ public typealias PyObjectRef = UnsafeMutablePointer<PyObject>
 
 /// Runs `body`, turning any thrown error into a Python exception and NULL.
 @inline(__always)
-public func pythonCall(_ body: () throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
+func pythonCall(_ body: () throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) { return try body() } catch { error.raise(); return nil }
 }
 
 /// Runs `body`, turning any thrown error into a Python exception and -1.
 @inline(__always)
-public func pythonStatus(_ body: () throws(PythonError) -> Void) -> Int32 {
+func pythonStatus(_ body: () throws(PythonError) -> Void) -> Int32 {
     do throws(PythonError) { try body(); return 0 } catch { error.raise(); return -1 }
 }
 
 /// Returns `object` or throws the Python exception a NULL result means.
 @inline(__always)
-public func checked(_ object: PyObjectRef?) throws(PythonError) -> PyObjectRef {
+func checked(_ object: PyObjectRef?) throws(PythonError) -> PyObjectRef {
     guard let object = object else { throw .alreadySet }
     return object
 }
 
 // MARK: - References
 
-@inline(__always) public func incref(_ o: PyObjectRef) { swiftbuf_Py_INCREF(o) }
-@inline(__always) public func decref(_ o: PyObjectRef) { swiftbuf_Py_DECREF(o) }
-@inline(__always) public func xdecref(_ o: PyObjectRef?) { if let o = o { swiftbuf_Py_DECREF(o) } }
-@inline(__always) public func newReference(_ o: PyObjectRef) -> PyObjectRef { swiftbuf_Py_INCREF(o); return o }
+@inline(__always) func incref(_ o: PyObjectRef) { swiftbuf_Py_INCREF(o) }
+@inline(__always) func decref(_ o: PyObjectRef) { swiftbuf_Py_DECREF(o) }
+@inline(__always) func xdecref(_ o: PyObjectRef?) { if let o = o { swiftbuf_Py_DECREF(o) } }
+@inline(__always) func newReference(_ o: PyObjectRef) -> PyObjectRef { swiftbuf_Py_INCREF(o); return o }
 
-public var pyNone: PyObjectRef { newReference(swiftbuf_Py_None()) }
-public func pyBool(_ b: Bool) -> PyObjectRef { newReference(b ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
+var pyNone: PyObjectRef { newReference(swiftbuf_Py_None()) }
+func pyBool(_ b: Bool) -> PyObjectRef { newReference(b ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
 
 // MARK: - Conversions
 
-public func pyInt(_ v: Int) -> PyObjectRef? { PyLong_FromSsize_t(v) }
+func pyInt(_ v: Int) -> PyObjectRef? { PyLong_FromSsize_t(v) }
 
 /// A tuple of ints, as the shape/strides attributes return.
-public func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
+func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
     guard let tuple = PyTuple_New(count) else { return nil }
     for i in 0..<count {
         guard let item = PyLong_FromSsize_t(values![i]) else { decref(tuple); return nil }
@@ -57,43 +56,43 @@ public func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
     return tuple
 }
 
-public func pyTuple(_ values: [Int]) -> PyObjectRef? {
+func pyTuple(_ values: [Int]) -> PyObjectRef? {
     values.withUnsafeBufferPointer { pyTuple($0.baseAddress, count: $0.count) }
 }
 
-public func pyString(_ s: String) -> PyObjectRef? {
+func pyString(_ s: String) -> PyObjectRef? {
     var s = s
     return s.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
 }
 
 /// `Py_ssize_t` from an object with `__index__`, raising what `PyNumber_AsSsize_t` raises.
-public func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = PyExc_OverflowError) throws(PythonError) -> Int {
+func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = swiftbuf_PyExc_OverflowError()) throws(PythonError) -> Int {
     let v = PyNumber_AsSsize_t(o, overflow)
     if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return v
 }
 
 /// The UTF-8 bytes of a str (borrowed from the object, valid while it lives).
-public func utf8(_ o: PyObjectRef) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
+func utf8(_ o: PyObjectRef) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
     var size = 0
     guard let p = PyUnicode_AsUTF8AndSize(o, &size) else { throw .alreadySet }
     return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
 }
 
 /// The UTF-8 bytes of argument `name`, which must be a str (TypeError naming it otherwise).
-public func strArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
+func strArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
     guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("\(name) must be a str, not \(typeName(o))") }
     return try utf8(o)
 }
 
-public func isTrue(_ o: PyObjectRef) throws(PythonError) -> Bool {
+func isTrue(_ o: PyObjectRef) throws(PythonError) -> Bool {
     let r = PyObject_IsTrue(o)
     if r < 0 { throw .alreadySet }
     return r == 1
 }
 
 /// A shape argument: an int, or a sequence of ints.
-public func shapeArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> [Int] {
+func shapeArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> [Int] {
     if swiftbuf_PyIndex_Check(o) != 0 { return [try ssize(o)] }
     guard let fast = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
     // A list is read from a tuple copy: an item's __index__ may shrink the list under the loop.
@@ -135,14 +134,14 @@ func moduleExec(_ module: PyObjectRef) -> Int32 {
 
 /// Runs core code, passing its error on as a bridge error.
 @inline(__always)
-public func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R {
+func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R {
     do throws(SwiftBufferError) { return try body() } catch { throw PythonError(core: error) }
 }
 
 extension RawAllocator {
     /// CPython's raw allocator: no GIL needed (Swift may free from any thread), NULL instead of
     /// a trap when memory runs out, and visible to tracemalloc.
-    public static let python = RawAllocator(
+    static let python = RawAllocator(
         allocate: { count, zeroed in zeroed ? PyMem_RawCalloc(count, 1) : PyMem_RawMalloc(count) },
         deallocate: { PyMem_RawFree($0) })
 }

@@ -1,5 +1,6 @@
 // Items in and out of ndarray memory through the struct module, as _testbuffer does: a format
 // is whatever `struct` accepts (records included), and the errors are struct's own.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -221,7 +222,7 @@ private struct IteratedElement: ElementConversion {
     let iterator: PyObjectRef
     func object(_: UnsafeRawPointer) -> PyObjectRef? {
         guard let values = PyIter_Next(iterator) else {
-            if PyErr_Occurred() == nil { PythonError(PyExc_SystemError, "ndarray: iter_unpack ended early").raise() }
+            if PyErr_Occurred() == nil { PythonError(swiftbuf_PyExc_SystemError(), "ndarray: iter_unpack ended early").raise() }
             return nil
         }
         return unwrapped(values)

@@ -1,6 +1,8 @@
 // swiftbuf.testing's module level: the ND_* and PyBUF_* constants, staticarray, and the
 // functions slice_indices, get_pointer, get_sizeof_void_p, get_contiguous,
 // py_buffer_to_contiguous, is_contiguous and cmp_contig (in _testbuffer.c's order).
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -52,18 +54,19 @@ func testingExec(_ module: PyObjectRef) -> Int32 {
 /// `static_buffer`: twelve bytes 0...11, read-only, format "B", one dimension with strides.
 /// Flags are not checked, which makes staticarray a non-compliant exporter on purpose.
 private enum StaticBuffer {
-    static let memory: UnsafeMutablePointer<UInt8> = {
+    // Filled once when first read, then never written: nonisolated(unsafe) because no pointer is Sendable.
+    nonisolated(unsafe) static let memory: UnsafeMutablePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 12)
         for i in 0..<12 { p[i] = UInt8(i) }
         return p
     }()
-    static let shape: UnsafeMutablePointer<Int> = {
+    nonisolated(unsafe) static let shape: UnsafeMutablePointer<Int> = {
         let p = UnsafeMutablePointer<Int>.allocate(capacity: 2)
         p[0] = 12  // shape
         p[1] = 1   // strides
         return p
     }()
-    static let format: UnsafeMutablePointer<CChar> = {
+    nonisolated(unsafe) static let format: UnsafeMutablePointer<CChar> = {
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: 2)
         p[0] = CChar(UInt8(ascii: "B"))
         p[1] = 0

@@ -2,6 +2,7 @@
 // layout engine is NDArray (Sources/SwiftBuffer/NDArray*.swift); this file converts arguments,
 // packs items through the struct module, and fills Py_buffers. Section order follows
 // _testbuffer.c.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,6 +1,7 @@
 // swiftbuf.testing.ndarray indexing, slicing and slice assignment (_testbuffer.c's
 // "indexing/slicing" section). Every sub-view is a new ndarray consuming a full export
 // (PyBUF_FULL_RO) of the array it came from; NDBuffer then narrows or slices that layout.
+import CPythonShim
 import SwiftBuffer
 import SwiftBufferPython
 

@@ -1,5 +1,7 @@
 // swiftbuf.testing's plumbing: argument parsing, the objects of the struct module it calls,
 // CPython's allocator for sizes that come from Python, and access to ndarray objects.
+import CPythonShim
+import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
@@ -13,6 +15,7 @@ enum ArgumentSlot {
 }
 
 /// A `char *kwlist[]` for `PyArg_ParseTupleAndKeywords`, alive for the life of the process.
+/// (`@unchecked Sendable`: the array is filled at init and never written again.)
 final class KeywordList: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
@@ -100,6 +103,7 @@ func orderArgument(ascii o: PyObjectRef) throws(PythonError) -> Layout.Order {
 /// Objects swiftbuf.testing keeps, made once when its module is.
 enum TestingPython {
     /// The default `format` ("B"); construction from an exporter compares against this object.
+    // Written once when swiftbuf.testing executes, then only read; all of it under the GIL.
     nonisolated(unsafe) static var simpleFormat: PyObjectRef? = nil
 
     /// The `struct` functions (the one cache, `StructModule`) and the default format.
@@ -122,7 +126,7 @@ func ndarrayFields(_ o: PyObjectRef) -> NDArrayObjectPointer {
 /// Whether `o` is exactly a swiftbuf.testing.ndarray (`NDArray_Check`).
 @inline(__always)
 func isNDArray(_ o: PyObjectRef) -> Bool {
-    swiftbuf_Py_TYPE(o) == swiftbuf_NDArrayType
+    swiftbuf_Py_TYPE(o) == swiftbuf_ndarray_type()
 }
 
 /// The NDArray behind an ndarray object. `ndarray.__new__` alone leaves none; _testbuffer
@@ -183,6 +187,6 @@ func install(_ o: PyObjectRef, _ array: NDArray) {
 
 /// A new, empty ndarray object (`ndarray_new`).
 func newNDArrayObject() throws(PythonError) -> PyObjectRef {
-    let type = swiftbuf_NDArrayType!
+    let type = swiftbuf_ndarray_type()!
     return try checked(swiftbuf_tp_alloc(type)(type, 0))
 }

@@ -87,5 +87,13 @@ extern PyTypeObject *swiftbuf_ManagedBufferType;
 extern PyTypeObject *swiftbuf_MemoryIteratorType;
 extern PyTypeObject *swiftbuf_NDArrayType;
 extern PyTypeObject *swiftbuf_StaticArrayType;
+// The same pointers read through functions, for Swift 6, which refuses to read a mutable C
+// global: each is written once, by PyInit__swiftbuf, before any Swift code runs.
+static inline PyTypeObject *swiftbuf_buffer_type(void) { return swiftbuf_BufferType; }
+static inline PyTypeObject *swiftbuf_memoryview_type(void) { return swiftbuf_MemoryViewType; }
+static inline PyTypeObject *swiftbuf_managedbuffer_type(void) { return swiftbuf_ManagedBufferType; }
+static inline PyTypeObject *swiftbuf_memoryiterator_type(void) { return swiftbuf_MemoryIteratorType; }
+static inline PyTypeObject *swiftbuf_ndarray_type(void) { return swiftbuf_NDArrayType; }
+static inline PyTypeObject *swiftbuf_staticarray_type(void) { return swiftbuf_StaticArrayType; }
 
 #endif
