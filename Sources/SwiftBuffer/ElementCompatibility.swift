@@ -9,14 +9,8 @@
 // `c` reads as either 8-bit integer, as PyO3's `is_compatible_format` allows.
 
 extension ElementCodec.Code {
-    /// Whether `format` holds one `T`: see the rule above. `T`'s own format code decides its kind.
-    @inlinable
-    public static func format<Bytes: Collection, T: BufferElement>(_ format: Bytes, holds type: T.Type) -> Bool
-    where Bytes.Element == UInt8 {
-        Self.format(format, holdsCode: T.formatCode, size: MemoryLayout<T>.size)
-    }
-
-    /// The same rule for the element type whose native code is `elementCode` and size `size`.
+    /// Whether `format` holds one element of the Swift type whose native code is `elementCode`
+    /// and size `size`: see the rule above.
     @inlinable
     public static func format<Bytes: Collection>(_ format: Bytes, holdsCode elementCode: UInt8, size: Int) -> Bool
     where Bytes.Element == UInt8 {

@@ -299,25 +299,38 @@ import SwiftBuffer
         }
     }
 
-    @Test func typedAccess() throws {
+    @Test func elementLoadsFollowTheLayout() throws {
+        // Every element of a strided and of an indirect (PIL) layout, in C order, read through
+        // the one typed load.
         let layout = TestLayout.strided(name: "i", shape: [2, 3], strides: [12, 4], itemsize: 4, format: "i")
         layout.fillDistinct()
         let held6 = View(layout)
         defer { withExtendedLifetime(held6) {} }
-        let v = held6.view
-        #expect(try v.elements(as: Int32.self) == [1, 2, 3, 4, 5, 6])
-        #expect(try v.element(as: Int32.self, at: 1, 2) == 6)
-        let sum = try v.withUnsafeBufferPointer(as: Int32.self) { $0.reduce(0, +) }
-        #expect(sum == 21)
-        #expect(throws: SwiftBufferError.typeError("memoryview: format 'i' cannot be read as Double")) { try v.elements(as: Double.self) }
-        let held7 = View(TestLayout.strided(name: "odd", shape: [3], strides: [8], itemsize: 4, format: "i"))
-        defer { withExtendedLifetime(held7) {} }
-        let strided = held7.view
-        #expect(throws: BufferAccessError<Never>.self) { try strided.withUnsafeBufferPointer(as: Int32.self) { $0.count } }
+        var values: [Int32] = []
+        unsafe held6.view.forEachElement { unsafe values.append(MemoryView.load(Int32.self, from: $0)) }
+        #expect(values == [1, 2, 3, 4, 5, 6])
         let pil = TestLayout.pil(shape: [2, 3])
         pil.fillDistinct()
-        let elements = try withView(pil) { v in try v.elements(as: Int32.self) }
-        #expect(elements == [1, 2, 3, 4, 5, 6])
+        var indirect: [Int32] = []
+        withView(pil) { v in unsafe v.forEachElement { unsafe indirect.append(MemoryView.load(Int32.self, from: $0)) } }
+        #expect(indirect == [1, 2, 3, 4, 5, 6])
+        // '?' reads by C's rule: any non-zero byte is true.
+        let bytes: [UInt8] = [0, 1, 2, 255]
+        let bools = unsafe bytes.withUnsafeBytes { raw in (0..<4).map { unsafe MemoryView.load(Bool.self, from: raw.baseAddress! + $0) } }
+        #expect(bools == [false, true, true, true])
+    }
+
+    @Test(arguments: [
+        // (format, element code, size, holds)
+        ("i", "i", 4, true), ("@i", "i", 4, true), ("<i", "i", 4, true), ("=i", "i", 4, true),
+        (">i", "i", 4, false), ("!i", "i", 4, false), ("I", "i", 4, false), ("d", "i", 4, false),
+        ("<d", "d", 8, true), ("<l", "q", 8, false), ("l", "q", 8, true), ("<q", "q", 8, true),
+        ("c", "b", 1, true), ("c", "B", 1, true), ("c", "?", 1, false), ("?", "?", 1, true),
+        ("?", "B", 1, false), ("ii", "i", 4, false), ("2i", "i", 4, false), ("", "i", 4, false),
+        ("<", "i", 4, false), ("i", "i", 8, false), ("<e", "e", 2, true),
+    ] as [(String, String, Int, Bool)])
+    func elementCompatibility(format: String, code: String, size: Int, holds: Bool) {
+        #expect(ElementCodec.Code.format(Array(format.utf8), holdsCode: code.utf8.first!, size: size) == holds)
     }
 
     @Test func hashRules() {
