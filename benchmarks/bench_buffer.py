@@ -1,7 +1,7 @@
 """swiftbuf.Buffer's container operations, pickling, copying and DLPack against their closest
-builtin equivalents, side by side in one run (the same machinery as bench_memoryview.py: loop
-counts sized once, then both statements timed back to back in every repeat; the ratio is the
-median of the per-repeat ratios, below 1.0 means swiftbuf is faster).
+builtin equivalents, side by side in one run (sidebyside.py's rule: loop counts sized once,
+then both statements timed back to back in every repeat; the ratio is the median of the
+per-repeat ratios, below 1.0 means swiftbuf is faster).
 
 The reference of an operation memoryview has is the builtin memoryview of a bytearray with the
 same data (`b[i]` against `m[i]`); for pickling, copying and DLPack, which memoryview lacks, it is
@@ -11,15 +11,13 @@ the NumPy array of the same data.
 
 This is a measurement, not a test: nothing here asserts a speed.
 """
-import argparse
-import math
 import os
 import sys
+import timeit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import swiftbuf  # noqa: E402
-from bench_memoryview import fmt_time, time_per_op  # noqa: E402
-import timeit  # noqa: E402
+from sidebyside import arguments, fmt_time, side_by_side, summary  # noqa: E402
 
 KiB, MiB = 1024, 1024 * 1024
 
@@ -71,36 +69,21 @@ EXTRA_SETUP = "pb = pickle.dumps(bd, 4); pa = pickle.dumps(a, 4)"
 def measure(ours, theirs, repeats, budget):
     setup = SETUP + "\n" + EXTRA_SETUP
     ns = {"MiB": MiB}
-    n_ours = time_per_op(ours, setup, ns, budget)[1]
-    n_theirs = time_per_op(theirs, setup, ns, budget)[1]
-    best_ours = best_theirs = math.inf
-    ratios = []
-    for _ in range(repeats):
-        t_theirs = timeit.Timer(theirs, setup, globals=ns).timeit(n_theirs) / n_theirs
-        t_ours = timeit.Timer(ours, setup, globals=ns).timeit(n_ours) / n_ours
-        best_ours, best_theirs = min(best_ours, t_ours), min(best_theirs, t_theirs)
-        ratios.append(t_ours / t_theirs)
-    return best_theirs, best_ours, sorted(ratios)[len(ratios) // 2]
+    return side_by_side(timeit.Timer(theirs, setup, globals=ns), timeit.Timer(ours, setup, globals=ns), repeats, budget)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--budget", type=float, default=0.2, help="seconds per timing run")
-    parser.add_argument("-k", help="only cases whose name contains this")
-    args = parser.parse_args()
+    args = arguments(__doc__).parse_args()
     print(f"swiftbuf: {swiftbuf._swiftbuf.__file__}")
     print(f"{'operation':42} {'reference':>11} {'swiftbuf':>11} {'ratio':>7}")
     ratios = []
     for name, ours, theirs in CASES:
         if args.k and args.k not in name:
             continue
-        t_theirs, t_ours, ratio = measure(ours, theirs, args.repeats, args.budget)
-        ratios.append(ratio)
-        print(f"{name:42} {fmt_time(t_theirs)} {fmt_time(t_ours)} {ratio:7.3f}")
-    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-    print(f"{'geometric mean (swiftbuf / reference)':66} {geo:7.3f}")
-    print(f"{'worst':66} {max(ratios):7.3f}")
+        r = measure(ours, theirs, args.repeats, args.budget)
+        ratios.append(r.ratio)
+        print(f"{name:42} {fmt_time(r.reference)} {fmt_time(r.swiftbuf)} {r.ratio:7.3f}")
+    summary(ratios, "reference", 66)
 
 
 if __name__ == "__main__":

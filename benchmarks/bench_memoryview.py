@@ -10,9 +10,7 @@ swiftbuf is faster) and the geometric mean of the ratios.
 
 This is a measurement, not a test: nothing here asserts a speed.
 """
-import argparse
 import array
-import math
 import os
 import sys
 import timeit
@@ -21,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy  # noqa: E402
 import swiftbuf  # noqa: E402
 from _testbuffer import ND_FORTRAN, ND_PIL, ND_WRITABLE, ndarray  # noqa: E402
+from sidebyside import arguments, fmt_time, side_by_side, summary  # noqa: E402
 
 BUILTIN = memoryview
 SWIFT = swiftbuf.MemoryView
@@ -308,52 +307,14 @@ def namespace(shared, view):
     return dict(shared, MV=view, array=array, numpy=numpy)
 
 
-def time_per_op(stmt, setup, namespace, budget):
-    """Best seconds per execution of `stmt`: loop counts sized to about `budget` seconds."""
-    timer = timeit.Timer(stmt, setup, globals=namespace)
-    number, elapsed = 1, 0.0
-    while True:
-        elapsed = timer.timeit(number)
-        if elapsed >= budget / 5 or number >= 10 ** 7:
-            break
-        number *= 2 if elapsed == 0 else max(2, min(10, int(budget / 5 / elapsed) + 1))
-    return elapsed / number, number
-
-
 def measure(stmt, setup, shared, repeats, budget):
-    results = {}
-    ns = {name: namespace(shared, view) for name, view in (("builtin", BUILTIN), ("swiftbuf", SWIFT))}
-    numbers = {}
-    for name in ns:
-        _, numbers[name] = time_per_op(stmt, setup, ns[name], budget)
-    best = {"builtin": math.inf, "swiftbuf": math.inf}
-    ratios = []
-    for _ in range(repeats):
-        pair = {}
-        for name in ("builtin", "swiftbuf"):  # back to back, so a burst of load hits both alike
-            pair[name] = timeit.Timer(stmt, setup, globals=ns[name]).timeit(numbers[name]) / numbers[name]
-            best[name] = min(best[name], pair[name])
-        ratios.append(pair["swiftbuf"] / pair["builtin"])
-    results.update(best)
-    # The median of per-pair ratios: robust to other processes on a shared machine, which
-    # a ratio of two minima taken at different moments is not.
-    results["ratio"] = sorted(ratios)[len(ratios) // 2]
-    return results
-
-
-def fmt_time(t):
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
-        if t >= scale:
-            return f"{t / scale:7.2f} {unit}"
-    return f"{t / 1e-9:7.2f} ns"
+    """One case: the builtin's and swiftbuf's statement on the same data, side by side."""
+    timers = [timeit.Timer(stmt, setup, globals=namespace(shared, view)) for view in (BUILTIN, SWIFT)]
+    return side_by_side(*timers, repeats, budget)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--budget", type=float, default=0.2, help="seconds per timing run")
-    parser.add_argument("-k", help="only cases whose name contains this")
-    args = parser.parse_args()
+    args = arguments(__doc__).parse_args()
 
     shared = data()
     print(f"swiftbuf: {swiftbuf._swiftbuf.__file__}")
@@ -363,13 +324,10 @@ def main():
         if args.k and args.k not in name:
             continue
         r = measure(stmt, setup, shared, args.repeats, args.budget)
-        ratio = r["ratio"]
-        ratios.append(ratio)
-        flag = "  <-- worse than 1.5x" if ratio > 1.5 else ""
-        print(f"{name:40} {fmt_time(r['builtin'])} {fmt_time(r['swiftbuf'])} {ratio:7.3f}{flag}")
-    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-    print(f"{'geometric mean (swiftbuf / builtin)':64} {geo:7.3f}")
-    print(f"{'worst':64} {max(ratios):7.3f}")
+        ratios.append(r.ratio)
+        flag = "  <-- above 1.05x" if r.ratio > 1.05 else ""
+        print(f"{name:40} {fmt_time(r.reference)} {fmt_time(r.swiftbuf)} {r.ratio:7.3f}{flag}")
+    summary(ratios, "builtin", 64)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@ matters: tolist(), tobytes() and py_buffer_to_contiguous() over large arrays of 
 layout (contiguous, Fortran, strided, negative strides, PIL-style suboffsets, records).
 
 Both modules build the same arrays from the same arguments (construction is not timed). Each
-operation is a `timeit` statement on one array; the two modules are measured alternately,
-round after round, and each figure is the best round. Prints the time per call for each, the
-ratio swiftbuf/_testbuffer (below 1.0 means swiftbuf is faster) and the geometric mean.
+operation is a call on one array, timed by sidebyside.py's rule: the two modules back to back
+in every round, the ratio swiftbuf/_testbuffer the median of the per-round ratios (below 1.0
+means swiftbuf is faster) beside each one's best time per call; then the geometric means.
 
     SWIFTBUF_EXTENSION=.build-NAME/release/lib_swiftbuf.so python3 benchmarks/bench_testing.py
 
@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import _testbuffer  # noqa: E402
 
 import swiftbuf.testing  # noqa: E402
+from sidebyside import geometric_mean, side_by_side  # noqa: E402
 
 MODULES = {"_testbuffer": _testbuffer, "swiftbuf": swiftbuf.testing}
 
@@ -55,10 +56,6 @@ def cases(m, scale):
     return out
 
 
-def best(fn, number, repeat):
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller arrays, fewer rounds")
@@ -74,18 +71,13 @@ def main():
     print(f"{'operation':<30} {'array':<30} {'_testbuffer':>12} {'swiftbuf':>12} {'ratio':>7}")
     ratios = {}
     for key in built["swiftbuf"]:
-        c_fn, s_fn = built["_testbuffer"][key], built["swiftbuf"][key]
-        number = max(1, int(0.05 / max(best(c_fn, 1, 1), 1e-7)))
-        c_best = s_best = math.inf
-        for _ in range(rounds):  # alternate, so drift in machine speed hits both alike
-            c_best = min(c_best, best(c_fn, number, 1))
-            s_best = min(s_best, best(s_fn, number, 1))
-        ratios[key] = s_best / c_best
-        print(f"{key[0]:<30} {key[1]:<30} {c_best * 1e3:>10.3f}ms {s_best * 1e3:>10.3f}ms {ratios[key]:>7.2f}")
+        r = side_by_side(timeit.Timer(built["_testbuffer"][key]), timeit.Timer(built["swiftbuf"][key]), rounds, 0.25)
+        ratios[key] = r.ratio
+        print(f"{key[0]:<30} {key[1]:<30} {r.reference * 1e3:>10.3f}ms {r.swiftbuf * 1e3:>10.3f}ms {r.ratio:>7.2f}")
     for operation in dict.fromkeys(k[0] for k in ratios):
         values = [r for k, r in ratios.items() if k[0] == operation]
-        print(f"geometric mean, {operation}: {math.exp(sum(map(math.log, values)) / len(values)):.2f}")
-    print(f"geometric mean, all: {math.exp(sum(map(math.log, ratios.values())) / len(ratios)):.2f}")
+        print(f"geometric mean, {operation}: {geometric_mean(values):.2f}")
+    print(f"geometric mean, all: {geometric_mean(ratios.values()):.2f}")
 
 
 if __name__ == "__main__":
