@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Layering, enforced by target dependencies:
@@ -29,14 +29,14 @@ let package = Package(
         .systemLibrary(name: "CPythonShim", path: "Sources/CPythonShim"),
         .target(
             name: "SwiftBuffer",
-            swiftSettings: [.enableExperimentalFeature("StrictMemorySafety")]
+            swiftSettings: [.strictMemorySafety()]
         ),
         // The versioned C API swiftbuf._swiftbuf publishes as a capsule (header only).
         .target(name: "pyextCAPI", dependencies: ["CPythonShim"], path: "Sources/pyext/capi"),
         .target(
             name: "SwiftBufferPython",
             dependencies: ["SwiftBuffer", "CPythonShim", "pyextCAPI"],
-            swiftSettings: [.enableExperimentalFeature("StrictMemorySafety")]
+            swiftSettings: [.strictMemorySafety()]
         ),
         .target(
             name: "SwiftBufferExtension",

@@ -12,7 +12,7 @@
 /// - Strides may be negative; `buf` then points at the first element in index order, not at
 ///   the lowest address.
 /// - A dimension of length 0 makes `len == 0`; `ndim == 0` is a scalar of one item.
-public struct BufferDescriptor {
+@safe public struct BufferDescriptor {
     public var buf: UnsafeMutableRawPointer?
     public var len: Int
     public var itemsize: Int
@@ -27,28 +27,28 @@ public struct BufferDescriptor {
     public init(buf: UnsafeMutableRawPointer?, len: Int, itemsize: Int, readonly: Bool, ndim: Int,
                 format: UnsafePointer<CChar>?, shape: UnsafeMutablePointer<Int>?,
                 strides: UnsafeMutablePointer<Int>?, suboffsets: UnsafeMutablePointer<Int>?) {
-        self.buf = buf
+        unsafe self.buf = unsafe buf
         self.len = len
         self.itemsize = itemsize
         self.readonly = readonly
         self.ndim = ndim
-        self.format = format
-        self.shape = shape
-        self.strides = strides
-        self.suboffsets = suboffsets
+        unsafe self.format = unsafe format
+        unsafe self.shape = unsafe shape
+        unsafe self.strides = unsafe strides
+        unsafe self.suboffsets = unsafe suboffsets
     }
 
     /// Extent `i` of the layout, honouring `shape == nil` (one dimension of len/itemsize).
     @inlinable
     public func extent(_ i: Int) -> Int {
-        if let shape = shape { return unsafe shape[i] }
+        if let shape = unsafe shape { return unsafe shape[i] }
         return itemsize == 0 ? 0 : len / itemsize
     }
 
     /// Stride `i`, honouring `strides == nil` (C-contiguous).
     @inlinable
     public func stride(_ i: Int) -> Int {
-        if let strides = strides { return unsafe strides[i] }
+        if let strides = unsafe strides { return unsafe strides[i] }
         var s = itemsize
         var j = ndim - 1
         while j > i { s &*= extent(j); j -= 1 }
@@ -58,7 +58,7 @@ public struct BufferDescriptor {
     /// The format bytes, without the terminating NUL; `"B"` when `format` is nil.
     @inlinable
     public var formatBytes: UnsafeBufferPointer<UInt8> {
-        guard let format = format else { return unsafe Layout.unsignedByteFormat }
+        guard let format = unsafe format else { return unsafe Layout.unsignedByteFormat }
         return unsafe UnsafeBufferPointer(start: UnsafeRawPointer(format).assumingMemoryBound(to: UInt8.self),
                                           count: Layout.cStringLength(format))
     }
@@ -102,7 +102,7 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
         default:
             flags = Contiguity.multidimensional(view)
         }
-        if view.suboffsets != nil {
+        if unsafe view.suboffsets != nil {
             flags.insert(.pil)
             flags.subtract([.c, .fortran])
         }

@@ -95,7 +95,7 @@ public enum ElementCodec {
             case .long, .unsignedLong: return MemoryLayout<CLong>.size
             case .longLong, .unsignedLongLong, .double: return 8
             case .ssize, .size: return MemoryLayout<Int>.size
-            case .pointer: return MemoryLayout<UnsafeRawPointer>.size
+            case .pointer: return unsafe MemoryLayout<UnsafeRawPointer>.size
             }
         }
 

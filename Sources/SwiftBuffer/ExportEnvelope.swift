@@ -72,9 +72,9 @@ public enum ExportRules {
         var view = base
         if request.asksWritable && base.readonly { throw voice.refuse(.notWritable) }
         if request.asksFormat {
-            if view.format == nil { view.format = Layout.unsignedByteCString }
+            if unsafe view.format == nil { unsafe view.format = unsafe Layout.unsignedByteCString }
         } else {
-            view.format = nil
+            unsafe view.format = nil
         }
         if request.asksCContiguous && !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
         if request.asksFContiguous && !contiguity.contains(.fortran) { throw voice.refuse(.notFortranContiguous) }
@@ -82,12 +82,12 @@ public enum ExportRules {
         if !request.asksIndirect && contiguity.contains(.pil) { throw voice.refuse(.needsSuboffsets) }
         if !request.asksStrides {
             if !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
-            view.strides = nil
+            unsafe view.strides = nil
         }
         if !request.asksShape {
-            if view.format != nil { throw voice.refuse(.formatWithoutShape) }
+            if unsafe view.format != nil { throw voice.refuse(.formatWithoutShape) }
             view.ndim = 1
-            view.shape = nil
+            unsafe view.shape = nil
         }
         return view
     }

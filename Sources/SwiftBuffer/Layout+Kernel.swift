@@ -102,7 +102,7 @@ extension Layout {
         if indirect >= 0 {
             unsafe suboffsets![indirect] &+= offset
         } else {
-            result = unsafe buf.map { unsafe $0 + offset }
+            unsafe result = unsafe buf.map { unsafe $0 + offset }
         }
         unsafe shape[dimension] = slice.length
         unsafe strides[dimension] = strides[dimension] &* slice.step
@@ -112,7 +112,7 @@ extension Layout {
     /// `applySlice` on a descriptor whose shape and strides the caller owns (`len` unchanged).
     @inlinable @inline(__always)
     public static func applySlice(_ slice: Slice, dimension: Int, to layout: inout BufferDescriptor) {
-        layout.buf = unsafe applySlice(slice, dimension: dimension, buf: layout.buf, shape: layout.shape!,
+        unsafe layout.buf = unsafe applySlice(slice, dimension: dimension, buf: layout.buf, shape: layout.shape!,
                                        strides: layout.strides!, suboffsets: layout.suboffsets)
     }
 
@@ -211,17 +211,17 @@ extension Layout {
         }
         // One contiguous run on both sides (a 1-d slice assignment between plain buffers, the
         // common case): one memmove, without building the walk's table.
-        if ndim == 1 && source.suboffsets == nil && destination.suboffsets == nil
+        if unsafe ndim == 1 && source.suboffsets == nil && destination.suboffsets == nil
             && destination.stride(0) == itemsize && source.stride(0) == itemsize {
             unsafe dbuf.copyMemory(from: sbuf, byteCount: destination.extent(0) &* itemsize)  // memmove
             return
         }
         let fortran = order == .fortran
-        precondition(!fortran || (source.suboffsets == nil && destination.suboffsets == nil),
+        unsafe precondition(!fortran || (source.suboffsets == nil && destination.suboffsets == nil),
                      "Layout.copy: a Fortran-order walk cannot follow suboffsets")
         // Extents and both strides, in walk order, in one table on the stack (ndim <= 128):
         // absent shape or strides are reconstructed once, not at every step.
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * ndim) { storage in
+        unsafe withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * ndim) { storage in
             let table = storage.baseAddress!
             for level in 0..<ndim {
                 let dim = fortran ? ndim - 1 - level : level
@@ -275,7 +275,7 @@ extension Layout {
     public static func withContiguousLayout<R>(like view: BufferDescriptor, at memory: UnsafeMutableRawPointer, order: Order,
                                                _ body: (BufferDescriptor) -> R) -> R {
         let ndim = view.ndim
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(2 * ndim, 1)) { storage in
+        return unsafe withUnsafeTemporaryAllocation(of: Int.self, capacity: max(2 * ndim, 1)) { storage in
             let shape = storage.baseAddress!, strides = unsafe shape + ndim
             for i in 0..<ndim { unsafe shape[i] = view.extent(i) }
             unsafe fillContiguousStrides(shape: shape, ndim: ndim, itemsize: view.itemsize,
@@ -305,11 +305,11 @@ extension Layout {
         let extent = view.extent(dimension), stride = view.stride(dimension)
         var p = unsafe pointer
         if dimension == view.ndim - 1 {
-            for _ in 0..<extent { try unsafe body(follow(p, view.suboffsets, dimension: dimension)); p = unsafe p + stride }
+            for _ in 0..<extent { try unsafe body(follow(p, view.suboffsets, dimension: dimension)); unsafe p = unsafe p + stride }
         } else {
             for _ in 0..<extent {
                 try unsafe visit(view, follow(p, view.suboffsets, dimension: dimension), dimension: dimension + 1, body)
-                p = unsafe p + stride
+                unsafe p = unsafe p + stride
             }
         }
     }
@@ -331,15 +331,15 @@ extension Layout {
         let ps = a.stride(dimension), qs = b.stride(dimension)
         var p = unsafe p, q = unsafe q
         if dimension == a.ndim - 1 {
-            if a.suboffsets == nil && b.suboffsets == nil {
+            if unsafe a.suboffsets == nil && b.suboffsets == nil {
                 for _ in 0..<extent {
                     if !(try unsafe equal(p, q)) { return false }
-                    p = unsafe p + ps; q = unsafe q + qs
+                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
                 }
             } else {
                 for _ in 0..<extent {
                     if !(try unsafe equal(follow(p, a.suboffsets, dimension: dimension), follow(q, b.suboffsets, dimension: dimension))) { return false }
-                    p = unsafe p + ps; q = unsafe q + qs
+                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
                 }
             }
             return true
@@ -347,7 +347,7 @@ extension Layout {
         for _ in 0..<extent {
             if !(try unsafe pairs(a, follow(p, a.suboffsets, dimension: dimension), b, follow(q, b.suboffsets, dimension: dimension),
                                   dimension: dimension + 1, equal)) { return false }
-            p = unsafe p + ps; q = unsafe q + qs
+            unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
         }
         return true
     }

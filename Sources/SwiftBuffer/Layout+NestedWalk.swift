@@ -52,19 +52,19 @@ extension Layout {
                 if let sub = unsafe view.suboffsets, unsafe sub[dimension] >= 0 {
                     for i in 0..<extent {
                         builder.store(try unsafe builder.element(follow(p, sub, dimension: dimension)), at: i, in: row)
-                        p = unsafe p + stride
+                        unsafe p = unsafe p + stride
                     }
                 } else {
                     for i in 0..<extent {
                         builder.store(try unsafe builder.element(p), at: i, in: row)
-                        p = unsafe p + stride
+                        unsafe p = unsafe p + stride
                     }
                 }
             } else {
                 for i in 0..<extent {
                     builder.store(try unsafe nestedRow(view, follow(p, view.suboffsets, dimension: dimension),
                                                        dimension: dimension + 1, builder), at: i, in: row)
-                    p = unsafe p + stride
+                    unsafe p = unsafe p + stride
                 }
             }
         } catch {

@@ -43,7 +43,7 @@ public enum Layout {
     /// `PyBuffer_IsContiguous`: suboffsets are never contiguous; an empty buffer always is.
     @inlinable
     public static func isContiguous(_ view: BufferDescriptor, order: Order) -> Bool {
-        if view.suboffsets != nil { return false }
+        if unsafe view.suboffsets != nil { return false }
         switch order {
         case .c: return isCContiguous(view)
         case .fortran: return isFortranContiguous(view)
@@ -54,7 +54,7 @@ public enum Layout {
     @inlinable
     static func isCContiguous(_ view: BufferDescriptor) -> Bool {
         if view.len == 0 { return true }
-        guard let strides = view.strides else { return true }
+        guard let strides = unsafe view.strides else { return true }
         var expected = view.itemsize
         var i = view.ndim - 1
         while i >= 0 {
@@ -69,7 +69,7 @@ public enum Layout {
     @inlinable
     static func isFortranContiguous(_ view: BufferDescriptor) -> Bool {
         if view.len == 0 { return true }
-        guard let strides = view.strides else {
+        guard let strides = unsafe view.strides else {
             // C-contiguous by definition; also Fortran when at most one extent exceeds 1.
             if view.ndim <= 1 { return true }
             var longDims = 0

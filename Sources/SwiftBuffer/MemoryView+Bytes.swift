@@ -56,7 +56,7 @@ extension MemoryView {
         unsafe writeHexDigits(source, count: n, into: destination + chunks)
         // Counting from the right, the first group holds the remainder; from the left, the last.
         var length = 2 * (bytesPerSeparator > 0 ? n - chunks * group : group)
-        var from = unsafe UnsafeRawPointer(digits), to = UnsafeMutableRawPointer(destination)
+        var from = UnsafeRawPointer(digits), to = UnsafeMutableRawPointer(destination)
         if group == 1 {  // hex(':'), the common form: one pair and one separator a step
             for _ in 0..<chunks {
                 unsafe to.storeBytes(of: from.loadUnaligned(as: UInt16.self), as: UInt16.self)

@@ -48,25 +48,25 @@ extension MemoryView {
         }
         var layout = try makeView(ndim == 0 ? 1 : ndim)
         // cast_to_1D
-        let formatBytes = try format()
+        let formatBytes = unsafe try format()
         let byteLength = layout.len
         let newFormat: UnsafePointer<CChar>, itemsize: Int
         do throws(SwiftBufferError) {
-            (newFormat, itemsize) = try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
+            unsafe (newFormat, itemsize) = unsafe try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
         } catch { throw E(core: error) }
-        layout.format = unsafe newFormat
+        unsafe layout.format = unsafe newFormat
         layout.itemsize = itemsize
         layout.ndim = 1
         unsafe layout.shape![0] = byteLength / itemsize
         unsafe layout.strides![0] = itemsize
-        layout.suboffsets = nil
+        unsafe layout.suboffsets = nil
         // cast_to_ND
         guard shapeGiven else { return layout }
         layout.ndim = ndim
         var length = itemsize
         if ndim == 0 {
-            layout.shape = nil
-            layout.strides = nil
+            unsafe layout.shape = nil
+            unsafe layout.strides = nil
         } else {
             for i in 0..<ndim {
                 let e = try extent(i)
@@ -124,7 +124,7 @@ extension MemoryView {
         }
         let itemsize = destination.size
         if byteLength % itemsize != 0 { throw .typeError("memoryview: length is not a multiple of itemsize") }
-        return (castFormat(destination, prefixed: format.count == 2), itemsize)
+        return unsafe (castFormat(destination, prefixed: format.count == 2), itemsize)
     }
 
     /// One extent of the cast's shape, checked in order (`copy_shape`): positive, and the

@@ -15,7 +15,7 @@ extension MemoryView {
             guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
             return unsafe ElementCodec.equal(code, p, q)
         }
-        if ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
+        if unsafe ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
             && Layout.isContiguous(a, order: .c) && Layout.isContiguous(b, order: .c) {
             guard a.len > 0, let p = unsafe a.buf, let q = unsafe b.buf else { return true }
             return unsafe bytesEqual(p, q, count: a.len)

@@ -78,20 +78,20 @@ extension MemoryView {
         let ndim = source.ndim
         let shape = unsafe storage, strides = unsafe storage + ndim
         var suboffsets: UnsafeMutablePointer<Int>? = nil
-        if let sub = source.suboffsets {
+        if let sub = unsafe source.suboffsets {
             let dest = unsafe storage + 2 * ndim
             for i in 0..<ndim { unsafe dest[i] = sub[i] }
-            suboffsets = unsafe dest
+            unsafe suboffsets = unsafe dest
         }
         switch ndim {
         case 0:
-            return (nil, nil, suboffsets)
+            return unsafe (nil, nil, suboffsets)
         case 1:
             unsafe shape[0] = source.extent(0)
             unsafe strides[0] = unsafe source.strides.map { unsafe $0[0] } ?? source.itemsize
         default:
             for i in 0..<ndim { unsafe shape[i] = source.shape![i] }
-            if let s = source.strides {
+            if let s = unsafe source.strides {
                 for i in 0..<ndim { unsafe strides[i] = s[i] }
             } else {
                 unsafe Layout.fillContiguousStrides(shape: shape, ndim: ndim, itemsize: source.itemsize, order: .c, into: strides)
@@ -124,7 +124,7 @@ extension MemoryView {
     @inlinable
     public func formatCharacter() throws(SwiftBufferError) -> UInt8 {
         if let c = unsafe MemoryView.formatCharacter(of: layout.format) { return c }
-        throw MemoryView.unsupportedFormat(layout.formatBytes)
+        throw unsafe MemoryView.unsupportedFormat(layout.formatBytes)
     }
 
     /// The one character of `format` after an optional `@`, or nil when the format is longer
@@ -133,7 +133,7 @@ extension MemoryView {
     public static func formatCharacter(of format: UnsafePointer<CChar>?) -> UInt8? {
         guard let f = unsafe format else { return UInt8(ascii: "B") }
         var p = unsafe UnsafeRawPointer(f).assumingMemoryBound(to: UInt8.self)
-        if unsafe p[0] == UInt8(ascii: "@") { p = unsafe p + 1 }
+        if unsafe p[0] == UInt8(ascii: "@") { unsafe p = unsafe p + 1 }
         if unsafe p[0] != 0 && p[1] == 0 { return unsafe p[0] }
         return nil
     }
@@ -141,7 +141,7 @@ extension MemoryView {
     /// The bytes of a format string (nil means `"B"`), without the NUL.
     @inlinable
     public static func formatBytes(_ format: UnsafePointer<CChar>?) -> UnsafeBufferPointer<UInt8> {
-        BufferDescriptor(buf: nil, len: 0, itemsize: 0, readonly: true, ndim: 0, format: format,
+        unsafe BufferDescriptor(buf: nil, len: 0, itemsize: 0, readonly: true, ndim: 0, format: format,
                          shape: nil, strides: nil, suboffsets: nil).formatBytes
     }
 
@@ -168,7 +168,7 @@ extension MemoryView {
     /// would have to read.
     @inlinable
     public var nativeCode: ElementCodec.Code? {
-        ElementCodec.Code(memoryviewFormat: layout.formatBytes)
+        unsafe ElementCodec.Code(memoryviewFormat: layout.formatBytes)
     }
 }
 
@@ -195,7 +195,7 @@ extension MemoryView {
             throw .typeError("cannot index \(layout.ndim)-dimension view with \(indices.count)-element tuple")
         }
         var p = unsafe layout.buf!
-        for (dim, index) in indices.enumerated() { p = unsafe try pointer(from: p, dimension: dim, index: index) }
+        for (dim, index) in indices.enumerated() { unsafe p = unsafe try pointer(from: p, dimension: dim, index: index) }
         return unsafe p
     }
 

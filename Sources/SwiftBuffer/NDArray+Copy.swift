@@ -40,7 +40,7 @@ public enum NDAssignment {
         // Like copy_buffer, an empty row still allocates (PyMem_Malloc(0)).
         var scratch: UnsafeMutableRawPointer? = nil
         if let bytes = try Layout.copyScratchBytes(from: src, to: dest) {
-            scratch = try allocator.bytes(bytes, zeroed: false)
+            unsafe scratch = unsafe try allocator.bytes(bytes, zeroed: false)
         }
         defer { if let scratch = unsafe scratch { unsafe allocator.deallocate(scratch) } }
         unsafe Layout.copy(from: src, to: dest, scratch: scratch)
@@ -69,7 +69,7 @@ public enum NDInspect {
     /// `PyBuffer_GetPointer`: the address of the item at `indices` (checked with `checkIndex`).
     public static func pointer(in view: BufferDescriptor, at indices: [Int]) -> UnsafeMutableRawPointer {
         var p = unsafe view.buf!
-        for i in 0..<view.ndim { p = unsafe Layout.follow(p + view.stride(i) &* indices[i], view.suboffsets, dimension: i) }
+        for i in 0..<view.ndim { unsafe p = unsafe Layout.follow(p + view.stride(i) &* indices[i], view.suboffsets, dimension: i) }
         return unsafe p
     }
 
@@ -93,7 +93,7 @@ public enum NDInspect {
             return false
         }
         // readonly may differ when a copy was made from a non-contiguous exporter.
-        if v1.len != v2.len || v1.itemsize != v2.itemsize || v1.ndim != v2.ndim
+        if unsafe v1.len != v2.len || v1.itemsize != v2.itemsize || v1.ndim != v2.ndim
             || !(unsafe v1.formatBytes.elementsEqual(v2.formatBytes))
             || (v1.shape == nil) != (v2.shape == nil) || (v1.strides == nil) != (v2.strides == nil)
             || (v1.suboffsets == nil) != (v2.suboffsets == nil) {
@@ -124,30 +124,30 @@ public enum NDInspect {
 public enum NDDetached {
     nonisolated(unsafe) static var storage: UnsafeMutableRawPointer? = nil
     nonisolated(unsafe) static var capacity = 0
-    nonisolated(unsafe) static var formats: [[UInt8]: UnsafePointer<CChar>] = [:]
+    nonisolated(unsafe) static var formats: [[UInt8]: UnsafePointer<CChar>] = unsafe [:]
 
     /// The layout of `view` over a copy of `owner`'s memory (`view` lies inside it): the copy
     /// replaces `owner.data`, format is interned; shape, strides and suboffsets still point
     /// into `view`'s arrays, which `PyMemoryView_FromBuffer` copies.
     public static func copy(of view: BufferDescriptor, in owner: NDBuffer) throws(SwiftBufferError) -> BufferDescriptor {
         let data = unsafe owner.data!
-        let length = owner.length
-        if length > capacity {
+        let length = unsafe owner.length
+        if unsafe length > capacity {
             // Older blocks are kept: views made from them may still be alive.
-            let grown = max(length, 2 * capacity)
+            let grown = unsafe max(length, 2 * capacity)
             unsafe storage = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
-            capacity = grown
+            unsafe capacity = grown
         }
         let block = unsafe storage!
         unsafe block.copyMemory(from: data, byteCount: length)
         var info = view
-        info.buf = unsafe view.buf.map { unsafe block + (UnsafeRawPointer($0) - UnsafeRawPointer(data)) }
+        unsafe info.buf = unsafe view.buf.map { unsafe block + (UnsafeRawPointer($0) - UnsafeRawPointer(data)) }
         if unsafe view.format != nil {
-            let bytes = Array(unsafe view.formatBytes)
+            let bytes = unsafe Array(unsafe view.formatBytes)
             if bytes.count > NDFlags.maxDimensions {
                 throw .typeError("memoryview_from_buffer: format is limited to \(NDFlags.maxDimensions) characters")
             }
-            info.format = unsafe intern(bytes)
+            unsafe info.format = unsafe intern(bytes)
         }
         if view.ndim > NDFlags.maxDimensions {
             throw .typeError("memoryview_from_buffer: ndim is limited to \(NDFlags.maxDimensions)")

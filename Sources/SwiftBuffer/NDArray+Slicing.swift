@@ -23,7 +23,7 @@ extension NDBuffer {
     /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
     /// arrays are owned, and the new layout's facts.
     func resetLayoutFlags() {
-        flags = flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
+        unsafe flags = unsafe flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
     }
 
     /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1
@@ -31,15 +31,15 @@ extension NDBuffer {
     /// (`ndarray_item`). The arrays stay borrowed from the consumed buffer, one entry further on.
     public func narrowToItem(at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
         // A redirected export may come from an exporter that ignored the request.
-        if base.ndim < 1 || base.shape == nil || (unsafe base.shape![0]) == 0 {
+        if unsafe base.ndim < 1 || base.shape == nil || (unsafe base.shape![0]) == 0 {
             throw .bufferError("re-exporter does not provide format, shape or strides")
         }
-        base.buf = unsafe pointer
-        base.len /= unsafe base.shape![0]
-        base.ndim -= 1
-        base.shape = unsafe base.shape! + 1
-        if let strides = unsafe base.strides { base.strides = unsafe strides + 1 }
-        if let suboffsets = unsafe base.suboffsets { base.suboffsets = unsafe suboffsets + 1 }
+        unsafe base.buf = unsafe pointer
+        unsafe base.len /= unsafe base.shape![0]
+        unsafe base.ndim -= 1
+        unsafe base.shape = unsafe base.shape! + 1
+        if let strides = unsafe base.strides { unsafe base.strides = unsafe strides + 1 }
+        if let suboffsets = unsafe base.suboffsets { unsafe base.suboffsets = unsafe suboffsets + 1 }
         resetLayoutFlags()
     }
 
@@ -48,38 +48,38 @@ extension NDBuffer {
     /// `copy_structure`: the consumer takes its own copies of shape, strides and suboffsets,
     /// so slicing can change them (`ND_OWN_ARRAYS`).
     public func ownStructure() {
-        let ndim = base.ndim
+        let ndim = unsafe base.ndim
         let ints = unsafe allocateInts(3 * ndim)
         for i in 0..<ndim {
             unsafe ints[i] = base.extent(i)
             unsafe ints[ndim + i] = base.stride(i)
         }
-        base.shape = unsafe ints
-        base.strides = unsafe ints + ndim
+        unsafe base.shape = unsafe ints
+        unsafe base.strides = unsafe ints + ndim
         if let suboffsets = unsafe base.suboffsets {
             for i in 0..<ndim { unsafe ints[2 * ndim + i] = suboffsets[i] }
-            base.suboffsets = unsafe ints + 2 * ndim
+            unsafe base.suboffsets = unsafe ints + 2 * ndim
         }
-        flags.insert(.ownArrays)
+        unsafe flags.insert(.ownArrays)
     }
 
     /// The length of dimension `dim` for slicing. A key with more slices than the array has
     /// dimensions raises IndexError (_testbuffer reads past its shape there).
     public func sliceExtent(_ dim: Int) throws(SwiftBufferError) -> Int {
-        if dim >= base.ndim { throw .indexError("too many slices for an ndarray of \(base.ndim) dimension\(base.ndim == 1 ? "" : "s")") }
+        if unsafe dim >= base.ndim { throw .indexError(unsafe "too many slices for an ndarray of \(base.ndim) dimension\(base.ndim == 1 ? "" : "s")") }
         return unsafe base.shape![dim]
     }
 
     /// `init_slice` (`Layout.applySlice`) on dimension `dim`, after `ownStructure`.
     public func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
-        precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
+        unsafe precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
         unsafe Layout.applySlice(slice, dimension: dim, to: &base)
     }
 
     /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.
     public func finishSlicing() throws(SwiftBufferError) {
-        base.len = try Layout.byteCount(shape: (0..<base.ndim).lazy.map { unsafe self.base.shape![$0] },
-                                        itemsize: base.itemsize)
+        unsafe base.len = unsafe try Layout.byteCount(shape: (0..<base.ndim).lazy.map { unsafe self.base.shape![$0] },
+                                        itemsize: unsafe base.itemsize)
         resetLayoutFlags()
     }
 }

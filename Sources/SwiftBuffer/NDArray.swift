@@ -65,7 +65,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     public init(layoutOf view: BufferDescriptor) {
         var flags: NDFlags = []
         if view.ndim == 0 { flags.insert(.scalar) }
-        if view.suboffsets != nil { flags.insert(.pil) }
+        if unsafe view.suboffsets != nil { flags.insert(.pil) }
         if Layout.isContiguous(view, order: .c) { flags.insert(.c) }
         if Layout.isContiguous(view, order: .fortran) { flags.insert(.fortran) }
         self = flags
@@ -80,7 +80,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
 /// An *original* base buffer owns its memory and layout; a *consumer* describes a buffer it
 /// obtained from another exporter (the bridge holds that `Py_buffer` and releases it), borrowing
 /// its arrays until slicing gives it arrays of its own.
-public final class NDBuffer {
+@safe public final class NDBuffer {
     // The stored properties an export reads or writes skip dynamic exclusivity checks: they
     // cost more than the rest of an export (callgrind: swift_beginAccess, AccessSet::insert
     // and the TLS lookup were 12% of `memoryview(nd)`), and every access comes from Python
@@ -120,15 +120,15 @@ public final class NDBuffer {
         if offset % itemsize != 0 { throw .valueError("offset must be a multiple of itemsize") }
         // `offset + itemsize > length`, written so it cannot overflow (length >= itemsize > 0).
         if offset < 0 || offset > length - itemsize { throw .valueError("offset out of bounds") }
-        let data = try allocator.bytes(length, zeroed: false)
+        let data = unsafe try allocator.bytes(length, zeroed: false)
         unsafe data.initializeMemory(as: UInt8.self, repeating: 0, count: length)
         self.allocator = allocator
-        self.data = unsafe data
-        self.length = length
-        self.offset = offset
-        self.flags = flags
+        unsafe self.data = unsafe data
+        unsafe self.length = length
+        unsafe self.offset = offset
+        unsafe self.flags = flags
         self.hasExporter = false
-        self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
+        unsafe self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
                                             format: nil, shape: nil, strides: nil, suboffsets: nil)
     }
 
@@ -136,8 +136,8 @@ public final class NDBuffer {
     /// is, plus the layout facts of the view, plus `userFlags`.
     public convenience init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
         self.init(subviewOf: view, hasExporter: hasExporter)
-        flags.formUnion(NDFlags(layoutOf: view))
-        flags.formUnion(userFlags)
+        unsafe flags.formUnion(NDFlags(layoutOf: view))
+        unsafe flags.formUnion(userFlags)
     }
 
     /// A consumer of `view` about to be narrowed (`narrowToItem`) or sliced (`ownStructure`,
@@ -145,12 +145,12 @@ public final class NDBuffer {
     /// (`ndarray_init_staticbuf` alone: only writability is known).
     public init(subviewOf view: BufferDescriptor, hasExporter: Bool) {
         self.allocator = .swift
-        self.base = view
-        self.offset = -1
-        self.length = -1
-        self.data = nil
+        unsafe self.base = view
+        unsafe self.offset = -1
+        unsafe self.length = -1
+        unsafe self.data = nil
         self.hasExporter = hasExporter
-        self.flags = view.readonly ? [] : .writable
+        unsafe self.flags = view.readonly ? [] : .writable
     }
 
     deinit {
@@ -222,9 +222,9 @@ public final class NDBuffer {
 
     /// The end of `init_simple`, once the items are packed: the element format and size.
     public func setElement(itemsize: Int, format: UnsafeRawBufferPointer) {
-        base.readonly = !flags.contains(.writable)
-        base.itemsize = itemsize
-        base.format = unsafe ownFormat(format)
+        unsafe base.readonly = unsafe !flags.contains(.writable)
+        unsafe base.itemsize = itemsize
+        unsafe base.format = unsafe ownFormat(format)
     }
 
     /// `setElement` with the format as an array.
@@ -236,10 +236,10 @@ public final class NDBuffer {
     /// the PIL conversion when `ND_PIL` is set. `shape.count` is the number of dimensions.
     public func setStructure(shape: [Int], strides explicit: [Int]?) throws(SwiftBufferError) {
         let ndim = shape.count
-        base.ndim = ndim
+        unsafe base.ndim = ndim
         if ndim == 0 {
-            if flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
-            flags.formUnion([.scalar, .c, .fortran])
+            if unsafe flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
+            unsafe flags.formUnion([.scalar, .c, .fortran])
             return
         }
         // shape, strides and (for PIL) suboffsets in one owned array.
@@ -256,40 +256,40 @@ public final class NDBuffer {
                                                 order: flags.contains(.fortran) ? .fortran : .c, into: strides)
         }
         let stridesArray = (0..<ndim).map { unsafe strides[$0] }
-        if let problem = Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,
+        if let problem = unsafe Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,
                                                 shape: shape, strides: stridesArray) {
             throw .valueError(problem)
         }
-        base.shape = unsafe ints
-        base.strides = unsafe strides
-        base.buf = unsafe data! + offset
+        unsafe base.shape = unsafe ints
+        unsafe base.strides = unsafe strides
+        unsafe base.buf = unsafe data! + offset
         // init_len; a product that overflows can only come from zero strides.
-        base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
-        if Layout.isContiguous(base, order: .c) { flags.insert(.c) }
-        if Layout.isContiguous(base, order: .fortran) { flags.insert(.fortran) }
-        if flags.contains(.pil) { try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
+        unsafe base.len = unsafe try Layout.byteCount(shape: shape, itemsize: base.itemsize)
+        if unsafe Layout.isContiguous(base, order: .c) { unsafe flags.insert(.c) }
+        if unsafe Layout.isContiguous(base, order: .fortran) { unsafe flags.insert(.fortran) }
+        if unsafe flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
     }
 
     /// `init_suboffsets`: the first dimension becomes an array of pointers to the sub-arrays,
     /// placed in front of the data (aligned to 8 bytes); `suboffsets[0]` is what each pointer
     /// needs added to reach the first element of its sub-array when later strides are negative.
     func convertToSuboffsets(suboffsets: UnsafeMutablePointer<Int>) throws(SwiftBufferError) {
-        let pointerSize = MemoryLayout<UnsafeRawPointer>.size
-        let ndim = base.ndim
+        let pointerSize = unsafe MemoryLayout<UnsafeRawPointer>.size
+        let ndim = unsafe base.ndim
         let shape = unsafe base.shape!
         let strides = unsafe base.strides!
         let (table, o1) = unsafe shape[0].multipliedReportingOverflow(by: pointerSize)
         let (padded, o2) = table.addingReportingOverflow(7)
         let addsize = padded / 8 * 8
-        let (total, o3) = length.addingReportingOverflow(addsize)
+        let (total, o3) = unsafe length.addingReportingOverflow(addsize)
         if o1 || o2 || o3 { throw .noMemory }
-        let newData = try allocator.bytes(total, zeroed: false)
+        let newData = unsafe try allocator.bytes(total, zeroed: false)
         unsafe newData.initializeMemory(as: UInt8.self, repeating: 0, count: addsize)
         unsafe (newData + addsize).copyMemory(from: data!, byteCount: length)
         unsafe allocator.deallocate(data!)
-        data = unsafe newData
-        length = total
-        base.buf = unsafe newData
+        unsafe data = unsafe newData
+        unsafe length = total
+        unsafe base.buf = unsafe newData
 
         // imin: lowest byte index of the array relative to `offset`; suboffset0: the same for
         // one sub-array of ndim-1 dimensions, negated. verifyStructure bounded both.
@@ -302,7 +302,7 @@ public final class NDBuffer {
                 if n >= 1 { suboffset0 -= x }
             }
         }
-        let start = addsize + offset + imin
+        let start = unsafe addsize + offset + imin
         let step = unsafe strides[0] < 0 ? -strides[0] : strides[0]
         let pointers = unsafe newData.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
         let count = unsafe shape[0]
@@ -310,55 +310,55 @@ public final class NDBuffer {
 
         unsafe suboffsets[0] = suboffset0
         for n in stride(from: 1, to: ndim, by: 1) { unsafe suboffsets[n] = -1 }
-        base.suboffsets = unsafe suboffsets
+        unsafe base.suboffsets = unsafe suboffsets
         if unsafe strides[0] >= 0 {
             unsafe strides[0] = pointerSize
         } else {
             // Striding backwards over the pointers.
             unsafe strides[0] = -pointerSize
-            if unsafe shape[0] > 0 { base.buf = unsafe newData + (shape[0] - 1) * pointerSize }
+            if unsafe shape[0] > 0 { unsafe base.buf = unsafe newData + (shape[0] - 1) * pointerSize }
         }
-        flags.subtract([.c, .fortran])
-        offset = 0
+        unsafe flags.subtract([.c, .fortran])
+        unsafe offset = 0
     }
 
     /// `add_suboffsets`: redundant (all negative) suboffsets, for testing consumers. The
     /// contiguity flags are cleared and `ND_PIL` is not set, exactly as _testbuffer does.
     public func addRedundantSuboffsets() throws(SwiftBufferError) {
-        if base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
-        if base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
+        if unsafe base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
+        if unsafe base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
         // An original's layout array has room for them after its strides.
         let suboffsets = unsafe data != nil ? unsafe base.strides! + base.ndim : unsafe allocateInts(base.ndim)
-        for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
-        base.suboffsets = unsafe suboffsets
-        flags.subtract([.c, .fortran])
+        for i in unsafe 0..<base.ndim { unsafe suboffsets[i] = -1 }
+        unsafe base.suboffsets = unsafe suboffsets
+        unsafe flags.subtract([.c, .fortran])
     }
 
     /// A contiguous copy of `source` in `order` (`.any` means C), read-only: what
     /// `PyMemoryView_GetContiguous` builds when the source is not contiguous.
     public init(contiguousCopyOf source: BufferDescriptor, order: Layout.Order,
                 allocator: RawAllocator = .swift) throws(SwiftBufferError) {
-        let data = try allocator.bytes(source.len, zeroed: false)
+        let data = unsafe try allocator.bytes(source.len, zeroed: false)
         unsafe StridedCopy.gather(source, into: data, order: order == .fortran ? .fortran : .c)
         self.allocator = allocator
-        self.data = unsafe data
-        self.length = source.len
-        self.offset = 0
+        unsafe self.data = unsafe data
+        unsafe self.length = source.len
+        unsafe self.offset = 0
         self.hasExporter = false
-        self.flags = []
-        self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
+        unsafe self.flags = []
+        unsafe self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
                                             ndim: source.ndim, format: nil, shape: nil, strides: nil, suboffsets: nil)
-        base.format = unsafe ownFormat(UnsafeRawBufferPointer(source.formatBytes))
+        unsafe base.format = unsafe ownFormat(UnsafeRawBufferPointer(source.formatBytes))
         if source.ndim > 0 {
             // 3 * ndim, like every original: room for add_suboffsets.
             let ints = unsafe allocateInts(3 * source.ndim)
             for i in 0..<source.ndim { unsafe ints[i] = source.extent(i) }
             unsafe Layout.fillContiguousStrides(shape: ints, ndim: source.ndim, itemsize: source.itemsize,
                                                 order: order == .fortran ? .fortran : .c, into: ints + source.ndim)
-            base.shape = unsafe ints
-            base.strides = unsafe ints + source.ndim
+            unsafe base.shape = unsafe ints
+            unsafe base.strides = unsafe ints + source.ndim
         }
-        flags = NDFlags(layoutOf: base)
+        unsafe flags = unsafe NDFlags(layoutOf: base)
     }
 }
 
@@ -385,18 +385,18 @@ public final class NDArray {
     public init(original head: NDBuffer, varExport: Bool = false) {
         self.isConsumer = false
         self.varExport = varExport
-        self.head = head
+        unsafe self.head = head
     }
 
     /// A re-exporter of the buffer `head` describes.
     public init(consumer head: NDBuffer) {
         self.isConsumer = true
         self.varExport = false
-        self.head = head
+        unsafe self.head = head
     }
 
     /// Live exports of every base buffer.
-    public var liveExports: Int { older.reduce(head.exports.live) { $0 + $1.exports.live } }
+    public var liveExports: Int { unsafe older.reduce(head.exports.live) { unsafe $0 + $1.exports.live } }
 
     private func checkMutable() throws(SwiftBufferError) {
         if isConsumer { throw .bufferError("structure of re-exporting object is immutable") }
@@ -412,21 +412,21 @@ public final class NDArray {
             throw .valueError("ND_VAREXPORT flag can only be used during object creation")
         }
         try checkMutable()
-        if !varExport && head.exports.live > 0 { throw changeRefusal(head.exports.live) }
+        if unsafe !varExport && head.exports.live > 0 { throw unsafe changeRefusal(head.exports.live) }
     }
 
     /// Makes `buffer` the head (after `checkPush`).
     public func push(_ buffer: NDBuffer) {
-        older.append(head)
-        head = buffer
+        unsafe older.append(head)
+        unsafe head = buffer
     }
 
     /// `ndarray_pop`: drops the head, which must not be exported.
     public func pop() throws(SwiftBufferError) {
         try checkMutable()
-        if head.exports.live > 0 { throw changeRefusal(head.exports.live) }
-        guard let previous = older.popLast() else { throw .bufferError("list only has a single base") }
-        head = previous
+        if unsafe head.exports.live > 0 { throw unsafe changeRefusal(head.exports.live) }
+        guard let previous = unsafe older.popLast() else { throw .bufferError("list only has a single base") }
+        unsafe head = previous
     }
 
     // MARK: - getbuffer
@@ -434,11 +434,11 @@ public final class NDArray {
     /// `ndarray_getbuf`: the view to hand out for `request`, or nil when the request must be
     /// redirected to the consumed exporter (`ND_REDIRECT`). Counts the export on success.
     public func export(_ request: BufferRequest) throws(SwiftBufferError) -> BufferDescriptor? {
-        let buffer = head
-        let flags = buffer.flags
+        let buffer = unsafe head
+        let flags = unsafe buffer.flags
         if isConsumer && buffer.hasExporter && flags.contains(.redirect) { return nil }
-        let base = buffer.base
-        if base.ndim != 0 && ((request.asksShape && base.shape == nil) || (request.asksStrides && base.strides == nil)) {
+        let base = unsafe buffer.base
+        if unsafe base.ndim != 0 && ((request.asksShape && base.shape == nil) || (request.asksStrides && base.strides == nil)) {
             // A re-exporter created without full information, for testing consumers.
             throw .bufferError("re-exporter does not provide format, shape or strides")
         }
@@ -447,7 +447,7 @@ public final class NDArray {
         let view = try ExportRules.answer(request, base: base, contiguity: contiguity, voice: .ndarray)
         // The new view must have the exporter's contiguity (skipped for casts to 1-d bytes,
         // which must be Fortran- and so C-contiguous).
-        if contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
+        if unsafe contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
             || (view.format != nil && view.shape != nil
                 && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
             || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran))
@@ -457,7 +457,7 @@ public final class NDArray {
             || (view.strides == nil && !Layout.isContiguous(base, order: .c)) {
             throw .bufferError("ndarray: contiguity mismatch in getbuf()")
         }
-        buffer.exports.opened()
+        unsafe buffer.exports.opened()
         return view
     }
 
@@ -466,8 +466,8 @@ public final class NDArray {
     /// or re-initialise the array and free the memory being used. The one way to pin a base
     /// buffer; the pin ends as an export does (`released(_:)`), also when `body` throws.
     public func withPinnedHead<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        let pinned = head
-        pinned.exports.opened()
+        let pinned = unsafe head
+        unsafe pinned.exports.opened()
         defer { released(pinned) }
         return try body()
     }
@@ -475,8 +475,8 @@ public final class NDArray {
     /// `ndarray_releasebuf`: an export of `buffer` ended; a base buffer that is no longer the
     /// head is dropped with its last export.
     public func released(_ buffer: NDBuffer) {
-        buffer.exports.closed()
-        if isConsumer || buffer.exports.live != 0 || buffer === head { return }
-        if let i = older.firstIndex(where: { $0 === buffer }) { older.remove(at: i) }
+        unsafe buffer.exports.closed()
+        if unsafe isConsumer || buffer.exports.live != 0 || buffer === head { return }
+        if let i = unsafe older.firstIndex(where: { $0 === buffer }) { unsafe older.remove(at: i) }
     }
 }

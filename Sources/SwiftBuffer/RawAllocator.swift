@@ -4,19 +4,19 @@
 /// `Buffer(10**15)`. The core stays free of libc and CPython, so the bridge hands in CPython's
 /// raw allocator (`PyMem_RawCalloc`, which also makes the memory visible to tracemalloc);
 /// Swift callers that vouch for their sizes can use `.swift`.
-public struct RawAllocator: Sendable {
+@safe public struct RawAllocator: Sendable {
     /// Returns `byteCount` bytes (zero-filled when asked), aligned for any element type, or nil.
     public let allocate: @Sendable (_ byteCount: Int, _ zeroed: Bool) -> UnsafeMutableRawPointer?
     public let deallocate: @Sendable (UnsafeMutableRawPointer) -> Void
 
     public init(allocate: @escaping @Sendable (_ byteCount: Int, _ zeroed: Bool) -> UnsafeMutableRawPointer?,
                 deallocate: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
-        self.allocate = allocate
-        self.deallocate = deallocate
+        unsafe self.allocate = unsafe allocate
+        unsafe self.deallocate = unsafe deallocate
     }
 
     /// Swift's allocator, which traps when memory runs out.
-    public static let swift = RawAllocator(
+    public static let swift = unsafe RawAllocator(
         allocate: { count, zeroed in
             let p = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
             if zeroed { unsafe p.initializeMemory(as: UInt8.self, repeating: 0, count: count) }

@@ -38,7 +38,7 @@ public enum StridedCopy {
     /// the same without allocating).
     @inlinable
     static func walkOrder(_ resolved: Layout.Order, _ view: BufferDescriptor) -> Layout.Order {
-        resolved == .fortran && view.suboffsets == nil ? .fortran : .c
+        unsafe resolved == .fortran && view.suboffsets == nil ? .fortran : .c
     }
 
     @inlinable

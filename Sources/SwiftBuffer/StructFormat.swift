@@ -55,7 +55,7 @@ public struct StructFormat: Sendable, Hashable {
     /// get code specialized here instead of the generic entry point (which a profile of
     /// `swiftbuf.testing.ndarray(...)` showed at a fifth of the construction time).
     public init(parsing format: UnsafeBufferPointer<UInt8>) throws(SwiftBufferError) {
-        try self.init(parsing: unsafe format[...])
+        unsafe try self.init(parsing: unsafe format[...])
     }
 
     /// Parses `format` as `struct.Struct(format)` would, raising `struct.error` with the

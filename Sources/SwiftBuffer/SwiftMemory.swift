@@ -37,9 +37,9 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
 /// The layout (shape, strides, NUL-terminated format) lives in one allocation made at
 /// construction, so an export only copies pointers. `exports` counts the live Python views;
 /// `resize` refuses while any is live, so the memory never moves under a consumer.
-public final class SwiftMemory {
+@safe public final class SwiftMemory {
     /// Who frees the memory when the last reference goes away.
-    enum Owner {
+    @safe enum Owner {
         case allocation(RawAllocator)            // allocated here
         case keeper(AnyObject)                   // kept alive by another object (an array box)
         case deallocator((UnsafeMutableRawPointer) -> Void)
@@ -74,8 +74,8 @@ public final class SwiftMemory {
                             allocator: RawAllocator = .swift) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
         let count = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
-        let memory = try SwiftMemory.allocate(count, zeroed: true, shape: shape, format: format, allocator: allocator)
-        self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
+        let memory = unsafe try SwiftMemory.allocate(count, zeroed: true, shape: shape, format: format, allocator: allocator)
+        unsafe self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
                   readonly: readonly, order: order, owner: .allocation(allocator))
     }
@@ -98,11 +98,11 @@ public final class SwiftMemory {
             }
             resolved = [bytes.count / itemsize]
         }
-        let memory = try SwiftMemory.allocate(bytes.count, zeroed: false, shape: resolved, format: format, allocator: allocator)
+        let memory = unsafe try SwiftMemory.allocate(bytes.count, zeroed: false, shape: resolved, format: format, allocator: allocator)
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe memory.copyMemory(from: source, byteCount: bytes.count)
         }
-        self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
+        unsafe self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
                   strides: Layout.contiguousStrides(shape: resolved, itemsize: itemsize, order: order),
                   readonly: readonly, order: order, owner: .allocation(allocator))
     }
@@ -117,7 +117,7 @@ public final class SwiftMemory {
             throw .valueError("shape \(SwiftMemory.describe(shape)) needs \(need / itemsize) elements, the array has \(array.count)")
         }
         let box = ArrayBox(consume array)
-        self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
+        unsafe self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
                   strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
                   readonly: readonly, order: order, owner: .keeper(box))
     }
@@ -143,7 +143,7 @@ public final class SwiftMemory {
                                                            shape: shape, strides: strides) {
             throw .valueError(problem)
         }
-        self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
+        unsafe self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
                   strides: strides, readonly: readonly, order: nil, owner: .deallocator(deallocator))
     }
 
@@ -155,8 +155,8 @@ public final class SwiftMemory {
         self.owner = owner
         self.formatLength = format.count
         let storage = unsafe SwiftMemory.makeLayoutStorage(shape: shape, strides: strides, format: format)
-        self.layoutStorage = unsafe storage
-        self.state = UnsafeMutablePointer<ExportState>.allocate(capacity: 1)
+        unsafe self.layoutStorage = unsafe storage
+        unsafe self.state = UnsafeMutablePointer<ExportState>.allocate(capacity: 1)
         let descriptor = unsafe SwiftMemory.describe(base: base, byteCount: byteCount, itemsize: itemsize, readonly: readonly,
                                                       ndim: shape.count, storage: storage)
         let contiguity = Contiguity(of: descriptor)
@@ -234,13 +234,13 @@ public final class SwiftMemory {
         }
         let format = self.format
         let count = try SwiftMemory.validatedByteCount(shape: newShape, format: format, itemsize: itemsize)
-        let memory = try SwiftMemory.allocate(count, zeroed: false, shape: newShape, format: format, allocator: allocator)
+        let memory = unsafe try SwiftMemory.allocate(count, zeroed: false, shape: newShape, format: format, allocator: allocator)
         let kept = min(count, byteCount)
         unsafe memory.copyMemory(from: base, byteCount: kept)
         unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
         unsafe allocator.deallocate(base)
         unsafe layoutStorage.deallocate()
-        layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
+        unsafe layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
             shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: order), format: format)
         let descriptor = unsafe SwiftMemory.describe(base: memory, byteCount: count, itemsize: itemsize, readonly: readonly,
                                                       ndim: newShape.count, storage: layoutStorage)
@@ -262,9 +262,9 @@ public final class SwiftMemory {
     public func copy(allocator: RawAllocator) throws(SwiftBufferError) -> SwiftMemory {
         let order = contiguousOrder ?? .c
         let shape = self.shape, format = self.format
-        let memory = try SwiftMemory.allocate(byteCount, zeroed: false, shape: shape, format: format, allocator: allocator)
+        let memory = unsafe try SwiftMemory.allocate(byteCount, zeroed: false, shape: shape, format: format, allocator: allocator)
         unsafe StridedCopy.gather(descriptor, into: memory, order: order)
-        return SwiftMemory(base: unsafe memory, byteCount: byteCount, itemsize: itemsize, format: format, shape: shape,
+        return unsafe SwiftMemory(base: unsafe memory, byteCount: byteCount, itemsize: itemsize, format: format, shape: shape,
                            strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
                            readonly: readonly, order: order, owner: .allocation(allocator))
     }
@@ -316,7 +316,7 @@ public final class SwiftMemory {
 }
 
 /// Sole owner of an exported Swift array.
-final class ArrayBox<Element> {
+@safe final class ArrayBox<Element> {
     var array: [Element]
     let base: UnsafeMutableRawPointer
     init(_ array: consuming [Element]) {
@@ -327,7 +327,7 @@ final class ArrayBox<Element> {
         // safe because: this box is the array's only owner after the uniqueness copy that
         // `withUnsafeMutableBufferPointer` makes if needed, and it never changes the array's
         // length, so the native storage stays at this address until the box dies.
-        let pointer = self.array.withUnsafeMutableBufferPointer { unsafe UnsafeMutableRawPointer($0.baseAddress) }
-        self.base = unsafe pointer ?? UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+        let pointer = unsafe self.array.withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress) }
+        unsafe self.base = unsafe pointer ?? UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
     }
 }

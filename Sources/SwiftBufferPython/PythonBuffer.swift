@@ -73,7 +73,7 @@ public enum PythonBuffer {
     @usableFromInline
     static func exportArray(_ owner: MemoryOwner, base: UnsafeMutableRawPointer?, count: Int, itemsize: Int, code: UInt8,
                             shape: [Int]?, strides: [Int]?, order: BufferOrder, readonly: Bool) throws(PythonError) -> PythonObject {
-        let api = try SwiftbufCAPI.table()
+        let api = unsafe try SwiftbufCAPI.table()
         if shape == nil && strides == nil {
             // The common case, one contiguous dimension: the layout lives on the stack.
             var extent = count, step = itemsize, format: (UInt8, UInt8) = (code, 0)
@@ -124,7 +124,7 @@ public enum PythonBuffer {
         precondition(!overflow, "PythonBuffer.export: \(count) elements overflow Int")
         let owner = DeallocatorOwner { unsafe deallocator(pointer) }
         let api: UnsafePointer<swiftbuf_CAPI>
-        do throws(PythonError) { api = try SwiftbufCAPI.table() } catch { owner.run(); throw error }
+        do throws(PythonError) { unsafe api = unsafe try SwiftbufCAPI.table() } catch { owner.run(); throw error }
         let shape = shape ?? [count]
         return try unsafe export(api, UnsafeMutableRawPointer(pointer), byteCount: byteCount, format: Element.cFormat,
                                  shape: shape, strides: strides ?? defaultStrides(shape, itemsize: MemoryLayout<Element>.stride, .c),
@@ -142,7 +142,7 @@ public enum PythonBuffer {
         precondition(byteCount >= 0, "PythonBuffer.export: negative byteCount \(byteCount)")
         let owner = DeallocatorOwner { unsafe deallocator(pointer) }
         let api: UnsafePointer<swiftbuf_CAPI>
-        do throws(PythonError) { api = try SwiftbufCAPI.table() } catch { owner.run(); throw error }
+        do throws(PythonError) { unsafe api = unsafe try SwiftbufCAPI.table() } catch { owner.run(); throw error }
         // swiftbuf computes default strides itself (C order) from the format's itemsize.
         return try unsafe export(api, pointer, byteCount: byteCount, format: Array((format + "\0").utf8),
                                  shape: shape, strides: strides, readonly: readonly, owner: owner)
@@ -186,7 +186,7 @@ class MemoryOwner {
 
 /// An array's storage, kept as the array value itself.
 @usableFromInline
-final class ArrayOwner<Element: BufferElement>: MemoryOwner {
+@safe final class ArrayOwner<Element: BufferElement>: MemoryOwner {
     @usableFromInline let storage: [Element]
     @usableFromInline let base: UnsafeMutableRawPointer?
 

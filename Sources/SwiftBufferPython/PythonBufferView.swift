@@ -42,7 +42,7 @@ import SwiftBuffer
 /// `init`, `release()` and the end of the value call into Python: hold the GIL (the end of a
 /// value on a thread without it takes it briefly). Element access touches only memory and may
 /// run with the GIL released (`PythonInterpreter.withoutGIL`).
-public struct PythonBufferView<Element: BufferElement>: ~Copyable {
+@safe public struct PythonBufferView<Element: BufferElement>: ~Copyable {
     /// The `Py_buffer`, in memory that never moves (an exporter may point its fields into
     /// it, as `PyBuffer_FillInfo` points `shape` at `len`).
     @usableFromInline let buffer: UnsafeMutablePointer<Py_buffer>
@@ -276,7 +276,7 @@ public struct PythonBufferView<Element: BufferElement>: ~Copyable {
         var p = unsafe layout.buf!
         for (d, i) in indices.enumerated() {
             let stride = checkedStride(i, d)
-            p = unsafe follow(p + i &* stride, d)
+            unsafe p = unsafe follow(p + i &* stride, d)
         }
         return unsafe p
     }

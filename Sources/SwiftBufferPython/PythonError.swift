@@ -59,19 +59,19 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
 
         var type: UnsafeMutablePointer<PyObject> {
             switch self {
-            case .bufferError: swiftbuf_PyExc_BufferError()
-            case .valueError: swiftbuf_PyExc_ValueError()
-            case .typeError: swiftbuf_PyExc_TypeError()
-            case .indexError: swiftbuf_PyExc_IndexError()
-            case .importError: swiftbuf_PyExc_ImportError()
-            case .runtimeError: swiftbuf_PyExc_RuntimeError()
-            case .memoryError: swiftbuf_PyExc_MemoryError()
-            case .overflowError: swiftbuf_PyExc_OverflowError()
+            case .bufferError: unsafe swiftbuf_PyExc_BufferError()
+            case .valueError: unsafe swiftbuf_PyExc_ValueError()
+            case .typeError: unsafe swiftbuf_PyExc_TypeError()
+            case .indexError: unsafe swiftbuf_PyExc_IndexError()
+            case .importError: unsafe swiftbuf_PyExc_ImportError()
+            case .runtimeError: unsafe swiftbuf_PyExc_RuntimeError()
+            case .memoryError: unsafe swiftbuf_PyExc_MemoryError()
+            case .overflowError: unsafe swiftbuf_PyExc_OverflowError()
             }
         }
     }
 
-    private enum Origin {
+    @safe private enum Origin {
         /// Made by this library: a type and a message.
         case made(Kind, String)
         /// An error of the core (`SwiftBuffer`), raised as the exception its case names.
@@ -167,13 +167,13 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
 
     private static func type(of error: SwiftBufferError) -> UnsafeMutablePointer<PyObject> {
         switch error {
-        case .bufferError: swiftbuf_PyExc_BufferError()
-        case .valueError: swiftbuf_PyExc_ValueError()
-        case .typeError: swiftbuf_PyExc_TypeError()
-        case .indexError: swiftbuf_PyExc_IndexError()
-        case .notImplementedError: swiftbuf_PyExc_NotImplementedError()
-        case .overflowError: swiftbuf_PyExc_OverflowError()
-        case .memoryError, .noMemory: swiftbuf_PyExc_MemoryError()
+        case .bufferError: unsafe swiftbuf_PyExc_BufferError()
+        case .valueError: unsafe swiftbuf_PyExc_ValueError()
+        case .typeError: unsafe swiftbuf_PyExc_TypeError()
+        case .indexError: unsafe swiftbuf_PyExc_IndexError()
+        case .notImplementedError: unsafe swiftbuf_PyExc_NotImplementedError()
+        case .overflowError: unsafe swiftbuf_PyExc_OverflowError()
+        case .memoryError, .noMemory: unsafe swiftbuf_PyExc_MemoryError()
         case .structError: unsafe StructModule.errorType()
         }
     }
@@ -207,7 +207,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
 extension PythonError: SwiftBufferErrorCarrying {}
 
 /// The (type, value, traceback) triple of a raised exception, owned.
-private final class RaisedException: @unchecked Sendable {
+@safe private final class RaisedException: @unchecked Sendable {
     let type: UnsafeMutablePointer<PyObject>
     let value: UnsafeMutablePointer<PyObject>?
     let traceback: UnsafeMutablePointer<PyObject>?

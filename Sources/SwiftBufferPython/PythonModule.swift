@@ -3,7 +3,7 @@ import CPythonShim
 
 /// The arguments of one call of a `PythonFunction`: borrowed objects, valid during the call
 /// only (do not keep the value or its pointers past it).
-public struct PythonArguments {
+@safe public struct PythonArguments {
     private let base: UnsafePointer<PyObjectPointer?>?
     /// How many positional arguments the caller passed.
     public let count: Int
@@ -65,7 +65,7 @@ public struct PythonArguments {
 
     /// Argument `i`, which must be a str.
     public func string(_ i: Int) throws(PythonError) -> String {
-        let o = try object(i)
+        let o = unsafe try object(i)
         guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else {
             throw .typeError("\(function)() argument \(i + 1) must be str, not \(unsafe pythonTypeName(of: swiftbuf_Py_TYPE(o)))")
         }
@@ -123,7 +123,7 @@ public enum PythonModule {
     /// which is what the function must return as it is.
     public static func initialize(name: String, doc: String? = nil, functions: [PythonFunction],
                                   importsSwiftbuf: Bool = true) -> PyObjectPointer? {
-        PythonObject.cResult { () throws(PythonError) in
+        unsafe PythonObject.cResult { () throws(PythonError) in
             try make(name: name, doc: doc, functions: functions, importsSwiftbuf: importsSwiftbuf)
         }
     }
@@ -180,7 +180,7 @@ private let trampoline: @convention(c) (PyObjectPointer?, UnsafePointer<PyObject
     capsule, args, nargs in
     let raw = unsafe PyCapsule_GetPointer(capsule, functionCapsuleName)!
     let function = unsafe Unmanaged<FunctionBox>.fromOpaque(raw).takeUnretainedValue().function
-    return PythonObject.cResult { () throws(PythonError) in
+    return unsafe PythonObject.cResult { () throws(PythonError) in
         try function.body(unsafe PythonArguments(args, count: nargs, function: function.name))
     }
 }

@@ -10,7 +10,7 @@ public typealias PyObjectPointer = UnsafeMutablePointer<PyObject>
 /// Creating and ending values needs the GIL, like every call into Python: call this library
 /// from a thread that holds it. (The end of a value taken on a thread without the GIL takes
 /// it briefly, so dropping a value anywhere is safe while the interpreter runs.)
-public struct PythonObject: ~Copyable {
+@safe public struct PythonObject: ~Copyable {
     /// The object, borrowed from this value: valid while the value lives.
     public let pointer: PyObjectPointer
 
@@ -59,7 +59,7 @@ public enum PythonInterpreter {
     /// run meanwhile: for long Swift computations over memory you hold a view of. `body` must
     /// not touch Python objects.
     public static func withoutGIL<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        let state = PyEval_SaveThread()
+        let state = unsafe PyEval_SaveThread()
         defer { unsafe PyEval_RestoreThread(state) }
         return try body()
     }
@@ -79,13 +79,13 @@ public enum PythonInterpreter {
     /// library.
     public static func startEmbedded() throws(PythonError) {
         if !isInitialized { Py_InitializeEx(0) }
-        _ = try SwiftbufCAPI.table()
+        _ = unsafe try SwiftbufCAPI.table()
     }
 
     /// Imports swiftbuf and binds its C API now instead of at the first export: an
     /// extension module's init can call it to report a missing swiftbuf at import time.
     public static func importSwiftbuf() throws(PythonError) {
-        _ = try SwiftbufCAPI.table()
+        _ = unsafe try SwiftbufCAPI.table()
     }
 
     /// Throws RuntimeError unless CPython is initialised: the door every API checks first.
@@ -107,9 +107,9 @@ extension PythonObject {
     }
 
     /// A Python int.
-    public init(_ value: Int) throws(PythonError) { self = try .made(unsafe PyLong_FromSsize_t(value)) }
+    public init(_ value: Int) throws(PythonError) { self = unsafe try .made(unsafe PyLong_FromSsize_t(value)) }
     /// A Python float.
-    public init(_ value: Double) throws(PythonError) { self = try .made(unsafe PyFloat_FromDouble(value)) }
+    public init(_ value: Double) throws(PythonError) { self = unsafe try .made(unsafe PyFloat_FromDouble(value)) }
     /// `True` or `False`.
     public init(_ value: Bool) { unsafe self.init(retaining: value ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
     /// A Python str.
@@ -118,11 +118,11 @@ extension PythonObject {
         let made = value.withUTF8 { s in
             unsafe PyUnicode_FromStringAndSize(UnsafeRawPointer(s.baseAddress)?.assumingMemoryBound(to: CChar.self), s.count)
         }
-        self = try .made(unsafe made)
+        self = unsafe try .made(unsafe made)
     }
     /// A tuple of Python ints (a shape, strides).
     public init(tupleOf values: [Int]) throws(PythonError) {
-        let tuple = try PythonObject.made(unsafe PyTuple_New(values.count))
+        let tuple = unsafe try PythonObject.made(unsafe PyTuple_New(values.count))
         for (i, v) in values.enumerated() {
             guard let item = unsafe PyLong_FromSsize_t(v) else { throw PythonError.fetch() }
             unsafe swiftbuf_PyTuple_SET_ITEM(tuple.pointer, i, item)   // steals the reference
@@ -131,7 +131,7 @@ extension PythonObject {
     }
     /// A tuple of the given objects, consumed.
     public static func tuple(_ first: consuming PythonObject, _ second: consuming PythonObject) throws(PythonError) -> PythonObject {
-        let tuple = try PythonObject.made(unsafe PyTuple_New(2))
+        let tuple = unsafe try PythonObject.made(unsafe PyTuple_New(2))
         unsafe swiftbuf_PyTuple_SET_ITEM(tuple.pointer, 0, first.take())
         unsafe swiftbuf_PyTuple_SET_ITEM(tuple.pointer, 1, second.take())
         return tuple

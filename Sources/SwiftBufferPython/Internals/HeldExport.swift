@@ -55,8 +55,8 @@ enum HeldExport {
     }
 
     private static func block() throws(PythonError) -> UnsafeMutablePointer<Py_buffer> {
-        if spareCount > 0 {
-            spareCount -= 1
+        if unsafe spareCount > 0 {
+            unsafe spareCount -= 1
             return unsafe spare[spareCount].unsafelyUnwrapped
         }
         guard let raw = unsafe PyMem_Malloc(MemoryLayout<Py_buffer>.stride) else {
@@ -66,9 +66,9 @@ enum HeldExport {
     }
 
     private static func recycle(_ buffer: UnsafeMutablePointer<Py_buffer>) {
-        if spareCount < spareLimit {
+        if unsafe spareCount < spareLimit {
             unsafe spare[spareCount] = buffer
-            spareCount += 1
+            unsafe spareCount += 1
         } else {
             unsafe PyMem_Free(buffer)
         }
