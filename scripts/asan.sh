@@ -59,6 +59,12 @@ if [ "$1" != "--run" ] && [[ " $* " =~ " tests_py "|test_swift_package ]] && [ -
     export SWIFTBUF_TESTEXT=$PWD/$SCRATCH/testext/lib
 fi
 
+# The whole suite runs mypy (test_typing.py), which the 'test' extra names: installed if missing,
+# before the runtime is preloaded (the test runs it under ASan, as a child of pytest).
+if [ "$1" != "--run" ] && [[ " $* " =~ " tests_py "|test_typing ]]; then
+    "$PYTHON" -c 'import mypy' 2>/dev/null || "$PYTHON" -m pip install -q mypy types-setuptools
+fi
+
 # The runtime of the compiler that instrumented the library (clang's resource directory).
 RESOURCE=$(swift -print-target-info 2>/dev/null | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["paths"]["runtimeResourcePath"])')
 RUNTIME=$RESOURCE/clang/lib/linux/libclang_rt.asan-$(uname -m).so
