@@ -20,8 +20,7 @@ import pytest
 import swiftbuf
 import swiftbuf.testing as T
 from lane import ASAN, PYMALLOC, asan_allocated_bytes
-
-WARMUP = 1100 if ASAN else 50
+from support import settle
 
 MV = swiftbuf.MemoryView
 ROUNDS = 400
@@ -244,7 +243,7 @@ def references(objects):
 
 
 def measure():
-    gc.collect()
+    settle()
     return len(gc.get_objects()), sys.getallocatedblocks(), malloc_in_use()
 
 
@@ -257,12 +256,7 @@ def context(swift_testext_dir):
 def test_repeated_operation_leaks_nothing(context, name):
     op = OPERATIONS[name]
     objects = context.objects()
-    # Warm caches (struct's, the interpreter's free lists, Swift metadata). Under ASan, where the
-    # quarantine never reuses a freed address, some cache keyed by address fills up instead
-    # (measured for Buffer.from_dlpack: 1023 blocks of ~59 bytes, the same after 3000 and 12000
-    # rounds; five operations here grew ~11 bytes a round over 800 rounds, and pass with the
-    # quarantine off or after this longer warm-up), so the warm-up there runs past it.
-    for _ in range(WARMUP):
+    for _ in range(50):   # warm caches (struct's, the interpreter's free lists, Swift metadata)
         op(context)
     before = references(objects)
     # Two phases: a leak grows in both, the interpreter's one-off growth (a free list, a

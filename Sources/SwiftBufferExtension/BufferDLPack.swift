@@ -179,7 +179,7 @@ func bufferDlpackDevice(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_buffer_from_dlpack")
 func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectRef? {
     pythonCall { () throws(PythonError) in
-        guard let method = PyObject_GetAttrString(producer, "__dlpack__") else {
+        guard let method = getAttribute(producer, .dlpack) else {
             guard PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
             PyErr_Clear()
             throw .typeError("from_dlpack() needs an object with __dlpack__, not \(typeName(producer))")
@@ -218,7 +218,7 @@ private func askForCapsule(_ method: PyObjectRef) throws(PythonError) -> PyObjec
     defer { decref(keywords) }
     let version = try checked(pyTuple([Int(DLPack.majorVersion), Int(DLPack.minorVersion)]))
     defer { decref(version) }
-    if PyDict_SetItemString(keywords, "max_version", version) < 0 { throw .alreadySet }
+    if PyDict_SetItem(keywords, Attribute.maxVersion.name, version) < 0 { throw .alreadySet }
     if let capsule = PyObject_Call(method, empty, keywords) { return capsule }
     guard PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 else { throw .alreadySet }
     PyErr_Clear()

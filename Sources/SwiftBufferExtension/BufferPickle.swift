@@ -40,7 +40,7 @@ func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObject
                 StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(data)), order: order ?? .c)
             }
             let type = UnsafeMutableRawPointer(swiftbuf_buffer_type()!).assumingMemoryBound(to: PyObject.self)
-            guard let reconstruct = PyObject_GetAttrString(type, "_frompickle") else { decref(data); throw .alreadySet }
+            guard let reconstruct = getAttribute(type, .frompickle) else { decref(data); throw .alreadySet }
             let args = try tupleTaking([data, PyUnicode_FromString(m.descriptor.format), pyTuple(m.descriptor.shape, count: m.ndim),
                                         orderName(order ?? .c), pyBool(m.readonly)])
             return try tupleTaking([reconstruct, args])

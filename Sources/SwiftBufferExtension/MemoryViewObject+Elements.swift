@@ -138,7 +138,7 @@ struct StructUnpacker {
         defer { decref(formatBytes) }
         let compiled = try checked(PyObject_CallOneArg(structType, formatBytes))
         defer { decref(compiled) }
-        let unpackFrom = try checked(PyObject_GetAttrString(compiled, "unpack_from"))
+        let unpackFrom = try checked(getAttribute(compiled, .unpackFrom))
         guard let scratch = PyByteArray_FromStringAndSize(nil, itemsize) else {
             decref(unpackFrom)
             throw .alreadySet

@@ -129,7 +129,61 @@ func PySequence_Fast_GET_ITEM_shim(_ o: PyObjectRef, _ i: Int) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_module_exec")
 func moduleExec(_ module: PyObjectRef) -> Int32 {
-    StructModule.load() ? 0 : -1
+    StructModule.load() && Attribute.load() ? 0 : -1
+}
+
+// MARK: - Attribute names
+
+/// The attributes the bridge looks up on other objects, each name an interned str made once,
+/// when either module executes. `PyObject_GetAttrString` makes a new str on every call, and
+/// CPython's attribute cache (`_PyType_Lookup`, 4096 entries, the slot chosen by the type's
+/// version tag and the name's address) keeps a reference to the name of each entry it fills:
+/// with a new name per call, up to one dead str per slot stays alive. Under ASan, whose
+/// quarantine never hands an address back, that came to ~1021 strings of 59 bytes per call site
+/// (`Buffer.from_dlpack`, measured; `sys._clear_type_cache()` freed them all), which the leak
+/// tests read as growth. One interned name is one address: one entry, no str made or hashed per call.
+enum Attribute: Int, CaseIterable {
+    case dlpack, frompickle, maxVersion, size, unpack, unpackFrom, iterUnpack, packInto
+
+    var spelling: String {
+        switch self {
+        case .dlpack: "__dlpack__"
+        case .frompickle: "_frompickle"
+        case .maxVersion: "max_version"
+        case .size: "size"
+        case .unpack: "unpack"
+        case .unpackFrom: "unpack_from"
+        case .iterUnpack: "iter_unpack"
+        case .packInto: "pack_into"
+        }
+    }
+
+    // Written once under the GIL when a module executes, then only read under it.
+    nonisolated(unsafe) private static var names: [PyObjectRef] = []
+
+    /// Interns the names (once); false with the exception set when that fails.
+    static func load() -> Bool {
+        guard names.isEmpty else { return true }
+        var made: [PyObjectRef] = []
+        for attribute in allCases {
+            guard let name = PyUnicode_InternFromString(attribute.spelling) else {
+                made.forEach(decref)
+                return false
+            }
+            made.append(name)
+        }
+        names = made
+        return true
+    }
+
+    /// The interned str (borrowed: kept for the life of the process).
+    var name: PyObjectRef { Self.names[rawValue] }
+}
+
+/// `getattr(o, attribute)`: a new reference, or nil with the exception set.
+@inline(__always)
+func getAttribute(_ o: PyObjectRef, _ attribute: Attribute) -> PyObjectRef? {
+    PyObject_GetAttr(o, attribute.name)
 }
 
 /// Runs core code, passing its error on as a bridge error.

@@ -20,14 +20,14 @@ private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(P
 
 /// The length of what unpacking zero bytes with `structobj` yields.
 private func memberCountFromStruct(_ structobj: PyObjectRef) throws(PythonError) -> Int {
-    let sizeObject = try checked(PyObject_GetAttrString(structobj, "size"))
+    let sizeObject = try checked(getAttribute(structobj, .size))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
     if size == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     let zeros = try checked(PyBytes_FromStringAndSize(nil, size))
     defer { decref(zeros) }
     UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(zeros)).initializeMemory(as: UInt8.self, repeating: 0, count: size)
-    let unpack = try checked(PyObject_GetAttrString(structobj, "unpack"))
+    let unpack = try checked(getAttribute(structobj, .unpack))
     defer { decref(unpack) }
     let values = try checked(PyObject_CallOneArg(unpack, zeros))
     defer { decref(values) }
@@ -66,7 +66,7 @@ func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer,
     let structobj = try checked(PyObject_CallOneArg(StructModule.structType, format))
     defer { decref(structobj) }
     let members = try memberCount(format: format, structobj)
-    let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
+    let packInto = try checked(getAttribute(structobj, .packInto))
     defer { decref(packInto) }
     let view = try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
                                                    memory.count, PyBUF_WRITE))
@@ -98,7 +98,7 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
     defer { decref(view) }
     let zero = try checked(PyLong_FromLong(0))
     defer { decref(zero) }
-    let packInto = try checked(PyObject_GetAttrString(structobj, "pack_into"))
+    let packInto = try checked(getAttribute(structobj, .packInto))
     defer { decref(packInto) }
     var args = [PyObjectRef?](repeating: nil, count: 2 + members)
     args[0] = view
@@ -186,14 +186,14 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
         }.get()
     }
     let unpacker = structobj!
-    let sizeObject = try checked(PyObject_GetAttrString(unpacker, "size"))
+    let sizeObject = try checked(getAttribute(unpacker, .size))
     let size = PyLong_AsSsize_t(sizeObject)
     decref(sizeObject)
     // iter_unpack refuses a struct of size 0 ('0x', NumPy's 'V0'); those go item by item.
     if size == itemsize && size > 0 {
         let view = try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
         defer { decref(view) }
-        let iterUnpack = try checked(PyObject_GetAttrString(unpacker, "iter_unpack"))
+        let iterUnpack = try checked(getAttribute(unpacker, .iterUnpack))
         defer { decref(iterUnpack) }
         let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
         defer { decref(iterator) }
@@ -204,7 +204,7 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
     defer { PyMem_Free(scratch) }
     let scratchView = try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
     defer { decref(scratchView) }
-    let unpackFrom = try checked(PyObject_GetAttrString(unpacker, "unpack_from"))
+    let unpackFrom = try checked(getAttribute(unpacker, .unpackFrom))
     defer { decref(unpackFrom) }
     return try list(UnpackedElement(scratch: scratch, itemsize: itemsize, scratchView: scratchView, unpackFrom: unpackFrom))
 }

@@ -106,9 +106,9 @@ enum TestingPython {
     // Written once when swiftbuf.testing executes, then only read; all of it under the GIL.
     nonisolated(unsafe) static var simpleFormat: PyObjectRef? = nil
 
-    /// The `struct` functions (the one cache, `StructModule`) and the default format.
+    /// The `struct` functions (the one cache, `StructModule`), the attribute names and the default format.
     static func load() -> Bool {
-        guard StructModule.load() else { return false }
+        guard StructModule.load(), Attribute.load() else { return false }
         if simpleFormat == nil { simpleFormat = PyUnicode_FromString("B") }
         return simpleFormat != nil
     }
