@@ -8,7 +8,7 @@ import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
-/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
+/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`. May run Python code (`__index__`).
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     let i = PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
@@ -16,11 +16,31 @@ private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     return i
 }
 
+/// The value of an exact int that fits in an index, read without running Python code (so no
+/// re-check of the view is needed after it); nil for any other key, or an int that does not
+/// fit (`indexValue` then raises the IndexError `PyNumber_AsSsize_t` words). This is
+/// `PyNumber_AsSsize_t`'s own path for an int, less its reference-count round trip and
+/// dispatch: half of what `m[i]` spent outside the interpreter loop's own work.
+@inline(__always)
+private func exactIndex(_ key: PyObjectRef) -> Int? {
+    if swiftbuf_PyLong_CheckExact(key) == 0 { return nil }
+    let i = PyLong_AsSsize_t(key)
+    if i == -1 && PyErr_Occurred() != nil {
+        PyErr_Clear()
+        return nil
+    }
+    return i
+}
+
 /// `is_multiindex`: a tuple of objects with `__index__` (the empty tuple included).
+@inline(__always)
 private func isMultiIndex(_ key: PyObjectRef) -> Bool {
     guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
-    for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) where swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 {
-        return false
+    let n = swiftbuf_PyTuple_GET_SIZE(key)
+    var i = 0
+    while i < n {
+        if swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
+        i &+= 1
     }
     return true
 }
@@ -32,6 +52,12 @@ private func isMultiSlice(_ key: PyObjectRef) -> Bool {
     if n == 0 { return false }
     for i in 0..<n where swiftbuf_PySlice_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
     return true
+}
+
+/// `ptr_from_tuple`'s TypeError, out of line: the message is built only when it is raised.
+@inline(never)
+private func tupleTooLong(_ ndim: Int, _ n: Int) -> PythonError {
+    .typeError("cannot index \(ndim)-dimension view with \(n)-element tuple")
 }
 
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
@@ -57,31 +83,47 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
     /// followed into memory that may be gone) so that a later IndexError still wins, and the
     /// caller's re-check reports the release.
+    @inline(__always)
     func pointer(fromTuple key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer {
         var view = memoryView
         let n = swiftbuf_PyTuple_GET_SIZE(key)
-        if n > view.ndim { throw .typeError("cannot index \(view.ndim)-dimension view with \(n)-element tuple") }
-        var p = view.layout.buf!
-        for dim in 0..<n {
-            let i = try indexValue(swiftbuf_PyTuple_GET_ITEM(key, dim))
-            // Once released, a view stays released: from then on, plain arithmetic. (A second
-            // copy of the view chosen per index cost ~140 instructions of m[i, j]'s ~520.)
-            if view.layout.suboffsets != nil && isInaccessible { view.layout.suboffsets = nil }
+        if n > view.ndim { throw tupleTooLong(view.ndim, n) }
+        var p = view.layout.buf.unsafelyUnwrapped   // every view has a base
+        var dim = 0
+        while dim < n {
+            let item: PyObjectRef = swiftbuf_PyTuple_GET_ITEM(key, dim)
+            let i: Int
+            if let exact = exactIndex(item) {
+                i = exact
+            } else {
+                i = try indexValue(item)
+                // Once released, a view stays released: from then on, plain arithmetic. (A second
+                // copy of the view chosen per index cost ~140 instructions of m[i, j]'s ~520.)
+                if view.layout.suboffsets != nil && isInaccessible { view.layout.suboffsets = nil }
+            }
             p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }
+            dim &+= 1
         }
         return p
+    }
+
+    /// `memory_item` after its `CHECK_RELEASED`: the element at `index` of a 1-d view, with no
+    /// Python code run since the view was last checked.
+    @inline(__always)
+    func element(_ index: Int) throws(PythonError) -> PyObjectRef {
+        let character = try formatCharacter()
+        switch pointee.view.ndim {
+        case 1: return try unpackElement(try pointer(at: index), character)
+        case 0: throw .typeError("invalid indexing of 0-dim memory")
+        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
+        }
     }
 
     /// `memory_item`: the element at `index` of a 1-d view.
     @inline(__always)
     func item(_ index: Int) throws(PythonError) -> PyObjectRef {
         try checkReleased()
-        let character = try formatCharacter()
-        switch pointee.view.ndim {
-        case 1: return try unpackElement(try pointer(at: index), character)   // no Python code ran since the check
-        case 0: throw .typeError("invalid indexing of 0-dim memory")
-        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
-        }
+        return try element(index)
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
@@ -122,7 +164,14 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
     do throws(PythonError) {
         try mv.checkReleased()
         if mv.pointee.view.ndim != 0 && swiftbuf__PyIndex_Check(key) != 0 {
-            return try mv.item(try indexValue(key))
+            let i: Int
+            if let exact = exactIndex(key) {
+                i = exact   // no Python code ran since the check
+            } else {
+                i = try indexValue(key)
+                try mv.checkReleased()
+            }
+            return try mv.element(i)
         }
         return try lookup(mv, key)
     } catch {
@@ -184,8 +233,13 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
         if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
         guard let value = value else { throw .typeError("cannot delete memory") }
         if mv.pointee.view.ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
-            let index = try indexValue(key)
-            let p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
+            let p: UnsafeMutableRawPointer
+            if let index = exactIndex(key) {
+                p = try mv.pointer(at: index)   // no Python code ran since the check
+            } else {
+                let index = try indexValue(key)
+                p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
+            }
             try packElement(mv, p, value, character)
         } else {
             try assign(mv, key, value, character)
