@@ -107,13 +107,12 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         return p
     }
 
-    /// `memory_item` after its `CHECK_RELEASED`: the element at `index` of a 1-d view, with no
-    /// Python code run since the view was last checked.
+    /// `memory_item` after its `CHECK_RELEASED` and `adjust_fmt`: the address of the element at
+    /// `index` of a 1-d view.
     @inline(__always)
-    func element(_ index: Int) throws(PythonError) -> PyObjectRef {
-        let character = try formatCharacter()
+    func elementAddress(_ index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
         switch pointee.view.ndim {
-        case 1: return try unpackElement(try pointer(at: index), character)
+        case 1: return try pointer(at: index)
         case 0: throw .typeError("invalid indexing of 0-dim memory")
         default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
         }
@@ -123,7 +122,8 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     @inline(__always)
     func item(_ index: Int) throws(PythonError) -> PyObjectRef {
         try checkReleased()
-        return try element(index)
+        let character = try formatCharacter()
+        return try unpackElement(try elementAddress(index), character)   // no Python code ran since the check
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
@@ -163,7 +163,12 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
     let mv = MemoryViewPointer(object)
     do throws(PythonError) {
         try mv.checkReleased()
-        if mv.pointee.view.ndim != 0 && swiftbuf__PyIndex_Check(key) != 0 {
+        // The two keys that read one element, an index of a 1-d view and `()` of a 0-d one,
+        // share the one read below; every other key goes to `lookup`.
+        let p: UnsafeMutableRawPointer
+        let character: UInt8
+        if mv.pointee.view.ndim != 0 {
+            if swiftbuf__PyIndex_Check(key) == 0 { return try lookup(mv, key) }
             let i: Int
             if let exact = exactIndex(key) {
                 i = exact   // no Python code ran since the check
@@ -171,26 +176,26 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
                 i = try indexValue(key)
                 try mv.checkReleased()
             }
-            return try mv.element(i)
+            character = try mv.formatCharacter()
+            p = try mv.elementAddress(i)
+        } else {
+            if swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
+                if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+                throw .typeError("invalid indexing of 0-dim memory")
+            }
+            character = try mv.formatCharacter()
+            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         }
-        return try lookup(mv, key)
+        return try unpackElement(p, character)   // no Python code ran since the last check
     } catch {
         error.raise()
         return nil
     }
 }
 
-/// `memory_subscript` for every key but an index of an N-d view.
+/// `memory_subscript` of an N-d view (N > 0) for every key but an index.
 private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let ndim = Int(mv.pointee.view.ndim)
-    if ndim == 0 {
-        if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-            let character = try mv.formatCharacter()
-            return try unpackElement(mv, mv.pointee.view.buf!, character)
-        }
-        if key == swiftbuf_Py_Ellipsis() { return newReference(mv.object) }
-        throw .typeError("invalid indexing of 0-dim memory")
-    }
     if swiftbuf_PySlice_Check(key) != 0 {
         return try mv.sliced(key)
     }
@@ -212,16 +217,14 @@ func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
     }
 }
 
-@_cdecl("swiftbuf_memoryview_length")
+@_cdecl("swiftbuf_memoryview_length") @inline(never)   // see `attribute`
 func memoryviewLength(_ object: PyObjectRef) -> Int {
     let mv = MemoryViewPointer(object)
-    do throws(PythonError) {
-        try mv.checkReleased()
-        return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape![0]
-    } catch {
-        error.raise()
+    if mv.isInaccessible {
+        _ = mv.raiseReleased()
         return -1
     }
+    return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
 }
 
 @_cdecl("swiftbuf_memoryview_ass_subscript")
@@ -330,27 +333,45 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
     }
 }
 
-@_cdecl("swiftbuf_memoryiterator_next")
+@_cdecl("swiftbuf_memoryiterator_next") @inline(never)   // see `attribute`
 func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     guard let seq = it.pointee.seq else { return nil }
     let i = it.pointee.index
-    if i < it.pointee.length {
-        do throws(PythonError) {
-            try seq.checkReleased()
-            it.pointee.index = i + 1
-            // A 1-d view always has a base and strides (the iterator was made from one).
-            let view = seq.buffer
-            let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
-                                   suboffsets: view.pointee.suboffsets, dimension: 0)
-            return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
-        } catch {
-            error.raise()
-            return nil
-        }
+    if i >= it.pointee.length { return iteratorExhausted(it, seq) }
+    // The errors are raised out of line: this path then saves no registers and returns the
+    // element's object straight from the C API (a third of the cost per element was the
+    // frame an inlined raise needed).
+    if seq.isInaccessible { return iteratorFailed(seq, character: nil) }
+    it.pointee.index = i &+ 1
+    // A 1-d view always has a base and strides (the iterator was made from one).
+    let view = seq.buffer
+    let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
+                           suboffsets: view.pointee.suboffsets, dimension: 0)
+    let character = UInt8(truncatingIfNeeded: it.pointee.code)
+    guard let code = ElementCodec.Code(ascii: character), code != .half else {
+        return iteratorFailed(seq, character: character)
     }
+    return elementObject(code, p)   // nil: the allocation's MemoryError is set
+}
+
+@inline(never)
+private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIteratorObject>, _ seq: MemoryViewPointer) -> PyObjectRef? {
     it.pointee.seq = nil
     decref(seq.object)
+    return nil
+}
+
+/// The error of a step: the view's release (`character` nil), or an element format the
+/// iterator cannot unpack. Built here, out of line, so the step's own path builds nothing.
+@inline(never)
+private func iteratorFailed(_ seq: MemoryViewPointer, character: UInt8?) -> PyObjectRef? {
+    do throws(PythonError) {
+        if let character = character { throw .core(MemoryView.unsupportedElement(character)) }
+        try seq.checkReleased()
+    } catch {
+        error.raise()
+    }
     return nil
 }
 
