@@ -235,18 +235,24 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
         let character = try mv.formatCharacter()
         if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
         guard let value = value else { throw .typeError("cannot delete memory") }
-        if mv.pointee.view.ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
-            let p: UnsafeMutableRawPointer
+        // The two keys that store one element, an index of a 1-d view and `()` or `...` of a
+        // 0-d one, share the one store below; every other key goes to `assign`.
+        let ndim = mv.pointee.view.ndim
+        let p: UnsafeMutableRawPointer
+        if ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
             if let index = exactIndex(key) {
                 p = try mv.pointer(at: index)   // no Python code ran since the check
             } else {
                 let index = try indexValue(key)
                 p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
             }
-            try packElement(mv, p, value, character)
+        } else if ndim == 0 && (key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)) {
+            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         } else {
             try assign(mv, key, value, character)
+            return 0
         }
+        try packElement(mv, p, value, character)
         return 0
     } catch {
         error.raise()
@@ -254,15 +260,10 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
     }
 }
 
-/// `memory_ass_sub` for every key but an index of a 1-d view.
+/// `memory_ass_sub` for every key but an index of a 1-d view and `()` or `...` of a 0-d one.
 private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let ndim = Int(mv.pointee.view.ndim)
-    if ndim == 0 {
-        if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
-            return try packElement(mv, mv.pointee.view.buf!, value, character)
-        }
-        throw .typeError("invalid indexing of 0-dim memory")
-    }
+    if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
     if swiftbuf__PyIndex_Check(key) != 0 {
         throw .notImplementedError("sub-views are not implemented")   // ndim > 1
     }
@@ -382,7 +383,7 @@ func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
     pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
 }
 
-@_cdecl("swiftbuf_memoryiterator_dealloc")
+@_cdecl("swiftbuf_memoryiterator_dealloc") @inline(never)   // see `attribute`
 func memoryIteratorDealloc(_ object: PyObjectRef) {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     let type = swiftbuf_Py_TYPE(object)!
@@ -392,7 +393,7 @@ func memoryIteratorDealloc(_ object: PyObjectRef) {
     decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
-@_cdecl("swiftbuf_memoryiterator_traverse")
+@_cdecl("swiftbuf_memoryiterator_traverse") @inline(never)   // see `attribute`
 func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     if let seq = it.pointee.seq {
