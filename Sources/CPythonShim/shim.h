@@ -17,6 +17,13 @@
 #undef _POSIX_C_SOURCE
 #undef _DARWIN_C_SOURCE
 #undef _NETBSD_SOURCE
+// Python.h's static inline functions (PyTuple_GET_SIZE, PyBytes_AS_STRING, Py_SIZE, ...) assert
+// their argument's type unless NDEBUG is set, as it is in every release build of CPython: the
+// builtin types run without those checks, so the bridge does too (79 assert sites were compiled
+// into the module, some on every element access).
+#ifndef NDEBUG
+#define NDEBUG
+#endif
 #include <Python.h>
 
 // Macros and static inlines Swift cannot import, as prefixed functions.

@@ -183,8 +183,15 @@ extension MemoryView {
         let extent = unsafe layout.shape![dimension]
         var i = index
         if i < 0 { i &+= extent }   // safe because: index >= -Int.max and extent >= 0
-        if i < 0 || i >= extent { throw .indexError("index out of bounds on dimension \(dimension + 1)") }
+        if i < 0 || i >= extent { throw Self.outOfBounds(dimension: dimension) }
         return unsafe Layout.follow(pointer + i &* layout.strides![dimension], layout.suboffsets, dimension: dimension)
+    }
+
+    /// `lookup_dimension`'s IndexError, out of line: the message is built only when it is raised,
+    /// and the caller of the inlined lookup keeps its registers.
+    @usableFromInline @inline(never)
+    static func outOfBounds(dimension: Int) -> SwiftBufferError {
+        .indexError("index out of bounds on dimension \(dimension + 1)")
     }
 
     /// The address of the element at `indices` (`ptr_from_tuple` with all indices known).

@@ -8,7 +8,7 @@ import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
-/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`.
+/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`. May run Python code (`__index__`).
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     let i = PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
@@ -16,11 +16,31 @@ private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     return i
 }
 
+/// The value of an exact int that fits in an index, read without running Python code (so no
+/// re-check of the view is needed after it); nil for any other key, or an int that does not
+/// fit (`indexValue` then raises the IndexError `PyNumber_AsSsize_t` words). This is
+/// `PyNumber_AsSsize_t`'s own path for an int, less its reference-count round trip and
+/// dispatch: half of what `m[i]` spent outside the interpreter loop's own work.
+@inline(__always)
+private func exactIndex(_ key: PyObjectRef) -> Int? {
+    if swiftbuf_PyLong_CheckExact(key) == 0 { return nil }
+    let i = PyLong_AsSsize_t(key)
+    if i == -1 && PyErr_Occurred() != nil {
+        PyErr_Clear()
+        return nil
+    }
+    return i
+}
+
 /// `is_multiindex`: a tuple of objects with `__index__` (the empty tuple included).
+@inline(__always)
 private func isMultiIndex(_ key: PyObjectRef) -> Bool {
     guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
-    for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) where swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 {
-        return false
+    let n = swiftbuf_PyTuple_GET_SIZE(key)
+    var i = 0
+    while i < n {
+        if swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
+        i &+= 1
     }
     return true
 }
@@ -32,6 +52,12 @@ private func isMultiSlice(_ key: PyObjectRef) -> Bool {
     if n == 0 { return false }
     for i in 0..<n where swiftbuf_PySlice_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
     return true
+}
+
+/// `ptr_from_tuple`'s TypeError, out of line: the message is built only when it is raised.
+@inline(never)
+private func tupleTooLong(_ ndim: Int, _ n: Int) -> PythonError {
+    .typeError("cannot index \(ndim)-dimension view with \(n)-element tuple")
 }
 
 extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
@@ -57,19 +83,39 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// `__index__` releases the view, lookups go on with plain arithmetic (no suboffset is
     /// followed into memory that may be gone) so that a later IndexError still wins, and the
     /// caller's re-check reports the release.
+    @inline(__always)
     func pointer(fromTuple key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer {
         var view = memoryView
         let n = swiftbuf_PyTuple_GET_SIZE(key)
-        if n > view.ndim { throw .typeError("cannot index \(view.ndim)-dimension view with \(n)-element tuple") }
-        var p = view.layout.buf!
-        for dim in 0..<n {
-            let i = try indexValue(swiftbuf_PyTuple_GET_ITEM(key, dim))
-            // Once released, a view stays released: from then on, plain arithmetic. (A second
-            // copy of the view chosen per index cost ~140 instructions of m[i, j]'s ~520.)
-            if view.layout.suboffsets != nil && isInaccessible { view.layout.suboffsets = nil }
+        if n > view.ndim { throw tupleTooLong(view.ndim, n) }
+        var p = view.layout.buf.unsafelyUnwrapped   // every view has a base
+        var dim = 0
+        while dim < n {
+            let item: PyObjectRef = swiftbuf_PyTuple_GET_ITEM(key, dim)
+            let i: Int
+            if let exact = exactIndex(item) {
+                i = exact
+            } else {
+                i = try indexValue(item)
+                // Once released, a view stays released: from then on, plain arithmetic. (A second
+                // copy of the view chosen per index cost ~140 instructions of m[i, j]'s ~520.)
+                if view.layout.suboffsets != nil && isInaccessible { view.layout.suboffsets = nil }
+            }
             p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }
+            dim &+= 1
         }
         return p
+    }
+
+    /// `memory_item` after its `CHECK_RELEASED` and `adjust_fmt`: the address of the element at
+    /// `index` of a 1-d view.
+    @inline(__always)
+    func elementAddress(_ index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
+        switch pointee.view.ndim {
+        case 1: return try pointer(at: index)
+        case 0: throw .typeError("invalid indexing of 0-dim memory")
+        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
+        }
     }
 
     /// `memory_item`: the element at `index` of a 1-d view.
@@ -77,11 +123,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     func item(_ index: Int) throws(PythonError) -> PyObjectRef {
         try checkReleased()
         let character = try formatCharacter()
-        switch pointee.view.ndim {
-        case 1: return try unpackElement(try pointer(at: index), character)   // no Python code ran since the check
-        case 0: throw .typeError("invalid indexing of 0-dim memory")
-        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
-        }
+        return try unpackElement(try elementAddress(index), character)   // no Python code ran since the check
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
@@ -121,27 +163,39 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
     let mv = MemoryViewPointer(object)
     do throws(PythonError) {
         try mv.checkReleased()
-        if mv.pointee.view.ndim != 0 && swiftbuf__PyIndex_Check(key) != 0 {
-            return try mv.item(try indexValue(key))
+        // The two keys that read one element, an index of a 1-d view and `()` of a 0-d one,
+        // share the one read below; every other key goes to `lookup`.
+        let p: UnsafeMutableRawPointer
+        let character: UInt8
+        if mv.pointee.view.ndim != 0 {
+            if swiftbuf__PyIndex_Check(key) == 0 { return try lookup(mv, key) }
+            let i: Int
+            if let exact = exactIndex(key) {
+                i = exact   // no Python code ran since the check
+            } else {
+                i = try indexValue(key)
+                try mv.checkReleased()
+            }
+            character = try mv.formatCharacter()
+            p = try mv.elementAddress(i)
+        } else {
+            if swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
+                if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+                throw .typeError("invalid indexing of 0-dim memory")
+            }
+            character = try mv.formatCharacter()
+            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         }
-        return try lookup(mv, key)
+        return try unpackElement(p, character)   // no Python code ran since the last check
     } catch {
         error.raise()
         return nil
     }
 }
 
-/// `memory_subscript` for every key but an index of an N-d view.
+/// `memory_subscript` of an N-d view (N > 0) for every key but an index.
 private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let ndim = Int(mv.pointee.view.ndim)
-    if ndim == 0 {
-        if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-            let character = try mv.formatCharacter()
-            return try unpackElement(mv, mv.pointee.view.buf!, character)
-        }
-        if key == swiftbuf_Py_Ellipsis() { return newReference(mv.object) }
-        throw .typeError("invalid indexing of 0-dim memory")
-    }
     if swiftbuf_PySlice_Check(key) != 0 {
         return try mv.sliced(key)
     }
@@ -163,16 +217,14 @@ func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
     }
 }
 
-@_cdecl("swiftbuf_memoryview_length")
+@_cdecl("swiftbuf_memoryview_length") @inline(never)   // see `attribute`
 func memoryviewLength(_ object: PyObjectRef) -> Int {
     let mv = MemoryViewPointer(object)
-    do throws(PythonError) {
-        try mv.checkReleased()
-        return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape![0]
-    } catch {
-        error.raise()
+    if mv.isInaccessible {
+        _ = mv.raiseReleased()
         return -1
     }
+    return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
 }
 
 @_cdecl("swiftbuf_memoryview_ass_subscript")
@@ -183,13 +235,24 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
         let character = try mv.formatCharacter()
         if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
         guard let value = value else { throw .typeError("cannot delete memory") }
-        if mv.pointee.view.ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
-            let index = try indexValue(key)
-            let p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
-            try packElement(mv, p, value, character)
+        // The two keys that store one element, an index of a 1-d view and `()` or `...` of a
+        // 0-d one, share the one store below; every other key goes to `assign`.
+        let ndim = mv.pointee.view.ndim
+        let p: UnsafeMutableRawPointer
+        if ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
+            if let index = exactIndex(key) {
+                p = try mv.pointer(at: index)   // no Python code ran since the check
+            } else {
+                let index = try indexValue(key)
+                p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
+            }
+        } else if ndim == 0 && (key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)) {
+            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         } else {
             try assign(mv, key, value, character)
+            return 0
         }
+        try packElement(mv, p, value, character)
         return 0
     } catch {
         error.raise()
@@ -197,15 +260,10 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
     }
 }
 
-/// `memory_ass_sub` for every key but an index of a 1-d view.
+/// `memory_ass_sub` for every key but an index of a 1-d view and `()` or `...` of a 0-d one.
 private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let ndim = Int(mv.pointee.view.ndim)
-    if ndim == 0 {
-        if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
-            return try packElement(mv, mv.pointee.view.buf!, value, character)
-        }
-        throw .typeError("invalid indexing of 0-dim memory")
-    }
+    if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
     if swiftbuf__PyIndex_Check(key) != 0 {
         throw .notImplementedError("sub-views are not implemented")   // ndim > 1
     }
@@ -276,27 +334,45 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
     }
 }
 
-@_cdecl("swiftbuf_memoryiterator_next")
+@_cdecl("swiftbuf_memoryiterator_next") @inline(never)   // see `attribute`
 func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     guard let seq = it.pointee.seq else { return nil }
     let i = it.pointee.index
-    if i < it.pointee.length {
-        do throws(PythonError) {
-            try seq.checkReleased()
-            it.pointee.index = i + 1
-            // A 1-d view always has a base and strides (the iterator was made from one).
-            let view = seq.buffer
-            let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
-                                   suboffsets: view.pointee.suboffsets, dimension: 0)
-            return try unpackElement(p, UInt8(truncatingIfNeeded: it.pointee.code))
-        } catch {
-            error.raise()
-            return nil
-        }
+    if i >= it.pointee.length { return iteratorExhausted(it, seq) }
+    // The errors are raised out of line: this path then saves no registers and returns the
+    // element's object straight from the C API (a third of the cost per element was the
+    // frame an inlined raise needed).
+    if seq.isInaccessible { return iteratorFailed(seq, character: nil) }
+    it.pointee.index = i &+ 1
+    // A 1-d view always has a base and strides (the iterator was made from one).
+    let view = seq.buffer
+    let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
+                           suboffsets: view.pointee.suboffsets, dimension: 0)
+    let character = UInt8(truncatingIfNeeded: it.pointee.code)
+    guard let code = ElementCodec.Code(ascii: character), code != .half else {
+        return iteratorFailed(seq, character: character)
     }
+    return elementObject(code, p)   // nil: the allocation's MemoryError is set
+}
+
+@inline(never)
+private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIteratorObject>, _ seq: MemoryViewPointer) -> PyObjectRef? {
     it.pointee.seq = nil
     decref(seq.object)
+    return nil
+}
+
+/// The error of a step: the view's release (`character` nil), or an element format the
+/// iterator cannot unpack. Built here, out of line, so the step's own path builds nothing.
+@inline(never)
+private func iteratorFailed(_ seq: MemoryViewPointer, character: UInt8?) -> PyObjectRef? {
+    do throws(PythonError) {
+        if let character = character { throw .core(MemoryView.unsupportedElement(character)) }
+        try seq.checkReleased()
+    } catch {
+        error.raise()
+    }
     return nil
 }
 
@@ -307,7 +383,7 @@ func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
     pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
 }
 
-@_cdecl("swiftbuf_memoryiterator_dealloc")
+@_cdecl("swiftbuf_memoryiterator_dealloc") @inline(never)   // see `attribute`
 func memoryIteratorDealloc(_ object: PyObjectRef) {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     let type = swiftbuf_Py_TYPE(object)!
@@ -317,7 +393,7 @@ func memoryIteratorDealloc(_ object: PyObjectRef) {
     decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
-@_cdecl("swiftbuf_memoryiterator_traverse")
+@_cdecl("swiftbuf_memoryiterator_traverse") @inline(never)   // see `attribute`
 func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     if let seq = it.pointee.seq {

@@ -154,7 +154,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     /// Sets this exception as Python's current one; the caller then returns its C error value
     /// (NULL, -1). Call it with the GIL held. The one place an error of this package becomes a
     /// Python exception.
-    public func raise() {
+    public consuming func raise() {
         switch origin {
         case .made(let kind, let message): unsafe PyErr_SetString(kind.type, message)
         case .core(.noMemory): _ = unsafe PyErr_NoMemory()
