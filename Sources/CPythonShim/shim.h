@@ -20,8 +20,9 @@
 // Python.h's static inline functions (PyTuple_GET_SIZE, PyBytes_AS_STRING, Py_SIZE, ...) assert
 // their argument's type unless NDEBUG is set, as it is in every release build of CPython: the
 // builtin types run without those checks, so the bridge does too (79 assert sites were compiled
-// into the module, some on every element access).
-#ifndef NDEBUG
+// into the module, some on every element access). Against a Py_DEBUG interpreter (the debug
+// lane) they stay, as they do in CPython's own debug build.
+#if !defined(NDEBUG) && !defined(Py_DEBUG)
 #define NDEBUG
 #endif
 #include <Python.h>
