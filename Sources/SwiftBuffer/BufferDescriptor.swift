@@ -98,7 +98,12 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
         case 0:
             flags = [.scalar, .c, .fortran]
         case 1:
-            if view.extent(0) == 1 || view.stride(0) == view.itemsize { flags = [.c, .fortran] }
+            // The 1-d stride read directly (`stride(0)` with no strides is the itemsize): the
+            // general `stride(_:)` stayed an out-of-line call taking the descriptor through
+            // memory, ~20 instructions of every view made.
+            var stride = view.itemsize
+            if let strides = view.strides { stride = unsafe strides[0] }
+            if view.extent(0) == 1 || stride == view.itemsize { flags = [.c, .fortran] }
         default:
             flags = Contiguity.multidimensional(view)
         }
