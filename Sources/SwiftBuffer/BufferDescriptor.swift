@@ -105,7 +105,10 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
             if let strides = view.strides { stride = unsafe strides[0] }
             if view.extent(0) == 1 || stride == view.itemsize { flags = [.c, .fortran] }
         default:
-            flags = Contiguity.multidimensional(view)
+            // The fields the walk reads, by value: passing the descriptor made every caller
+            // store the whole of it to the stack first, 1-d and 0-d views included.
+            flags = unsafe Contiguity.multidimensional(len: view.len, itemsize: view.itemsize, ndim: view.ndim,
+                                                       shape: view.shape, strides: view.strides)
         }
         if view.suboffsets != nil {
             flags.insert(.pil)
@@ -115,7 +118,11 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
     }
 
     @inlinable @inline(never)
-    static func multidimensional(_ view: BufferDescriptor) -> Contiguity {
+    static func multidimensional(len: Int, itemsize: Int, ndim: Int,
+                                 shape: UnsafeMutablePointer<Int>?, strides: UnsafeMutablePointer<Int>?) -> Contiguity {
+        // Without suboffsets: the caller clears both kinds of contiguity when there are some.
+        let view = unsafe BufferDescriptor(buf: nil, len: len, itemsize: itemsize, readonly: true, ndim: ndim,
+                                           format: nil, shape: shape, strides: strides, suboffsets: nil)
         var flags: Contiguity = []
         if Layout.isContiguous(view, order: .c) { flags.insert(.c) }
         if Layout.isContiguous(view, order: .fortran) { flags.insert(.fortran) }
