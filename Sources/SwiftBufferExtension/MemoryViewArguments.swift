@@ -68,7 +68,7 @@ struct ClinicSignature {
             for i in 0..<nargs { a[i] = args![i] }
             return a
         }
-        try unpackSlow(args, nargs, kwnames, into: &a)
+        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
         return a
     }
 
@@ -81,12 +81,31 @@ struct ClinicSignature {
             return (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
         var a = ClinicArguments()
-        try unpackSlow(args, nargs, kwnames, into: &a)
+        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
         return a.pair
+    }
+
+    /// The four counts in one word, so that the slow paths below take the signature as a few
+    /// constants in registers: given `self`, the fast path's caller stored the whole signature
+    /// to its stack on every call (~12 instructions of each `m.cast('d')` and `MV(b)`).
+    @inline(__always)
+    private var packedCounts: Int {
+        count | minimumPositional << 8 | maximumPositional << 16 | positionalOnly << 24
+    }
+
+    private init(_ function: StaticString, _ names: StaticString, packedCounts c: Int) {
+        self.init(function, names, count: c & 0xff, required: (c >> 8) & 0xff, positional: (c >> 16) & 0xff,
+                  positionalOnly: (c >> 24) & 0xff)
     }
 
     /// Everything but the fast path, out of line so the fast path stays small.
     @inline(never)
+    private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
+                                   _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
+                                   into a: inout ClinicArguments) throws(PythonError) {
+        try ClinicSignature(function, names, packedCounts: counts).unpackSlow(args, nargs, kwnames, into: &a)
+    }
+
     private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
                             into a: inout ClinicArguments) throws(PythonError) {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
@@ -149,12 +168,13 @@ struct ClinicSignature {
         if dict == nil && nargs >= minimumPositional && nargs <= maximumPositional {
             return (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
         }
-        return try unpackSlow(tuple: tuple, dict: dict)
+        return try ClinicSignature.unpackSlow(function, names, packedCounts, tuple: tuple, dict: dict)
     }
 
     @inline(never)
-    private func unpackSlow(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
-        try arguments(tuple: tuple, dict: dict).pair
+    private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
+                                   tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        try ClinicSignature(function, names, packedCounts: counts).arguments(tuple: tuple, dict: dict).pair
     }
 
     /// The parameters' names as interned strings, made on this signature's first call with
