@@ -107,8 +107,11 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
         default:
             // The fields the walk reads, by value: passing the descriptor made every caller
             // store the whole of it to the stack first, 1-d and 0-d views included.
-            flags = unsafe Contiguity.multidimensional(len: view.len, itemsize: view.itemsize, ndim: view.ndim,
-                                                       shape: view.shape, strides: view.strides)
+            // A layout with suboffsets is neither (below), so it skips the walk.
+            if view.suboffsets == nil {
+                flags = unsafe Contiguity.multidimensional(len: view.len, itemsize: view.itemsize, ndim: view.ndim,
+                                                           shape: view.shape, strides: view.strides)
+            }
         }
         if view.suboffsets != nil {
             flags.insert(.pil)
@@ -120,7 +123,7 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
     @inlinable @inline(never)
     static func multidimensional(len: Int, itemsize: Int, ndim: Int,
                                  shape: UnsafeMutablePointer<Int>?, strides: UnsafeMutablePointer<Int>?) -> Contiguity {
-        // Without suboffsets: the caller clears both kinds of contiguity when there are some.
+        // Without suboffsets: the caller does not walk a layout that has some.
         let view = unsafe BufferDescriptor(buf: nil, len: len, itemsize: itemsize, readonly: true, ndim: ndim,
                                            format: nil, shape: shape, strides: strides, suboffsets: nil)
         var flags: Contiguity = []
