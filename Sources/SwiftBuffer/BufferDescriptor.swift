@@ -98,9 +98,20 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
         case 0:
             flags = [.scalar, .c, .fortran]
         case 1:
-            if view.extent(0) == 1 || view.stride(0) == view.itemsize { flags = [.c, .fortran] }
+            // The 1-d stride read directly (`stride(0)` with no strides is the itemsize): the
+            // general `stride(_:)` stayed an out-of-line call taking the descriptor through
+            // memory, ~20 instructions of every view made.
+            var stride = view.itemsize
+            if let strides = view.strides { stride = unsafe strides[0] }
+            if view.extent(0) == 1 || stride == view.itemsize { flags = [.c, .fortran] }
         default:
-            flags = Contiguity.multidimensional(view)
+            // The fields the walk reads, by value: passing the descriptor made every caller
+            // store the whole of it to the stack first, 1-d and 0-d views included.
+            // A layout with suboffsets is neither (below), so it skips the walk.
+            if view.suboffsets == nil {
+                flags = unsafe Contiguity.multidimensional(len: view.len, itemsize: view.itemsize, ndim: view.ndim,
+                                                           shape: view.shape, strides: view.strides)
+            }
         }
         if unsafe view.suboffsets != nil {
             flags.insert(.pil)
@@ -110,7 +121,11 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
     }
 
     @inlinable @inline(never)
-    static func multidimensional(_ view: BufferDescriptor) -> Contiguity {
+    static func multidimensional(len: Int, itemsize: Int, ndim: Int,
+                                 shape: UnsafeMutablePointer<Int>?, strides: UnsafeMutablePointer<Int>?) -> Contiguity {
+        // Without suboffsets: the caller does not walk a layout that has some.
+        let view = unsafe BufferDescriptor(buf: nil, len: len, itemsize: itemsize, readonly: true, ndim: ndim,
+                                           format: nil, shape: shape, strides: strides, suboffsets: nil)
         var flags: Contiguity = []
         if Layout.isContiguous(view, order: .c) { flags.insert(.c) }
         if Layout.isContiguous(view, order: .fortran) { flags.insert(.fortran) }

@@ -109,6 +109,8 @@ extension MemoryView {
 
     @inlinable
     public static func byteLength(shape: UnsafePointer<Int>?, ndim: Int, itemsize: Int) -> Int {
+        // 1-d, the common case, without the loop's setup (~10 instructions of every slice).
+        if ndim == 1 { return unsafe itemsize &* shape![0] }
         var n = itemsize
         for i in 0..<ndim { n = unsafe n &* shape![i] }
         return n

@@ -23,6 +23,18 @@ struct ClinicArguments {
     var pair: (PyObjectRef?, PyObjectRef?) { (slots.0, slots.1) }
 }
 
+/// The interned parameter names of each signature that has been called with keywords, by
+/// the address of its `names` literal: a linear search of a fixed table (nine signatures
+/// today), reached through a constant pointer so that no access to it is checked for
+/// exclusivity (a Swift array in a global `var` cost ~60 instructions of runtime access
+/// tracking per keyword call).
+private let internedNameCapacity = 32
+nonisolated(unsafe) private let internedNameTables: UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)> = {
+    let tables = UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)>.allocate(capacity: internedNameCapacity)
+    tables.initialize(repeating: (nil, nil), count: internedNameCapacity)
+    return tables
+}()
+
 /// A clinic signature: `count` parameters, `names` (separated by NULs: "format\\0shape", so
 /// each is a C string) in order, the first `positionalOnly` of them positional-only, the first
 /// `maximumPositional` of them accepted by position, the first `minimumPositional` of them
@@ -56,7 +68,7 @@ struct ClinicSignature {
             for i in 0..<nargs { a[i] = args![i] }
             return a
         }
-        try unpackSlow(args, nargs, kwnames, into: &a)
+        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
         return a
     }
 
@@ -69,16 +81,40 @@ struct ClinicSignature {
             return (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
         var a = ClinicArguments()
-        try unpackSlow(args, nargs, kwnames, into: &a)
+        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
         return a.pair
+    }
+
+    /// The four counts in one word, so that the slow paths below take the signature as a few
+    /// constants in registers: given `self`, the fast path's caller stored the whole signature
+    /// to its stack on every call (~12 instructions of each `m.cast('d')` and `MV(b)`).
+    @inline(__always)
+    private var packedCounts: Int {
+        count | minimumPositional << 8 | maximumPositional << 16 | positionalOnly << 24
+    }
+
+    private init(_ function: StaticString, _ names: StaticString, packedCounts c: Int) {
+        self.init(function, names, count: c & 0xff, required: (c >> 8) & 0xff, positional: (c >> 16) & 0xff,
+                  positionalOnly: (c >> 24) & 0xff)
     }
 
     /// Everything but the fast path, out of line so the fast path stays small.
     @inline(never)
+    private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
+                                   _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
+                                   into a: inout ClinicArguments) throws(PythonError) {
+        try ClinicSignature(function, names, packedCounts: counts).unpackSlow(args, nargs, kwnames, into: &a)
+    }
+
     private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
                             into a: inout ClinicArguments) throws(PythonError) {
         let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        let interned = internedNames()
+        // find_keyword: identity with the interned name first, then equality.
         try unpack(nargs: nargs, nkw: nkw, positional: { args![$0] }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
+            if let name = interned?[i] {
+                for k in 0..<nkw where swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return args![nargs + k] }
+            }
             for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return args![nargs + k] }
             return nil
         } keywords: { body throws(PythonError) in
@@ -97,10 +133,17 @@ struct ClinicSignature {
         }
         // Local functions, not closure values: a closure stored in a local and captured by
         // the others was a heap-allocated context on every keyword call (`MV(object=b)`).
+        let interned = internedNames()
         func find(_ i: Int) -> PyObjectRef? {
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
+            // Identity with the interned name first (the usual case: keyword names are
+            // interned), then equality.
+            if let name = interned?[i] {
+                while PyDict_Next(dict!, &position, &key, &value) != 0 { if key == name { return value } }
+                position = 0
+            }
             while PyDict_Next(dict!, &position, &key, &value) != 0 { if matches(key!, i) { return value } }
             return nil
         }
@@ -125,12 +168,38 @@ struct ClinicSignature {
         if dict == nil && nargs >= minimumPositional && nargs <= maximumPositional {
             return (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
         }
-        return try unpackSlow(tuple: tuple, dict: dict)
+        return try ClinicSignature.unpackSlow(function, names, packedCounts, tuple: tuple, dict: dict)
     }
 
     @inline(never)
-    private func unpackSlow(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
-        try arguments(tuple: tuple, dict: dict).pair
+    private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
+                                   tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        try ClinicSignature(function, names, packedCounts: counts).arguments(tuple: tuple, dict: dict).pair
+    }
+
+    /// The parameters' names as interned strings, made on this signature's first call with
+    /// keywords and kept (CPython's clinic parsers intern theirs once, in `_PyArg_Parser`);
+    /// nil if interning failed, and then names are compared by value only.
+    private func internedNames() -> UnsafeMutablePointer<PyObjectRef?>? {
+        let key = UnsafeRawPointer(names.utf8Start)
+        var slot = 0
+        while slot < internedNameCapacity, let names = internedNameTables[slot].names {
+            if names == key { return internedNameTables[slot].table }
+            slot += 1
+        }
+        if slot == internedNameCapacity { return nil }
+        let table = UnsafeMutablePointer<PyObjectRef?>.allocate(capacity: count)
+        for i in 0..<count {
+            guard let name = PyUnicode_InternFromString(name(i)) else {
+                PyErr_Clear()
+                for j in 0..<i { decref(table[j]!) }
+                table.deallocate()
+                return nil
+            }
+            table[i] = name
+        }
+        internedNameTables[slot] = (key, table)
+        return table
     }
 
     /// Parameter `i`'s name, NUL-terminated.

@@ -129,7 +129,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
     func sliced(_ slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
-        try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice)
+        try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice, inheriting: (pointee.code, pointee.flags))
     }
 }
 
@@ -137,24 +137,32 @@ extension MemoryViewObject {
     /// A new view of `source` (exported through `mbuf`) narrowed by the Python `slice` along
     /// dimension 0: `view[slice]`, and `buffer[slice]` of a swiftbuf.Buffer. The view exists (and
     /// holds the export) before the slice's indices are converted: their __index__ may resize.
+    /// `inheriting` is the source view's format character and flags (`install(_:code:)`), nil
+    /// for an exporter's buffer: the new view is a whole, valid view until it is narrowed.
     static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
-                          by slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
+                          by slice: PyObjectRef, inheriting: (code: Int32, flags: Int32)? = nil) throws(PythonError) -> PyObjectRef {
         let (result, layout) = try prepareView(mbuf, source)
+        // The source's layout goes into the view as it is, and is narrowed there (no
+        // descriptor copied in and out); the flags are computed once, after.
+        let view = result.buffer
+        if let inheriting {
+            view.store(layout)
+            result.pointee.code = inheriting.code
+            result.pointee.flags = inheriting.flags & ~SWIFTBUF_MV_RELEASED
+        } else {
+            result.install(layout)
+        }
         var start = 0, stop = 0, step = 0
         if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
             decref(result.object)
             throw .alreadySet
         }
-        narrow(result, layout, start: start, stop: stop, step: step)
+        // init_slice + init_len, then init_flags.
+        MemoryView.slice(buf: &view.pointee.buf, len: &view.pointee.len, itemsize: layout.itemsize, ndim: layout.ndim,
+                         shape: layout.shape!, strides: layout.strides!, suboffsets: layout.suboffsets,
+                         dimension: 0, start: start, stop: stop, step: step)
+        result.pointee.flags = Contiguity(of: result.layout).rawValue
         return result.object
-    }
-
-    /// `init_slice` + `init_len` + `init_flags` on a prepared view of dimension 0.
-    @inline(__always)
-    static func narrow(_ view: MemoryViewPointer, _ layout: BufferDescriptor, start: Int, stop: Int, step: Int) {
-        var layout = layout
-        MemoryView.slice(&layout, dimension: 0, start: start, stop: stop, step: step)
-        view.install(layout)
     }
 }
 

@@ -243,6 +243,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
         try mv.checkReleased()
         var result: MemoryViewPointer? = nil
         var ascii: PyObjectRef? = nil
+        var code: Int32 = 0
         defer { if let ascii { decref(ascii) } }
         do throws(PythonError) {
             let layout = try mv.memoryView.cast(
@@ -264,7 +265,10 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
                     ascii = bytes
                     // Read as the C string CPython reads: 'B\0junk' is 'B'.
                     let start = swiftbuf_PyBytes_AS_STRING(bytes)!
-                    return UnsafeRawBufferPointer(start: start, count: strlen(start))
+                    let count = strlen(start)
+                    // A cast that succeeds had "x" or "@x": the new view's format character.
+                    if count > 0 { code = Int32(UInt8(bitPattern: start[count - 1])) }
+                    return UnsafeRawBufferPointer(start: start, count: count)
                 },
                 extent: { (i: Int) throws(PythonError) -> Int in
                     let item = PySequence_Fast_GET_ITEM_shim(shape!, i)!
@@ -275,7 +279,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
                     if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
                     return extent
                 })
-            result!.install(layout)
+            result!.install(layout, code: code)
             return result!
         } catch {
             if let result { decref(result.object) }
@@ -292,7 +296,7 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
         // A new view even when this one is read-only, so that release() works per view.
         var (result, layout) = try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
         layout.readonly = true
-        result.install(layout)
+        result.install(layout, code: mv.pointee.code)
         return result.object
     } catch {
         error.raise()

@@ -69,9 +69,16 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
     /// right after storing its fields stalls on store forwarding (the compiler merges adjacent
     /// field loads into vector loads): that was a third of a cast's time under perf.
     @inline(__always) func install(_ layout: BufferDescriptor) {
+        install(layout, code: Int32(MemoryView.formatCharacter(of: layout.format) ?? 0))
+    }
+
+    /// `install` for a layout whose format character is known: `code` (0 for a longer
+    /// format), the source view's when the format is the source's (a slice, `toreadonly`, a
+    /// view of a view), the cast's destination after a cast.
+    @inline(__always) func install(_ layout: BufferDescriptor, code: Int32) {
         buffer.store(layout)
         pointee.flags = Contiguity(of: layout).rawValue
-        pointee.code = Int32(MemoryView.formatCharacter(of: layout.format) ?? 0)
+        pointee.code = code
     }
 
     /// Runs `body`, which calls Python code, with an export of this view held: releasing the
@@ -140,6 +147,7 @@ struct ManagedBufferEnvelope: ManagedExport {
 enum ManagedBuffer {
     /// A new managed buffer holding the export `exporter` gives for `request`: one allocation,
     /// the export filled in place.
+    @inline(__always)
     static func make(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) -> ManagedBufferPointer {
         guard let raw = _PyObject_GC_New(swiftbuf_managedbuffer_type()) else { throw .alreadySet }
         let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
@@ -227,6 +235,7 @@ enum MemoryViewObject {
 
     /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
     /// same managed buffer), registered with `mbuf`.
+    @inline(__always)
     static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewPointer {
         let (mv, layout) = try prepareView(mbuf, source)
         mv.install(layout)
@@ -237,9 +246,12 @@ enum MemoryViewObject {
     /// layout for the caller to adjust and `install`.
     @inline(__always)
     static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
+        // The source is read after the allocation, as mbuf_add_view does: read before, its
+        // fields were kept across the call on the stack (~20 instructions per view).
+        let ndim = Int(source.pointee.ndim)
+        try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(ndim) }
+        let mv = try allocate(ndim: ndim)
         var layout = BufferDescriptor(source)
-        try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(layout.ndim) }
-        let mv = try allocate(ndim: layout.ndim)
         let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv))
         layout.format = layout.format ?? Layout.unsignedByteCString
         layout.shape = arrays.shape
@@ -251,9 +263,10 @@ enum MemoryViewObject {
 
     /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
     /// source's layout with the new arrays (contents undefined) for the caller to fill in.
+    @inline(__always)
     static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
-        var layout = BufferDescriptor(source)
         let mv = try allocate(ndim: ndim)
+        var layout = BufferDescriptor(source)
         let array = swiftbuf_memoryview_array(mv)!
         layout.format = layout.format ?? Layout.unsignedByteCString
         layout.ndim = ndim
@@ -276,11 +289,14 @@ enum MemoryViewObject {
 
     /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
     /// buffer (and so its export, and `obj`).
+    @inline(__always)
     static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(PythonError) -> MemoryViewPointer {
         if isMemoryView(object) {
             let source = MemoryViewPointer(object)
             try source.checkReleased()
-            return try addView(source.pointee.mbuf!, source.buffer)
+            let (mv, layout) = try prepareView(source.pointee.mbuf!, source.buffer)
+            mv.install(layout, code: source.pointee.code)
+            return mv
         }
         if swiftbuf_PyObject_CheckBuffer(object) != 0 {
             let mbuf = try ManagedBuffer.make(from: object, request: request)
