@@ -102,13 +102,13 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
             // general `stride(_:)` stayed an out-of-line call taking the descriptor through
             // memory, ~20 instructions of every view made.
             var stride = view.itemsize
-            if let strides = view.strides { stride = unsafe strides[0] }
+            if let strides = unsafe view.strides { stride = unsafe strides[0] }
             if view.extent(0) == 1 || stride == view.itemsize { flags = [.c, .fortran] }
         default:
             // The fields the walk reads, by value: passing the descriptor made every caller
             // store the whole of it to the stack first, 1-d and 0-d views included.
             // A layout with suboffsets is neither (below), so it skips the walk.
-            if view.suboffsets == nil {
+            if unsafe view.suboffsets == nil {
                 flags = unsafe Contiguity.multidimensional(len: view.len, itemsize: view.itemsize, ndim: view.ndim,
                                                            shape: view.shape, strides: view.strides)
             }

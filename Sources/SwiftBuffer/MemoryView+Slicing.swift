@@ -5,11 +5,11 @@ extension MemoryView {
     /// (`Layout.applySlice`) with the bounds unpacked by `PySlice_Unpack`, then `init_len`.
     @inlinable @inline(__always)
     public static func slice(_ layout: inout BufferDescriptor, dimension: Int, start: Int, stop: Int, step: Int) {
-        var buf = layout.buf, len = layout.len
+        var buf = unsafe layout.buf, len = layout.len
         unsafe slice(buf: &buf, len: &len, itemsize: layout.itemsize, ndim: layout.ndim, shape: layout.shape!,
                      strides: layout.strides!, suboffsets: layout.suboffsets,
                      dimension: dimension, start: start, stop: stop, step: step)
-        layout.buf = buf
+        unsafe layout.buf = unsafe buf
         layout.len = len
     }
 
@@ -22,7 +22,7 @@ extension MemoryView {
                              suboffsets: UnsafeMutablePointer<Int>?,
                              dimension: Int, start: Int, stop: Int, step: Int) {
         let bounds = unsafe Layout.Slice(start: start, stop: stop, step: step, count: shape[dimension])
-        buf = unsafe Layout.applySlice(bounds, dimension: dimension, buf: buf, shape: shape, strides: strides,
+        unsafe buf = unsafe Layout.applySlice(bounds, dimension: dimension, buf: buf, shape: shape, strides: strides,
                                        suboffsets: suboffsets)
         len = unsafe byteLength(shape: shape, ndim: ndim, itemsize: itemsize)
     }
