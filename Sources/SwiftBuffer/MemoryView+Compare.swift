@@ -8,27 +8,26 @@
 
 extension MemoryView {
     /// Whether `a` and `b` (equivalent shapes, both with the native element `code`) hold
-    /// equal values. Contiguous runs of codes that compare by bytes compare a word at a time.
+    /// equal values. For codes that compare by bytes, innermost rows that are contiguous runs
+    /// on both sides compare a word at a time (a C-contiguous 1-d view is one such row); no
+    /// contiguity is computed up front, so a comparison that stops at its first elements
+    /// costs what CPython's `cmp_rec` does.
     @inlinable
     public static func elementsEqual(_ a: BufferDescriptor, _ b: BufferDescriptor, code: ElementCodec.Code) -> Bool {
         if a.ndim == 0 {
             guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
             return unsafe ElementCodec.equal(code, p, q)
         }
-        if ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
-            && Layout.isContiguous(a, order: .c) && Layout.isContiguous(b, order: .c) {
-            guard a.len > 0, let p = unsafe a.buf, let q = unsafe b.buf else { return true }
-            return unsafe bytesEqual(p, q, count: a.len)
-        }
+        let rows: (UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool = { p, q, count in unsafe bytesEqual(p, q, count: count) }
         switch code {
         case .double: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Double.self) == q.loadUnaligned(as: Double.self) }
         case .float: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
         default:
             switch code.size {
-            case 1: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
-            case 2: return unsafe Layout.allPairs(a, b) { p, q in unsafe ElementCodec.equal(code, p, q) }
-            case 4: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
-            default: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
+            case 1: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
+            case 2: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt16.self) == q.loadUnaligned(as: UInt16.self) }
+            case 4: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
+            default: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
             }
         }
     }
