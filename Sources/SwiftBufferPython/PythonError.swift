@@ -154,11 +154,10 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     /// Sets this exception as Python's current one; the caller then returns its C error value
     /// (NULL, -1). Call it with the GIL held. The one place an error of this package becomes a
     /// Python exception.
-    public func raise() {
+    public consuming func raise() {
         switch origin {
         case .made(let kind, let message): unsafe Self.set(kind.type, message)
-        case .core(.noMemory): _ = unsafe PyErr_NoMemory()
-        case .core(let error): unsafe Self.set(Self.type(of: error), error.message)
+        case .core(let error): Self.raise(core: error)
         case .typed(let type, let message): unsafe Self.set(type, message)
         case .raised(let e): e.restore()
         case .pending: break
@@ -171,6 +170,22 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     @inline(__always)
     private static func set(_ type: UnsafeMutablePointer<PyObject>, _ message: String) {
         unsafe message.withCString { unsafe PyErr_SetString(type, $0) }
+    }
+
+    /// A core error as its exception: one switch for the type and the message (the `message`
+    /// getter and `type(of:)` were two calls and a String copy per raise).
+    private static func raise(core error: SwiftBufferError) {
+        switch error {
+        case .noMemory: _ = unsafe PyErr_NoMemory()
+        case .bufferError(let m): unsafe set(swiftbuf_PyExc_BufferError(), m)
+        case .valueError(let m): unsafe set(swiftbuf_PyExc_ValueError(), m)
+        case .typeError(let m): unsafe set(swiftbuf_PyExc_TypeError(), m)
+        case .indexError(let m): unsafe set(swiftbuf_PyExc_IndexError(), m)
+        case .notImplementedError(let m): unsafe set(swiftbuf_PyExc_NotImplementedError(), m)
+        case .overflowError(let m): unsafe set(swiftbuf_PyExc_OverflowError(), m)
+        case .memoryError(let m): unsafe set(swiftbuf_PyExc_MemoryError(), m)
+        case .structError(let m): unsafe set(StructModule.errorType(), m)
+        }
     }
 
     private static func type(of error: SwiftBufferError) -> UnsafeMutablePointer<PyObject> {
