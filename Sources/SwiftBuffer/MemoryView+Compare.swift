@@ -8,10 +8,10 @@
 
 extension MemoryView {
     /// Whether `a` and `b` (equivalent shapes, both with the native element `code`) hold
-    /// equal values. For codes that compare by bytes, innermost rows that are contiguous runs
-    /// on both sides compare a word at a time (a C-contiguous 1-d view is one such row); no
-    /// contiguity is computed up front, so a comparison that stops at its first elements
-    /// costs what CPython's `cmp_rec` does.
+    /// equal values. For codes that compare by bytes, two C-contiguous buffers compare whole,
+    /// and otherwise innermost rows that are contiguous runs on both sides compare a word at a
+    /// time; contiguity is scanned only when the innermost strides allow it, so a comparison
+    /// that stops at its first elements costs what CPython's `cmp_rec` does.
     @inlinable
     public static func elementsEqual(_ a: BufferDescriptor, _ b: BufferDescriptor, code: ElementCodec.Code) -> Bool {
         if a.ndim == 0 {
@@ -19,6 +19,15 @@ extension MemoryView {
             return unsafe ElementCodec.equal(code, p, q)
         }
         let rows: (UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool = { p, q, count in unsafe bytesEqual(p, q, count: count) }
+        // Two C-contiguous N-d buffers are one run: compare them whole rather than row by row.
+        // Scanned only when both innermost strides already say so, which costs nothing on the
+        // layouts whose first elements differ (a C and a Fortran array).
+        if a.ndim > 1 && ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
+            && a.stride(a.ndim - 1) == a.itemsize && b.stride(b.ndim - 1) == b.itemsize
+            && Layout.isContiguous(a, order: .c) && Layout.isContiguous(b, order: .c) {
+            guard a.len > 0, let p = unsafe a.buf, let q = unsafe b.buf else { return true }
+            return unsafe bytesEqual(p, q, count: a.len)
+        }
         switch code {
         case .double: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Double.self) == q.loadUnaligned(as: Double.self) }
         case .float: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
