@@ -46,9 +46,15 @@
     }
 
     /// Stride `i`, honouring `strides == nil` (C-contiguous).
-    @inlinable
+    @inlinable @inline(__always)
     public func stride(_ i: Int) -> Int {
         if let strides = unsafe strides { return unsafe strides[i] }
+        return contiguousStride(i)
+    }
+
+    /// Stride `i` of a C-contiguous layout: out of line, so that `stride` inlines to a load.
+    @inlinable
+    func contiguousStride(_ i: Int) -> Int {
         var s = itemsize
         var j = ndim - 1
         while j > i { s &*= extent(j); j -= 1 }

@@ -131,10 +131,24 @@ extension Layout {
     @inlinable
     public static func equivalentShapes(_ a: BufferDescriptor, _ b: BufferDescriptor) -> Bool {
         if a.ndim != b.ndim { return false }
+        if let sa = unsafe a.shape, let sb = unsafe b.shape { return unsafe equivalentShapes(a.ndim, sa, sb) }
         for i in 0..<a.ndim {
             let extent = a.extent(i)
             if extent != b.extent(i) { return false }
             if extent == 0 { break }
+        }
+        return true
+    }
+
+    /// `equivalentShapes` of two layouts of `ndim` dimensions whose shapes are both given.
+    @inlinable @inline(__always)
+    public static func equivalentShapes(_ ndim: Int, _ a: UnsafePointer<Int>, _ b: UnsafePointer<Int>) -> Bool {
+        var i = 0
+        while i < ndim {
+            let extent = unsafe a[i]
+            if unsafe extent != b[i] { return false }
+            if extent == 0 { break }
+            i += 1
         }
         return true
     }
@@ -316,22 +330,30 @@ extension Layout {
 
     /// Whether every pair of corresponding elements of `a` and `b` (equivalent shapes)
     /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error.
+    /// `contiguousRows`, when given, decides an innermost row that is a contiguous run on both
+    /// sides (stride == itemsize, no suboffsets) at once, from its two starts and byte count:
+    /// for elements that compare by bytes.
     @inlinable
     public static func allPairs<E: Error>(_ a: BufferDescriptor, _ b: BufferDescriptor,
+                                          contiguousRows: ((UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool)? = nil,
                                           _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
         guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
         if a.ndim == 0 { return try unsafe equal(p, q) }
-        return try unsafe pairs(a, p, b, q, dimension: 0, equal)
+        return try unsafe pairs(a, p, b, q, dimension: 0, contiguousRows, equal)
     }
 
     @inlinable
     static func pairs<E: Error>(_ a: BufferDescriptor, _ p: UnsafeMutableRawPointer, _ b: BufferDescriptor, _ q: UnsafeMutableRawPointer,
-                                dimension: Int, _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+                                dimension: Int, _ contiguousRows: ((UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool)?,
+                                _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
         let extent = a.extent(dimension)
         let ps = a.stride(dimension), qs = b.stride(dimension)
         var p = unsafe p, q = unsafe q
         if dimension == a.ndim - 1 {
             if unsafe a.suboffsets == nil && b.suboffsets == nil {
+                if let rows = unsafe contiguousRows, ps == a.itemsize, qs == a.itemsize {
+                    return unsafe rows(p, q, extent &* ps)
+                }
                 for _ in 0..<extent {
                     if !(try unsafe equal(p, q)) { return false }
                     unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
@@ -346,7 +368,7 @@ extension Layout {
         }
         for _ in 0..<extent {
             if !(try unsafe pairs(a, follow(p, a.suboffsets, dimension: dimension), b, follow(q, b.suboffsets, dimension: dimension),
-                                  dimension: dimension + 1, equal)) { return false }
+                                  dimension: dimension + 1, contiguousRows, equal)) { return false }
             unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
         }
         return true

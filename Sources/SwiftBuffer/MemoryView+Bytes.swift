@@ -11,8 +11,20 @@ extension MemoryView {
 
     /// Copies the view's `layout.len` bytes into `destination`, contiguous in `order`; `.any`
     /// keeps the memory order of a contiguous view and uses C order otherwise.
+    /// A view contiguous in `order` (by the flags `init_flags` computed, which answer what
+    /// `PyBuffer_IsContiguous` would for every non-empty view) is one copy, with no scan.
     @inlinable
     public func copyBytes(into destination: UnsafeMutableRawPointer, order: Layout.Order) {
+        let contiguous: Bool
+        switch order {
+        case .c: contiguous = isCContiguous
+        case .fortran: contiguous = isFortranContiguous
+        case .any: contiguous = isContiguous
+        }
+        if contiguous {
+            if layout.len > 0, let base = unsafe layout.buf { unsafe destination.copyMemory(from: base, byteCount: layout.len) }
+            return
+        }
         unsafe StridedCopy.gather(layout, into: destination, order: order)
     }
 }

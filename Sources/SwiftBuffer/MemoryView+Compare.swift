@@ -8,14 +8,22 @@
 
 extension MemoryView {
     /// Whether `a` and `b` (equivalent shapes, both with the native element `code`) hold
-    /// equal values. Contiguous runs of codes that compare by bytes compare a word at a time.
+    /// equal values. For codes that compare by bytes, two C-contiguous buffers compare whole,
+    /// and otherwise innermost rows that are contiguous runs on both sides compare a word at a
+    /// time; contiguity is scanned only when the innermost strides allow it, so a comparison
+    /// that stops at its first elements costs what CPython's `cmp_rec` does.
     @inlinable
     public static func elementsEqual(_ a: BufferDescriptor, _ b: BufferDescriptor, code: ElementCodec.Code) -> Bool {
         if a.ndim == 0 {
             guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
             return unsafe ElementCodec.equal(code, p, q)
         }
-        if unsafe ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
+        let rows: (UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool = { p, q, count in unsafe bytesEqual(p, q, count: count) }
+        // Two C-contiguous N-d buffers are one run: compare them whole rather than row by row.
+        // Scanned only when both innermost strides already say so, which costs nothing on the
+        // layouts whose first elements differ (a C and a Fortran array).
+        if unsafe a.ndim > 1 && ElementCodec.comparesByBytes(code) && a.suboffsets == nil && b.suboffsets == nil
+            && a.stride(a.ndim - 1) == a.itemsize && b.stride(b.ndim - 1) == b.itemsize
             && Layout.isContiguous(a, order: .c) && Layout.isContiguous(b, order: .c) {
             guard a.len > 0, let p = unsafe a.buf, let q = unsafe b.buf else { return true }
             return unsafe bytesEqual(p, q, count: a.len)
@@ -25,10 +33,10 @@ extension MemoryView {
         case .float: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: Float.self) == q.loadUnaligned(as: Float.self) }
         default:
             switch code.size {
-            case 1: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
-            case 2: return unsafe Layout.allPairs(a, b) { p, q in unsafe ElementCodec.equal(code, p, q) }
-            case 4: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
-            default: return unsafe Layout.allPairs(a, b) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
+            case 1: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.load(as: UInt8.self) == q.load(as: UInt8.self) }
+            case 2: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt16.self) == q.loadUnaligned(as: UInt16.self) }
+            case 4: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self) }
+            default: return unsafe Layout.allPairs(a, b, contiguousRows: rows) { p, q in unsafe p.loadUnaligned(as: UInt64.self) == q.loadUnaligned(as: UInt64.self) }
             }
         }
     }

@@ -30,22 +30,44 @@ private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) thro
     if isMemoryView(other) {
         let w = MemoryViewPointer(other)
         if w.isInaccessible { return mv.object == other }
-        return try equal(mv.layout, w.layout)
+        return try equal(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code)
     }
-    let held: HeldBuffer
-    do throws(PythonError) { held = try HeldBuffer(from: other, request: .fullRO) } catch {
-        PyErr_Clear()
-        return nil
+    // A type without bf_getbuffer: PyObject_GetBuffer would only format a TypeError for
+    // PyErr_Clear to drop (the result, NotImplemented, is the same).
+    if PyObject_CheckBuffer(other) == 0 { return nil }
+    var storage = Py_buffer()
+    return try withUnsafeMutablePointer(to: &storage) { w throws(PythonError) -> Bool? in
+        if PyObject_GetBuffer(other, w, BufferRequest.fullRO.rawValue) < 0 {
+            PyErr_Clear()
+            return nil
+        }
+        defer { PyBuffer_Release(w) }
+        return try equal(mv.buffer, mv.pointee.code, w, Int32(MemoryView.formatCharacter(of: w.pointee.format) ?? 0))
     }
-    return try equal(mv.layout, held.descriptor)
 }
 
-/// `memory_richcompare` once both layouts are known.
-private func equal(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(PythonError) -> Bool {
-    if !Layout.equivalentShapes(v, w) { return false }
-    if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
-        return MemoryView.elementsEqual(v, w, code: code)
+/// `memory_richcompare` once both buffers are known, with the single format character of
+/// each (`get_native_fmtchar`; 0 for a longer format), as a view caches it. The shapes are
+/// compared on the `Py_buffer`s before any layout is read whole: unequal shapes, and the
+/// first elements of most unequal buffers, decide the answer in a few instructions.
+@inline(__always)
+private func equal(_ vb: UnsafePointer<Py_buffer>, _ vc: Int32, _ wb: UnsafePointer<Py_buffer>, _ wc: Int32) throws(PythonError) -> Bool {
+    let ndim = Int(vb.pointee.ndim)
+    if ndim != Int(wb.pointee.ndim) { return false }
+    if let vs = vb.pointee.shape, let ws = wb.pointee.shape {
+        if !Layout.equivalentShapes(ndim, vs, ws) { return false }
+    } else if !Layout.equivalentShapes(BufferDescriptor(vb), BufferDescriptor(wb)) {
+        return false
     }
+    if vc != 0 && vc == wc, let code = ElementCodec.Code(ascii: UInt8(truncatingIfNeeded: vc)), code != .half {
+        return MemoryView.elementsEqual(BufferDescriptor(vb), BufferDescriptor(wb), code: code)
+    }
+    return try structEqual(BufferDescriptor(vb), BufferDescriptor(wb))
+}
+
+/// `memory_richcompare` through the struct module, for every pair of formats but one native
+/// code on both sides.
+private func structEqual(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(PythonError) -> Bool {
     // Through the struct module (even for equal format strings: NaNs and padding bytes
     // forbid comparing bytes).
     let unpackV: StructUnpacker, unpackW: StructUnpacker

@@ -11,7 +11,8 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
         try mv.checkReleased()
         let character = try mv.formatCharacter()
         let buffer = mv.buffer
-        if buffer.pointee.ndim == 0 { return try unpackElement(mv, buffer.pointee.buf!, character) }
+        // No Python code ran since the check: the element without a second one.
+        if buffer.pointee.ndim == 0 { return try unpackElement(buffer.pointee.buf!, character) }
         let code: ElementCodec.Code
         do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
             // Unsupported formats fail at the first element read, so views with no element

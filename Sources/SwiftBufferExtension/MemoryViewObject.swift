@@ -507,8 +507,24 @@ func memoryviewContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyOb
 
 @_cdecl("swiftbuf_memoryview_repr")
 func memoryviewRepr(_ object: PyObjectRef) -> PyObjectRef? {
-    // "%p" as PyUnicode_FromFormat prints it: 0x and lowercase hex digits.
-    let address = "0x" + String(UInt(bitPattern: object), radix: 16)
+    // "%p" as PyUnicode_FromFormat prints it: 0x and lowercase hex digits. Written straight
+    // into the str (a Swift String built by interpolation and converted cost 1.15x the
+    // builtin's instructions under callgrind).
     let released = MemoryViewPointer(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
-    return pyString(released ? "<released memory at \(address)>" : "<memory at \(address)>")
+    let prefix: StaticString = released ? "<released memory at 0x" : "<memory at 0x"
+    var address = UInt(bitPattern: object)
+    let digits = max(1, (UInt.bitWidth - address.leadingZeroBitCount + 3) / 4)
+    let count = prefix.utf8CodeUnitCount + digits + 1
+    guard let result = PyUnicode_New(count, 127) else { return nil }
+    let out = swiftbuf_PyUnicode_1BYTE_DATA(result)!
+    out.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+    var i = count - 2
+    for _ in 0..<digits {
+        let d = UInt8(truncatingIfNeeded: address & 0xF)
+        out[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
+        address >>= 4
+        i -= 1
+    }
+    out[count - 1] = UInt8(ascii: ">")
+    return result
 }
