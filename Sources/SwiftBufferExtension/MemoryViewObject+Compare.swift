@@ -13,7 +13,7 @@ func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: In
     guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
     let equal: Bool
     do throws(PythonError) {
-        guard let e = try memoryviewEqual(MemoryViewPointer(object), other) else {
+        guard let e = try memoryviewEqual(MemoryViewHandle(object), other) else {
             return newReference(swiftbuf_Py_NotImplemented())
         }
         equal = e
@@ -25,10 +25,10 @@ func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: In
 }
 
 /// Whether the view equals `other`; nil for NotImplemented (`other` exports no buffer).
-private func memoryviewEqual(_ mv: MemoryViewPointer, _ other: PyObjectRef) throws(PythonError) -> Bool? {
+private func memoryviewEqual(_ mv: MemoryViewHandle, _ other: PyObjectRef) throws(PythonError) -> Bool? {
     if mv.isInaccessible { return mv.object == other }
     if isMemoryView(other) {
-        let w = MemoryViewPointer(other)
+        let w = MemoryViewHandle(other)
         if w.isInaccessible { return mv.object == other }
         return try equal(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code)
     }
@@ -104,7 +104,7 @@ private func structErrorMeansUnequal() throws(PythonError) -> Bool {
 
 @_cdecl("swiftbuf_memoryview_hash")
 func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     if mv.pointee.hash != -1 { return mv.pointee.hash }
     do throws(PythonError) {
         try mv.checkReleased()

@@ -25,7 +25,7 @@ func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> Py
 /// `unpack_single` of a view whose format character is `character`: re-checks the view
 /// (Python code may have run since it was last checked), then reads the element.
 @inline(__always)
-func unpackElement(_ mv: MemoryViewPointer, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
+func unpackElement(_ mv: MemoryViewHandle, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
     try mv.checkReleased()
     return try unpackElement(pointer, character)
 }
@@ -45,7 +45,7 @@ func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(Pytho
 /// the view is checked again before the store. `mv == nil`: the caller holds an export of the
 /// memory across the call, so nothing can move it (swiftbuf.Buffer's item assignment).
 @inline(__always)
-func packElement(_ mv: MemoryViewPointer?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(PythonError) {
+func packElement(_ mv: MemoryViewHandle?, _ pointer: UnsafeMutableRawPointer, _ item: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let code = try core { () throws(SwiftBufferError) in try MemoryView.elementCode(character) }
     // Each kind stores through the codec's typed `pack`, inlined: the value's kind is known here.
     switch code.kind {

@@ -60,7 +60,7 @@ private func tupleTooLong(_ ndim: Int, _ n: Int) -> PythonError {
     .typeError("cannot index \(ndim)-dimension view with \(n)-element tuple")
 }
 
-extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+extension MemoryViewHandle {
     /// `ptr_from_index`: the address of element `index` of dimension 0.
     @inline(__always)
     func pointer(at index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
@@ -168,7 +168,7 @@ extension MemoryViewObject {
 
 @_cdecl("swiftbuf_memoryview_subscript")
 func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     do throws(PythonError) {
         try mv.checkReleased()
         // The two keys that read one element, an index of a 1-d view and `()` of a 0-d one,
@@ -202,7 +202,7 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
 }
 
 /// `memory_subscript` of an N-d view (N > 0) for every key but an index.
-private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
+private func lookup(_ mv: MemoryViewHandle, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let ndim = Int(mv.pointee.view.ndim)
     if swiftbuf_PySlice_Check(key) != 0 {
         return try mv.sliced(key)
@@ -219,7 +219,7 @@ private func lookup(_ mv: MemoryViewPointer, _ key: PyObjectRef) throws(PythonEr
 
 @_cdecl("swiftbuf_memoryview_item")
 func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    do throws(PythonError) { return try MemoryViewPointer(object).item(index) } catch {
+    do throws(PythonError) { return try MemoryViewHandle(object).item(index) } catch {
         error.raise()
         return nil
     }
@@ -227,7 +227,7 @@ func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_memoryview_length") @inline(never)   // see `attribute`
 func memoryviewLength(_ object: PyObjectRef) -> Int {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     if mv.isInaccessible {
         _ = mv.raiseReleased()
         return -1
@@ -237,7 +237,7 @@ func memoryviewLength(_ object: PyObjectRef) -> Int {
 
 @_cdecl("swiftbuf_memoryview_ass_subscript")
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     do throws(PythonError) {
         try mv.checkReleased()
         let character = try mv.formatCharacter()
@@ -269,7 +269,7 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
 }
 
 /// `memory_ass_sub` for every key but an index of a 1-d view and `()` or `...` of a 0-d one.
-private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
+private func assign(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let ndim = Int(mv.pointee.view.ndim)
     if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
     if swiftbuf__PyIndex_Check(key) != 0 {
@@ -291,14 +291,14 @@ private func assign(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObje
 
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
-private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: PyObjectRef) throws(PythonError) {
+private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef) throws(PythonError) {
     if isMemoryView(value) {
         // A view as the source: its own Py_buffer is what its getbuffer would answer a
         // PyBUF_FULL_RO request with. It is pinned as that export would pin it, while the
         // slice's indices convert (their __index__ may try to release it); a released view
         // fails as its getbuffer would. (The request and release cost ~150 instructions of a
         // ~600-instruction slice assignment under callgrind.)
-        let w = MemoryViewPointer(value)
+        let w = MemoryViewHandle(value)
         try w.checkReleased()
         return try w.withPinnedExport { () throws(PythonError) in try assignSlice(mv, key, from: w.buffer) }
     }
@@ -309,7 +309,7 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, _ value: P
 
 /// The slice assignment once the source's buffer is held.
 @inline(__always)
-private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, from source: UnsafeMutablePointer<Py_buffer>) throws(PythonError) {
+private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, from source: UnsafeMutablePointer<Py_buffer>) throws(PythonError) {
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
     try withUnsafeMutableBytes(of: &arrays) { raw throws(PythonError) in
@@ -340,7 +340,7 @@ private func assignSlice(_ mv: MemoryViewPointer, _ key: PyObjectRef, from sourc
 @_cdecl("swiftbuf_memoryview_iter")
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
         let character = try mv.iterationFormatCharacter()
@@ -349,7 +349,7 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
         it.pointee.index = 0
         it.pointee.length = mv.pointee.view.shape![0]
         it.pointee.code = Int32(character)
-        it.pointee.seq = MemoryViewPointer(newReference(object))
+        it.pointee.seq = MemoryViewHandle(newReference(object)).raw
         PyObject_GC_Track(raw)
         return raw
     } catch {
@@ -361,7 +361,8 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
 @_cdecl("swiftbuf_memoryiterator_next") @inline(never)   // see `attribute`
 func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    guard let seq = it.pointee.seq else { return nil }
+    guard let raw = it.pointee.seq else { return nil }
+    let seq = MemoryViewHandle(raw: raw)
     let i = it.pointee.index
     if i >= it.pointee.length { return iteratorExhausted(it, seq) }
     // The errors are raised out of line: this path then saves no registers and returns the
@@ -381,7 +382,7 @@ func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
 }
 
 @inline(never)
-private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIteratorObject>, _ seq: MemoryViewPointer) -> PyObjectRef? {
+private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIteratorObject>, _ seq: MemoryViewHandle) -> PyObjectRef? {
     it.pointee.seq = nil
     decref(seq.object)
     return nil
@@ -390,7 +391,7 @@ private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIterato
 /// The error of a step: the view's release (`character` nil), or an element format the
 /// iterator cannot unpack. Built here, out of line, so the step's own path builds nothing.
 @inline(never)
-private func iteratorFailed(_ seq: MemoryViewPointer, character: UInt8?) -> PyObjectRef? {
+private func iteratorFailed(_ seq: MemoryViewHandle, character: UInt8?) -> PyObjectRef? {
     do throws(PythonError) {
         if let character = character { throw .core(MemoryView.unsupportedElement(character)) }
         try seq.checkReleased()
@@ -412,7 +413,7 @@ func memoryIteratorDealloc(_ object: PyObjectRef) {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     let type = swiftbuf_Py_TYPE(object)!
     PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
-    if let seq = it.pointee.seq { decref(seq.object) }
+    if let seq = it.pointee.seq { decref(MemoryViewHandle(raw: seq).object) }
     PyObject_GC_Del(UnsafeMutableRawPointer(object))
     decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
@@ -421,7 +422,7 @@ func memoryIteratorDealloc(_ object: PyObjectRef) {
 func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
     if let seq = it.pointee.seq {
-        let r = swiftbuf_Py_VISIT(seq.object, visit, arg)
+        let r = swiftbuf_Py_VISIT(MemoryViewHandle(raw: seq).object, visit, arg)
         if r != 0 { return r }
     }
     return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)

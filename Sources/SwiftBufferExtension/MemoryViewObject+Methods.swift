@@ -7,7 +7,7 @@ import SwiftBufferPython
 @_cdecl("swiftbuf_memoryview_tolist")
 func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         try mv.checkReleased()
         let character = try mv.formatCharacter()
         let buffer = mv.buffer
@@ -30,7 +30,7 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 /// The view's lists. Not inlined: the copy of the layout the walk takes would otherwise be
 /// made before the 0-d and error checks of the caller too (10 instructions on a 0-d tolist).
 @inline(never)
-private func nestedList(of mv: MemoryViewPointer, code: ElementCodec.Code) throws(PythonError) -> PyObjectRef {
+private func nestedList(of mv: MemoryViewHandle, code: ElementCodec.Code) throws(PythonError) -> PyObjectRef {
     let layout = mv.memoryView.layout
     return try nestedList(layout, at: layout.buf!, code: code, checking: mv)
 }
@@ -39,7 +39,7 @@ private func nestedList(of mv: MemoryViewPointer, code: ElementCodec.Code) throw
 /// formats): the core's walk with the element conversion chosen once per call. `checking`: the
 /// view to check again after each non-empty list is made (CHECK_RELEASED_AGAIN).
 func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, code: ElementCodec.Code,
-                checking view: MemoryViewPointer?) throws(PythonError) -> PyObjectRef {
+                checking view: MemoryViewHandle?) throws(PythonError) -> PyObjectRef {
     func build<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
         try nestedList(layout, at: base, convert, checking: view)
     }
@@ -57,7 +57,7 @@ func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, co
 /// The nested lists of `layout` with elements at `base`, each made by `convert`.
 @inline(__always)
 func nestedList<C: ElementConversion>(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, _ convert: C,
-                                      checking view: MemoryViewPointer?) throws(PythonError) -> PyObjectRef {
+                                      checking view: MemoryViewHandle?) throws(PythonError) -> PyObjectRef {
     try Layout.buildNested(layout, at: base, ListBuilder(view: view, convert: convert))
 }
 
@@ -96,7 +96,7 @@ private struct AnyElement: ElementConversion {
 /// bools) are not GC-tracked, so only making a list can run finalizers that release the view:
 /// one check per non-empty list, as CPython's.
 struct ListBuilder<C: ElementConversion>: NestedBuilder {
-    let view: MemoryViewPointer?
+    let view: MemoryViewHandle?
     let convert: C
 
     @inline(__always)
@@ -140,7 +140,7 @@ func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?
             if s.contains(0) { throw .valueError("embedded null character") }
             order = s
         }
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         try mv.checkReleased()
         let resolved = try core { () throws(SwiftBufferError) in try MemoryView.bytesOrder(order) }
         let view = mv.memoryView
@@ -165,7 +165,7 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
             if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
             group = v
         }
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         try mv.checkReleased()
         var separator: UInt8 = 0
         if let sep = sep {
@@ -229,20 +229,20 @@ func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
         let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
         let format = formatArgument!
         guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
-        return try MemoryViewPointer(object).cast(to: format, shape: shape).object
+        return try MemoryViewHandle(object).cast(to: format, shape: shape).object
     } catch {
         error.raise()
         return nil
     }
 }
 
-extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+extension MemoryViewHandle {
     /// `memoryview_cast_impl` (`MemoryView.cast`): a new view of the same export with element
     /// format `format` (a str) and, if given, `shape` (a list or tuple).
-    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(PythonError) -> MemoryViewPointer {
+    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(PythonError) -> MemoryViewHandle {
         let mv = self
         try mv.checkReleased()
-        var result: MemoryViewPointer? = nil
+        var result: MemoryViewHandle? = nil
         var ascii: PyObjectRef? = nil
         var code: Int32 = 0
         defer { if let ascii { decref(ascii) } }
@@ -292,7 +292,7 @@ extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
 @_cdecl("swiftbuf_memoryview_toreadonly")
 func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         try mv.checkReleased()
         // A new view even when this one is read-only, so that release() works per view.
         var (result, layout) = try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
@@ -311,7 +311,7 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
 func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef? {
     do throws(PythonError) {
         // 3.14 counts over iter(self): its errors are the iterator's.
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         let character = try mv.iterationFormatCharacter()
         var count = 0
         var i = 0
@@ -346,7 +346,7 @@ func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?
         var start = 0, stop = Int.max
         if nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }
         if nargs >= 3 && _PyEval_SliceIndexNotNone(args![2], &stop) == 0 { throw .alreadySet }
-        let mv = MemoryViewPointer(object)
+        let mv = MemoryViewHandle(object)
         try mv.checkReleased()
         let ndim = mv.pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid lookup on 0-dim memory") }

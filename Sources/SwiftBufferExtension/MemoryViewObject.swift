@@ -20,16 +20,33 @@ import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
-typealias MemoryViewPointer = UnsafeMutablePointer<swiftbuf_MemoryViewObject>
 typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObject>
 
-extension UnsafeMutablePointer where Pointee == swiftbuf_MemoryViewObject {
+/// A borrowed memoryview object (`swiftbuf_MemoryViewObject`, laid out in
+/// swiftbuf_objects.h): the one handle the bridge holds on a view, a pointer-sized value that
+/// counts no reference of its own. Every operation on a view is a method of this type, so the
+/// object's fields are reached through `pointee` in one place per concern and nowhere else can
+/// a raw object pointer be mistaken for a view.
+struct MemoryViewHandle: Equatable {
+    let raw: UnsafeMutablePointer<swiftbuf_MemoryViewObject>
+
+    /// `object` must be a swiftbuf.MemoryView (every slot's `self`, or `isMemoryView`).
     @inline(__always) init(_ object: PyObjectRef) {
-        self = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
+        raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
     }
-    @inline(__always) var object: PyObjectRef { UnsafeMutableRawPointer(self).assumingMemoryBound(to: PyObject.self) }
+    @inline(__always) init(raw: UnsafeMutablePointer<swiftbuf_MemoryViewObject>) { self.raw = raw }
+
+    /// The object's fields, in place.
+    @inline(__always) var pointee: swiftbuf_MemoryViewObject {
+        unsafeAddress { UnsafePointer(raw) }
+        nonmutating unsafeMutableAddress { raw }
+    }
+}
+
+extension MemoryViewHandle {
+    @inline(__always) var object: PyObjectRef { UnsafeMutableRawPointer(raw).assumingMemoryBound(to: PyObject.self) }
     /// The view's Py_buffer, inside the object.
-    @inline(__always) var buffer: UnsafeMutablePointer<Py_buffer> { swiftbuf_memoryview_buffer(self) }
+    @inline(__always) var buffer: UnsafeMutablePointer<Py_buffer> { swiftbuf_memoryview_buffer(raw) }
 
     /// `BASE_INACCESSIBLE`: this view was released, or its managed buffer was (by the
     /// garbage collector breaking a cycle), or tp_clear dropped the managed buffer.
@@ -213,10 +230,10 @@ func managedBufferClear(_ object: PyObjectRef) -> Int32 {
 enum MemoryViewObject {
     /// `memory_alloc`: a GC-tracked view with room for `ndim` dimensions, not yet registered.
     @inline(__always)
-    static func allocate(ndim: Int) throws(PythonError) -> MemoryViewPointer {
+    static func allocate(ndim: Int) throws(PythonError) -> MemoryViewHandle {
         guard let raw = _PyObject_GC_NewVar(swiftbuf_memoryview_type(), 3 * ndim) else { throw .alreadySet }
-        let mv = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
-        let array = swiftbuf_memoryview_array(mv)!
+        let mv = MemoryViewHandle(raw: UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self))
+        let array = swiftbuf_memoryview_array(mv.raw)!
         mv.pointee.mbuf = nil
         mv.pointee.hash = -1
         mv.pointee.flags = 0
@@ -236,7 +253,7 @@ enum MemoryViewObject {
     /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
     /// same managed buffer), registered with `mbuf`.
     @inline(__always)
-    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewPointer {
+    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewHandle {
         let (mv, layout) = try prepareView(mbuf, source)
         mv.install(layout)
         return mv
@@ -245,14 +262,14 @@ enum MemoryViewObject {
     /// `mbuf_add_view` up to `init_flags`: the registered view, its arrays copied, and its
     /// layout for the caller to adjust and `install`.
     @inline(__always)
-    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
+    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
         // The source is read after the allocation, as mbuf_add_view does: read before, its
         // fields were kept across the call on the stack (~20 instructions per view).
         let ndim = Int(source.pointee.ndim)
         try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(ndim) }
         let mv = try allocate(ndim: ndim)
         var layout = BufferDescriptor(source)
-        let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv))
+        let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv.raw))
         layout.format = layout.format ?? Layout.unsignedByteCString
         layout.shape = arrays.shape
         layout.strides = arrays.strides
@@ -264,10 +281,10 @@ enum MemoryViewObject {
     /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
     /// source's layout with the new arrays (contents undefined) for the caller to fill in.
     @inline(__always)
-    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewPointer, BufferDescriptor) {
+    static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
         let mv = try allocate(ndim: ndim)
         var layout = BufferDescriptor(source)
-        let array = swiftbuf_memoryview_array(mv)!
+        let array = swiftbuf_memoryview_array(mv.raw)!
         layout.format = layout.format ?? Layout.unsignedByteCString
         layout.ndim = ndim
         layout.shape = array
@@ -279,7 +296,7 @@ enum MemoryViewObject {
 
     /// `init_shared_values`' ownership half, and the registration.
     @inline(__always)
-    private static func share(_ mv: MemoryViewPointer, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer) {
+    private static func share(_ mv: MemoryViewHandle, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer) {
         mv.pointee.view.obj = source.pointee.obj
         mv.pointee.view.internal = source.pointee.internal
         incref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
@@ -290,9 +307,9 @@ enum MemoryViewObject {
     /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
     /// buffer (and so its export, and `obj`).
     @inline(__always)
-    static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(PythonError) -> MemoryViewPointer {
+    static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(PythonError) -> MemoryViewHandle {
         if isMemoryView(object) {
-            let source = MemoryViewPointer(object)
+            let source = MemoryViewHandle(object)
             try source.checkReleased()
             let (mv, layout) = try prepareView(source.pointee.mbuf!, source.buffer)
             mv.install(layout, code: source.pointee.code)
@@ -308,7 +325,7 @@ enum MemoryViewObject {
 
     /// `_memory_release`: refuses while buffers exported from this view are alive.
     @inline(__always)
-    static func release(_ mv: MemoryViewPointer) throws(PythonError) {
+    static func release(_ mv: MemoryViewHandle) throws(PythonError) {
         if mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
         let exports = mv.pointee.exports
         if exports == 0 {
@@ -343,7 +360,7 @@ func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectR
 
 @_cdecl("swiftbuf_memoryview_dealloc")
 func memoryviewDealloc(_ object: PyObjectRef) {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     let type = swiftbuf_Py_TYPE(object)!
     PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
     try? MemoryViewObject.release(mv)   // cannot refuse: an exported buffer would hold a reference
@@ -358,7 +375,7 @@ func memoryviewDealloc(_ object: PyObjectRef) {
 
 @_cdecl("swiftbuf_memoryview_traverse")
 func memoryviewTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     if let mbuf = mv.pointee.mbuf {
         let r = swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
         if r != 0 { return r }
@@ -368,7 +385,7 @@ func memoryviewTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: Unsaf
 
 @_cdecl("swiftbuf_memoryview_clear")
 func memoryviewClear(_ object: PyObjectRef) -> Int32 {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     // A view that still has exported buffers stays registered; CPython reports the same
     // refusal as an unraisable error, we keep the collector quiet.
     try? MemoryViewObject.release(mv)
@@ -382,7 +399,7 @@ func memoryviewClear(_ object: PyObjectRef) -> Int32 {
 @_cdecl("swiftbuf_memoryview_release")
 func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        try MemoryViewObject.release(MemoryViewPointer(object))
+        try MemoryViewObject.release(MemoryViewHandle(object))
         return pyNone
     } catch {
         error.raise()
@@ -393,7 +410,7 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_memoryview_enter")
 func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        try MemoryViewPointer(object).checkReleased()
+        try MemoryViewHandle(object).checkReleased()
         return newReference(object)
     } catch {
         error.raise()
@@ -411,7 +428,7 @@ func memoryviewExit(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 // The hot path of every consumer: no allocation, one table of checks in ExportRules.
 @_cdecl("swiftbuf_memoryview_getbuffer")
 func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
-    let mv = MemoryViewPointer(object)
+    let mv = MemoryViewHandle(object)
     view.pointee.obj = nil
     do throws(PythonError) {
         try mv.checkReleased()
@@ -430,7 +447,7 @@ func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
 
 @_cdecl("swiftbuf_memoryview_releasebuffer")
 func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    MemoryViewPointer(object).pointee.exports -= 1
+    MemoryViewHandle(object).pointee.exports -= 1
 }
 
 // MARK: - Attributes
@@ -442,8 +459,8 @@ func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer
 /// there without the C API's inline functions inlined (`m.obj` called a Py_INCREF
 /// function and saved a register: 23 instructions instead of 9).
 @inline(__always)
-private func attribute(_ object: PyObjectRef, _ body: (MemoryViewPointer) -> PyObjectRef?) -> PyObjectRef? {
-    let mv = MemoryViewPointer(object)
+private func attribute(_ object: PyObjectRef, _ body: (MemoryViewHandle) -> PyObjectRef?) -> PyObjectRef? {
+    let mv = MemoryViewHandle(object)
     if mv.isInaccessible { return mv.raiseReleased() }
     return body(mv)
 }
@@ -510,7 +527,7 @@ func memoryviewRepr(_ object: PyObjectRef) -> PyObjectRef? {
     // "%p" as PyUnicode_FromFormat prints it: 0x and lowercase hex digits. Written straight
     // into the str (a Swift String built by interpolation and converted cost 1.15x the
     // builtin's instructions under callgrind).
-    let released = MemoryViewPointer(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
+    let released = MemoryViewHandle(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
     let prefix: StaticString = released ? "<released memory at 0x" : "<memory at 0x"
     var address = UInt(bitPattern: object)
     let digits = max(1, (UInt.bitWidth - address.leadingZeroBitCount + 3) / 4)
