@@ -40,7 +40,8 @@ let package = Package(
         ),
         .target(
             name: "SwiftBufferExtension",
-            dependencies: ["SwiftBuffer", "SwiftBufferPython", "CPythonShim", "pyextObjects", "pyextCAPI"]
+            dependencies: ["SwiftBuffer", "SwiftBufferPython", "CPythonShim", "pyextObjects", "pyextCAPI"],
+            swiftSettings: [.strictMemorySafety()]
         ),
         // Object layouts shared by the C shim and the bridge (header only).
         .target(name: "pyextObjects", dependencies: ["CPythonShim"], path: "Sources/pyext/objects"),

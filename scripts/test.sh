@@ -10,9 +10,10 @@ INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"]
 # compile, and `swift test` cannot take it (swift-testing has no static build): so the tests get
 # a scratch folder of their own, and neither build undoes the other's on the next run.
 SWIFT_FLAGS=(-c release -Xcc "-I$INCLUDE" --scratch-path .build-test)
-# Strict memory safety (Package.swift enables it for the core and SwiftBufferPython): every
-# unsafe operation marked `unsafe`, every type holding unsafe storage marked `@safe` or
-# `@unsafe`. Its diagnostics are warnings, which would scroll past; here they fail the run.
+# Strict memory safety (Package.swift enables it for the core, SwiftBufferPython and the
+# bridge; `swift test` builds every target): every unsafe operation marked `unsafe`, every type
+# holding unsafe storage marked `@safe` or `@unsafe`. Its diagnostics are warnings, which would
+# scroll past; here they fail the run.
 SWIFT_FLAGS+=(-Xswiftc -Werror -Xswiftc StrictMemorySafety)
 
 echo "== swift test (the pure-Swift core, no Python)"

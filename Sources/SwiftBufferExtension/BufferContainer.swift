@@ -15,9 +15,9 @@ import SwiftBufferPython
 @inline(__always)
 private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> R) -> R {
     do throws(PythonError) {
-        let view = try MemoryViewObject.make(from: o).object
-        defer { decref(view) }
-        return body(view)
+        let view = unsafe try MemoryViewObject.make(from: o).object
+        defer { unsafe decref(view) }
+        return unsafe body(view)
     } catch {
         error.raise()
         return failure
@@ -26,8 +26,8 @@ private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> 
 
 @inline(__always)
 private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
-    let raw = UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
 }
 
 // MARK: - Indexing and slicing (memory_subscript, memory_ass_sub)
@@ -40,57 +40,57 @@ private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
 @inline(__always)
 private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer? {
     let ndim = view.ndim
-    guard var p = view.layout.buf else { return nil }
-    if swiftbuf_PyLong_CheckExact(key) != 0 {
+    guard var p = unsafe view.layout.buf else { return nil }
+    if unsafe swiftbuf_PyLong_CheckExact(key) != 0 {
         guard ndim == 1 else { return nil }
-        let i = PyLong_AsSsize_t(key)
-        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
-        return try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: 0, index: i) }
+        let i = unsafe PyLong_AsSsize_t(key)
+        if unsafe i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        return unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: 0, index: i) }
     }
-    guard swiftbuf_PyTuple_Check(key) != 0, ndim > 0, swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
-    for d in 0..<ndim where swiftbuf_PyLong_CheckExact(swiftbuf_PyTuple_GET_ITEM(key, d)) == 0 { return nil }
+    guard unsafe swiftbuf_PyTuple_Check(key) != 0, ndim > 0, unsafe swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
+    for d in 0..<ndim where unsafe swiftbuf_PyLong_CheckExact(swiftbuf_PyTuple_GET_ITEM(key, d)) == 0 { return nil }
     for d in 0..<ndim {
-        let i = PyLong_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(key, d))
-        if i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
-        p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: d, index: i) }
+        let i = unsafe PyLong_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(key, d))
+        if unsafe i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        unsafe p = unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: d, index: i) }
     }
-    return p
+    return unsafe p
 }
 
 @_cdecl("swiftbuf_buffer_subscript")
 func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
     // Safe as in bufferGetbuffer: the object owns the memory and the caller holds the object.
-    unowned(unsafe) let m = memoryOf(o)
-    if let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+    unowned(unsafe) let m = unsafe memoryOf(o)
+    if let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format) {
         // memoryview's own lookup and unpack_single on the Buffer's layout.
-        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        let view = unsafe MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(PythonError) {
-            if let p = try plainElement(view, key) { return try unpackElement(p, character) }
+            if let p = unsafe try plainElement(view, key) { return unsafe try unpackElement(p, character) }
         } catch {
             error.raise()
             return nil
         }
     }
-    if swiftbuf_PySlice_Check(key) != 0 && m.ndim > 0 {
-        return pythonCall { () throws(PythonError) in
-            let mbuf = try ManagedBuffer.make(from: o, request: .fullRO)
-            defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
-            return try MemoryViewObject.sliceView(mbuf, ManagedBuffer.master(mbuf), by: key)
+    if unsafe swiftbuf_PySlice_Check(key) != 0 && m.ndim > 0 {
+        return unsafe pythonCall { () throws(PythonError) in
+            let mbuf = unsafe try ManagedBuffer.make(from: o, request: .fullRO)
+            defer { unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
+            return unsafe try MemoryViewObject.sliceView(mbuf, ManagedBuffer.master(mbuf), by: key)
         }
     }
-    return onView(o, nil) { memoryviewSubscript($0, key) }
+    return unsafe onView(o, nil) { unsafe memoryviewSubscript($0, key) }
 }
 
 @_cdecl("swiftbuf_buffer_ass_subscript")
 func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    unowned(unsafe) let m = memoryOf(o)
-    if let value = value, !m.readonly, let character = MemoryView.formatCharacter(of: m.descriptor.format) {
+    unowned(unsafe) let m = unsafe memoryOf(o)
+    if let value = unsafe value, unsafe !m.readonly, let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format) {
         // memoryview's store (pack_single). The value's conversion may run Python code: an
         // export is held meanwhile, so a resize from there is refused and the pointer stays good.
-        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        let view = unsafe MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(PythonError) {
-            if let p = try plainElement(view, key) {
-                try m.withPinnedExport { () throws(PythonError) in try packElement(nil, p, value, character) }
+            if let p = unsafe try plainElement(view, key) {
+                unsafe try m.withPinnedExport { () throws(PythonError) in unsafe try packElement(nil, p, value, character) }
                 return 0
             }
         } catch {
@@ -99,7 +99,7 @@ func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectR
         }
     }
     // Everything else through a view, which holds an export while the value converts.
-    return onView(o, -1) { memoryviewAssSubscript($0, key, value) }
+    return unsafe onView(o, -1) { unsafe memoryviewAssSubscript($0, key, value) }
 }
 
 // MARK: - Iteration, comparison, hash
@@ -107,22 +107,22 @@ func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectR
 @_cdecl("swiftbuf_buffer_iter")
 func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
     // The iterator keeps the view, and with it an export: no resize while iterating.
-    onView(o, nil) { memoryviewIter($0) }
+    unsafe onView(o, nil) { unsafe memoryviewIter($0) }
 }
 
 @_cdecl("swiftbuf_buffer_richcompare")
 func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
-    guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
-    if swiftbuf_Py_TYPE(other) == swiftbuf_buffer_type() {
+    guard op == Py_EQ || op == Py_NE else { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
+    if unsafe swiftbuf_Py_TYPE(other) == swiftbuf_buffer_type() {
         // Two Buffers of the same native format: memoryview's comparison (`memory_richcompare`
         // for that case) in the core, no view and no Python code.
-        let v = memoryOf(o).descriptor, w = memoryOf(other).descriptor
-        if let code = ElementCodec.Code(memoryviewFormat: v.formatBytes), code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
+        let v = unsafe memoryOf(o).descriptor, w = unsafe memoryOf(other).descriptor
+        if let code = unsafe ElementCodec.Code(memoryviewFormat: v.formatBytes), unsafe code == ElementCodec.Code(memoryviewFormat: w.formatBytes) {
             let equal = Layout.equivalentShapes(v, w) && MemoryView.elementsEqual(v, w, code: code)
-            return pyBool(equal == (op == Py_EQ))
+            return unsafe pyBool(equal == (op == Py_EQ))
         }
     }
-    return onView(o, nil) { memoryviewRichcompare($0, other, op) }
+    return unsafe onView(o, nil) { unsafe memoryviewRichcompare($0, other, op) }
 }
 
 /// A read-only Buffer hashes as a read-only memoryview of it (the hash of its bytes in C
@@ -130,18 +130,18 @@ func bufferRichcompare(_ o: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> P
 /// Not cached: Swift code may write read-only memory through its own API.
 @_cdecl("swiftbuf_buffer_hash")
 func bufferHash(_ o: PyObjectRef) -> Py_hash_t {
-    unowned(unsafe) let m = memoryOf(o)
+    unowned(unsafe) let m = unsafe memoryOf(o)
     do throws(PythonError) {
-        let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+        let view = unsafe MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(SwiftBufferError) { try view.checkHashable() } catch {
-            throw .valueError(m.readonly ? "swiftbuf.Buffer: hashing is restricted to formats 'B', 'b' or 'c'"
+            throw unsafe .valueError(m.readonly ? "swiftbuf.Buffer: hashing is restricted to formats 'B', 'b' or 'c'"
                                          : "cannot hash writable swiftbuf.Buffer object")
         }
-        if view.isCContiguous { return _Py_HashBytes(view.layout.buf, view.layout.len) }
-        let copy = try temporary(view.layout.len)
-        defer { PyMem_Free(copy) }
-        view.copyBytes(into: copy, order: .c)
-        return _Py_HashBytes(copy, view.layout.len)
+        if view.isCContiguous { return unsafe _Py_HashBytes(view.layout.buf, view.layout.len) }
+        let copy = unsafe try temporary(view.layout.len)
+        defer { unsafe PyMem_Free(copy) }
+        unsafe view.copyBytes(into: copy, order: .c)
+        return unsafe _Py_HashBytes(copy, view.layout.len)
     } catch {
         error.raise()
         return -1
@@ -152,50 +152,50 @@ func bufferHash(_ o: PyObjectRef) -> Py_hash_t {
 
 @_cdecl("swiftbuf_buffer_sizeof")
 func bufferSizeof(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    let m = memoryOf(o)
-    return pyInt(swiftbuf_Py_TYPE(o).pointee.tp_basicsize + m.ownedByteCount)
+    let m = unsafe memoryOf(o)
+    return unsafe pyInt(swiftbuf_Py_TYPE(o).pointee.tp_basicsize + m.ownedByteCount)
 }
 
 @_cdecl("swiftbuf_buffer_repr")
 func bufferRepr(_ o: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let m = memoryOf(o)
+    unsafe pythonCall { () throws(PythonError) in
+        let m = unsafe memoryOf(o)
         let format = String(decoding: m.format, as: UTF8.self)
         let order = m.ndim > 1 && m.order == .fortran ? ", order='F'" : ""
         let ro = m.readonly ? ", readonly=True" : ""
         var text = "swiftbuf.Buffer(\(SwiftMemory.describe(m.shape)), \(SwiftBufferError.pythonRepr(Array(format.utf8)))\(order)\(ro)"
         if let data = try reprData(m) { text += ", data=" + data }
-        return pyString(text + ")")
+        return unsafe pyString(text + ")")
     }
 }
 
 /// The elements as repr shows them (nested lists, summarised when large), or nil when
 /// memoryview cannot read elements of this format.
 private func reprData(_ m: SwiftMemory) throws(PythonError) -> String? {
-    guard let character = MemoryView.formatCharacter(of: m.descriptor.format),
+    guard let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format),
           (try? MemoryView.elementCode(character)) != nil else { return nil }
     let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
     let summarize = m.reprSummarizes
     var out = ""
     func element(_ p: UnsafeMutableRawPointer) throws(PythonError) {
-        let item = try unpackElement(p, character)
-        defer { decref(item) }
-        let repr = try checked(PyObject_Repr(item))
-        defer { decref(repr) }
-        out += String(decoding: try utf8(repr), as: UTF8.self)
+        let item = unsafe try unpackElement(p, character)
+        defer { unsafe decref(item) }
+        let repr = unsafe try checked(PyObject_Repr(item))
+        defer { unsafe decref(repr) }
+        unsafe out += String(decoding: try utf8(repr), as: UTF8.self)
     }
     func level(_ p: UnsafeMutableRawPointer, _ dim: Int) throws(PythonError) {
-        if dim == view.ndim { return try element(p) }
+        if dim == view.ndim { return unsafe try element(p) }
         out += "["
         var first = true
-        for index in SwiftMemory.reprIndices(extent: view.layout.shape![dim], summarize: summarize) {
+        for index in unsafe SwiftMemory.reprIndices(extent: view.layout.shape![dim], summarize: summarize) {
             if !first { out += ", " }
             first = false
             guard let i = index else { out += "..."; continue }
-            try level(try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }, dim + 1)
+            unsafe try level(try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: dim, index: i) }, dim + 1)
         }
         out += "]"
     }
-    try level(view.layout.buf!, 0)
+    unsafe try level(view.layout.buf!, 0)
     return out
 }

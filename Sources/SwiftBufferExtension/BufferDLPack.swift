@@ -19,110 +19,110 @@ import SwiftBufferPython
 private func permanentCString(_ s: String) -> UnsafePointer<CChar> {
     let bytes = Array(s.utf8) + [0]
     let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
-    for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
-    return UnsafePointer(p)
+    for (i, b) in bytes.enumerated() { unsafe p[i] = CChar(bitPattern: b) }
+    return unsafe UnsafePointer(p)
 }
 
 // Immutable C strings, never freed: nonisolated(unsafe) only because Swift 6 calls no pointer Sendable.
-nonisolated(unsafe) private let legacyName = permanentCString("dltensor")
-nonisolated(unsafe) private let versionedName = permanentCString("dltensor_versioned")
-nonisolated(unsafe) private let usedLegacyName = permanentCString("used_dltensor")
-nonisolated(unsafe) private let usedVersionedName = permanentCString("used_dltensor_versioned")
+nonisolated(unsafe) private let legacyName = unsafe permanentCString("dltensor")
+nonisolated(unsafe) private let versionedName = unsafe permanentCString("dltensor_versioned")
+nonisolated(unsafe) private let usedLegacyName = unsafe permanentCString("used_dltensor")
+nonisolated(unsafe) private let usedVersionedName = unsafe permanentCString("used_dltensor_versioned")
 
 // MARK: - The exported block
 
 /// Where the parts of an exported block are: the managed tensor, the Py_buffer, the arrays.
 private struct ExportBlock {
     static func bufferOffset(versioned: Bool) -> Int {
-        let header = versioned ? MemoryLayout<swiftbuf_DLManagedTensorVersioned>.stride : MemoryLayout<swiftbuf_DLManagedTensor>.stride
+        let header = unsafe versioned ? MemoryLayout<swiftbuf_DLManagedTensorVersioned>.stride : MemoryLayout<swiftbuf_DLManagedTensor>.stride
         return (header + 15) & ~15
     }
-    static func arraysOffset(versioned: Bool) -> Int { bufferOffset(versioned: versioned) + MemoryLayout<Py_buffer>.stride }
+    static func arraysOffset(versioned: Bool) -> Int { unsafe bufferOffset(versioned: versioned) + MemoryLayout<Py_buffer>.stride }
 }
 
 /// Gives the export back and frees the block; the deleter of both tensor kinds. It may run on
 /// any thread (the standard allows it), so it takes the GIL.
 private func releaseBlock(_ block: UnsafeMutableRawPointer, _ context: UnsafeMutableRawPointer?) {
     let gil = PyGILState_Ensure()
-    if let view = context?.assumingMemoryBound(to: Py_buffer.self) { PyBuffer_Release(view) }
-    PyMem_RawFree(block)
+    if let view = unsafe context?.assumingMemoryBound(to: Py_buffer.self) { unsafe PyBuffer_Release(view) }
+    unsafe PyMem_RawFree(block)
     PyGILState_Release(gil)
 }
 
 private let legacyDeleter: @convention(c) (UnsafeMutablePointer<swiftbuf_DLManagedTensor>?) -> Void = { t in
-    guard let t = t else { return }
-    releaseBlock(UnsafeMutableRawPointer(t), t.pointee.manager_ctx)
+    guard let t = unsafe t else { return }
+    unsafe releaseBlock(UnsafeMutableRawPointer(t), t.pointee.manager_ctx)
 }
 
 private let versionedDeleter: @convention(c) (UnsafeMutablePointer<swiftbuf_DLManagedTensorVersioned>?) -> Void = { t in
-    guard let t = t else { return }
-    releaseBlock(UnsafeMutableRawPointer(t), t.pointee.manager_ctx)
+    guard let t = unsafe t else { return }
+    unsafe releaseBlock(UnsafeMutableRawPointer(t), t.pointee.manager_ctx)
 }
 
 /// Capsule destructors: a capsule still under its original name was never consumed, so its
 /// tensor is deleted here. The error state is kept (a destructor may run while one is set).
 private let legacyCapsuleDestructor: @convention(c) (PyObjectRef?) -> Void = { capsule in
-    guard let capsule = capsule, PyCapsule_IsValid(capsule, legacyName) != 0 else { return }
+    guard let capsule = unsafe capsule, unsafe PyCapsule_IsValid(capsule, legacyName) != 0 else { return }
     var type: PyObjectRef?, value: PyObjectRef?, traceback: PyObjectRef?
-    PyErr_Fetch(&type, &value, &traceback)
-    let t = PyCapsule_GetPointer(capsule, legacyName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensor.self)
-    t.pointee.deleter?(t)
-    PyErr_Restore(type, value, traceback)
+    unsafe PyErr_Fetch(&type, &value, &traceback)
+    let t = unsafe PyCapsule_GetPointer(capsule, legacyName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensor.self)
+    unsafe t.pointee.deleter?(t)
+    unsafe PyErr_Restore(type, value, traceback)
 }
 
 private let versionedCapsuleDestructor: @convention(c) (PyObjectRef?) -> Void = { capsule in
-    guard let capsule = capsule, PyCapsule_IsValid(capsule, versionedName) != 0 else { return }
+    guard let capsule = unsafe capsule, unsafe PyCapsule_IsValid(capsule, versionedName) != 0 else { return }
     var type: PyObjectRef?, value: PyObjectRef?, traceback: PyObjectRef?
-    PyErr_Fetch(&type, &value, &traceback)
-    let t = PyCapsule_GetPointer(capsule, versionedName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensorVersioned.self)
-    t.pointee.deleter?(t)
-    PyErr_Restore(type, value, traceback)
+    unsafe PyErr_Fetch(&type, &value, &traceback)
+    let t = unsafe PyCapsule_GetPointer(capsule, versionedName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensorVersioned.self)
+    unsafe t.pointee.deleter?(t)
+    unsafe PyErr_Restore(type, value, traceback)
 }
 
 /// A capsule holding a DLPack tensor of `exporter`'s memory (a Buffer), with an export held.
 private func makeCapsule(_ exporter: PyObjectRef, versioned: Bool, dtype: DLPack.DataType, copied: Bool) throws(PythonError) -> PyObjectRef {
-    let ndim = memoryOfBuffer(exporter).ndim
+    let ndim = unsafe memoryOfBuffer(exporter).ndim
     let arrays = ExportBlock.arraysOffset(versioned: versioned)
-    guard let block = PyMem_RawMalloc(arrays + 2 * max(ndim, 1) * MemoryLayout<Int64>.stride) else { throw .noMemory }
-    let view = (block + ExportBlock.bufferOffset(versioned: versioned)).bindMemory(to: Py_buffer.self, capacity: 1)
-    do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: .recordsRO) } catch {
-        PyMem_RawFree(block)
+    guard let block = unsafe PyMem_RawMalloc(arrays + 2 * max(ndim, 1) * MemoryLayout<Int64>.stride) else { throw .noMemory }
+    let view = unsafe (block + ExportBlock.bufferOffset(versioned: versioned)).bindMemory(to: Py_buffer.self, capacity: 1)
+    do throws(PythonError) { unsafe try HeldBuffer.get(into: view, from: exporter, request: .recordsRO) } catch {
+        unsafe PyMem_RawFree(block)
         throw error
     }
-    let shape = (block + arrays).bindMemory(to: Int64.self, capacity: 2 * max(ndim, 1))
-    let strides = shape + ndim
-    let itemsize = view.pointee.itemsize
+    let shape = unsafe (block + arrays).bindMemory(to: Int64.self, capacity: 2 * max(ndim, 1))
+    let strides = unsafe shape + ndim
+    let itemsize = unsafe view.pointee.itemsize
     for i in 0..<ndim {
-        shape[i] = Int64(view.pointee.shape![i])
-        strides[i] = Int64(view.pointee.strides![i] / itemsize)
+        unsafe shape[i] = unsafe Int64(view.pointee.shape![i])
+        unsafe strides[i] = unsafe Int64(view.pointee.strides![i] / itemsize)
     }
-    let tensor = swiftbuf_DLTensor(data: view.pointee.buf, device: swiftbuf_DLDevice(device_type: DLPack.cpu, device_id: 0),
+    let tensor = unsafe swiftbuf_DLTensor(data: view.pointee.buf, device: swiftbuf_DLDevice(device_type: DLPack.cpu, device_id: 0),
                                    ndim: Int32(ndim), dtype: swiftbuf_DLDataType(code: dtype.code, bits: dtype.bits, lanes: dtype.lanes),
                                    shape: shape, strides: strides, byte_offset: 0)
     let capsule: PyObjectRef?
     if versioned {
-        let t = block.bindMemory(to: swiftbuf_DLManagedTensorVersioned.self, capacity: 1)
-        var flags: UInt64 = view.pointee.readonly != 0 ? DLPack.readOnlyFlag : 0
+        let t = unsafe block.bindMemory(to: swiftbuf_DLManagedTensorVersioned.self, capacity: 1)
+        var flags: UInt64 = unsafe view.pointee.readonly != 0 ? DLPack.readOnlyFlag : 0
         if copied { flags |= DLPack.isCopiedFlag }
-        t.initialize(to: swiftbuf_DLManagedTensorVersioned(
+        unsafe t.initialize(to: swiftbuf_DLManagedTensorVersioned(
             version: swiftbuf_DLPackVersion(major: DLPack.majorVersion, minor: DLPack.minorVersion),
             manager_ctx: UnsafeMutableRawPointer(view), deleter: versionedDeleter, flags: flags, dl_tensor: tensor))
-        capsule = PyCapsule_New(block, versionedName, versionedCapsuleDestructor)
+        unsafe capsule = unsafe PyCapsule_New(block, versionedName, versionedCapsuleDestructor)
     } else {
-        let t = block.bindMemory(to: swiftbuf_DLManagedTensor.self, capacity: 1)
-        t.initialize(to: swiftbuf_DLManagedTensor(dl_tensor: tensor, manager_ctx: UnsafeMutableRawPointer(view), deleter: legacyDeleter))
-        capsule = PyCapsule_New(block, legacyName, legacyCapsuleDestructor)
+        let t = unsafe block.bindMemory(to: swiftbuf_DLManagedTensor.self, capacity: 1)
+        unsafe t.initialize(to: swiftbuf_DLManagedTensor(dl_tensor: tensor, manager_ctx: UnsafeMutableRawPointer(view), deleter: legacyDeleter))
+        unsafe capsule = unsafe PyCapsule_New(block, legacyName, legacyCapsuleDestructor)
     }
-    guard let made = capsule else {
-        releaseBlock(block, UnsafeMutableRawPointer(view))
+    guard let made = unsafe capsule else {
+        unsafe releaseBlock(block, UnsafeMutableRawPointer(view))
         throw .alreadySet
     }
-    return made
+    return unsafe made
 }
 
 private func memoryOfBuffer(_ o: PyObjectRef) -> SwiftMemory {
-    let raw = UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
 }
 
 // MARK: - __dlpack__, __dlpack_device__
@@ -131,117 +131,117 @@ private let dlpackSignature = ClinicSignature("__dlpack__", "stream\0max_version
 
 /// The `(a, b)` pair of an argument, TypeError naming it otherwise.
 private func intPair(_ o: PyObjectRef, name: String) throws(PythonError) -> (Int, Int) {
-    guard swiftbuf_PyTuple_Check(o) != 0, swiftbuf_PyTuple_GET_SIZE(o) == 2,
-          swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 0)) != 0, swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 1)) != 0 else {
-        throw .typeError("\(name) must be None or a tuple of two ints, not \(typeName(o))")
+    guard unsafe swiftbuf_PyTuple_Check(o) != 0, unsafe swiftbuf_PyTuple_GET_SIZE(o) == 2,
+          unsafe swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 0)) != 0, unsafe swiftbuf_PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(o, 1)) != 0 else {
+        throw .typeError(unsafe "\(name) must be None or a tuple of two ints, not \(typeName(o))")
     }
-    return (try ssize(swiftbuf_PyTuple_GET_ITEM(o, 0)), try ssize(swiftbuf_PyTuple_GET_ITEM(o, 1)))
+    return unsafe (try ssize(swiftbuf_PyTuple_GET_ITEM(o, 0)), try ssize(swiftbuf_PyTuple_GET_ITEM(o, 1)))
 }
 
 @_cdecl("swiftbuf_buffer_dlpack")
 func bufferDlpack(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let a = try dlpackSignature.arguments(args, nargs, kwnames)
-        let none = swiftbuf_Py_None()
-        if let stream = a[0], stream != none {
-            throw .bufferError("swiftbuf.Buffer is CPU memory: stream must be None, not \(typeName(stream))")
+    unsafe pythonCall { () throws(PythonError) in
+        let a = unsafe try dlpackSignature.arguments(args, nargs, kwnames)
+        let none = unsafe swiftbuf_Py_None()
+        if let stream = unsafe a[0], unsafe stream != none {
+            throw .bufferError(unsafe "swiftbuf.Buffer is CPU memory: stream must be None, not \(typeName(stream))")
         }
-        let maxMajor = try a[1].flatMap { v throws(PythonError) in v == none ? nil : try intPair(v, name: "max_version").0 }
-        if let device = a[2], device != none {
-            let (type, id) = try intPair(device, name: "dl_device")
+        let maxMajor = unsafe try a[1].flatMap { v throws(PythonError) in unsafe v == none ? nil : try intPair(v, name: "max_version").0 }
+        if let device = unsafe a[2], unsafe device != none {
+            let (type, id) = unsafe try intPair(device, name: "dl_device")
             if type != Int(DLPack.cpu) || id != 0 {
                 throw .bufferError("swiftbuf.Buffer lives on the CPU, device (1, 0); it cannot be exported to device (\(type), \(id))")
             }
         }
-        let copy = try a[3].map { v throws(PythonError) in v == none ? false : try isTrue(v) } ?? false
+        let copy = unsafe try a[3].map { v throws(PythonError) in unsafe v == none ? false : try isTrue(v) } ?? false
         let versioned = DLPack.wantsVersioned(maxMajor: maxMajor)
-        let m = memoryOfBuffer(o)
+        let m = unsafe memoryOfBuffer(o)
         let dtype = try core { () throws(SwiftBufferError) in try DLPack.dataType(of: m.format) }
         if m.readonly && !versioned {
             throw .bufferError("Cannot export a read-only swiftbuf.Buffer as a legacy DLPack capsule, which cannot say it is "
                                + "read-only: the consumer must pass max_version=(1, 0) or later")
         }
-        guard copy else { return try makeCapsule(o, versioned: versioned, dtype: dtype, copied: false) }
+        guard copy else { return unsafe try makeCapsule(o, versioned: versioned, dtype: dtype, copied: false) }
         let duplicate = try core { () throws(SwiftBufferError) in try m.copy(allocator: .python) }
-        let object = try checked(makeBufferObject(duplicate))
-        defer { decref(object) }
-        return try makeCapsule(object, versioned: versioned, dtype: dtype, copied: true)
+        let object = unsafe try checked(makeBufferObject(duplicate))
+        defer { unsafe decref(object) }
+        return unsafe try makeCapsule(object, versioned: versioned, dtype: dtype, copied: true)
     }
 }
 
 @_cdecl("swiftbuf_buffer_dlpack_device")
 func bufferDlpackDevice(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pyTuple([Int(DLPack.cpu), 0])
+    unsafe pyTuple([Int(DLPack.cpu), 0])
 }
 
 // MARK: - from_dlpack
 
 @_cdecl("swiftbuf_buffer_from_dlpack")
 func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        guard let method = getAttribute(producer, .dlpack) else {
-            guard PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
+    unsafe pythonCall { () throws(PythonError) in
+        guard let method = unsafe getAttribute(producer, .dlpack) else {
+            guard unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
             PyErr_Clear()
-            throw .typeError("from_dlpack() needs an object with __dlpack__, not \(typeName(producer))")
+            throw .typeError(unsafe "from_dlpack() needs an object with __dlpack__, not \(typeName(producer))")
         }
-        defer { decref(method) }
-        let capsule = try askForCapsule(method)
-        defer { decref(capsule) }
+        defer { unsafe decref(method) }
+        let capsule = unsafe try askForCapsule(method)
+        defer { unsafe decref(capsule) }
         let memory: SwiftMemory
-        if PyCapsule_IsValid(capsule, versionedName) != 0 {
-            let t = PyCapsule_GetPointer(capsule, versionedName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensorVersioned.self)
-            let version = t.pointee.version
+        if unsafe PyCapsule_IsValid(capsule, versionedName) != 0 {
+            let t = unsafe PyCapsule_GetPointer(capsule, versionedName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensorVersioned.self)
+            let version = unsafe t.pointee.version
             if version.major != DLPack.majorVersion {
                 throw .bufferError("DLPack version \(version.major).\(version.minor) is not supported (swiftbuf reads 1.x)")
             }
-            let deleter = t.pointee.deleter
-            memory = try wrap(t.pointee.dl_tensor, readonly: t.pointee.flags & DLPack.readOnlyFlag != 0) { deleter?(t) }
-            PyCapsule_SetName(capsule, usedVersionedName)
-        } else if PyCapsule_IsValid(capsule, legacyName) != 0 {
-            let t = PyCapsule_GetPointer(capsule, legacyName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensor.self)
-            let deleter = t.pointee.deleter
-            memory = try wrap(t.pointee.dl_tensor, readonly: false) { deleter?(t) }
-            PyCapsule_SetName(capsule, usedLegacyName)
+            let deleter = unsafe t.pointee.deleter
+            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: t.pointee.flags & DLPack.readOnlyFlag != 0) { unsafe deleter?(t) }
+            unsafe PyCapsule_SetName(capsule, usedVersionedName)
+        } else if unsafe PyCapsule_IsValid(capsule, legacyName) != 0 {
+            let t = unsafe PyCapsule_GetPointer(capsule, legacyName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensor.self)
+            let deleter = unsafe t.pointee.deleter
+            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: false) { unsafe deleter?(t) }
+            unsafe PyCapsule_SetName(capsule, usedLegacyName)
         } else {
-            throw .typeError("__dlpack__() must return a 'dltensor' or 'dltensor_versioned' capsule, not \(typeName(capsule))")
+            throw .typeError(unsafe "__dlpack__() must return a 'dltensor' or 'dltensor_versioned' capsule, not \(typeName(capsule))")
         }
-        return makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+        return unsafe makeBufferObject(memory, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
     }
 }
 
 /// `producer.__dlpack__(max_version=(1, 0))`, or `producer.__dlpack__()` for a producer older
 /// than the keyword (TypeError), as NumPy's `from_dlpack` asks.
 private func askForCapsule(_ method: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let empty = try checked(PyTuple_New(0))
-    defer { decref(empty) }
-    let keywords = try checked(PyDict_New())
-    defer { decref(keywords) }
-    let version = try checked(pyTuple([Int(DLPack.majorVersion), Int(DLPack.minorVersion)]))
-    defer { decref(version) }
-    if PyDict_SetItem(keywords, Attribute.maxVersion.name, version) < 0 { throw .alreadySet }
-    if let capsule = PyObject_Call(method, empty, keywords) { return capsule }
-    guard PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 else { throw .alreadySet }
+    let empty = unsafe try checked(PyTuple_New(0))
+    defer { unsafe decref(empty) }
+    let keywords = unsafe try checked(PyDict_New())
+    defer { unsafe decref(keywords) }
+    let version = unsafe try checked(pyTuple([Int(DLPack.majorVersion), Int(DLPack.minorVersion)]))
+    defer { unsafe decref(version) }
+    if unsafe PyDict_SetItem(keywords, Attribute.maxVersion.name, version) < 0 { throw .alreadySet }
+    if let capsule = unsafe PyObject_Call(method, empty, keywords) { return unsafe capsule }
+    guard unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 else { throw .alreadySet }
     PyErr_Clear()
-    return try checked(PyObject_CallNoArgs(method))
+    return unsafe try checked(PyObject_CallNoArgs(method))
 }
 
 /// Swift-owned memory over a producer's CPU tensor, calling `delete` once when it dies.
 /// Nothing is taken from the producer unless this succeeds.
 private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool, delete: @escaping () -> Void) throws(PythonError) -> SwiftMemory {
-    if tensor.device.device_type != DLPack.cpu {
-        throw .bufferError("swiftbuf.Buffer.from_dlpack reads CPU memory (device type 1), not device type \(tensor.device.device_type)")
+    if unsafe tensor.device.device_type != DLPack.cpu {
+        throw .bufferError(unsafe "swiftbuf.Buffer.from_dlpack reads CPU memory (device type 1), not device type \(tensor.device.device_type)")
     }
-    let ndim = Int(tensor.ndim)
+    let ndim = unsafe Int(tensor.ndim)
     return try core { () throws(SwiftBufferError) in
         try SwiftMemory.checkDimensions(ndim)
-        let format = try DLPack.format(of: DLPack.DataType(code: tensor.dtype.code, bits: tensor.dtype.bits, lanes: tensor.dtype.lanes))
-        let itemsize = Int(tensor.dtype.bits) / 8
-        let shape = (0..<ndim).map { Int(tensor.shape![$0]) }
-        let elementStrides = tensor.strides.map { s in (0..<ndim).map { Int(s[$0]) } }
+        let format = unsafe try DLPack.format(of: DLPack.DataType(code: tensor.dtype.code, bits: tensor.dtype.bits, lanes: tensor.dtype.lanes))
+        let itemsize = unsafe Int(tensor.dtype.bits) / 8
+        let shape = (0..<ndim).map { unsafe Int(tensor.shape![$0]) }
+        let elementStrides = unsafe tensor.strides.map { s in (0..<ndim).map { unsafe Int(s[$0]) } }
         let (strides, span) = try DLPack.importedLayout(shape: shape, elementStrides: elementStrides, itemsize: itemsize)
-        let data = tensor.data.map { $0 + Int(tensor.byte_offset) }
+        let data = unsafe tensor.data.map { unsafe $0 + Int(tensor.byte_offset) }
             ?? UnsafeMutableRawPointer(mutating: Layout.unsignedByteCString)   // no data: nothing is read
-        return try SwiftMemory(unsafePointer: data, byteCount: span, format: format, shape: shape, strides: strides,
+        return unsafe try SwiftMemory(unsafePointer: data, byteCount: span, format: format, shape: shape, strides: strides,
                                readonly: readonly, deallocator: { _ in delete() })
     }
 }

@@ -12,20 +12,20 @@ extension SwiftMemory {
     /// reference counting (the object keeps it alive).
     @inline(__always)
     static func of<R>(_ object: PyObjectRef, _ body: (SwiftMemory) throws(PythonError) -> R) throws(PythonError) -> R {
-        let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-        return try body(Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue())
+        let raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+        return unsafe try body(Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue())
     }
 }
 
 /// Wraps `memory` in a new swiftbuf.Buffer object (the object takes a reference).
 func makeBufferObject(_ memory: SwiftMemory, type: UnsafeMutablePointer<PyTypeObject>? = nil) -> PyObjectRef? {
-    let type = type ?? swiftbuf_buffer_type()!
-    guard let object = swiftbuf_tp_alloc(type)(type, 0) else { return nil }
-    object.withMemoryRebound(to: swiftbuf_BufferObject.self, capacity: 1) {
-        $0.pointee.memory = Unmanaged.passRetained(memory).toOpaque()
-        $0.pointee.weakreflist = nil
+    let type = unsafe type ?? swiftbuf_buffer_type()!
+    guard let object = unsafe swiftbuf_tp_alloc(type)(type, 0) else { return nil }
+    unsafe object.withMemoryRebound(to: swiftbuf_BufferObject.self, capacity: 1) {
+        unsafe $0.pointee.memory = unsafe Unmanaged.passRetained(memory).toOpaque()
+        unsafe $0.pointee.weakreflist = nil
     }
-    return object
+    return unsafe object
 }
 
 private let newSignature = ClinicSignature("Buffer", "shape\0format\0order\0readonly", count: 4, required: 1, positional: 2)
@@ -33,44 +33,44 @@ private let frombytesSignature = ClinicSignature("frombytes", "data\0format\0sha
 
 /// `order=` of the constructors and exports: how the data is laid out in memory.
 func orderArgument(_ o: PyObjectRef?) throws(PythonError) -> Layout.Order {
-    guard let o = o else { return .c }
-    let s = try strArgument(o, name: "order")
-    if s.count == 1, let order = Layout.Order(s[0]), order != .any { return order }
-    throw .valueError("order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
+    guard let o = unsafe o else { return .c }
+    let s = unsafe try strArgument(o, name: "order")
+    if s.count == 1, let order = unsafe Layout.Order(s[0]), order != .any { return order }
+    throw .valueError(unsafe "order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
 func formatArgument(_ o: PyObjectRef?) throws(PythonError) -> [UInt8] {
-    guard let o = o else { return [UInt8(ascii: "B")] }
-    return Array(try strArgument(o, name: "format"))
+    guard let o = unsafe o else { return [UInt8(ascii: "B")] }
+    return unsafe Array(try strArgument(o, name: "format"))
 }
 
 func typeName(_ o: PyObjectRef) -> String {
-    String(cString: swiftbuf_Py_TYPE(o).pointee.tp_name)
+    unsafe String(cString: swiftbuf_Py_TYPE(o).pointee.tp_name)
 }
 
 @_cdecl("swiftbuf_buffer_new")
 func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let a = try newSignature.arguments(tuple: args, dict: kwargs)
-        let format = try formatArgument(a[1]), order = try orderArgument(a[2])
-        let shape = try bufferShapeArgument(a[0]!, format: format)
-        let readonly = try a[3].map { o throws(PythonError) in try isTrue(o) } ?? false
+    unsafe pythonCall { () throws(PythonError) in
+        let a = unsafe try newSignature.arguments(tuple: args, dict: kwargs)
+        let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[2])
+        let shape = unsafe try bufferShapeArgument(a[0]!, format: format)
+        let readonly = unsafe try a[3].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
         let memory = try core { () throws(SwiftBufferError) in
             try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
         }
-        return makeBufferObject(memory, type: type)
+        return unsafe makeBufferObject(memory, type: type)
     }
 }
 
 @_cdecl("swiftbuf_buffer_frombytes")
 func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let a = try frombytesSignature.arguments(args, nargs, kwnames)
-        let format = try formatArgument(a[1]), order = try orderArgument(a[3])
-        let shape = try a[2].flatMap { o throws(PythonError) in o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
-        let readonly = try a[4].map { o throws(PythonError) in try isTrue(o) } ?? false
-        return try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly,
-                                 type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+    unsafe pythonCall { () throws(PythonError) in
+        let a = unsafe try frombytesSignature.arguments(args, nargs, kwnames)
+        let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[3])
+        let shape = unsafe try a[2].flatMap { o throws(PythonError) in unsafe o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
+        let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
+        return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly,
+                                 type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
     }
 }
 
@@ -78,26 +78,26 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
 /// `order` says (`frombytes`, and unpickling).
 func bufferCopying(_ data: PyObjectRef, request: BufferRequest, format: [UInt8], shape: [Int]?, order: Layout.Order,
                    readonly: Bool, type: UnsafeMutablePointer<PyTypeObject>) throws(PythonError) -> PyObjectRef? {
-    let held = try HeldBuffer(from: data, request: request)
-    let d = held.descriptor
+    let held = unsafe try HeldBuffer(from: data, request: request)
+    let d = unsafe held.descriptor
     let memory = try core { () throws(SwiftBufferError) in
-        try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
+        unsafe try SwiftMemory(copying: UnsafeRawBufferPointer(start: d.buf, count: d.len), format: format, shape: shape,
                         order: order, readonly: readonly, allocator: .python)
     }
-    return makeBufferObject(memory, type: type)
+    return unsafe makeBufferObject(memory, type: type)
 }
 
 @_cdecl("swiftbuf_buffer_dealloc")
 func bufferDealloc(_ object: PyObjectRef) {
-    let type = swiftbuf_Py_TYPE(object)!
-    let fields = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self)
-    if fields.pointee.weakreflist != nil { PyObject_ClearWeakRefs(object) }
-    if let memory = fields.pointee.memory {
-        Unmanaged<SwiftMemory>.fromOpaque(memory).release()
-        fields.pointee.memory = nil
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    let fields = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self)
+    if unsafe fields.pointee.weakreflist != nil { unsafe PyObject_ClearWeakRefs(object) }
+    if let memory = unsafe fields.pointee.memory {
+        unsafe Unmanaged<SwiftMemory>.fromOpaque(memory).release()
+        unsafe fields.pointee.memory = nil
     }
-    swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
-    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    unsafe swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
 // The hot path: no allocation, no reference counting on the Swift side, one table of checks.
@@ -107,16 +107,16 @@ func bufferDealloc(_ object: PyObjectRef) {
 // its whole life and the caller holds the object for the duration of this call.
 @_cdecl("swiftbuf_buffer_getbuffer")
 func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
-    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    unowned(unsafe) let memory = Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    unowned(unsafe) let memory = unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
     do throws(SwiftBufferError) {
-        let answer = try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
+        let answer = unsafe try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
                                             contiguity: memory.contiguity, voice: .buffer)
-        view.fill(answer, exporter: object)
-        memory.exports.opened()
+        unsafe view.fill(answer, exporter: object)
+        unsafe memory.exports.opened()
         return 0
     } catch {
-        view.pointee.obj = nil
+        unsafe view.pointee.obj = nil
         PythonError(core: error).raise()
         return -1
     }
@@ -124,65 +124,65 @@ func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buff
 
 @_cdecl("swiftbuf_buffer_releasebuffer")
 func bufferReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.exports.closed() }
+    let raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    unsafe Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.exports.closed() }
 }
 
 @_cdecl("swiftbuf_buffer_length")
 func bufferLength(_ object: PyObjectRef) -> Int {
-    let raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    unowned(unsafe) let memory = Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
-    let d = memory.descriptor
+    let raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    unowned(unsafe) let memory = unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    let d = unsafe memory.descriptor
     return d.ndim == 0 ? 1 : d.extent(0)
 }
 
 /// A getter that reads the object's memory.
 @inline(__always)
 private func getter(_ object: PyObjectRef, _ body: (SwiftMemory) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in try SwiftMemory.of(object, body) }
+    unsafe pythonCall { () throws(PythonError) in unsafe try SwiftMemory.of(object, body) }
 }
 
 @_cdecl("swiftbuf_buffer_get_shape")
-func bufferShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyTuple(m.descriptor.shape, count: m.ndim) } }
+func bufferShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyTuple(m.descriptor.shape, count: m.ndim) } }
 @_cdecl("swiftbuf_buffer_get_strides")
-func bufferStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyTuple(m.descriptor.strides, count: m.ndim) } }
+func bufferStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyTuple(m.descriptor.strides, count: m.ndim) } }
 @_cdecl("swiftbuf_buffer_get_format")
-func bufferFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in PyUnicode_FromString(m.descriptor.format) } }
+func bufferFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe PyUnicode_FromString(m.descriptor.format) } }
 @_cdecl("swiftbuf_buffer_get_itemsize")
-func bufferItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.itemsize) } }
+func bufferItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyInt(m.itemsize) } }
 @_cdecl("swiftbuf_buffer_get_ndim")
-func bufferNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.ndim) } }
+func bufferNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyInt(m.ndim) } }
 @_cdecl("swiftbuf_buffer_get_nbytes")
-func bufferNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.byteCount) } }
+func bufferNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyInt(m.byteCount) } }
 @_cdecl("swiftbuf_buffer_get_readonly")
-func bufferReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.readonly) } }
+func bufferReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyBool(m.readonly) } }
 @_cdecl("swiftbuf_buffer_get_exports")
-func bufferExports(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyInt(m.exports.live) } }
+func bufferExports(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyInt(m.exports.live) } }
 @_cdecl("swiftbuf_buffer_get_c_contiguous")
-func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.c)) } }
+func bufferCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyBool(m.contiguity.contains(.c)) } }
 @_cdecl("swiftbuf_buffer_get_f_contiguous")
-func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { m in pyBool(m.contiguity.contains(.fortran)) } }
+func bufferFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { m in unsafe pyBool(m.contiguity.contains(.fortran)) } }
 
 private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
 @_cdecl("swiftbuf_buffer_tobytes")
 func bufferTobytes(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { m throws(PythonError) in
-        let a = try tobytesSignature.arguments(args, nargs, kwnames)
+    unsafe getter(o) { m throws(PythonError) in
+        let a = unsafe try tobytesSignature.arguments(args, nargs, kwnames)
         var order = Layout.Order.c
-        if let arg = a[0], arg != swiftbuf_Py_None() {
-            guard swiftbuf_PyUnicode_Check(arg) != 0 else {
-                throw .typeError("tobytes() argument 'order' must be str or None, not \(typeName(arg))")
+        if let arg = unsafe a[0], unsafe arg != swiftbuf_Py_None() {
+            guard unsafe swiftbuf_PyUnicode_Check(arg) != 0 else {
+                throw .typeError(unsafe "tobytes() argument 'order' must be str or None, not \(typeName(arg))")
             }
-            let s = try utf8(arg)
-            guard s.count == 1, let parsed = Layout.Order(s[0]) else {
+            let s = unsafe try utf8(arg)
+            guard s.count == 1, let parsed = unsafe Layout.Order(s[0]) else {
                 throw .valueError("order must be 'C', 'F' or 'A'")
             }
             order = parsed
         }
-        guard let bytes = PyBytes_FromStringAndSize(nil, m.byteCount) else { throw .alreadySet }
-        StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: order)
-        return bytes
+        guard let bytes = unsafe PyBytes_FromStringAndSize(nil, m.byteCount) else { throw .alreadySet }
+        unsafe StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: order)
+        return unsafe bytes
     }
 }
 
@@ -190,20 +190,20 @@ private let resizeSignature = ClinicSignature("resize", "shape", count: 1, requi
 
 @_cdecl("swiftbuf_buffer_resize")
 func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { m throws(PythonError) in
-        let a = try resizeSignature.arguments(args, nargs, kwnames)
-        let shape = try bufferShapeArgument(a[0]!, format: m.format)
+    unsafe getter(o) { m throws(PythonError) in
+        let a = unsafe try resizeSignature.arguments(args, nargs, kwnames)
+        let shape = unsafe try bufferShapeArgument(a[0]!, format: m.format)
         try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
-        return pyNone
+        return unsafe pyNone
     }
 }
 
 @_cdecl("swiftbuf_buffer_tolist")
 func bufferTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     // The element codecs live with the memoryview; a Buffer's list is its swiftbuf.MemoryView's list.
-    pythonCall { () throws(PythonError) in
-        let view = try MemoryViewObject.make(from: o).object
-        defer { decref(view) }
-        return memoryviewTolist(view, nil)
+    unsafe pythonCall { () throws(PythonError) in
+        let view = unsafe try MemoryViewObject.make(from: o).object
+        defer { unsafe decref(view) }
+        return unsafe memoryviewTolist(view, nil)
     }
 }

@@ -16,64 +16,64 @@ import SwiftBufferPython
 
 /// A tuple of `items`, whose references it takes (each item released if it cannot be made).
 private func tupleTaking(_ items: [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
-    guard items.allSatisfy({ $0 != nil }), let tuple = PyTuple_New(items.count) else {
-        items.forEach(xdecref)
+    guard unsafe items.allSatisfy({ unsafe $0 != nil }), let tuple = unsafe PyTuple_New(items.count) else {
+        unsafe items.forEach(xdecref)
         throw .alreadySet
     }
-    for (i, item) in items.enumerated() { swiftbuf_PyTuple_SET_ITEM(tuple, i, item!) }
-    return tuple
+    for unsafe (i, item) in unsafe items.enumerated() { unsafe swiftbuf_PyTuple_SET_ITEM(tuple, i, item!) }
+    return unsafe tuple
 }
 
-private func orderName(_ order: Layout.Order) -> PyObjectRef? { pyString(order == .fortran ? "F" : "C") }
+private func orderName(_ order: Layout.Order) -> PyObjectRef? { unsafe pyString(order == .fortran ? "F" : "C") }
 
 @_cdecl("swiftbuf_buffer_reduce_ex")
 func bufferReduceEx(_ o: PyObjectRef, _ protocolObject: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let proto = try ssize(protocolObject)
-        return try SwiftMemory.of(o) { m throws(PythonError) in
+    unsafe pythonCall { () throws(PythonError) in
+        let proto = unsafe try ssize(protocolObject)
+        return unsafe try SwiftMemory.of(o) { m throws(PythonError) in
             let order = m.contiguousOrder
             let data: PyObjectRef
             if proto >= 5, order != nil {
-                data = try checked(PyPickleBuffer_FromObject(o))   // an export: no copy
+                unsafe data = unsafe try checked(PyPickleBuffer_FromObject(o))   // an export: no copy
             } else {
-                data = try checked(PyBytes_FromStringAndSize(nil, m.byteCount))
-                StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(data)), order: order ?? .c)
+                unsafe data = unsafe try checked(PyBytes_FromStringAndSize(nil, m.byteCount))
+                unsafe StridedCopy.gather(m.descriptor, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(data)), order: order ?? .c)
             }
-            let type = UnsafeMutableRawPointer(swiftbuf_buffer_type()!).assumingMemoryBound(to: PyObject.self)
-            guard let reconstruct = getAttribute(type, .frompickle) else { decref(data); throw .alreadySet }
-            let args = try tupleTaking([data, PyUnicode_FromString(m.descriptor.format), pyTuple(m.descriptor.shape, count: m.ndim),
+            let type = unsafe UnsafeMutableRawPointer(swiftbuf_buffer_type()!).assumingMemoryBound(to: PyObject.self)
+            guard let reconstruct = unsafe getAttribute(type, .frompickle) else { unsafe decref(data); throw .alreadySet }
+            let args = unsafe try tupleTaking([data, PyUnicode_FromString(m.descriptor.format), pyTuple(m.descriptor.shape, count: m.ndim),
                                         orderName(order ?? .c), pyBool(m.readonly)])
-            return try tupleTaking([reconstruct, args])
+            return unsafe try tupleTaking([reconstruct, args])
         }
     }
 }
 
 @_cdecl("swiftbuf_buffer_frompickle")
 func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
+    unsafe pythonCall { () throws(PythonError) in
         try checkPositional("_frompickle", nargs, min: 5, max: 5)
-        let args = args!
-        let format = try formatArgument(args[1]!)
-        let shape = try bufferShapeArgument(args[2]!, format: format)
-        let order = try orderArgument(args[3]!)
-        let readonly = try isTrue(args[4]!)
+        let args = unsafe args!
+        let format = unsafe try formatArgument(args[1]!)
+        let shape = unsafe try bufferShapeArgument(args[2]!, format: format)
+        let order = unsafe try orderArgument(args[3]!)
+        let readonly = unsafe try isTrue(args[4]!)
         // Any contiguous bytes-like object: bytes in band, whatever a buffer callback gave back.
-        return try bufferCopying(args[0]!, request: .anyContiguous, format: format, shape: shape, order: order,
-                                 readonly: readonly, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { $0 })
+        return unsafe try bufferCopying(args[0]!, request: .anyContiguous, format: format, shape: shape, order: order,
+                                 readonly: readonly, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
     }
 }
 
 @_cdecl("swiftbuf_buffer_copy")
 func bufferCopy(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let copy = try SwiftMemory.of(o) { m throws(PythonError) in
+    unsafe pythonCall { () throws(PythonError) in
+        let copy = unsafe try SwiftMemory.of(o) { m throws(PythonError) in
             try core { () throws(SwiftBufferError) in try m.copy(allocator: .python) }
         }
-        return makeBufferObject(copy, type: swiftbuf_Py_TYPE(o))
+        return unsafe makeBufferObject(copy, type: swiftbuf_Py_TYPE(o))
     }
 }
 
 @_cdecl("swiftbuf_buffer_deepcopy")
 func bufferDeepcopy(_ o: PyObjectRef, _ memo: PyObjectRef?) -> PyObjectRef? {
-    bufferCopy(o, nil)   // the elements are plain values: nothing to share through `memo`
+    unsafe bufferCopy(o, nil)   // the elements are plain values: nothing to share through `memo`
 }

@@ -13,18 +13,18 @@ import pyextCAPI
 func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ format: UnsafePointer<CChar>?, _ ndim: Int32,
                       _ shape: UnsafePointer<Int>?, _ strides: UnsafePointer<Int>?, _ readonly: Int32,
                       _ release: swiftbuf_release_function?, _ context: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    let deallocator: (UnsafeMutableRawPointer) -> Void = { _ in release?(context) }
-    guard let format = format, ndim >= 0, byteCount >= 0, ndim == 0 || shape != nil else {
-        deallocator(buf ?? UnsafeMutableRawPointer(bitPattern: 1)!)
+    let deallocator: (UnsafeMutableRawPointer) -> Void = { _ in unsafe release?(context) }
+    guard let format = unsafe format, ndim >= 0, byteCount >= 0, unsafe ndim == 0 || shape != nil else {
+        unsafe deallocator(buf ?? UnsafeMutableRawPointer(bitPattern: 1)!)
         PythonError.valueError("swiftbuf export_memory: format must not be NULL, ndim, byte_count non-negative, shape given when ndim > 0").raise()
         return nil
     }
     let n = Int(ndim)
-    let shapeArray = Array(UnsafeBufferPointer(start: shape, count: n))
-    let strideArray = strides.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
+    let shapeArray = unsafe Array(UnsafeBufferPointer(start: shape, count: n))
+    let strideArray = unsafe strides.map { unsafe Array(UnsafeBufferPointer(start: $0, count: n)) }
     // Zero bytes may come with no address at all; nothing is ever read through it.
-    let base = buf ?? UnsafeMutableRawPointer(bitPattern: 16)!
-    return ForeignMemory.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
+    let base = unsafe buf ?? UnsafeMutableRawPointer(bitPattern: 16)!
+    return unsafe ForeignMemory.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
                                 shape: shapeArray, strides: strideArray, readonly: readonly != 0, deallocator: deallocator)
 }
 
@@ -37,9 +37,9 @@ enum ForeignMemory {
                        shape: [Int], strides: [Int]?, readonly: Bool,
                        deallocator: @escaping (UnsafeMutableRawPointer) -> Void) -> PyObjectRef? {
         var adopted = false
-        defer { if !adopted { deallocator(pointer) } }
-        return exported { () throws(SwiftBufferError) in
-            let memory = try SwiftMemory(unsafePointer: pointer, byteCount: byteCount, format: format, shape: shape,
+        defer { if !adopted { unsafe deallocator(pointer) } }
+        return unsafe exported { () throws(SwiftBufferError) in
+            let memory = unsafe try SwiftMemory(unsafePointer: pointer, byteCount: byteCount, format: format, shape: shape,
                                          strides: strides, readonly: readonly, deallocator: deallocator)
             adopted = true
             return memory
@@ -49,12 +49,12 @@ enum ForeignMemory {
     /// Wraps memory built by `make` in a new swiftbuf.Buffer, or sets the exception.
     private static func exported(_ make: () throws(SwiftBufferError) -> SwiftMemory) -> PyObjectRef? {
         guard initialised() else { return nil }
-        return pythonCall { () throws(PythonError) in makeBufferObject(try core(make)) }
+        return unsafe pythonCall { () throws(PythonError) in unsafe makeBufferObject(try core(make)) }
     }
 
     /// Whether the swiftbuf.Buffer type exists; sets RuntimeError when not.
     private static func initialised() -> Bool {
-        if swiftbuf_buffer_type() != nil { return true }
+        if unsafe swiftbuf_buffer_type() != nil { return true }
         PythonError.runtimeError("swiftbuf._swiftbuf is not initialised: import swiftbuf first").raise()
         return false
     }

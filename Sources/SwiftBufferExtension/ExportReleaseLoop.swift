@@ -10,19 +10,19 @@ import SwiftBufferPython
 /// code for every exporter, so comparing exporters compares only their slots.
 @_cdecl("swiftbuf_module_export_release_loop")
 func moduleExportReleaseLoop(_: PyObjectRef?, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        guard nargs == 3, let object = args![0], let countObject = args![1], let flagsObject = args![2] else {
+    unsafe pythonCall { () throws(PythonError) in
+        guard nargs == 3, let object = unsafe args![0], let countObject = unsafe args![1], let flagsObject = unsafe args![2] else {
             throw .typeError("_export_release_loop expected 3 arguments, got \(nargs)")
         }
-        let count = try ssize(countObject), flags = try ssize(flagsObject)
+        let count = unsafe try ssize(countObject), flags = unsafe try ssize(flagsObject)
         guard let request = Int32(exactly: flags) else { throw .overflowError("flags out of range") }
         // The Py_buffer stays at one heap address for every round, as consumers keep it.
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
-        defer { view.deallocate() }
+        defer { unsafe view.deallocate() }
         for _ in 0..<max(count, 0) {
-            if PyObject_GetBuffer(object, view, request) < 0 { throw .alreadySet }
-            PyBuffer_Release(view)
+            if unsafe PyObject_GetBuffer(object, view, request) < 0 { throw .alreadySet }
+            unsafe PyBuffer_Release(view)
         }
-        return pyNone
+        return unsafe pyNone
     }
 }

@@ -10,17 +10,17 @@ import SwiftBuffer
 import SwiftBufferPython
 
 /// The arguments of one call (borrowed; nil where not given), at most eight, on the stack.
-struct ClinicArguments {
+@unsafe struct ClinicArguments {
     private var slots: (PyObjectRef?, PyObjectRef?, PyObjectRef?, PyObjectRef?,
                         PyObjectRef?, PyObjectRef?, PyObjectRef?, PyObjectRef?) = (nil, nil, nil, nil, nil, nil, nil, nil)
 
     @inline(__always)
     subscript(i: Int) -> PyObjectRef? {
-        get { withUnsafeBytes(of: slots) { $0.load(fromByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
-        set { withUnsafeMutableBytes(of: &slots) { $0.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
+        get { unsafe withUnsafeBytes(of: slots) { unsafe $0.load(fromByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
+        set { unsafe withUnsafeMutableBytes(of: &slots) { unsafe $0.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<PyObjectRef?>.stride, as: PyObjectRef?.self) } }
     }
 
-    var pair: (PyObjectRef?, PyObjectRef?) { (slots.0, slots.1) }
+    var pair: (PyObjectRef?, PyObjectRef?) { unsafe (slots.0, slots.1) }
 }
 
 /// The interned parameter names of each signature that has been called with keywords, by
@@ -31,8 +31,8 @@ struct ClinicArguments {
 private let internedNameCapacity = 32
 nonisolated(unsafe) private let internedNameTables: UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)> = {
     let tables = UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)>.allocate(capacity: internedNameCapacity)
-    tables.initialize(repeating: (nil, nil), count: internedNameCapacity)
-    return tables
+    unsafe tables.initialize(repeating: (nil, nil), count: internedNameCapacity)
+    return unsafe tables
 }()
 
 /// A clinic signature: `count` parameters, `names` (separated by NULs: "format\\0shape", so
@@ -61,28 +61,28 @@ struct ClinicSignature {
     /// The arguments of a METH_FASTCALL | METH_KEYWORDS call.
     @inline(__always)
     func arguments(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> ClinicArguments {
-        let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
-        var a = ClinicArguments()
+        let nkw = unsafe kwnames.map { unsafe swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        var a = unsafe ClinicArguments()
         if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
             // The fast path of _PyArg_UnpackKeywords.
-            for i in 0..<nargs { a[i] = args![i] }
-            return a
+            for i in 0..<nargs { unsafe a[i] = unsafe args![i] }
+            return unsafe a
         }
-        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
-        return a
+        unsafe try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
+        return unsafe a
     }
 
     /// The two arguments of a signature of one or two parameters, as `arguments` gives them.
     @inline(__always)
     func unpack(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
-        let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        let nkw = unsafe kwnames.map { unsafe swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
         if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
             // The fast path of _PyArg_UnpackKeywords.
-            return (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
+            return unsafe (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
-        var a = ClinicArguments()
-        try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
-        return a.pair
+        var a = unsafe ClinicArguments()
+        unsafe try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
+        return unsafe a.pair
     }
 
     /// The four counts in one word, so that the slow paths below take the signature as a few
@@ -103,59 +103,59 @@ struct ClinicSignature {
     private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
                                    _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
                                    into a: inout ClinicArguments) throws(PythonError) {
-        try ClinicSignature(function, names, packedCounts: counts).unpackSlow(args, nargs, kwnames, into: &a)
+        unsafe try ClinicSignature(function, names, packedCounts: counts).unpackSlow(args, nargs, kwnames, into: &a)
     }
 
     private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
                             into a: inout ClinicArguments) throws(PythonError) {
-        let nkw = kwnames.map { swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
-        let interned = internedNames()
+        let nkw = unsafe kwnames.map { unsafe swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        let interned = unsafe internedNames()
         // find_keyword: identity with the interned name first, then equality.
-        try unpack(nargs: nargs, nkw: nkw, positional: { args![$0] }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
-            if let name = interned?[i] {
-                for k in 0..<nkw where swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return args![nargs + k] }
+        unsafe try unpack(nargs: nargs, nkw: nkw, positional: { unsafe args![$0] }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
+            if let name = unsafe interned?[i] {
+                for k in 0..<nkw where unsafe swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return unsafe args![nargs + k] }
             }
-            for k in 0..<nkw where matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return args![nargs + k] }
+            for k in 0..<nkw where unsafe matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return unsafe args![nargs + k] }
             return nil
         } keywords: { body throws(PythonError) in
-            for k in 0..<nkw { try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
+            for k in 0..<nkw { unsafe try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
         }
     }
 
     /// The arguments of a tp_new call (`args` tuple, `kwargs` dict).
     func arguments(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> ClinicArguments {
-        let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
-        let nkw = dict.map { PyDict_Size($0) } ?? 0
-        var a = ClinicArguments()
+        let nargs = unsafe swiftbuf_PyTuple_GET_SIZE(tuple)
+        let nkw = unsafe dict.map { unsafe PyDict_Size($0) } ?? 0
+        var a = unsafe ClinicArguments()
         if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
-            for i in 0..<nargs { a[i] = swiftbuf_PyTuple_GET_ITEM(tuple, i) }
-            return a
+            for i in 0..<nargs { unsafe a[i] = unsafe swiftbuf_PyTuple_GET_ITEM(tuple, i) }
+            return unsafe a
         }
         // Local functions, not closure values: a closure stored in a local and captured by
         // the others was a heap-allocated context on every keyword call (`MV(object=b)`).
-        let interned = internedNames()
+        let interned = unsafe internedNames()
         func find(_ i: Int) -> PyObjectRef? {
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
             // Identity with the interned name first (the usual case: keyword names are
             // interned), then equality.
-            if let name = interned?[i] {
-                while PyDict_Next(dict!, &position, &key, &value) != 0 { if key == name { return value } }
+            if let name = unsafe interned?[i] {
+                while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { if unsafe key == name { return unsafe value } }
                 position = 0
             }
-            while PyDict_Next(dict!, &position, &key, &value) != 0 { if matches(key!, i) { return value } }
+            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { if unsafe matches(key!, i) { return unsafe value } }
             return nil
         }
-        try unpack(nargs: nargs, nkw: nkw, positional: { swiftbuf_PyTuple_GET_ITEM(tuple, $0) }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
-            find(i)
+        unsafe try unpack(nargs: nargs, nkw: nkw, positional: { unsafe swiftbuf_PyTuple_GET_ITEM(tuple, $0) }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
+            unsafe find(i)
         } keywords: { body throws(PythonError) in
             var position = 0
             var key: PyObjectRef? = nil
             var value: PyObjectRef? = nil
-            while PyDict_Next(dict!, &position, &key, &value) != 0 { try body(key!) }
+            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { unsafe try body(key!) }
         }
-        return a
+        return unsafe a
     }
 
     /// The two arguments of a tp_new call of a signature of one or two parameters. The fast
@@ -164,56 +164,56 @@ struct ClinicSignature {
     /// `arguments(tuple:dict:)` cost `MV(b)` 75 instructions, this costs under 10.
     @inline(__always)
     func unpack(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
-        let nargs = swiftbuf_PyTuple_GET_SIZE(tuple)
-        if dict == nil && nargs >= minimumPositional && nargs <= maximumPositional {
-            return (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
+        let nargs = unsafe swiftbuf_PyTuple_GET_SIZE(tuple)
+        if unsafe dict == nil && nargs >= minimumPositional && nargs <= maximumPositional {
+            return unsafe (nargs > 0 ? swiftbuf_PyTuple_GET_ITEM(tuple, 0) : nil, nargs > 1 ? swiftbuf_PyTuple_GET_ITEM(tuple, 1) : nil)
         }
-        return try ClinicSignature.unpackSlow(function, names, packedCounts, tuple: tuple, dict: dict)
+        return unsafe try ClinicSignature.unpackSlow(function, names, packedCounts, tuple: tuple, dict: dict)
     }
 
     @inline(never)
     private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
                                    tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
-        try ClinicSignature(function, names, packedCounts: counts).arguments(tuple: tuple, dict: dict).pair
+        unsafe try ClinicSignature(function, names, packedCounts: counts).arguments(tuple: tuple, dict: dict).pair
     }
 
     /// The parameters' names as interned strings, made on this signature's first call with
     /// keywords and kept (CPython's clinic parsers intern theirs once, in `_PyArg_Parser`);
     /// nil if interning failed, and then names are compared by value only.
     private func internedNames() -> UnsafeMutablePointer<PyObjectRef?>? {
-        let key = UnsafeRawPointer(names.utf8Start)
+        let key = unsafe UnsafeRawPointer(names.utf8Start)
         var slot = 0
-        while slot < internedNameCapacity, let names = internedNameTables[slot].names {
-            if names == key { return internedNameTables[slot].table }
+        while slot < internedNameCapacity, let names = unsafe internedNameTables[slot].names {
+            if unsafe names == key { return unsafe internedNameTables[slot].table }
             slot += 1
         }
         if slot == internedNameCapacity { return nil }
         let table = UnsafeMutablePointer<PyObjectRef?>.allocate(capacity: count)
         for i in 0..<count {
-            guard let name = PyUnicode_InternFromString(name(i)) else {
+            guard let name = unsafe PyUnicode_InternFromString(name(i)) else {
                 PyErr_Clear()
-                for j in 0..<i { decref(table[j]!) }
-                table.deallocate()
+                for j in 0..<i { unsafe decref(table[j]!) }
+                unsafe table.deallocate()
                 return nil
             }
-            table[i] = name
+            unsafe table[i] = unsafe name
         }
-        internedNameTables[slot] = (key, table)
-        return table
+        unsafe internedNameTables[slot] = unsafe (key, table)
+        return unsafe table
     }
 
     /// Parameter `i`'s name, NUL-terminated.
     private func name(_ i: Int) -> UnsafePointer<CChar> {
-        var p = UnsafeRawPointer(names.utf8Start).assumingMemoryBound(to: CChar.self)
-        for _ in 0..<i { p += strlen(p) + 1 }
-        return p
+        var p = unsafe UnsafeRawPointer(names.utf8Start).assumingMemoryBound(to: CChar.self)
+        for _ in 0..<i { unsafe p += strlen(p) + 1 }
+        return unsafe p
     }
 
-    private func nameString(_ i: Int) -> String { String(cString: name(i)) }
+    private func nameString(_ i: Int) -> String { unsafe String(cString: name(i)) }
 
     /// Whether `key` (a keyword's name) is parameter `i`'s.
     private func matches(_ key: PyObjectRef, _ i: Int) -> Bool {
-        swiftbuf_PyUnicode_Check(key) != 0 && PyUnicode_CompareWithASCIIString(key, name(i)) == 0
+        unsafe swiftbuf_PyUnicode_Check(key) != 0 && PyUnicode_CompareWithASCIIString(key, name(i)) == 0
     }
 
     /// `_PyArg_UnpackKeywords` past its fast path: its checks, in its order.
@@ -233,20 +233,20 @@ struct ClinicSignature {
         if nargs < minposonly {
             throw .typeError("\(function)() takes \(minposonly < maxpos ? "at least" : "exactly") \(minposonly) positional argument\(minposonly == 1 ? "" : "s") (\(nargs) given)")
         }
-        for i in 0..<nargs { slots[i] = positional(i) }
+        for i in 0..<nargs { unsafe slots[i] = unsafe positional(i) }
         var remaining = nkw
         var i = Swift.max(nargs, positionalOnly)
         while i < maxargs {
             let current: PyObjectRef?
             if remaining > 0 {
-                current = try find(i)
+                unsafe current = unsafe try find(i)
             } else if i >= minpos {
                 break
             } else {
-                current = nil
+                unsafe current = nil
             }
-            slots[i] = current
-            if current != nil {
+            unsafe slots[i] = unsafe current
+            if unsafe current != nil {
                 remaining -= 1
             } else if i < minpos {
                 throw .typeError("\(function)() missing required argument '\(nameString(i))' (pos \(i + 1))")
@@ -254,15 +254,15 @@ struct ClinicSignature {
             i += 1
         }
         if remaining > 0 {
-            for j in positionalOnly..<Swift.max(nargs, positionalOnly) where try find(j) != nil {
+            for j in positionalOnly..<Swift.max(nargs, positionalOnly) where unsafe try find(j) != nil {
                 throw .typeError("argument for \(function)() given by name ('\(nameString(j))') and position (\(j + 1))")
             }
-            try keywords { key throws(PythonError) in
-                if swiftbuf_PyUnicode_Check(key) == 0 { throw .typeError("keywords must be strings") }
+            unsafe try keywords { key throws(PythonError) in
+                if unsafe swiftbuf_PyUnicode_Check(key) == 0 { throw .typeError("keywords must be strings") }
                 var known = false
-                for j in positionalOnly..<maxargs where matches(key, j) { known = true }
+                for j in positionalOnly..<maxargs where unsafe matches(key, j) { known = true }
                 if !known {
-                    throw .typeError("'\(String(decoding: try utf8(key), as: UTF8.self))' is an invalid keyword argument for \(function)()")
+                    throw .typeError(unsafe "'\(String(decoding: try utf8(key), as: UTF8.self))' is an invalid keyword argument for \(function)()")
                 }
             }
             throw .typeError("invalid keyword argument for \(function)()")
@@ -284,6 +284,6 @@ private func positionalCountError(_ name: StaticString, _ nargs: Int, min: Int, 
 
 /// `_PyArg_BadArgument`: "cast() argument 'format' must be str, not int".
 func badArgument(_ function: StaticString, _ name: StaticString, expected: String, _ given: PyObjectRef) -> PythonError {
-    let type = given == swiftbuf_Py_None() ? "None" : typeName(given)
+    let type = unsafe given == swiftbuf_Py_None() ? "None" : typeName(given)
     return .typeError("\(function)() argument '\(name)' must be \(expected), not \(type)")
 }

@@ -10,39 +10,39 @@ import SwiftBufferPython
 
 @_cdecl("swiftbuf_memoryview_richcompare")
 func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
-    guard op == Py_EQ || op == Py_NE else { return newReference(swiftbuf_Py_NotImplemented()) }
+    guard op == Py_EQ || op == Py_NE else { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
     let equal: Bool
     do throws(PythonError) {
-        guard let e = try memoryviewEqual(MemoryViewHandle(object), other) else {
-            return newReference(swiftbuf_Py_NotImplemented())
+        guard let e = unsafe try memoryviewEqual(MemoryViewHandle(object), other) else {
+            return unsafe newReference(swiftbuf_Py_NotImplemented())
         }
         equal = e
     } catch {
         error.raise()
         return nil
     }
-    return pyBool(equal == (op == Py_EQ))
+    return unsafe pyBool(equal == (op == Py_EQ))
 }
 
 /// Whether the view equals `other`; nil for NotImplemented (`other` exports no buffer).
 private func memoryviewEqual(_ mv: MemoryViewHandle, _ other: PyObjectRef) throws(PythonError) -> Bool? {
-    if mv.isInaccessible { return mv.object == other }
-    if isMemoryView(other) {
-        let w = MemoryViewHandle(other)
-        if w.isInaccessible { return mv.object == other }
-        return try equal(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code)
+    if unsafe mv.isInaccessible { return unsafe mv.object == other }
+    if unsafe isMemoryView(other) {
+        let w = unsafe MemoryViewHandle(other)
+        if unsafe w.isInaccessible { return unsafe mv.object == other }
+        return unsafe try equal(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code)
     }
     // A type without bf_getbuffer: PyObject_GetBuffer would only format a TypeError for
     // PyErr_Clear to drop (the result, NotImplemented, is the same).
-    if PyObject_CheckBuffer(other) == 0 { return nil }
-    var storage = Py_buffer()
-    return try withUnsafeMutablePointer(to: &storage) { w throws(PythonError) -> Bool? in
-        if PyObject_GetBuffer(other, w, BufferRequest.fullRO.rawValue) < 0 {
+    if unsafe PyObject_CheckBuffer(other) == 0 { return nil }
+    var storage = unsafe Py_buffer()
+    return unsafe try withUnsafeMutablePointer(to: &storage) { w throws(PythonError) -> Bool? in
+        if unsafe PyObject_GetBuffer(other, w, BufferRequest.fullRO.rawValue) < 0 {
             PyErr_Clear()
             return nil
         }
-        defer { PyBuffer_Release(w) }
-        return try equal(mv.buffer, mv.pointee.code, w, Int32(MemoryView.formatCharacter(of: w.pointee.format) ?? 0))
+        defer { unsafe PyBuffer_Release(w) }
+        return unsafe try equal(mv.buffer, mv.pointee.code, w, Int32(MemoryView.formatCharacter(of: w.pointee.format) ?? 0))
     }
 }
 
@@ -52,17 +52,17 @@ private func memoryviewEqual(_ mv: MemoryViewHandle, _ other: PyObjectRef) throw
 /// first elements of most unequal buffers, decide the answer in a few instructions.
 @inline(__always)
 private func equal(_ vb: UnsafePointer<Py_buffer>, _ vc: Int32, _ wb: UnsafePointer<Py_buffer>, _ wc: Int32) throws(PythonError) -> Bool {
-    let ndim = Int(vb.pointee.ndim)
-    if ndim != Int(wb.pointee.ndim) { return false }
-    if let vs = vb.pointee.shape, let ws = wb.pointee.shape {
-        if !Layout.equivalentShapes(ndim, vs, ws) { return false }
-    } else if !Layout.equivalentShapes(BufferDescriptor(vb), BufferDescriptor(wb)) {
+    let ndim = unsafe Int(vb.pointee.ndim)
+    if unsafe ndim != Int(wb.pointee.ndim) { return false }
+    if let vs = unsafe vb.pointee.shape, let ws = unsafe wb.pointee.shape {
+        if unsafe !Layout.equivalentShapes(ndim, vs, ws) { return false }
+    } else if unsafe !Layout.equivalentShapes(BufferDescriptor(vb), BufferDescriptor(wb)) {
         return false
     }
     if vc != 0 && vc == wc, let code = ElementCodec.Code(ascii: UInt8(truncatingIfNeeded: vc)), code != .half {
-        return MemoryView.elementsEqual(BufferDescriptor(vb), BufferDescriptor(wb), code: code)
+        return unsafe MemoryView.elementsEqual(BufferDescriptor(vb), BufferDescriptor(wb), code: code)
     }
-    return try structEqual(BufferDescriptor(vb), BufferDescriptor(wb))
+    return unsafe try structEqual(BufferDescriptor(vb), BufferDescriptor(wb))
 }
 
 /// `memory_richcompare` through the struct module, for every pair of formats but one native
@@ -72,19 +72,19 @@ private func structEqual(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(Py
     // forbid comparing bytes).
     let unpackV: StructUnpacker, unpackW: StructUnpacker
     do throws(PythonError) {
-        unpackV = try StructUnpacker(format: v.format ?? Layout.unsignedByteCString, itemsize: v.itemsize)
+        unsafe unpackV = unsafe try StructUnpacker(format: v.format ?? Layout.unsignedByteCString, itemsize: v.itemsize)
     } catch { return try structErrorMeansUnequal() }
-    defer { unpackV.dispose() }
+    defer { unsafe unpackV.dispose() }
     do throws(PythonError) {
-        unpackW = try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
+        unsafe unpackW = unsafe try StructUnpacker(format: w.format ?? Layout.unsignedByteCString, itemsize: w.itemsize)
     } catch { return try structErrorMeansUnequal() }
-    defer { unpackW.dispose() }
-    return try Layout.allPairs(v, w) { p, q throws(PythonError) in
-        let a = try unpackV.unpack(p)
-        defer { decref(a) }
-        let b = try unpackW.unpack(q)
-        defer { decref(b) }
-        let r = PyObject_RichCompareBool(a, b, Py_EQ)
+    defer { unsafe unpackW.dispose() }
+    return unsafe try Layout.allPairs(v, w) { p, q throws(PythonError) in
+        let a = unsafe try unpackV.unpack(p)
+        defer { unsafe decref(a) }
+        let b = unsafe try unpackW.unpack(q)
+        defer { unsafe decref(b) }
+        let r = unsafe PyObject_RichCompareBool(a, b, Py_EQ)
         if r < 0 { throw .alreadySet }
         return r == 1
     }
@@ -93,7 +93,7 @@ private func structEqual(_ v: BufferDescriptor, _ w: BufferDescriptor) throws(Py
 /// `fix_struct_error_int`: a format the struct module rejects makes the buffers unequal;
 /// ImportError and MemoryError stay errors.
 private func structErrorMeansUnequal() throws(PythonError) -> Bool {
-    if PyErr_ExceptionMatches(swiftbuf_PyExc_ImportError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_MemoryError()) != 0 {
+    if unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_ImportError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_MemoryError()) != 0 {
         throw .alreadySet
     }
     PyErr_Clear()
@@ -104,27 +104,27 @@ private func structErrorMeansUnequal() throws(PythonError) -> Bool {
 
 @_cdecl("swiftbuf_memoryview_hash")
 func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
-    let mv = MemoryViewHandle(object)
-    if mv.pointee.hash != -1 { return mv.pointee.hash }
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.pointee.hash != -1 { return unsafe mv.pointee.hash }
     do throws(PythonError) {
-        try mv.checkReleased()
-        let view = mv.memoryView
+        unsafe try mv.checkReleased()
+        let view = unsafe mv.memoryView
         try core { () throws(SwiftBufferError) in try view.checkHashable() }
-        if let exporter = mv.pointee.view.obj {
+        if let exporter = unsafe mv.pointee.view.obj {
             // The exporter's hash may run Python code: hold an export meanwhile, so releasing
             // the view from there fails instead of freeing the memory hashed next.
-            let h = mv.withPinnedExport { PyObject_Hash(exporter) }
+            let h = unsafe mv.withPinnedExport { unsafe PyObject_Hash(exporter) }
             if h == -1 { throw .alreadySet }   // the exporter's own error ("unhashable type")
         }
         if view.isCContiguous {
-            mv.pointee.hash = _Py_HashBytes(view.layout.buf, view.layout.len)
+            unsafe mv.pointee.hash = unsafe _Py_HashBytes(view.layout.buf, view.layout.len)
         } else {
-            let copy = try temporary(view.layout.len)
-            defer { PyMem_Free(copy) }
-            view.copyBytes(into: copy, order: .c)
-            mv.pointee.hash = _Py_HashBytes(copy, view.layout.len)
+            let copy = unsafe try temporary(view.layout.len)
+            defer { unsafe PyMem_Free(copy) }
+            unsafe view.copyBytes(into: copy, order: .c)
+            unsafe mv.pointee.hash = unsafe _Py_HashBytes(copy, view.layout.len)
         }
-        return mv.pointee.hash
+        return unsafe mv.pointee.hash
     } catch {
         error.raise()
         return -1
@@ -135,6 +135,6 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
 /// more bytes than the machine has (a zero stride), which must raise MemoryError, as
 /// PyMem_Malloc failing does in CPython, rather than trap as a Swift allocation would.
 func temporary(_ byteCount: Int) throws(PythonError) -> UnsafeMutableRawPointer {
-    guard let p = PyMem_Malloc(max(byteCount, 1)) else { throw .noMemory }
-    return p
+    guard let p = unsafe PyMem_Malloc(max(byteCount, 1)) else { throw .noMemory }
+    return unsafe p
 }

@@ -12,13 +12,13 @@ import SwiftBufferPython
 /// exception set (only allocation can fail).
 @inline(__always)
 func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> PyObjectRef? {
-    switch ElementCodec.unpack(code, from: pointer) {
-    case .signed(let v): return PyLong_FromLong(Int(v))
-    case .unsigned(let v): return v <= UInt64(Int.max) ? PyLong_FromLong(Int(v)) : PyLong_FromUnsignedLongLong(v)
-    case .float(let d): return PyFloat_FromDouble(d)
-    case .bool(let b): return pyBool(b)
-    case .char: return PyBytes_FromStringAndSize(pointer.assumingMemoryBound(to: CChar.self), 1)
-    case .pointer(let address): return PyLong_FromVoidPtr(UnsafeMutableRawPointer(bitPattern: address))
+    switch unsafe ElementCodec.unpack(code, from: pointer) {
+    case .signed(let v): return unsafe PyLong_FromLong(Int(v))
+    case .unsigned(let v): return unsafe v <= UInt64(Int.max) ? PyLong_FromLong(Int(v)) : PyLong_FromUnsignedLongLong(v)
+    case .float(let d): return unsafe PyFloat_FromDouble(d)
+    case .bool(let b): return unsafe pyBool(b)
+    case .char: return unsafe PyBytes_FromStringAndSize(pointer.assumingMemoryBound(to: CChar.self), 1)
+    case .pointer(let address): return unsafe PyLong_FromVoidPtr(UnsafeMutableRawPointer(bitPattern: address))
     }
 }
 
@@ -26,8 +26,8 @@ func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> Py
 /// (Python code may have run since it was last checked), then reads the element.
 @inline(__always)
 func unpackElement(_ mv: MemoryViewHandle, _ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
-    try mv.checkReleased()
-    return try unpackElement(pointer, character)
+    unsafe try mv.checkReleased()
+    return unsafe try unpackElement(pointer, character)
 }
 
 /// `unpack_single` where no Python code ran since the view was last checked.
@@ -36,8 +36,8 @@ func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(Pytho
     guard let code = ElementCodec.Code(ascii: character), code != .half else {
         throw .core(MemoryView.unsupportedElement(character))
     }
-    guard let object = elementObject(code, pointer) else { throw .alreadySet }
-    return object
+    guard let object = unsafe elementObject(code, pointer) else { throw .alreadySet }
+    return unsafe object
 }
 
 /// `pack_single`: converts `item` for format character `character` and stores it at
@@ -52,43 +52,43 @@ func packElement(_ mv: MemoryViewHandle?, _ pointer: UnsafeMutableRawPointer, _ 
     case .signedInteger:
         // b h i l q n are all C long on LP64: one conversion, then the codec checks the range.
         let v = try converted(code, failure: -1) { () -> Int in
-            if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsLong(item) }
-            guard let index = PyNumber_Index(item) else { return -1 }
-            defer { decref(index) }
-            return PyLong_AsLong(index)
+            if unsafe swiftbuf_PyLong_CheckExact(item) != 0 { return unsafe PyLong_AsLong(item) }
+            guard let index = unsafe PyNumber_Index(item) else { return -1 }
+            defer { unsafe decref(index) }
+            return unsafe PyLong_AsLong(index)
         }
-        try mv?.checkReleased()
-        if !ElementCodec.pack(signed: Int64(v), as: code, into: pointer) { throw invalidValue(code) }
+        unsafe try mv?.checkReleased()
+        if unsafe !ElementCodec.pack(signed: Int64(v), as: code, into: pointer) { throw invalidValue(code) }
     case .unsignedInteger:
         let v = try converted(code, failure: UInt.max) { () -> UInt in
-            if swiftbuf_PyLong_CheckExact(item) != 0 { return PyLong_AsUnsignedLong(item) }
-            guard let index = PyNumber_Index(item) else { return UInt.max }
-            defer { decref(index) }
-            return PyLong_AsUnsignedLong(index)
+            if unsafe swiftbuf_PyLong_CheckExact(item) != 0 { return unsafe PyLong_AsUnsignedLong(item) }
+            guard let index = unsafe PyNumber_Index(item) else { return UInt.max }
+            defer { unsafe decref(index) }
+            return unsafe PyLong_AsUnsignedLong(index)
         }
-        try mv?.checkReleased()
-        if !ElementCodec.pack(unsigned: UInt64(v), as: code, into: pointer) { throw invalidValue(code) }
+        unsafe try mv?.checkReleased()
+        if unsafe !ElementCodec.pack(unsigned: UInt64(v), as: code, into: pointer) { throw invalidValue(code) }
     case .floatingPoint:
-        let d = try converted(code, failure: -1.0) { PyFloat_AsDouble(item) }
-        try mv?.checkReleased()
-        if !ElementCodec.pack(float: d, as: code, into: pointer) { throw invalidValue(code) }
+        let d = try converted(code, failure: -1.0) { unsafe PyFloat_AsDouble(item) }
+        unsafe try mv?.checkReleased()
+        if unsafe !ElementCodec.pack(float: d, as: code, into: pointer) { throw invalidValue(code) }
     case .boolean:
-        let truth = PyObject_IsTrue(item)
+        let truth = unsafe PyObject_IsTrue(item)
         if truth < 0 { throw .alreadySet }   // the original error, untranslated
-        try mv?.checkReleased()
-        _ = ElementCodec.pack(.bool(truth != 0), as: code, into: pointer)
+        unsafe try mv?.checkReleased()
+        _ = unsafe ElementCodec.pack(.bool(truth != 0), as: code, into: pointer)
     case .character:
-        if swiftbuf_PyBytes_Check(item) == 0 { throw invalidType(code) }
-        if swiftbuf_PyBytes_GET_SIZE(item) != 1 { throw invalidValue(code) }
+        if unsafe swiftbuf_PyBytes_Check(item) == 0 { throw invalidType(code) }
+        if unsafe swiftbuf_PyBytes_GET_SIZE(item) != 1 { throw invalidValue(code) }
         // No Python code ran: no re-check, as in CPython.
-        _ = ElementCodec.pack(.char(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(item)[0])), as: code, into: pointer)
+        _ = unsafe ElementCodec.pack(.char(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(item)[0])), as: code, into: pointer)
     case .pointer:
         let address = try converted(code, failure: UInt.max) { () -> UInt in
-            let p = PyLong_AsVoidPtr(item)
-            return p == nil && PyErr_Occurred() != nil ? UInt.max : UInt(bitPattern: p)
+            let p = unsafe PyLong_AsVoidPtr(item)
+            return unsafe p == nil && PyErr_Occurred() != nil ? UInt.max : UInt(bitPattern: p)
         }
-        try mv?.checkReleased()
-        if ElementCodec.pack(.pointer(address), as: code, into: pointer) != nil { throw invalidValue(code) }
+        unsafe try mv?.checkReleased()
+        if unsafe ElementCodec.pack(.pointer(address), as: code, into: pointer) != nil { throw invalidValue(code) }
     }
 }
 
@@ -100,12 +100,12 @@ func packElement(_ mv: MemoryViewHandle?, _ pointer: UnsafeMutableRawPointer, _ 
 @inline(__always)
 private func converted<T: Equatable>(_ code: ElementCodec.Code, failure: T, _ body: () -> T) throws(PythonError) -> T {
     let v = body()
-    guard v != failure || PyErr_Occurred() == nil else {
-        if PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 {
+    guard unsafe v != failure || PyErr_Occurred() == nil else {
+        if unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 {
             PyErr_Clear()
             throw invalidType(code)
         }
-        if PyErr_ExceptionMatches(swiftbuf_PyExc_OverflowError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_ValueError()) != 0 {
+        if unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_OverflowError()) != 0 || PyErr_ExceptionMatches(swiftbuf_PyExc_ValueError()) != 0 {
             PyErr_Clear()
             throw invalidValue(code)
         }
@@ -126,44 +126,44 @@ private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
 
 /// `struct.Struct(format).unpack_from` over a scratch copy of one element: how the builtin
 /// reads elements of formats it has no native code for, when comparing.
-struct StructUnpacker {
+@unsafe struct StructUnpacker {
     let unpackFrom: PyObjectRef
     let scratch: PyObjectRef
     let itemsize: Int
 
     /// Compiles `format`; raises what `struct.Struct` raises (struct.error for a bad format).
     init(format: UnsafePointer<CChar>, itemsize: Int) throws(PythonError) {
-        guard let structType = StructModule.structType else { throw .importError("struct module not available") }
-        let formatBytes = try checked(PyBytes_FromString(format))
-        defer { decref(formatBytes) }
-        let compiled = try checked(PyObject_CallOneArg(structType, formatBytes))
-        defer { decref(compiled) }
-        let unpackFrom = try checked(getAttribute(compiled, .unpackFrom))
-        guard let scratch = PyByteArray_FromStringAndSize(nil, itemsize) else {
-            decref(unpackFrom)
+        guard let structType = unsafe StructModule.structType else { throw .importError("struct module not available") }
+        let formatBytes = unsafe try checked(PyBytes_FromString(format))
+        defer { unsafe decref(formatBytes) }
+        let compiled = unsafe try checked(PyObject_CallOneArg(structType, formatBytes))
+        defer { unsafe decref(compiled) }
+        let unpackFrom = unsafe try checked(getAttribute(compiled, .unpackFrom))
+        guard let scratch = unsafe PyByteArray_FromStringAndSize(nil, itemsize) else {
+            unsafe decref(unpackFrom)
             throw .alreadySet
         }
-        self.unpackFrom = unpackFrom
-        self.scratch = scratch
-        self.itemsize = itemsize
+        unsafe self.unpackFrom = unsafe unpackFrom
+        unsafe self.scratch = unsafe scratch
+        unsafe self.itemsize = itemsize
     }
 
     /// The value of the element at `pointer`: the unpacked tuple, or its only item.
     func unpack(_ pointer: UnsafeRawPointer) throws(PythonError) -> PyObjectRef {
-        if itemsize > 0 {
-            UnsafeMutableRawPointer(PyByteArray_AsString(scratch)!).copyMemory(from: pointer, byteCount: itemsize)
+        if unsafe itemsize > 0 {
+            unsafe UnsafeMutableRawPointer(PyByteArray_AsString(scratch)!).copyMemory(from: pointer, byteCount: itemsize)
         }
-        let values = try checked(PyObject_CallOneArg(unpackFrom, scratch))
-        if swiftbuf_PyTuple_GET_SIZE(values) == 1 {
-            let item = newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
-            decref(values)
-            return item
+        let values = unsafe try checked(PyObject_CallOneArg(unpackFrom, scratch))
+        if unsafe swiftbuf_PyTuple_GET_SIZE(values) == 1 {
+            let item = unsafe newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
+            unsafe decref(values)
+            return unsafe item
         }
-        return values
+        return unsafe values
     }
 
     func dispose() {
-        decref(unpackFrom)
-        decref(scratch)
+        unsafe decref(unpackFrom)
+        unsafe decref(scratch)
     }
 }

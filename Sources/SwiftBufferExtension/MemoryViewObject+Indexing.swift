@@ -11,8 +11,8 @@ import SwiftBufferPython
 /// `PyNumber_AsSsize_t(key, PyExc_IndexError)`. May run Python code (`__index__`).
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
-    let i = PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
-    if i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    let i = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
+    if unsafe i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return i
 }
 
@@ -23,9 +23,9 @@ private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
 /// dispatch: half of what `m[i]` spent outside the interpreter loop's own work.
 @inline(__always)
 private func exactIndex(_ key: PyObjectRef) -> Int? {
-    if swiftbuf_PyLong_CheckExact(key) == 0 { return nil }
-    let i = PyLong_AsSsize_t(key)
-    if i == -1 && PyErr_Occurred() != nil {
+    if unsafe swiftbuf_PyLong_CheckExact(key) == 0 { return nil }
+    let i = unsafe PyLong_AsSsize_t(key)
+    if unsafe i == -1 && PyErr_Occurred() != nil {
         PyErr_Clear()
         return nil
     }
@@ -35,11 +35,11 @@ private func exactIndex(_ key: PyObjectRef) -> Int? {
 /// `is_multiindex`: a tuple of objects with `__index__` (the empty tuple included).
 @inline(__always)
 private func isMultiIndex(_ key: PyObjectRef) -> Bool {
-    guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
-    let n = swiftbuf_PyTuple_GET_SIZE(key)
+    guard unsafe swiftbuf_PyTuple_Check(key) != 0 else { return false }
+    let n = unsafe swiftbuf_PyTuple_GET_SIZE(key)
     var i = 0
     while i < n {
-        if swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
+        if unsafe swiftbuf__PyIndex_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
         i &+= 1
     }
     return true
@@ -47,10 +47,10 @@ private func isMultiIndex(_ key: PyObjectRef) -> Bool {
 
 /// `is_multislice`: a non-empty tuple of slices.
 private func isMultiSlice(_ key: PyObjectRef) -> Bool {
-    guard swiftbuf_PyTuple_Check(key) != 0 else { return false }
-    let n = swiftbuf_PyTuple_GET_SIZE(key)
+    guard unsafe swiftbuf_PyTuple_Check(key) != 0 else { return false }
+    let n = unsafe swiftbuf_PyTuple_GET_SIZE(key)
     if n == 0 { return false }
-    for i in 0..<n where swiftbuf_PySlice_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
+    for i in 0..<n where unsafe swiftbuf_PySlice_Check(swiftbuf_PyTuple_GET_ITEM(key, i)) == 0 { return false }
     return true
 }
 
@@ -64,8 +64,8 @@ extension MemoryViewHandle {
     /// `ptr_from_index`: the address of element `index` of dimension 0.
     @inline(__always)
     func pointer(at index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
-        let view = memoryView
-        do throws(SwiftBufferError) { return try view.pointer(from: view.layout.buf!, dimension: 0, index: index) } catch {
+        let view = unsafe memoryView
+        do throws(SwiftBufferError) { return unsafe try view.pointer(from: view.layout.buf!, dimension: 0, index: index) } catch {
             throw .core(error)
         }
     }
@@ -74,9 +74,9 @@ extension MemoryViewHandle {
     /// pointer table may be freed memory by now (CPython reads it). The bounds are still
     /// checked, so an IndexError wins as in CPython; the store's re-check reports the release.
     func unfollowedPointer(at index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
-        var view = memoryView
-        view.layout.suboffsets = nil
-        return try core { () throws(SwiftBufferError) in try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
+        var view = unsafe memoryView
+        unsafe view.layout.suboffsets = nil
+        return unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: view.layout.buf!, dimension: 0, index: index) }
     }
 
     /// `ptr_from_tuple`: converts the indices one at a time, looking each up as it goes. If an
@@ -85,34 +85,34 @@ extension MemoryViewHandle {
     /// caller's re-check reports the release.
     @inline(__always)
     func pointer(fromTuple key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer {
-        var view = memoryView
-        let n = swiftbuf_PyTuple_GET_SIZE(key)
+        var view = unsafe memoryView
+        let n = unsafe swiftbuf_PyTuple_GET_SIZE(key)
         if n > view.ndim { throw tupleTooLong(view.ndim, n) }
-        var p = view.layout.buf.unsafelyUnwrapped   // every view has a base
+        var p = unsafe view.layout.buf.unsafelyUnwrapped   // every view has a base
         var dim = 0
         while dim < n {
-            let item: PyObjectRef = swiftbuf_PyTuple_GET_ITEM(key, dim)
+            let item: PyObjectRef = unsafe swiftbuf_PyTuple_GET_ITEM(key, dim)
             let i: Int
-            if let exact = exactIndex(item) {
+            if let exact = unsafe exactIndex(item) {
                 i = exact
             } else {
-                i = try indexValue(item)
+                i = unsafe try indexValue(item)
                 // Once released, a view stays released: from then on, plain arithmetic. (A second
                 // copy of the view chosen per index cost ~140 instructions of m[i, j]'s ~520.)
-                if view.layout.suboffsets != nil && isInaccessible { view.layout.suboffsets = nil }
+                if unsafe view.layout.suboffsets != nil && isInaccessible { unsafe view.layout.suboffsets = nil }
             }
-            p = try core { () throws(SwiftBufferError) in try view.pointer(from: p, dimension: dim, index: i) }
+            unsafe p = unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: dim, index: i) }
             dim &+= 1
         }
-        return p
+        return unsafe p
     }
 
     /// `memory_item` after its `CHECK_RELEASED` and `adjust_fmt`: the address of the element at
     /// `index` of a 1-d view.
     @inline(__always)
     func elementAddress(_ index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
-        switch pointee.view.ndim {
-        case 1: return try pointer(at: index)
+        switch unsafe pointee.view.ndim {
+        case 1: return unsafe try pointer(at: index)
         case 0: throw .typeError("invalid indexing of 0-dim memory")
         default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
         }
@@ -121,15 +121,15 @@ extension MemoryViewHandle {
     /// `memory_item`: the element at `index` of a 1-d view.
     @inline(__always)
     func item(_ index: Int) throws(PythonError) -> PyObjectRef {
-        try checkReleased()
-        let character = try formatCharacter()
-        return try unpackElement(try elementAddress(index), character)   // no Python code ran since the check
+        unsafe try checkReleased()
+        let character = unsafe try formatCharacter()
+        return unsafe try unpackElement(try elementAddress(index), character)   // no Python code ran since the check
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
     /// (and holds the export) before the slice's indices are converted.
     func sliced(_ slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
-        try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice, inheriting: (pointee.code, pointee.flags))
+        unsafe try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice, inheriting: (pointee.code, pointee.flags))
     }
 }
 
@@ -141,60 +141,60 @@ extension MemoryViewObject {
     /// for an exporter's buffer: the new view is a whole, valid view until it is narrowed.
     static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
                           by slice: PyObjectRef, inheriting: (code: Int32, flags: Int32)? = nil) throws(PythonError) -> PyObjectRef {
-        let (result, layout) = try prepareView(mbuf, source)
+        let (result, layout) = unsafe try prepareView(mbuf, source)
         // The source's layout goes into the view as it is, and is narrowed there (no
         // descriptor copied in and out); the flags are computed once, after.
-        let view = result.buffer
+        let view = unsafe result.buffer
         if let inheriting {
-            view.store(layout)
-            result.pointee.code = inheriting.code
-            result.pointee.flags = inheriting.flags & ~SWIFTBUF_MV_RELEASED
+            unsafe view.store(layout)
+            unsafe result.pointee.code = inheriting.code
+            unsafe result.pointee.flags = inheriting.flags & ~SWIFTBUF_MV_RELEASED
         } else {
-            result.install(layout)
+            unsafe result.install(layout)
         }
         var start = 0, stop = 0, step = 0
-        if PySlice_Unpack(slice, &start, &stop, &step) < 0 {
-            decref(result.object)
+        if unsafe PySlice_Unpack(slice, &start, &stop, &step) < 0 {
+            unsafe decref(result.object)
             throw .alreadySet
         }
         // init_slice + init_len, then init_flags.
-        MemoryView.slice(buf: &view.pointee.buf, len: &view.pointee.len, itemsize: layout.itemsize, ndim: layout.ndim,
+        unsafe MemoryView.slice(buf: &view.pointee.buf, len: &view.pointee.len, itemsize: layout.itemsize, ndim: layout.ndim,
                          shape: layout.shape!, strides: layout.strides!, suboffsets: layout.suboffsets,
                          dimension: 0, start: start, stop: stop, step: step)
-        result.pointee.flags = Contiguity(of: result.layout).rawValue
-        return result.object
+        unsafe result.pointee.flags = Contiguity(of: result.layout).rawValue
+        return unsafe result.object
     }
 }
 
 @_cdecl("swiftbuf_memoryview_subscript")
 func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    let mv = MemoryViewHandle(object)
+    let mv = unsafe MemoryViewHandle(object)
     do throws(PythonError) {
-        try mv.checkReleased()
+        unsafe try mv.checkReleased()
         // The two keys that read one element, an index of a 1-d view and `()` of a 0-d one,
         // share the one read below; every other key goes to `lookup`.
         let p: UnsafeMutableRawPointer
         let character: UInt8
-        if mv.pointee.view.ndim != 0 {
-            if swiftbuf__PyIndex_Check(key) == 0 { return try lookup(mv, key) }
+        if unsafe mv.pointee.view.ndim != 0 {
+            if unsafe swiftbuf__PyIndex_Check(key) == 0 { return unsafe try lookup(mv, key) }
             let i: Int
-            if let exact = exactIndex(key) {
+            if let exact = unsafe exactIndex(key) {
                 i = exact   // no Python code ran since the check
             } else {
-                i = try indexValue(key)
-                try mv.checkReleased()
+                i = unsafe try indexValue(key)
+                unsafe try mv.checkReleased()
             }
-            character = try mv.formatCharacter()
-            p = try mv.elementAddress(i)
+            character = unsafe try mv.formatCharacter()
+            unsafe p = unsafe try mv.elementAddress(i)
         } else {
-            if swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
-                if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+            if unsafe swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
+                if unsafe key == swiftbuf_Py_Ellipsis() { return unsafe newReference(object) }
                 throw .typeError("invalid indexing of 0-dim memory")
             }
-            character = try mv.formatCharacter()
-            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
+            character = unsafe try mv.formatCharacter()
+            unsafe p = unsafe mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         }
-        return try unpackElement(p, character)   // no Python code ran since the last check
+        return unsafe try unpackElement(p, character)   // no Python code ran since the last check
     } catch {
         error.raise()
         return nil
@@ -203,23 +203,23 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
 
 /// `memory_subscript` of an N-d view (N > 0) for every key but an index.
 private func lookup(_ mv: MemoryViewHandle, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let ndim = Int(mv.pointee.view.ndim)
-    if swiftbuf_PySlice_Check(key) != 0 {
-        return try mv.sliced(key)
+    let ndim = unsafe Int(mv.pointee.view.ndim)
+    if unsafe swiftbuf_PySlice_Check(key) != 0 {
+        return unsafe try mv.sliced(key)
     }
-    if isMultiIndex(key) {
-        let character = try mv.formatCharacter()
-        if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
-        let p = try mv.pointer(fromTuple: key)
-        return try unpackElement(mv, p, character)
+    if unsafe isMultiIndex(key) {
+        let character = unsafe try mv.formatCharacter()
+        if unsafe swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+        let p = unsafe try mv.pointer(fromTuple: key)
+        return unsafe try unpackElement(mv, p, character)
     }
-    if isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
+    if unsafe isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
     throw .typeError("memoryview: invalid slice key")
 }
 
 @_cdecl("swiftbuf_memoryview_item")
 func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    do throws(PythonError) { return try MemoryViewHandle(object).item(index) } catch {
+    do throws(PythonError) { return unsafe try MemoryViewHandle(object).item(index) } catch {
         error.raise()
         return nil
     }
@@ -227,40 +227,40 @@ func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_memoryview_length") @inline(never)   // see `attribute`
 func memoryviewLength(_ object: PyObjectRef) -> Int {
-    let mv = MemoryViewHandle(object)
-    if mv.isInaccessible {
-        _ = mv.raiseReleased()
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.isInaccessible {
+        _ = unsafe mv.raiseReleased()
         return -1
     }
-    return mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
+    return unsafe mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
 }
 
 @_cdecl("swiftbuf_memoryview_ass_subscript")
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    let mv = MemoryViewHandle(object)
+    let mv = unsafe MemoryViewHandle(object)
     do throws(PythonError) {
-        try mv.checkReleased()
-        let character = try mv.formatCharacter()
-        if mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
-        guard let value = value else { throw .typeError("cannot delete memory") }
+        unsafe try mv.checkReleased()
+        let character = unsafe try mv.formatCharacter()
+        if unsafe mv.pointee.view.readonly != 0 { throw .typeError("cannot modify read-only memory") }
+        guard let value = unsafe value else { throw .typeError("cannot delete memory") }
         // The two keys that store one element, an index of a 1-d view and `()` or `...` of a
         // 0-d one, share the one store below; every other key goes to `assign`.
-        let ndim = mv.pointee.view.ndim
+        let ndim = unsafe mv.pointee.view.ndim
         let p: UnsafeMutableRawPointer
-        if ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
-            if let index = exactIndex(key) {
-                p = try mv.pointer(at: index)   // no Python code ran since the check
+        if unsafe ndim == 1 && swiftbuf__PyIndex_Check(key) != 0 {
+            if let index = unsafe exactIndex(key) {
+                unsafe p = unsafe try mv.pointer(at: index)   // no Python code ran since the check
             } else {
-                let index = try indexValue(key)
-                p = mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
+                let index = unsafe try indexValue(key)
+                unsafe p = unsafe mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
             }
-        } else if ndim == 0 && (key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)) {
-            p = mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
+        } else if unsafe ndim == 0 && (key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)) {
+            unsafe p = unsafe mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         } else {
-            try assign(mv, key, value, character)
+            unsafe try assign(mv, key, value, character)
             return 0
         }
-        try packElement(mv, p, value, character)
+        unsafe try packElement(mv, p, value, character)
         return 0
     } catch {
         error.raise()
@@ -270,20 +270,20 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
 
 /// `memory_ass_sub` for every key but an index of a 1-d view and `()` or `...` of a 0-d one.
 private func assign(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
-    let ndim = Int(mv.pointee.view.ndim)
+    let ndim = unsafe Int(mv.pointee.view.ndim)
     if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
-    if swiftbuf__PyIndex_Check(key) != 0 {
+    if unsafe swiftbuf__PyIndex_Check(key) != 0 {
         throw .notImplementedError("sub-views are not implemented")   // ndim > 1
     }
-    if swiftbuf_PySlice_Check(key) != 0 && ndim == 1 {
-        return try assignSlice(mv, key, value)
+    if unsafe swiftbuf_PySlice_Check(key) != 0 && ndim == 1 {
+        return unsafe try assignSlice(mv, key, value)
     }
-    if isMultiIndex(key) {
-        if swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
-        let p = try mv.pointer(fromTuple: key)
-        return try packElement(mv, p, value, character)
+    if unsafe isMultiIndex(key) {
+        if unsafe swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+        let p = unsafe try mv.pointer(fromTuple: key)
+        return unsafe try packElement(mv, p, value, character)
     }
-    if swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
+    if unsafe swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
         throw .notImplementedError("memoryview slice assignments are currently restricted to ndim = 1")
     }
     throw .typeError("memoryview: invalid slice key")
@@ -292,18 +292,18 @@ private func assign(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjec
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
 /// same format and shape as the slice; copies are safe when both sides share memory.
 private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef) throws(PythonError) {
-    if isMemoryView(value) {
+    if unsafe isMemoryView(value) {
         // A view as the source: its own Py_buffer is what its getbuffer would answer a
         // PyBUF_FULL_RO request with. It is pinned as that export would pin it, while the
         // slice's indices convert (their __index__ may try to release it); a released view
         // fails as its getbuffer would. (The request and release cost ~150 instructions of a
         // ~600-instruction slice assignment under callgrind.)
-        let w = MemoryViewHandle(value)
-        try w.checkReleased()
-        return try w.withPinnedExport { () throws(PythonError) in try assignSlice(mv, key, from: w.buffer) }
+        let w = unsafe MemoryViewHandle(value)
+        unsafe try w.checkReleased()
+        return unsafe try w.withPinnedExport { () throws(PythonError) in unsafe try assignSlice(mv, key, from: w.buffer) }
     }
-    try HeldBuffer.withBorrowed(from: value, request: .fullRO) { source throws(PythonError) in
-        try assignSlice(mv, key, from: source)
+    unsafe try HeldBuffer.withBorrowed(from: value, request: .fullRO) { source throws(PythonError) in
+        unsafe try assignSlice(mv, key, from: source)
     }
 }
 
@@ -312,26 +312,26 @@ private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: Py
 private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, from source: UnsafeMutablePointer<Py_buffer>) throws(PythonError) {
     // The slice of this view, described in local storage (shape, stride, suboffset).
     var arrays: (Int, Int, Int) = (0, 0, 0)
-    try withUnsafeMutableBytes(of: &arrays) { raw throws(PythonError) in
-        let storage = raw.baseAddress!.assumingMemoryBound(to: Int.self)
-        var destination = mv.layout
-        storage[0] = destination.shape![0]
-        storage[1] = destination.strides![0]
-        destination.shape = storage
-        destination.strides = storage + 1
-        if let sub = destination.suboffsets {
-            storage[2] = sub[0]
-            destination.suboffsets = storage + 2
+    unsafe try withUnsafeMutableBytes(of: &arrays) { raw throws(PythonError) in
+        let storage = unsafe raw.baseAddress!.assumingMemoryBound(to: Int.self)
+        var destination = unsafe mv.layout
+        unsafe storage[0] = unsafe destination.shape![0]
+        unsafe storage[1] = unsafe destination.strides![0]
+        unsafe destination.shape = unsafe storage
+        unsafe destination.strides = unsafe storage + 1
+        if let sub = unsafe destination.suboffsets {
+            unsafe storage[2] = unsafe sub[0]
+            unsafe destination.suboffsets = unsafe storage + 2
         }
         var start = 0, stop = 0, step = 0
-        if PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
+        if unsafe PySlice_Unpack(key, &start, &stop, &step) < 0 { throw .alreadySet }
         MemoryView.slice(&destination, dimension: 0, start: start, stop: stop, step: step)
-        try mv.checkReleased()
-        let sourceLayout = BufferDescriptor(source)
+        unsafe try mv.checkReleased()
+        let sourceLayout = unsafe BufferDescriptor(source)
         let scratchSize = try core { () throws(SwiftBufferError) in try MemoryView.checkAssignment(sourceLayout, to: destination) }
-        let scratch = scratchSize > 0 ? try temporary(scratchSize) : nil
-        defer { if let scratch = scratch { PyMem_Free(scratch) } }
-        MemoryView.assign(sourceLayout, to: destination, scratch: scratch)
+        let scratch = unsafe scratchSize > 0 ? try temporary(scratchSize) : nil
+        defer { if let scratch = unsafe scratch { unsafe PyMem_Free(scratch) } }
+        unsafe MemoryView.assign(sourceLayout, to: destination, scratch: scratch)
     }
 }
 
@@ -340,18 +340,18 @@ private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, from source
 @_cdecl("swiftbuf_memoryview_iter")
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewHandle(object)
+        let mv = unsafe MemoryViewHandle(object)
         // CPython 3.11 returns an iterator with the error of a released view still set
         // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
-        let character = try mv.iterationFormatCharacter()
-        guard let raw = _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { throw .alreadySet }
-        let it = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-        it.pointee.index = 0
-        it.pointee.length = mv.pointee.view.shape![0]
-        it.pointee.code = Int32(character)
-        it.pointee.seq = MemoryViewHandle(newReference(object)).raw
-        PyObject_GC_Track(raw)
-        return raw
+        let character = unsafe try mv.iterationFormatCharacter()
+        guard let raw = unsafe _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { throw .alreadySet }
+        let it = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+        unsafe it.pointee.index = 0
+        unsafe it.pointee.length = unsafe mv.pointee.view.shape![0]
+        unsafe it.pointee.code = Int32(character)
+        unsafe it.pointee.seq = unsafe MemoryViewHandle(newReference(object)).raw
+        unsafe PyObject_GC_Track(raw)
+        return unsafe raw
     } catch {
         error.raise()
         return nil
@@ -360,31 +360,31 @@ func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_memoryiterator_next") @inline(never)   // see `attribute`
 func memoryIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
-    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    guard let raw = it.pointee.seq else { return nil }
-    let seq = MemoryViewHandle(raw: raw)
-    let i = it.pointee.index
-    if i >= it.pointee.length { return iteratorExhausted(it, seq) }
+    let it = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    guard let raw = unsafe it.pointee.seq else { return nil }
+    let seq = unsafe MemoryViewHandle(raw: raw)
+    let i = unsafe it.pointee.index
+    if unsafe i >= it.pointee.length { return unsafe iteratorExhausted(it, seq) }
     // The errors are raised out of line: this path then saves no registers and returns the
     // element's object straight from the C API (a third of the cost per element was the
     // frame an inlined raise needed).
-    if seq.isInaccessible { return iteratorFailed(seq, character: nil) }
-    it.pointee.index = i &+ 1
+    if unsafe seq.isInaccessible { return unsafe iteratorFailed(seq, character: nil) }
+    unsafe it.pointee.index = i &+ 1
     // A 1-d view always has a base and strides (the iterator was made from one).
-    let view = seq.buffer
-    let p = Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
+    let view = unsafe seq.buffer
+    let p = unsafe Layout.address(i, of: view.pointee.buf.unsafelyUnwrapped, stride: view.pointee.strides.unsafelyUnwrapped[0],
                            suboffsets: view.pointee.suboffsets, dimension: 0)
-    let character = UInt8(truncatingIfNeeded: it.pointee.code)
+    let character = unsafe UInt8(truncatingIfNeeded: it.pointee.code)
     guard let code = ElementCodec.Code(ascii: character), code != .half else {
-        return iteratorFailed(seq, character: character)
+        return unsafe iteratorFailed(seq, character: character)
     }
-    return elementObject(code, p)   // nil: the allocation's MemoryError is set
+    return unsafe elementObject(code, p)   // nil: the allocation's MemoryError is set
 }
 
 @inline(never)
 private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIteratorObject>, _ seq: MemoryViewHandle) -> PyObjectRef? {
-    it.pointee.seq = nil
-    decref(seq.object)
+    unsafe it.pointee.seq = nil
+    unsafe decref(seq.object)
     return nil
 }
 
@@ -394,7 +394,7 @@ private func iteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_MemoryIterato
 private func iteratorFailed(_ seq: MemoryViewHandle, character: UInt8?) -> PyObjectRef? {
     do throws(PythonError) {
         if let character = character { throw .core(MemoryView.unsupportedElement(character)) }
-        try seq.checkReleased()
+        unsafe try seq.checkReleased()
     } catch {
         error.raise()
     }
@@ -405,25 +405,25 @@ private func iteratorFailed(_ seq: MemoryViewHandle, character: UInt8?) -> PyObj
 /// would otherwise reduce through copyreg with protocols 0 and 1.
 @_cdecl("swiftbuf_memoryiterator_reduce")
 func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
+    unsafe pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
 }
 
 @_cdecl("swiftbuf_memoryiterator_dealloc") @inline(never)   // see `attribute`
 func memoryIteratorDealloc(_ object: PyObjectRef) {
-    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    let type = swiftbuf_Py_TYPE(object)!
-    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
-    if let seq = it.pointee.seq { decref(MemoryViewHandle(raw: seq).object) }
-    PyObject_GC_Del(UnsafeMutableRawPointer(object))
-    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    let it = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    if let seq = unsafe it.pointee.seq { unsafe decref(MemoryViewHandle(raw: seq).object) }
+    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
 @_cdecl("swiftbuf_memoryiterator_traverse") @inline(never)   // see `attribute`
 func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    let it = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    if let seq = it.pointee.seq {
-        let r = swiftbuf_Py_VISIT(MemoryViewHandle(raw: seq).object, visit, arg)
+    let it = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    if let seq = unsafe it.pointee.seq {
+        let r = unsafe swiftbuf_Py_VISIT(MemoryViewHandle(raw: seq).object, visit, arg)
         if r != 0 { return r }
     }
-    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
 }

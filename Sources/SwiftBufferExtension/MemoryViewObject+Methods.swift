@@ -7,20 +7,20 @@ import SwiftBufferPython
 @_cdecl("swiftbuf_memoryview_tolist")
 func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewHandle(object)
-        try mv.checkReleased()
-        let character = try mv.formatCharacter()
-        let buffer = mv.buffer
+        let mv = unsafe MemoryViewHandle(object)
+        unsafe try mv.checkReleased()
+        let character = unsafe try mv.formatCharacter()
+        let buffer = unsafe mv.buffer
         // No Python code ran since the check: the element without a second one.
-        if buffer.pointee.ndim == 0 { return try unpackElement(buffer.pointee.buf!, character) }
+        if unsafe buffer.pointee.ndim == 0 { return unsafe try unpackElement(buffer.pointee.buf!, character) }
         let code: ElementCodec.Code
         do throws(SwiftBufferError) { code = try MemoryView.elementCode(character) } catch {
             // Unsupported formats fail at the first element read, so views with no element
             // still give (nested) empty lists.
-            if buffer.pointee.len != 0 { throw .core(error) }
+            if unsafe buffer.pointee.len != 0 { throw .core(error) }
             code = .unsignedChar
         }
-        return try nestedList(of: mv, code: code)
+        return unsafe try nestedList(of: mv, code: code)
     } catch {
         error.raise()
         return nil
@@ -31,8 +31,8 @@ func memoryviewTolist(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 /// made before the 0-d and error checks of the caller too (10 instructions on a 0-d tolist).
 @inline(never)
 private func nestedList(of mv: MemoryViewHandle, code: ElementCodec.Code) throws(PythonError) -> PyObjectRef {
-    let layout = mv.memoryView.layout
-    return try nestedList(layout, at: layout.buf!, code: code, checking: mv)
+    let layout = unsafe mv.memoryView.layout
+    return unsafe try nestedList(layout, at: layout.buf!, code: code, checking: mv)
 }
 
 /// `tolist_rec`/`tolist_base` for both tolists (memoryview's and `_testbuffer`'s native
@@ -41,16 +41,16 @@ private func nestedList(of mv: MemoryViewHandle, code: ElementCodec.Code) throws
 func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, code: ElementCodec.Code,
                 checking view: MemoryViewHandle?) throws(PythonError) -> PyObjectRef {
     func build<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
-        try nestedList(layout, at: base, convert, checking: view)
+        unsafe try nestedList(layout, at: base, convert, checking: view)
     }
     switch code {
-    case .unsignedChar: return try build(UnsignedCharElement())
-    case .signedChar: return try build(SignedCharElement())
-    case .double: return try build(DoubleElement())
-    case .long, .longLong, .ssize: return try build(LongElement())
-    case .int: return try build(IntElement())
-    case .float: return try build(FloatElement())
-    default: return try build(AnyElement(code: code))
+    case .unsignedChar: return unsafe try build(UnsignedCharElement())
+    case .signedChar: return unsafe try build(SignedCharElement())
+    case .double: return unsafe try build(DoubleElement())
+    case .long, .longLong, .ssize: return unsafe try build(LongElement())
+    case .int: return unsafe try build(IntElement())
+    case .float: return unsafe try build(FloatElement())
+    default: return unsafe try build(AnyElement(code: code))
     }
 }
 
@@ -58,7 +58,7 @@ func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, co
 @inline(__always)
 func nestedList<C: ElementConversion>(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, _ convert: C,
                                       checking view: MemoryViewHandle?) throws(PythonError) -> PyObjectRef {
-    try Layout.buildNested(layout, at: base, ListBuilder(view: view, convert: convert))
+    unsafe try Layout.buildNested(layout, at: base, ListBuilder(view: view, convert: convert))
 }
 
 /// One element's Python object, or nil with the exception set (not throwing: the conversion
@@ -69,62 +69,62 @@ protocol ElementConversion {
 
 // The common native codes, each its own type so that the walk is specialised for it.
 private struct UnsignedCharElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.load(as: UInt8.self))) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyLong_FromLong(Int(p.load(as: UInt8.self))) }
 }
 private struct SignedCharElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.load(as: Int8.self))) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyLong_FromLong(Int(p.load(as: Int8.self))) }
 }
 private struct DoubleElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyFloat_FromDouble(p.loadUnaligned(as: Double.self)) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyFloat_FromDouble(p.loadUnaligned(as: Double.self)) }
 }
 private struct LongElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(p.loadUnaligned(as: Int.self)) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyLong_FromLong(p.loadUnaligned(as: Int.self)) }
 }
 private struct IntElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyLong_FromLong(Int(p.loadUnaligned(as: Int32.self))) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyLong_FromLong(Int(p.loadUnaligned(as: Int32.self))) }
 }
 private struct FloatElement: ElementConversion {
-    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { PyFloat_FromDouble(Double(p.loadUnaligned(as: Float.self))) }
+    @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyFloat_FromDouble(Double(p.loadUnaligned(as: Float.self))) }
 }
 
 private struct AnyElement: ElementConversion {
     let code: ElementCodec.Code
-    @inline(__always) func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? { elementObject(code, pointer) }
+    @inline(__always) func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? { unsafe elementObject(code, pointer) }
 }
 
 /// Python lists for the core's `Layout.buildNested`. Element objects (ints, floats, bytes,
 /// bools) are not GC-tracked, so only making a list can run finalizers that release the view:
 /// one check per non-empty list, as CPython's.
-struct ListBuilder<C: ElementConversion>: NestedBuilder {
+@unsafe struct ListBuilder<C: ElementConversion>: @unsafe NestedBuilder {
     let view: MemoryViewHandle?
     let convert: C
 
     @inline(__always)
     func beginRow(count: Int) throws(PythonError) -> PyObjectRef {
-        let list = try checked(PyList_New(count))
-        if count > 0, let view {
-            do throws(PythonError) { try view.checkReleased() } catch {
-                decref(list)
+        let list = unsafe try checked(PyList_New(count))
+        if count > 0, let view = unsafe view {
+            do throws(PythonError) { unsafe try view.checkReleased() } catch {
+                unsafe decref(list)
                 throw error
             }
         }
-        return list
+        return unsafe list
     }
 
     @inline(__always)
     func element(_ pointer: UnsafeRawPointer) throws(PythonError) -> PyObjectRef {
-        guard let item = convert.object(pointer) else { throw .alreadySet }
-        return item
+        guard let item = unsafe convert.object(pointer) else { throw .alreadySet }
+        return unsafe item
     }
 
     @inline(__always)
     func store(_ item: PyObjectRef, at index: Int, in row: PyObjectRef) {
         // The item array directly: PyList_SET_ITEM asserts the list's type at every item.
-        swiftbuf_PyList_ITEMS(row).unsafelyUnwrapped[index] = item
+        unsafe swiftbuf_PyList_ITEMS(row).unsafelyUnwrapped[index] = unsafe item
     }
 
     @inline(__always)
-    func abandon(_ row: PyObjectRef) { decref(row) }
+    func abandon(_ row: PyObjectRef) { unsafe decref(row) }
 }
 
 private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
@@ -132,21 +132,21 @@ private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, pos
 @_cdecl("swiftbuf_memoryview_tobytes")
 func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let (orderArgument, _) = try tobytesSignature.unpack(args, nargs, kwnames)
+        let (orderArgument, _) = unsafe try tobytesSignature.unpack(args, nargs, kwnames)
         var order: UnsafeBufferPointer<UInt8>? = nil
-        if let o = orderArgument, o != swiftbuf_Py_None() {
-            guard swiftbuf_PyUnicode_Check(o) != 0 else { throw badArgument("tobytes", "order", expected: "str or None", o) }
-            let s = try utf8(o)
-            if s.contains(0) { throw .valueError("embedded null character") }
-            order = s
+        if let o = unsafe orderArgument, unsafe o != swiftbuf_Py_None() {
+            guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw unsafe badArgument("tobytes", "order", expected: "str or None", o) }
+            let s = unsafe try utf8(o)
+            if unsafe s.contains(0) { throw .valueError("embedded null character") }
+            unsafe order = unsafe s
         }
-        let mv = MemoryViewHandle(object)
-        try mv.checkReleased()
-        let resolved = try core { () throws(SwiftBufferError) in try MemoryView.bytesOrder(order) }
-        let view = mv.memoryView
-        let bytes = try checked(PyBytes_FromStringAndSize(nil, view.layout.len))
-        view.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: resolved)
-        return bytes
+        let mv = unsafe MemoryViewHandle(object)
+        unsafe try mv.checkReleased()
+        let resolved = try core { () throws(SwiftBufferError) in unsafe try MemoryView.bytesOrder(order) }
+        let view = unsafe mv.memoryView
+        let bytes = unsafe try checked(PyBytes_FromStringAndSize(nil, view.layout.len))
+        unsafe view.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: resolved)
+        return unsafe bytes
     } catch {
         error.raise()
         return nil
@@ -158,42 +158,42 @@ private let hexSignature = ClinicSignature("hex", "sep\0bytes_per_sep", count: 2
 @_cdecl("swiftbuf_memoryview_hex")
 func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let (sep, groupArgument) = try hexSignature.unpack(args, nargs, kwnames)
+        let (sep, groupArgument) = unsafe try hexSignature.unpack(args, nargs, kwnames)
         var group: Int32 = 1
-        if let g = groupArgument {
-            let v = _PyLong_AsInt(g)
-            if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+        if let g = unsafe groupArgument {
+            let v = unsafe _PyLong_AsInt(g)
+            if unsafe v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
             group = v
         }
-        let mv = MemoryViewHandle(object)
-        try mv.checkReleased()
+        let mv = unsafe MemoryViewHandle(object)
+        unsafe try mv.checkReleased()
         var separator: UInt8 = 0
-        if let sep = sep {
+        if let sep = unsafe sep {
             // len(sep) may run Python code: hold an export meanwhile, so that releasing the
             // view from there fails with BufferError instead of freeing the memory we are about
             // to read (CPython's fix for gh-143195).
-            separator = try mv.withPinnedExport { () throws(PythonError) in try hexSeparator(sep) }
+            separator = unsafe try mv.withPinnedExport { () throws(PythonError) in unsafe try hexSeparator(sep) }
         } else {
             group = 0
         }
-        let view = mv.memoryView
+        let view = unsafe mv.memoryView
         let length: Int
         do throws(SwiftBufferError) { length = try MemoryView.hexLength(byteCount: view.layout.len, bytesPerSeparator: group) } catch {
             throw .noMemory
         }
-        let result = try checked(PyUnicode_New(length, 127))
-        let out = swiftbuf_PyUnicode_1BYTE_DATA(result)!
+        let result = unsafe try checked(PyUnicode_New(length, 127))
+        let out = unsafe swiftbuf_PyUnicode_1BYTE_DATA(result)!
         if view.isCContiguous {
-            MemoryView.writeHex(UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len), separator: separator,
+            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len), separator: separator,
                                 bytesPerSeparator: group, into: out)
         } else {
-            let copy = try temporary(view.layout.len)
-            defer { PyMem_Free(copy) }
-            view.copyBytes(into: copy, order: .c)
-            MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: view.layout.len), separator: separator,
+            let copy = unsafe try temporary(view.layout.len)
+            defer { unsafe PyMem_Free(copy) }
+            unsafe view.copyBytes(into: copy, order: .c)
+            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: view.layout.len), separator: separator,
                                 bytesPerSeparator: group, into: out)
         }
-        return result
+        return unsafe result
     } catch {
         error.raise()
         return nil
@@ -203,15 +203,15 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
 /// The separator character of `hex(sep)` (`_Py_strhex_impl`): one ASCII character, as str
 /// or bytes.
 private func hexSeparator(_ sep: PyObjectRef) throws(PythonError) -> UInt8 {
-    let n = PyObject_Size(sep)
+    let n = unsafe PyObject_Size(sep)
     if n < 0 { throw .alreadySet }
     if n != 1 { throw .valueError("sep must be length 1.") }
     let c: UInt32
-    if swiftbuf_PyUnicode_Check(sep) != 0 {
-        if swiftbuf_PyUnicode_KIND(sep) != 1 { throw .valueError("sep must be ASCII.") }
-        c = swiftbuf_PyUnicode_READ_CHAR(sep, 0)
-    } else if swiftbuf_PyBytes_Check(sep) != 0 {
-        c = UInt32(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(sep)[0]))
+    if unsafe swiftbuf_PyUnicode_Check(sep) != 0 {
+        if unsafe swiftbuf_PyUnicode_KIND(sep) != 1 { throw .valueError("sep must be ASCII.") }
+        c = unsafe swiftbuf_PyUnicode_READ_CHAR(sep, 0)
+    } else if unsafe swiftbuf_PyBytes_Check(sep) != 0 {
+        c = unsafe UInt32(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(sep)[0]))
     } else {
         throw .typeError("sep must be str or bytes.")
     }
@@ -226,10 +226,10 @@ private let castSignature = ClinicSignature("cast", "format\0shape", count: 2, r
 @_cdecl("swiftbuf_memoryview_cast")
 func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let (formatArgument, shape) = try castSignature.unpack(args, nargs, kwnames)
-        let format = formatArgument!
-        guard swiftbuf_PyUnicode_Check(format) != 0 else { throw badArgument("cast", "format", expected: "str", format) }
-        return try MemoryViewHandle(object).cast(to: format, shape: shape).object
+        let (formatArgument, shape) = unsafe try castSignature.unpack(args, nargs, kwnames)
+        let format = unsafe formatArgument!
+        guard unsafe swiftbuf_PyUnicode_Check(format) != 0 else { throw unsafe badArgument("cast", "format", expected: "str", format) }
+        return unsafe try MemoryViewHandle(object).cast(to: format, shape: shape).object
     } catch {
         error.raise()
         return nil
@@ -240,50 +240,50 @@ extension MemoryViewHandle {
     /// `memoryview_cast_impl` (`MemoryView.cast`): a new view of the same export with element
     /// format `format` (a str) and, if given, `shape` (a list or tuple).
     func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(PythonError) -> MemoryViewHandle {
-        let mv = self
-        try mv.checkReleased()
+        let mv = unsafe self
+        unsafe try mv.checkReleased()
         var result: MemoryViewHandle? = nil
         var ascii: PyObjectRef? = nil
         var code: Int32 = 0
-        defer { if let ascii { decref(ascii) } }
+        defer { if let ascii = unsafe ascii { unsafe decref(ascii) } }
         do throws(PythonError) {
-            let layout = try mv.memoryView.cast(
+            let layout = unsafe try mv.memoryView.cast(
                 sourceCharacter: mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code),
                 shapeGiven: shape != nil,
                 shapeLength: { () throws(PythonError) -> Int in
-                    guard swiftbuf_PyList_Check(shape!) != 0 || swiftbuf_PyTuple_Check(shape!) != 0 else {
+                    guard unsafe swiftbuf_PyList_Check(shape!) != 0 || swiftbuf_PyTuple_Check(shape!) != 0 else {
                         throw .typeError("shape must be a list or a tuple")
                     }
-                    return PySequence_Fast_GET_SIZE_shim(shape!)
+                    return unsafe PySequence_Fast_GET_SIZE_shim(shape!)
                 },
                 makeView: { (ndim: Int) throws(PythonError) -> BufferDescriptor in
-                    let (view, layout) = try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim)
-                    result = view
+                    let (view, layout) = unsafe try MemoryViewObject.addIncompleteView(mv.pointee.mbuf!, mv.buffer, ndim: ndim)
+                    unsafe result = unsafe view
                     return layout
                 },
                 format: { () throws(PythonError) -> UnsafeRawBufferPointer in
-                    let bytes = try checked(PyUnicode_AsASCIIString(format))
-                    ascii = bytes
+                    let bytes = unsafe try checked(PyUnicode_AsASCIIString(format))
+                    unsafe ascii = unsafe bytes
                     // Read as the C string CPython reads: 'B\0junk' is 'B'.
-                    let start = swiftbuf_PyBytes_AS_STRING(bytes)!
-                    let count = strlen(start)
+                    let start = unsafe swiftbuf_PyBytes_AS_STRING(bytes)!
+                    let count = unsafe strlen(start)
                     // A cast that succeeds had "x" or "@x": the new view's format character.
-                    if count > 0 { code = Int32(UInt8(bitPattern: start[count - 1])) }
-                    return UnsafeRawBufferPointer(start: start, count: count)
+                    if count > 0 { code = unsafe Int32(UInt8(bitPattern: start[count - 1])) }
+                    return unsafe UnsafeRawBufferPointer(start: start, count: count)
                 },
                 extent: { (i: Int) throws(PythonError) -> Int in
-                    let item = PySequence_Fast_GET_ITEM_shim(shape!, i)!
-                    guard swiftbuf_PyLong_Check(item) != 0 else {
+                    let item = unsafe PySequence_Fast_GET_ITEM_shim(shape!, i)!
+                    guard unsafe swiftbuf_PyLong_Check(item) != 0 else {
                         throw .typeError("memoryview.cast(): elements of shape must be integers")
                     }
-                    let extent = PyLong_AsSsize_t(item)
-                    if extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+                    let extent = unsafe PyLong_AsSsize_t(item)
+                    if unsafe extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
                     return extent
                 })
-            result!.install(layout, code: code)
-            return result!
+            unsafe result!.install(layout, code: code)
+            return unsafe result!
         } catch {
-            if let result { decref(result.object) }
+            if let result = unsafe result { unsafe decref(result.object) }
             throw error
         }
     }
@@ -292,13 +292,13 @@ extension MemoryViewHandle {
 @_cdecl("swiftbuf_memoryview_toreadonly")
 func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = MemoryViewHandle(object)
-        try mv.checkReleased()
+        let mv = unsafe MemoryViewHandle(object)
+        unsafe try mv.checkReleased()
         // A new view even when this one is read-only, so that release() works per view.
-        var (result, layout) = try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
+        var (result, layout) = unsafe try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
         layout.readonly = true
-        result.install(layout, code: mv.pointee.code)
-        return result.object
+        unsafe result.install(layout, code: mv.pointee.code)
+        return unsafe result.object
     } catch {
         error.raise()
         return nil
@@ -311,27 +311,27 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
 func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef? {
     do throws(PythonError) {
         // 3.14 counts over iter(self): its errors are the iterator's.
-        let mv = MemoryViewHandle(object)
-        let character = try mv.iterationFormatCharacter()
+        let mv = unsafe MemoryViewHandle(object)
+        let character = unsafe try mv.iterationFormatCharacter()
         var count = 0
         var i = 0
         // The comparison may run Python code that releases the view (its shape stays put).
-        while i < mv.pointee.view.shape![0] {
-            try mv.checkReleased()
-            let view = mv.memoryView
-            let item = try unpackElement(mv, Layout.address(i, of: view.layout.buf!, stride: view.layout.strides![0],
+        while unsafe i < mv.pointee.view.shape![0] {
+            unsafe try mv.checkReleased()
+            let view = unsafe mv.memoryView
+            let item = unsafe try unpackElement(mv, Layout.address(i, of: view.layout.buf!, stride: view.layout.strides![0],
                                                                     suboffsets: view.layout.suboffsets, dimension: 0), character)
-            defer { decref(item) }
-            if item == value {
+            defer { unsafe decref(item) }
+            if unsafe item == value {
                 count += 1
             } else {
-                let equal = PyObject_RichCompareBool(item, value, Py_EQ)
+                let equal = unsafe PyObject_RichCompareBool(item, value, Py_EQ)
                 if equal < 0 { throw .alreadySet }
                 if equal > 0 { count += 1 }
             }
             i += 1
         }
-        return PyLong_FromSsize_t(count)
+        return unsafe PyLong_FromSsize_t(count)
     } catch {
         error.raise()
         return nil
@@ -342,23 +342,23 @@ func memoryviewCount(_ object: PyObjectRef, _ value: PyObjectRef) -> PyObjectRef
 func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int) -> PyObjectRef? {
     do throws(PythonError) {
         try checkPositional("index", nargs, min: 1, max: 3)
-        let value = args![0]!
+        let value = unsafe args![0]!
         var start = 0, stop = Int.max
-        if nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }
-        if nargs >= 3 && _PyEval_SliceIndexNotNone(args![2], &stop) == 0 { throw .alreadySet }
-        let mv = MemoryViewHandle(object)
-        try mv.checkReleased()
-        let ndim = mv.pointee.view.ndim
+        if unsafe nargs >= 2 && _PyEval_SliceIndexNotNone(args![1], &start) == 0 { throw .alreadySet }
+        if unsafe nargs >= 3 && _PyEval_SliceIndexNotNone(args![2], &stop) == 0 { throw .alreadySet }
+        let mv = unsafe MemoryViewHandle(object)
+        unsafe try mv.checkReleased()
+        let ndim = unsafe mv.pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid lookup on 0-dim memory") }
         if ndim != 1 { throw .notImplementedError("multi-dimensional lookup is not implemented") }
         // The comparison may run Python code that releases the view; its shape stays put.
-        for i in MemoryView.searchRange(start: start, stop: stop, length: mv.pointee.view.shape![0]) {
-            let item = try mv.item(i)
-            defer { decref(item) }
-            if item == value { return PyLong_FromSsize_t(i) }
-            let equal = PyObject_RichCompareBool(item, value, Py_EQ)
+        for i in unsafe MemoryView.searchRange(start: start, stop: stop, length: mv.pointee.view.shape![0]) {
+            let item = unsafe try mv.item(i)
+            defer { unsafe decref(item) }
+            if unsafe item == value { return unsafe PyLong_FromSsize_t(i) }
+            let equal = unsafe PyObject_RichCompareBool(item, value, Py_EQ)
             if equal < 0 { throw .alreadySet }
-            if equal > 0 { return PyLong_FromSsize_t(i) }
+            if equal > 0 { return unsafe PyLong_FromSsize_t(i) }
         }
         throw .valueError("memoryview.index(x): x not found")
     } catch {

@@ -27,38 +27,38 @@ typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObje
 /// counts no reference of its own. Every operation on a view is a method of this type, so the
 /// object's fields are reached through `pointee` in one place per concern and nowhere else can
 /// a raw object pointer be mistaken for a view.
-struct MemoryViewHandle: Equatable {
+@unsafe struct MemoryViewHandle: Equatable {
     let raw: UnsafeMutablePointer<swiftbuf_MemoryViewObject>
 
     /// `object` must be a swiftbuf.MemoryView (every slot's `self`, or `isMemoryView`).
     @inline(__always) init(_ object: PyObjectRef) {
-        raw = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
+        unsafe raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self)
     }
-    @inline(__always) init(raw: UnsafeMutablePointer<swiftbuf_MemoryViewObject>) { self.raw = raw }
+    @inline(__always) init(raw: UnsafeMutablePointer<swiftbuf_MemoryViewObject>) { unsafe self.raw = unsafe raw }
 
     /// The object's fields, in place.
     @inline(__always) var pointee: swiftbuf_MemoryViewObject {
-        unsafeAddress { UnsafePointer(raw) }
-        nonmutating unsafeMutableAddress { raw }
+        unsafeAddress { unsafe UnsafePointer(raw) }
+        nonmutating unsafeMutableAddress { unsafe raw }
     }
 }
 
 extension MemoryViewHandle {
-    @inline(__always) var object: PyObjectRef { UnsafeMutableRawPointer(raw).assumingMemoryBound(to: PyObject.self) }
+    @inline(__always) var object: PyObjectRef { unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: PyObject.self) }
     /// The view's Py_buffer, inside the object.
-    @inline(__always) var buffer: UnsafeMutablePointer<Py_buffer> { swiftbuf_memoryview_buffer(raw) }
+    @inline(__always) var buffer: UnsafeMutablePointer<Py_buffer> { unsafe swiftbuf_memoryview_buffer(raw) }
 
     /// `BASE_INACCESSIBLE`: this view was released, or its managed buffer was (by the
     /// garbage collector breaking a cycle), or tp_clear dropped the managed buffer.
     @inline(__always) var isInaccessible: Bool {
-        if pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return true }
-        guard let mbuf = pointee.mbuf else { return true }
-        return mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0
+        if unsafe pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return true }
+        guard let mbuf = unsafe pointee.mbuf else { return true }
+        return unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0
     }
 
     /// `CHECK_RELEASED` (and `CHECK_RELEASED_AGAIN` after any call that may run Python code).
     @inline(__always) func checkReleased() throws(PythonError) {
-        if isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
+        if unsafe isInaccessible { throw .valueError("operation forbidden on released memoryview object") }
     }
 
     /// `CHECK_RELEASED` for a slot that does nothing else that can fail: raises the error and
@@ -66,17 +66,17 @@ extension MemoryViewHandle {
     /// registers across the runtime's throw hook, so the slot would save and restore five
     /// registers on every call (m.obj, len(m): a tenth of their cost).
     @inline(never) func raiseReleased() -> PyObjectRef? {
-        do throws(PythonError) { try checkReleased() } catch { error.raise() }
+        do throws(PythonError) { unsafe try checkReleased() } catch { error.raise() }
         return nil
     }
 
     /// The view's layout, complete (shape and strides present when ndim > 0), read field by
     /// field (see `install`).
-    @inline(__always) var layout: BufferDescriptor { BufferDescriptor(buffer) }
+    @inline(__always) var layout: BufferDescriptor { unsafe BufferDescriptor(buffer) }
 
     /// The core view: layout and flags.
     @inline(__always) var memoryView: MemoryView {
-        MemoryView(layout: layout, contiguity: Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED))
+        unsafe MemoryView(layout: layout, contiguity: Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED))
     }
 
     /// Stores `layout` as the view's Py_buffer (the arrays must be the view's own), with what
@@ -86,16 +86,16 @@ extension MemoryViewHandle {
     /// right after storing its fields stalls on store forwarding (the compiler merges adjacent
     /// field loads into vector loads): that was a third of a cast's time under perf.
     @inline(__always) func install(_ layout: BufferDescriptor) {
-        install(layout, code: Int32(MemoryView.formatCharacter(of: layout.format) ?? 0))
+        unsafe install(layout, code: Int32(MemoryView.formatCharacter(of: layout.format) ?? 0))
     }
 
     /// `install` for a layout whose format character is known: `code` (0 for a longer
     /// format), the source view's when the format is the source's (a slice, `toreadonly`, a
     /// view of a view), the cast's destination after a cast.
     @inline(__always) func install(_ layout: BufferDescriptor, code: Int32) {
-        buffer.store(layout)
-        pointee.flags = Contiguity(of: layout).rawValue
-        pointee.code = code
+        unsafe buffer.store(layout)
+        unsafe pointee.flags = Contiguity(of: layout).rawValue
+        unsafe pointee.code = code
     }
 
     /// Runs `body`, which calls Python code, with an export of this view held: releasing the
@@ -103,31 +103,31 @@ extension MemoryViewHandle {
     /// reads next (CPython's fix for gh-143195). The one way to pin a view; the buffer
     /// protocol's own getbuffer/releasebuffer count exports directly.
     @inline(__always) func withPinnedExport<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        pointee.exports += 1
-        defer { pointee.exports -= 1 }
+        unsafe pointee.exports += 1
+        defer { unsafe pointee.exports -= 1 }
         return try body()
     }
 
     /// What iteration checks before its first element (`memory_iter`): a 1-d view, not
     /// released, whose format has one character. Returns that character.
     @inline(__always) func iterationFormatCharacter() throws(PythonError) -> UInt8 {
-        let ndim = pointee.view.ndim
+        let ndim = unsafe pointee.view.ndim
         if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
         if ndim != 1 { throw .notImplementedError("multi-dimensional sub-views are not implemented") }
-        try checkReleased()
-        return try formatCharacter()
+        unsafe try checkReleased()
+        return unsafe try formatCharacter()
     }
 
     /// `adjust_fmt`: the format's one character (cached by `install`), or NotImplementedError.
     @inline(__always) func formatCharacter() throws(PythonError) -> UInt8 {
-        let c = pointee.code
+        let c = unsafe pointee.code
         if c != 0 { return UInt8(truncatingIfNeeded: c) }
-        throw .core(MemoryView.unsupportedFormat(layout.formatBytes))
+        throw unsafe .core(MemoryView.unsupportedFormat(layout.formatBytes))
     }
 }
 
 @inline(__always) func isMemoryView(_ o: PyObjectRef) -> Bool {
-    swiftbuf_Py_TYPE(o) == swiftbuf_memoryview_type()
+    unsafe swiftbuf_Py_TYPE(o) == swiftbuf_memoryview_type()
 }
 
 // MARK: - The managed buffer (mbuf_alloc, _PyManagedBuffer_FromObject, mbuf_release)
@@ -135,20 +135,20 @@ extension MemoryViewHandle {
 /// The core's `ManagedExport` rules over the state inside a managed-buffer object (`flags`,
 /// `exports`, the inline `master`): a pointer, so the rules touch the C fields directly, with
 /// no allocation and no exclusivity checks.
-struct ManagedBufferEnvelope: ManagedExport {
+@unsafe struct ManagedBufferEnvelope: ManagedExport {
     let mbuf: ManagedBufferPointer
 
-    @inline(__always) init(_ mbuf: ManagedBufferPointer) { self.mbuf = mbuf }
+    @inline(__always) init(_ mbuf: ManagedBufferPointer) { unsafe self.mbuf = unsafe mbuf }
 
     var views: Int {
-        @inline(__always) get { mbuf.pointee.exports }
-        @inline(__always) nonmutating set { mbuf.pointee.exports = newValue }
+        @inline(__always) get { unsafe mbuf.pointee.exports }
+        @inline(__always) nonmutating set { unsafe mbuf.pointee.exports = newValue }
     }
 
     var isReleased: Bool {
-        @inline(__always) get { mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0 }
+        @inline(__always) get { unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED != 0 }
         @inline(__always) nonmutating set {
-            if newValue { mbuf.pointee.flags |= SWIFTBUF_MBUF_RELEASED } else { mbuf.pointee.flags &= ~SWIFTBUF_MBUF_RELEASED }
+            if newValue { unsafe mbuf.pointee.flags |= SWIFTBUF_MBUF_RELEASED } else { unsafe mbuf.pointee.flags &= ~SWIFTBUF_MBUF_RELEASED }
         }
     }
 
@@ -156,8 +156,8 @@ struct ManagedBufferEnvelope: ManagedExport {
     /// view of this managed buffer as released.
     func giveBackExport() {
         // Nothing left to traverse: the reference to the exporter is about to go.
-        PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
-        PyBuffer_Release(ManagedBuffer.master(mbuf))
+        unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
+        unsafe PyBuffer_Release(ManagedBuffer.master(mbuf))
     }
 }
 
@@ -166,62 +166,62 @@ enum ManagedBuffer {
     /// the export filled in place.
     @inline(__always)
     static func make(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) -> ManagedBufferPointer {
-        guard let raw = _PyObject_GC_New(swiftbuf_managedbuffer_type()) else { throw .alreadySet }
-        let mbuf = UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
-        mbuf.pointee.exports = 0
-        do throws(PythonError) { try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
+        guard let raw = unsafe _PyObject_GC_New(swiftbuf_managedbuffer_type()) else { throw .alreadySet }
+        let mbuf = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+        unsafe mbuf.pointee.exports = 0
+        do throws(PythonError) { unsafe try HeldBuffer.get(into: master(mbuf), from: exporter, request: request) } catch {
             // Never tracked, holding nothing: released, so its dealloc gives nothing back.
-            mbuf.pointee.flags = SWIFTBUF_MBUF_RELEASED
-            decref(raw)
+            unsafe mbuf.pointee.flags = SWIFTBUF_MBUF_RELEASED
+            unsafe decref(raw)
             throw error
         }
-        mbuf.pointee.flags = 0
-        PyObject_GC_Track(raw)
-        return mbuf
+        unsafe mbuf.pointee.flags = 0
+        unsafe PyObject_GC_Track(raw)
+        return unsafe mbuf
     }
 
     /// The exporter's Py_buffer, inside the managed buffer; valid while it is not released.
     @inline(__always)
     static func master(_ mbuf: ManagedBufferPointer) -> UnsafeMutablePointer<Py_buffer> {
-        swiftbuf_managedbuffer_master(mbuf)
+        unsafe swiftbuf_managedbuffer_master(mbuf)
     }
 
     @inline(__always)
-    static func register(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).register() }
+    static func register(_ mbuf: ManagedBufferPointer) { unsafe ManagedBufferEnvelope(mbuf).register() }
 
     /// A view is done with the export; the last one gives it back.
     @inline(__always)
-    static func unregister(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).unregister() }
+    static func unregister(_ mbuf: ManagedBufferPointer) { unsafe ManagedBufferEnvelope(mbuf).unregister() }
 
     /// `mbuf_release`: gives the export back now, even with views registered (the garbage
     /// collector breaking a cycle); those views then raise on every use.
     @inline(__always)
-    static func release(_ mbuf: ManagedBufferPointer) { ManagedBufferEnvelope(mbuf).releaseExport() }
+    static func release(_ mbuf: ManagedBufferPointer) { unsafe ManagedBufferEnvelope(mbuf).releaseExport() }
 }
 
 @_cdecl("swiftbuf_managedbuffer_dealloc")
 func managedBufferDealloc(_ object: PyObjectRef) {
-    let mbuf = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
-    let type = swiftbuf_Py_TYPE(object)!
+    let mbuf = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+    let type = unsafe swiftbuf_Py_TYPE(object)!
     // Untracks it if it still holds the export; a released one is untracked already.
-    ManagedBuffer.release(mbuf)
-    PyObject_GC_Del(UnsafeMutableRawPointer(object))
-    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    unsafe ManagedBuffer.release(mbuf)
+    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
 @_cdecl("swiftbuf_managedbuffer_traverse")
 func managedBufferTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    let mbuf = UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
-    if mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0, let exporter = ManagedBuffer.master(mbuf).pointee.obj {
-        let r = swiftbuf_Py_VISIT(exporter, visit, arg)
+    let mbuf = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
+    if unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0, let exporter = unsafe ManagedBuffer.master(mbuf).pointee.obj {
+        let r = unsafe swiftbuf_Py_VISIT(exporter, visit, arg)
         if r != 0 { return r }
     }
-    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
 }
 
 @_cdecl("swiftbuf_managedbuffer_clear")
 func managedBufferClear(_ object: PyObjectRef) -> Int32 {
-    ManagedBuffer.release(UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self))
+    unsafe ManagedBuffer.release(UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self))
     return 0
 }
 
@@ -231,32 +231,32 @@ enum MemoryViewObject {
     /// `memory_alloc`: a GC-tracked view with room for `ndim` dimensions, not yet registered.
     @inline(__always)
     static func allocate(ndim: Int) throws(PythonError) -> MemoryViewHandle {
-        guard let raw = _PyObject_GC_NewVar(swiftbuf_memoryview_type(), 3 * ndim) else { throw .alreadySet }
-        let mv = MemoryViewHandle(raw: UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self))
-        let array = swiftbuf_memoryview_array(mv.raw)!
-        mv.pointee.mbuf = nil
-        mv.pointee.hash = -1
-        mv.pointee.flags = 0
-        mv.pointee.code = 0
-        mv.pointee.exports = 0
-        mv.pointee.view.obj = nil
-        mv.pointee.view.internal = nil
-        mv.pointee.view.ndim = Int32(truncatingIfNeeded: ndim)
-        mv.pointee.view.shape = array
-        mv.pointee.view.strides = array + ndim
-        mv.pointee.view.suboffsets = array + 2 * ndim
-        mv.pointee.weakreflist = nil
-        PyObject_GC_Track(UnsafeMutableRawPointer(raw))
-        return mv
+        guard let raw = unsafe _PyObject_GC_NewVar(swiftbuf_memoryview_type(), 3 * ndim) else { throw .alreadySet }
+        let mv = unsafe MemoryViewHandle(raw: UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryViewObject.self))
+        let array = unsafe swiftbuf_memoryview_array(mv.raw)!
+        unsafe mv.pointee.mbuf = nil
+        unsafe mv.pointee.hash = -1
+        unsafe mv.pointee.flags = 0
+        unsafe mv.pointee.code = 0
+        unsafe mv.pointee.exports = 0
+        unsafe mv.pointee.view.obj = nil
+        unsafe mv.pointee.view.internal = nil
+        unsafe mv.pointee.view.ndim = Int32(truncatingIfNeeded: ndim)
+        unsafe mv.pointee.view.shape = unsafe array
+        unsafe mv.pointee.view.strides = unsafe array + ndim
+        unsafe mv.pointee.view.suboffsets = unsafe array + 2 * ndim
+        unsafe mv.pointee.weakreflist = nil
+        unsafe PyObject_GC_Track(UnsafeMutableRawPointer(raw))
+        return unsafe mv
     }
 
     /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
     /// same managed buffer), registered with `mbuf`.
     @inline(__always)
     static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewHandle {
-        let (mv, layout) = try prepareView(mbuf, source)
-        mv.install(layout)
-        return mv
+        let (mv, layout) = unsafe try prepareView(mbuf, source)
+        unsafe mv.install(layout)
+        return unsafe mv
     }
 
     /// `mbuf_add_view` up to `init_flags`: the registered view, its arrays copied, and its
@@ -265,72 +265,72 @@ enum MemoryViewObject {
     static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
         // The source is read after the allocation, as mbuf_add_view does: read before, its
         // fields were kept across the call on the stack (~20 instructions per view).
-        let ndim = Int(source.pointee.ndim)
+        let ndim = unsafe Int(source.pointee.ndim)
         try core { () throws(SwiftBufferError) in try MemoryView.checkDimensions(ndim) }
-        let mv = try allocate(ndim: ndim)
-        var layout = BufferDescriptor(source)
-        let arrays = MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv.raw))
-        layout.format = layout.format ?? Layout.unsignedByteCString
-        layout.shape = arrays.shape
-        layout.strides = arrays.strides
-        layout.suboffsets = arrays.suboffsets
-        share(mv, source, mbuf)
-        return (mv, layout)
+        let mv = unsafe try allocate(ndim: ndim)
+        var layout = unsafe BufferDescriptor(source)
+        let arrays = unsafe MemoryView.copyArrays(of: layout, into: swiftbuf_memoryview_array(mv.raw))
+        unsafe layout.format = unsafe layout.format ?? Layout.unsignedByteCString
+        unsafe layout.shape = unsafe arrays.shape
+        unsafe layout.strides = unsafe arrays.strides
+        unsafe layout.suboffsets = unsafe arrays.suboffsets
+        unsafe share(mv, source, mbuf)
+        return unsafe (mv, layout)
     }
 
     /// `mbuf_add_incomplete_view`: a view of `source` with room for `ndim` dimensions, and the
     /// source's layout with the new arrays (contents undefined) for the caller to fill in.
     @inline(__always)
     static func addIncompleteView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, ndim: Int) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
-        let mv = try allocate(ndim: ndim)
-        var layout = BufferDescriptor(source)
-        let array = swiftbuf_memoryview_array(mv.raw)!
-        layout.format = layout.format ?? Layout.unsignedByteCString
+        let mv = unsafe try allocate(ndim: ndim)
+        var layout = unsafe BufferDescriptor(source)
+        let array = unsafe swiftbuf_memoryview_array(mv.raw)!
+        unsafe layout.format = unsafe layout.format ?? Layout.unsignedByteCString
         layout.ndim = ndim
-        layout.shape = array
-        layout.strides = array + ndim
-        layout.suboffsets = array + 2 * ndim
-        share(mv, source, mbuf)
-        return (mv, layout)
+        unsafe layout.shape = unsafe array
+        unsafe layout.strides = unsafe array + ndim
+        unsafe layout.suboffsets = unsafe array + 2 * ndim
+        unsafe share(mv, source, mbuf)
+        return unsafe (mv, layout)
     }
 
     /// `init_shared_values`' ownership half, and the registration.
     @inline(__always)
     private static func share(_ mv: MemoryViewHandle, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer) {
-        mv.pointee.view.obj = source.pointee.obj
-        mv.pointee.view.internal = source.pointee.internal
-        incref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
-        mv.pointee.mbuf = mbuf
-        ManagedBuffer.register(mbuf)
+        unsafe mv.pointee.view.obj = unsafe source.pointee.obj
+        unsafe mv.pointee.view.internal = unsafe source.pointee.internal
+        unsafe incref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+        unsafe mv.pointee.mbuf = unsafe mbuf
+        unsafe ManagedBuffer.register(mbuf)
     }
 
     /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
     /// buffer (and so its export, and `obj`).
     @inline(__always)
     static func make(from object: PyObjectRef, request: BufferRequest = .fullRO) throws(PythonError) -> MemoryViewHandle {
-        if isMemoryView(object) {
-            let source = MemoryViewHandle(object)
-            try source.checkReleased()
-            let (mv, layout) = try prepareView(source.pointee.mbuf!, source.buffer)
-            mv.install(layout, code: source.pointee.code)
-            return mv
+        if unsafe isMemoryView(object) {
+            let source = unsafe MemoryViewHandle(object)
+            unsafe try source.checkReleased()
+            let (mv, layout) = unsafe try prepareView(source.pointee.mbuf!, source.buffer)
+            unsafe mv.install(layout, code: source.pointee.code)
+            return unsafe mv
         }
-        if swiftbuf_PyObject_CheckBuffer(object) != 0 {
-            let mbuf = try ManagedBuffer.make(from: object, request: request)
-            defer { decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
-            return try addView(mbuf, ManagedBuffer.master(mbuf))
+        if unsafe swiftbuf_PyObject_CheckBuffer(object) != 0 {
+            let mbuf = unsafe try ManagedBuffer.make(from: object, request: request)
+            defer { unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
+            return unsafe try addView(mbuf, ManagedBuffer.master(mbuf))
         }
-        throw .typeError("memoryview: a bytes-like object is required, not '\(typeName(object))'")
+        throw .typeError(unsafe "memoryview: a bytes-like object is required, not '\(typeName(object))'")
     }
 
     /// `_memory_release`: refuses while buffers exported from this view are alive.
     @inline(__always)
     static func release(_ mv: MemoryViewHandle) throws(PythonError) {
-        if mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
-        let exports = mv.pointee.exports
+        if unsafe mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return }
+        let exports = unsafe mv.pointee.exports
         if exports == 0 {
-            mv.pointee.flags |= SWIFTBUF_MV_RELEASED
-            if let mbuf = mv.pointee.mbuf { ManagedBuffer.unregister(mbuf) }
+            unsafe mv.pointee.flags |= SWIFTBUF_MV_RELEASED
+            if let mbuf = unsafe mv.pointee.mbuf { unsafe ManagedBuffer.unregister(mbuf) }
             return
         }
         throw refusal(exports)
@@ -339,7 +339,7 @@ enum MemoryViewObject {
     @inline(never)
     private static func refusal(_ exports: Int) -> PythonError {
         if exports > 0 { return .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
-        return PythonError(swiftbuf_PyExc_SystemError(), "_memory_release(): negative export count")
+        return unsafe PythonError(swiftbuf_PyExc_SystemError(), "_memory_release(): negative export count")
     }
 }
 
@@ -348,8 +348,8 @@ private let newSignature = ClinicSignature("memoryview", "object", count: 1, req
 @_cdecl("swiftbuf_memoryview_new")
 func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let (object, _) = try newSignature.unpack(tuple: args, dict: kwargs)
-        return try MemoryViewObject.make(from: object!).object
+        let (object, _) = unsafe try newSignature.unpack(tuple: args, dict: kwargs)
+        return unsafe try MemoryViewObject.make(from: object!).object
     } catch {
         error.raise()
         return nil
@@ -360,38 +360,38 @@ func memoryviewNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectR
 
 @_cdecl("swiftbuf_memoryview_dealloc")
 func memoryviewDealloc(_ object: PyObjectRef) {
-    let mv = MemoryViewHandle(object)
-    let type = swiftbuf_Py_TYPE(object)!
-    PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
-    try? MemoryViewObject.release(mv)   // cannot refuse: an exported buffer would hold a reference
-    if let mbuf = mv.pointee.mbuf {
-        mv.pointee.mbuf = nil
-        decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+    let mv = unsafe MemoryViewHandle(object)
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    unsafe try? MemoryViewObject.release(mv)   // cannot refuse: an exported buffer would hold a reference
+    if let mbuf = unsafe mv.pointee.mbuf {
+        unsafe mv.pointee.mbuf = nil
+        unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
     }
-    if mv.pointee.weakreflist != nil { PyObject_ClearWeakRefs(object) }
-    PyObject_GC_Del(UnsafeMutableRawPointer(object))
-    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    if unsafe mv.pointee.weakreflist != nil { unsafe PyObject_ClearWeakRefs(object) }
+    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
 @_cdecl("swiftbuf_memoryview_traverse")
 func memoryviewTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    let mv = MemoryViewHandle(object)
-    if let mbuf = mv.pointee.mbuf {
-        let r = swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
+    let mv = unsafe MemoryViewHandle(object)
+    if let mbuf = unsafe mv.pointee.mbuf {
+        let r = unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
         if r != 0 { return r }
     }
-    return swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
 }
 
 @_cdecl("swiftbuf_memoryview_clear")
 func memoryviewClear(_ object: PyObjectRef) -> Int32 {
-    let mv = MemoryViewHandle(object)
+    let mv = unsafe MemoryViewHandle(object)
     // A view that still has exported buffers stays registered; CPython reports the same
     // refusal as an unraisable error, we keep the collector quiet.
-    try? MemoryViewObject.release(mv)
-    if let mbuf = mv.pointee.mbuf {
-        mv.pointee.mbuf = nil
-        decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
+    unsafe try? MemoryViewObject.release(mv)
+    if let mbuf = unsafe mv.pointee.mbuf {
+        unsafe mv.pointee.mbuf = nil
+        unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
     }
     return 0
 }
@@ -399,8 +399,8 @@ func memoryviewClear(_ object: PyObjectRef) -> Int32 {
 @_cdecl("swiftbuf_memoryview_release")
 func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        try MemoryViewObject.release(MemoryViewHandle(object))
-        return pyNone
+        unsafe try MemoryViewObject.release(MemoryViewHandle(object))
+        return unsafe pyNone
     } catch {
         error.raise()
         return nil
@@ -410,8 +410,8 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_memoryview_enter")
 func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        try MemoryViewHandle(object).checkReleased()
-        return newReference(object)
+        unsafe try MemoryViewHandle(object).checkReleased()
+        return unsafe newReference(object)
     } catch {
         error.raise()
         return nil
@@ -420,7 +420,7 @@ func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_memoryview_exit")
 func memoryviewExit(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    memoryviewRelease(object, nil)
+    unsafe memoryviewRelease(object, nil)
 }
 
 // MARK: - getbuffer (memory_getbuf, memory_releasebuf)
@@ -428,16 +428,16 @@ func memoryviewExit(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 // The hot path of every consumer: no allocation, one table of checks in ExportRules.
 @_cdecl("swiftbuf_memoryview_getbuffer")
 func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
-    let mv = MemoryViewHandle(object)
-    view.pointee.obj = nil
+    let mv = unsafe MemoryViewHandle(object)
+    unsafe view.pointee.obj = nil
     do throws(PythonError) {
-        try mv.checkReleased()
+        unsafe try mv.checkReleased()
         let answer = try core { () throws(SwiftBufferError) in
-            try ExportRules.answer(BufferRequest(rawValue: flags), base: mv.layout,
+            unsafe try ExportRules.answer(BufferRequest(rawValue: flags), base: mv.layout,
                                    contiguity: Contiguity(rawValue: mv.pointee.flags & ~SWIFTBUF_MV_RELEASED), voice: .memoryview)
         }
-        view.fill(answer, exporter: object)
-        mv.pointee.exports += 1
+        unsafe view.fill(answer, exporter: object)
+        unsafe mv.pointee.exports += 1
         return 0
     } catch {
         error.raise()
@@ -447,7 +447,7 @@ func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
 
 @_cdecl("swiftbuf_memoryview_releasebuffer")
 func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    MemoryViewHandle(object).pointee.exports -= 1
+    unsafe MemoryViewHandle(object).pointee.exports -= 1
 }
 
 // MARK: - Attributes
@@ -460,64 +460,64 @@ func memoryviewReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer
 /// function and saved a register: 23 instructions instead of 9).
 @inline(__always)
 private func attribute(_ object: PyObjectRef, _ body: (MemoryViewHandle) -> PyObjectRef?) -> PyObjectRef? {
-    let mv = MemoryViewHandle(object)
-    if mv.isInaccessible { return mv.raiseReleased() }
-    return body(mv)
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.isInaccessible { return unsafe mv.raiseReleased() }
+    return unsafe body(mv)
 }
 
 /// `_IntTupleFromSsizet`: an absent array is the empty tuple.
 private func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
-    guard let values = values else { return PyTuple_New(0) }
-    return pyTuple(values, count: count)
+    guard let values = unsafe values else { return unsafe PyTuple_New(0) }
+    return unsafe pyTuple(values, count: count)
 }
 
 @_cdecl("swiftbuf_memoryview_get_obj") @inline(never)
 func memoryviewObj(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in mv.pointee.view.obj.map(newReference) ?? pyNone }
+    unsafe attribute(o) { mv in unsafe mv.pointee.view.obj.map(newReference) ?? pyNone }
 }
 @_cdecl("swiftbuf_memoryview_get_nbytes") @inline(never)
 func memoryviewNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in PyLong_FromSsize_t(mv.pointee.view.len) }
+    unsafe attribute(o) { mv in unsafe PyLong_FromSsize_t(mv.pointee.view.len) }
 }
 @_cdecl("swiftbuf_memoryview_get_readonly") @inline(never)
 func memoryviewReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in pyBool(mv.pointee.view.readonly != 0) }
+    unsafe attribute(o) { mv in unsafe pyBool(mv.pointee.view.readonly != 0) }
 }
 @_cdecl("swiftbuf_memoryview_get_itemsize") @inline(never)
 func memoryviewItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in PyLong_FromSsize_t(mv.pointee.view.itemsize) }
+    unsafe attribute(o) { mv in unsafe PyLong_FromSsize_t(mv.pointee.view.itemsize) }
 }
 @_cdecl("swiftbuf_memoryview_get_format") @inline(never)
 func memoryviewFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in PyUnicode_FromString(mv.pointee.view.format) }
+    unsafe attribute(o) { mv in unsafe PyUnicode_FromString(mv.pointee.view.format) }
 }
 @_cdecl("swiftbuf_memoryview_get_ndim") @inline(never)
 func memoryviewNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in PyLong_FromLong(Int(mv.pointee.view.ndim)) }
+    unsafe attribute(o) { mv in unsafe PyLong_FromLong(Int(mv.pointee.view.ndim)) }
 }
 @_cdecl("swiftbuf_memoryview_get_shape") @inline(never)
 func memoryviewShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in intTuple(mv.pointee.view.shape, Int(mv.pointee.view.ndim)) }
+    unsafe attribute(o) { mv in unsafe intTuple(mv.pointee.view.shape, Int(mv.pointee.view.ndim)) }
 }
 @_cdecl("swiftbuf_memoryview_get_strides") @inline(never)
 func memoryviewStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in intTuple(mv.pointee.view.strides, Int(mv.pointee.view.ndim)) }
+    unsafe attribute(o) { mv in unsafe intTuple(mv.pointee.view.strides, Int(mv.pointee.view.ndim)) }
 }
 @_cdecl("swiftbuf_memoryview_get_suboffsets") @inline(never)
 func memoryviewSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in intTuple(mv.pointee.view.suboffsets, Int(mv.pointee.view.ndim)) }
+    unsafe attribute(o) { mv in unsafe intTuple(mv.pointee.view.suboffsets, Int(mv.pointee.view.ndim)) }
 }
 @_cdecl("swiftbuf_memoryview_get_c_contiguous") @inline(never)
 func memoryviewCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in pyBool(mv.memoryView.isCContiguous) }
+    unsafe attribute(o) { mv in unsafe pyBool(mv.memoryView.isCContiguous) }
 }
 @_cdecl("swiftbuf_memoryview_get_f_contiguous") @inline(never)
 func memoryviewFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in pyBool(mv.memoryView.isFortranContiguous) }
+    unsafe attribute(o) { mv in unsafe pyBool(mv.memoryView.isFortranContiguous) }
 }
 @_cdecl("swiftbuf_memoryview_get_contiguous") @inline(never)
 func memoryviewContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    attribute(o) { mv in pyBool(mv.memoryView.isContiguous) }
+    unsafe attribute(o) { mv in unsafe pyBool(mv.memoryView.isContiguous) }
 }
 
 // MARK: - repr (memory_repr)
@@ -527,21 +527,21 @@ func memoryviewRepr(_ object: PyObjectRef) -> PyObjectRef? {
     // "%p" as PyUnicode_FromFormat prints it: 0x and lowercase hex digits. Written straight
     // into the str (a Swift String built by interpolation and converted cost 1.15x the
     // builtin's instructions under callgrind).
-    let released = MemoryViewHandle(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
+    let released = unsafe MemoryViewHandle(object).pointee.flags & SWIFTBUF_MV_RELEASED != 0
     let prefix: StaticString = released ? "<released memory at 0x" : "<memory at 0x"
     var address = UInt(bitPattern: object)
     let digits = max(1, (UInt.bitWidth - address.leadingZeroBitCount + 3) / 4)
     let count = prefix.utf8CodeUnitCount + digits + 1
-    guard let result = PyUnicode_New(count, 127) else { return nil }
-    let out = swiftbuf_PyUnicode_1BYTE_DATA(result)!
-    out.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+    guard let result = unsafe PyUnicode_New(count, 127) else { return nil }
+    let out = unsafe swiftbuf_PyUnicode_1BYTE_DATA(result)!
+    unsafe out.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
     var i = count - 2
     for _ in 0..<digits {
         let d = UInt8(truncatingIfNeeded: address & 0xF)
-        out[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
+        unsafe out[i] = d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10
         address >>= 4
         i -= 1
     }
-    out[count - 1] = UInt8(ascii: ">")
-    return result
+    unsafe out[count - 1] = UInt8(ascii: ">")
+    return unsafe result
 }

@@ -6,23 +6,23 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
     /// Fills a consumer's Py_buffer with `layout`, exported by `exporter` (a new reference).
     @inline(__always)
     func fill(_ layout: BufferDescriptor, exporter: PyObjectRef) {
-        store(layout)
-        pointee.obj = newReference(exporter)
-        pointee.internal = nil
+        unsafe store(layout)
+        unsafe pointee.obj = unsafe newReference(exporter)
+        unsafe pointee.internal = nil
     }
 
     /// Writes the layout fields of this Py_buffer, leaving `obj` and `internal` alone.
     @inline(__always)
     func store(_ layout: BufferDescriptor) {
-        pointee.buf = layout.buf
-        pointee.len = layout.len
-        pointee.itemsize = layout.itemsize
-        pointee.readonly = layout.readonly ? 1 : 0
-        pointee.ndim = Int32(truncatingIfNeeded: layout.ndim)
-        pointee.format = layout.format.map { Swift.UnsafeMutablePointer<CChar>(mutating: $0) }
-        pointee.shape = layout.shape
-        pointee.strides = layout.strides
-        pointee.suboffsets = layout.suboffsets
+        unsafe pointee.buf = unsafe layout.buf
+        unsafe pointee.len = layout.len
+        unsafe pointee.itemsize = layout.itemsize
+        unsafe pointee.readonly = layout.readonly ? 1 : 0
+        unsafe pointee.ndim = Int32(truncatingIfNeeded: layout.ndim)
+        unsafe pointee.format = unsafe layout.format.map { unsafe Swift.UnsafeMutablePointer<CChar>(mutating: $0) }
+        unsafe pointee.shape = unsafe layout.shape
+        unsafe pointee.strides = unsafe layout.strides
+        unsafe pointee.suboffsets = unsafe layout.suboffsets
     }
 }
 
@@ -34,18 +34,18 @@ extension UnsafeMutablePointer where Pointee == Py_buffer {
 /// Noncopyable, so no copy can release it a second time; `release()` is `mutating` and
 /// idempotent rather than `consuming` only so that `defer { held.release() }` (which cannot
 /// consume) still compiles in code written before the type owned its release.
-struct HeldBuffer: ~Copyable {
+@unsafe struct HeldBuffer: ~Copyable {
     let view: UnsafeMutablePointer<Py_buffer>
     private var isHeld = true
 
     /// Requests a buffer from `exporter` with `request`; throws the exporter's exception.
     init(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) {
         let view = UnsafeMutablePointer<Py_buffer>.allocate(capacity: 1)
-        do throws(PythonError) { try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
-            view.deallocate()
+        do throws(PythonError) { unsafe try HeldBuffer.get(into: view, from: exporter, request: request) } catch {
+            unsafe view.deallocate()
             throw error
         }
-        self.view = view
+        unsafe self.view = unsafe view
     }
 
     /// Requests a buffer from `exporter` into `storage`, which the caller keeps where it never
@@ -54,7 +54,7 @@ struct HeldBuffer: ~Copyable {
     @inline(__always)
     static func get(into storage: UnsafeMutablePointer<Py_buffer>, from exporter: PyObjectRef,
                            request: BufferRequest) throws(PythonError) {
-        if PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
+        if unsafe PyObject_GetBuffer(exporter, storage, request.rawValue) < 0 { throw .alreadySet }
     }
 
     /// Runs `body` with a buffer requested from `exporter` into a `Py_buffer` on the stack
@@ -65,29 +65,29 @@ struct HeldBuffer: ~Copyable {
     @inline(__always)
     static func withBorrowed<R>(from exporter: PyObjectRef, request: BufferRequest,
                                        _ body: (UnsafeMutablePointer<Py_buffer>) throws(PythonError) -> R) throws(PythonError) -> R {
-        var storage = Py_buffer()
-        return try withUnsafeMutablePointer(to: &storage) { view throws(PythonError) -> R in
-            try get(into: view, from: exporter, request: request)
-            defer { PyBuffer_Release(view) }
-            return try body(view)
+        var storage = unsafe Py_buffer()
+        return unsafe try withUnsafeMutablePointer(to: &storage) { view throws(PythonError) -> R in
+            unsafe try get(into: view, from: exporter, request: request)
+            defer { unsafe PyBuffer_Release(view) }
+            return unsafe try body(view)
         }
     }
 
-    var descriptor: BufferDescriptor { BufferDescriptor(view) }
-    var exporter: PyObjectRef? { view.pointee.obj }
+    var descriptor: BufferDescriptor { unsafe BufferDescriptor(view) }
+    var exporter: PyObjectRef? { unsafe view.pointee.obj }
 
     /// Gives the buffer back now and frees its storage; later calls and the deinit do nothing.
     mutating func release() {
-        guard isHeld else { return }
-        isHeld = false
-        PyBuffer_Release(view)
-        view.deallocate()
+        guard unsafe isHeld else { return }
+        unsafe isHeld = false
+        unsafe PyBuffer_Release(view)
+        unsafe view.deallocate()
     }
 
     deinit {
-        if isHeld {
-            PyBuffer_Release(view)
-            view.deallocate()
+        if unsafe isHeld {
+            unsafe PyBuffer_Release(view)
+            unsafe view.deallocate()
         }
     }
 }

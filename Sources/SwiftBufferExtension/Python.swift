@@ -16,7 +16,7 @@ typealias PyObjectRef = UnsafeMutablePointer<PyObject>
 /// Runs `body`, turning any thrown error into a Python exception and NULL.
 @inline(__always)
 func pythonCall(_ body: () throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
-    do throws(PythonError) { return try body() } catch { error.raise(); return nil }
+    do throws(PythonError) { return unsafe try body() } catch { error.raise(); return nil }
 }
 
 /// Runs `body`, turning any thrown error into a Python exception and -1.
@@ -28,86 +28,86 @@ func pythonStatus(_ body: () throws(PythonError) -> Void) -> Int32 {
 /// Returns `object` or throws the Python exception a NULL result means.
 @inline(__always)
 func checked(_ object: PyObjectRef?) throws(PythonError) -> PyObjectRef {
-    guard let object = object else { throw .alreadySet }
-    return object
+    guard let object = unsafe object else { throw .alreadySet }
+    return unsafe object
 }
 
 // MARK: - References
 
-@inline(__always) func incref(_ o: PyObjectRef) { swiftbuf_Py_INCREF(o) }
-@inline(__always) func decref(_ o: PyObjectRef) { swiftbuf_Py_DECREF(o) }
-@inline(__always) func xdecref(_ o: PyObjectRef?) { if let o = o { swiftbuf_Py_DECREF(o) } }
-@inline(__always) func newReference(_ o: PyObjectRef) -> PyObjectRef { swiftbuf_Py_INCREF(o); return o }
+@inline(__always) func incref(_ o: PyObjectRef) { unsafe swiftbuf_Py_INCREF(o) }
+@inline(__always) func decref(_ o: PyObjectRef) { unsafe swiftbuf_Py_DECREF(o) }
+@inline(__always) func xdecref(_ o: PyObjectRef?) { if let o = unsafe o { unsafe swiftbuf_Py_DECREF(o) } }
+@inline(__always) func newReference(_ o: PyObjectRef) -> PyObjectRef { unsafe swiftbuf_Py_INCREF(o); return unsafe o }
 
-var pyNone: PyObjectRef { newReference(swiftbuf_Py_None()) }
-func pyBool(_ b: Bool) -> PyObjectRef { newReference(b ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
+var pyNone: PyObjectRef { unsafe newReference(swiftbuf_Py_None()) }
+func pyBool(_ b: Bool) -> PyObjectRef { unsafe newReference(b ? swiftbuf_Py_True() : swiftbuf_Py_False()) }
 
 // MARK: - Conversions
 
-func pyInt(_ v: Int) -> PyObjectRef? { PyLong_FromSsize_t(v) }
+func pyInt(_ v: Int) -> PyObjectRef? { unsafe PyLong_FromSsize_t(v) }
 
 /// A tuple of ints, as the shape/strides attributes return.
 func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
-    guard let tuple = PyTuple_New(count) else { return nil }
+    guard let tuple = unsafe PyTuple_New(count) else { return nil }
     for i in 0..<count {
-        guard let item = PyLong_FromSsize_t(values![i]) else { decref(tuple); return nil }
-        swiftbuf_PyTuple_SET_ITEM(tuple, i, item)
+        guard let item = unsafe PyLong_FromSsize_t(values![i]) else { unsafe decref(tuple); return nil }
+        unsafe swiftbuf_PyTuple_SET_ITEM(tuple, i, item)
     }
-    return tuple
+    return unsafe tuple
 }
 
 func pyTuple(_ values: [Int]) -> PyObjectRef? {
-    values.withUnsafeBufferPointer { pyTuple($0.baseAddress, count: $0.count) }
+    unsafe values.withUnsafeBufferPointer { unsafe pyTuple($0.baseAddress, count: $0.count) }
 }
 
 func pyString(_ s: String) -> PyObjectRef? {
     var s = s
-    return s.withUTF8 { PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
+    return s.withUTF8 { unsafe PyUnicode_FromStringAndSize(UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), $0.count) }
 }
 
 /// `Py_ssize_t` from an object with `__index__`, raising what `PyNumber_AsSsize_t` raises.
-func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = swiftbuf_PyExc_OverflowError()) throws(PythonError) -> Int {
-    let v = PyNumber_AsSsize_t(o, overflow)
-    if v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+func ssize(_ o: PyObjectRef, overflow: PyObjectRef? = unsafe swiftbuf_PyExc_OverflowError()) throws(PythonError) -> Int {
+    let v = unsafe PyNumber_AsSsize_t(o, overflow)
+    if unsafe v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return v
 }
 
 /// The UTF-8 bytes of a str (borrowed from the object, valid while it lives).
 func utf8(_ o: PyObjectRef) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
     var size = 0
-    guard let p = PyUnicode_AsUTF8AndSize(o, &size) else { throw .alreadySet }
-    return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
+    guard let p = unsafe PyUnicode_AsUTF8AndSize(o, &size) else { throw .alreadySet }
+    return unsafe UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: size)
 }
 
 /// The UTF-8 bytes of argument `name`, which must be a str (TypeError naming it otherwise).
 func strArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
-    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("\(name) must be a str, not \(typeName(o))") }
-    return try utf8(o)
+    guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError(unsafe "\(name) must be a str, not \(typeName(o))") }
+    return unsafe try utf8(o)
 }
 
 func isTrue(_ o: PyObjectRef) throws(PythonError) -> Bool {
-    let r = PyObject_IsTrue(o)
+    let r = unsafe PyObject_IsTrue(o)
     if r < 0 { throw .alreadySet }
     return r == 1
 }
 
 /// A shape argument: an int, or a sequence of ints.
 func shapeArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> [Int] {
-    if swiftbuf_PyIndex_Check(o) != 0 { return [try ssize(o)] }
-    guard let fast = PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
+    if unsafe swiftbuf_PyIndex_Check(o) != 0 { return unsafe [try ssize(o)] }
+    guard let fast = unsafe PySequence_Fast(o, "\(name) must be an int or a sequence of ints") else { throw .alreadySet }
     // A list is read from a tuple copy: an item's __index__ may shrink the list under the loop.
-    defer { decref(fast) }
-    let seq = try tupleCopy(fast)
-    defer { decref(seq) }
-    let n = PySequence_Fast_GET_SIZE_shim(seq)
+    defer { unsafe decref(fast) }
+    let seq = unsafe try tupleCopy(fast)
+    defer { unsafe decref(seq) }
+    let n = unsafe PySequence_Fast_GET_SIZE_shim(seq)
     var shape: [Int] = []
     shape.reserveCapacity(n)
     for i in 0..<n {
-        let item = PySequence_Fast_GET_ITEM_shim(seq, i)!
-        if swiftbuf_PyIndex_Check(item) == 0 {
+        let item = unsafe PySequence_Fast_GET_ITEM_shim(seq, i)!
+        if unsafe swiftbuf_PyIndex_Check(item) == 0 {
             throw .typeError("\(name) must be an int or a sequence of ints")
         }
-        shape.append(try ssize(item))
+        unsafe shape.append(try ssize(item))
     }
     return shape
 }
@@ -115,16 +115,16 @@ func shapeArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> [Int] 
 /// The items of a list or tuple as a tuple (a new reference: the tuple itself, or a copy of the
 /// list), for reading them while Python code that might mutate the list runs.
 func tupleCopy(_ o: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    try checked(swiftbuf_PyList_Check(o) != 0 ? PyList_AsTuple(o) : newReference(o))
+    unsafe try checked(swiftbuf_PyList_Check(o) != 0 ? PyList_AsTuple(o) : newReference(o))
 }
 
 @inline(__always)
 func PySequence_Fast_GET_SIZE_shim(_ o: PyObjectRef) -> Int {
-    swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_SIZE(o) : swiftbuf_PyTuple_GET_SIZE(o)
+    unsafe swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_SIZE(o) : swiftbuf_PyTuple_GET_SIZE(o)
 }
 @inline(__always)
 func PySequence_Fast_GET_ITEM_shim(_ o: PyObjectRef, _ i: Int) -> PyObjectRef? {
-    swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_ITEM(o, i) : swiftbuf_PyTuple_GET_ITEM(o, i)
+    unsafe swiftbuf_PyList_Check(o) != 0 ? swiftbuf_PyList_GET_ITEM(o, i) : swiftbuf_PyTuple_GET_ITEM(o, i)
 }
 
 @_cdecl("swiftbuf_module_exec")
@@ -159,31 +159,31 @@ enum Attribute: Int, CaseIterable {
     }
 
     // Written once under the GIL when a module executes, then only read under it.
-    nonisolated(unsafe) private static var names: [PyObjectRef] = []
+    nonisolated(unsafe) private static var names: [PyObjectRef] = unsafe []
 
     /// Interns the names (once); false with the exception set when that fails.
     static func load() -> Bool {
-        guard names.isEmpty else { return true }
-        var made: [PyObjectRef] = []
+        guard unsafe names.isEmpty else { return true }
+        var made: [PyObjectRef] = unsafe []
         for attribute in allCases {
-            guard let name = PyUnicode_InternFromString(attribute.spelling) else {
-                made.forEach(decref)
+            guard let name = unsafe PyUnicode_InternFromString(attribute.spelling) else {
+                unsafe made.forEach(decref)
                 return false
             }
-            made.append(name)
+            unsafe made.append(name)
         }
-        names = made
+        unsafe names = unsafe made
         return true
     }
 
     /// The interned str (borrowed: kept for the life of the process).
-    var name: PyObjectRef { Self.names[rawValue] }
+    var name: PyObjectRef { unsafe Self.names[rawValue] }
 }
 
 /// `getattr(o, attribute)`: a new reference, or nil with the exception set.
 @inline(__always)
 func getAttribute(_ o: PyObjectRef, _ attribute: Attribute) -> PyObjectRef? {
-    PyObject_GetAttr(o, attribute.name)
+    unsafe PyObject_GetAttr(o, attribute.name)
 }
 
 /// Runs core code, passing its error on as a bridge error.
@@ -195,7 +195,7 @@ func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R 
 extension RawAllocator {
     /// CPython's raw allocator: no GIL needed (Swift may free from any thread), NULL instead of
     /// a trap when memory runs out, and visible to tracemalloc.
-    static let python = RawAllocator(
-        allocate: { count, zeroed in zeroed ? PyMem_RawCalloc(count, 1) : PyMem_RawMalloc(count) },
-        deallocate: { PyMem_RawFree($0) })
+    static let python = unsafe RawAllocator(
+        allocate: { count, zeroed in unsafe zeroed ? PyMem_RawCalloc(count, 1) : PyMem_RawMalloc(count) },
+        deallocate: { unsafe PyMem_RawFree($0) })
 }

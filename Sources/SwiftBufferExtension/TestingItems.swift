@@ -11,27 +11,27 @@ import SwiftBufferPython
 /// `_struct.c` does (a string counts 1, pad bytes 0, anything else its repeat count); formats
 /// the core grammar does not take (bytes, or a grammar difference) ask the struct itself.
 private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(PythonError) -> Int {
-    if swiftbuf_PyUnicode_Check(format) != 0, let bytes = try? utf8(format),
-       let parsed = try? StructFormat(parsing: bytes) {
+    if unsafe swiftbuf_PyUnicode_Check(format) != 0, let bytes = unsafe try? utf8(format),
+       let parsed = unsafe try? StructFormat(parsing: bytes) {
         return parsed.valueCount
     }
-    return try memberCountFromStruct(structobj)
+    return unsafe try memberCountFromStruct(structobj)
 }
 
 /// The length of what unpacking zero bytes with `structobj` yields.
 private func memberCountFromStruct(_ structobj: PyObjectRef) throws(PythonError) -> Int {
-    let sizeObject = try checked(getAttribute(structobj, .size))
-    let size = PyLong_AsSsize_t(sizeObject)
-    decref(sizeObject)
-    if size == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-    let zeros = try checked(PyBytes_FromStringAndSize(nil, size))
-    defer { decref(zeros) }
-    UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(zeros)).initializeMemory(as: UInt8.self, repeating: 0, count: size)
-    let unpack = try checked(getAttribute(structobj, .unpack))
-    defer { decref(unpack) }
-    let values = try checked(PyObject_CallOneArg(unpack, zeros))
-    defer { decref(values) }
-    return swiftbuf_PyTuple_GET_SIZE(values)
+    let sizeObject = unsafe try checked(getAttribute(structobj, .size))
+    let size = unsafe PyLong_AsSsize_t(sizeObject)
+    unsafe decref(sizeObject)
+    if unsafe size == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    let zeros = unsafe try checked(PyBytes_FromStringAndSize(nil, size))
+    defer { unsafe decref(zeros) }
+    unsafe UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(zeros)).initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    let unpack = unsafe try checked(getAttribute(structobj, .unpack))
+    defer { unsafe decref(unpack) }
+    let values = unsafe try checked(PyObject_CallOneArg(unpack, zeros))
+    defer { unsafe decref(values) }
+    return unsafe swiftbuf_PyTuple_GET_SIZE(values)
 }
 
 /// Puts the values of one initializer element after `pack_into`'s buffer and offset: a bytes,
@@ -40,72 +40,72 @@ private func memberCountFromStruct(_ structobj: PyObjectRef) throws(PythonError)
 /// read from a tuple copy, since packing one member may run Python code (`__bool__`,
 /// `__float__`) that empties the list and frees the members not yet packed.
 private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
-    if (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
+    if unsafe (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
         && members == 1 {
-        args[2] = item
-        return newReference(item)
+        unsafe args[2] = unsafe item
+        return unsafe newReference(item)
     }
-    if swiftbuf_PyList_Check(item) != 0 || swiftbuf_PyTuple_Check(item) != 0, PySequence_Size(item) == members {
-        let values = try tupleCopy(item)
-        for j in 0..<members { args[2 + j] = swiftbuf_PyTuple_GET_ITEM(values, j) }
-        return values
+    if unsafe swiftbuf_PyList_Check(item) != 0 || swiftbuf_PyTuple_Check(item) != 0, unsafe PySequence_Size(item) == members {
+        let values = unsafe try tupleCopy(item)
+        for j in 0..<members { unsafe args[2 + j] = unsafe swiftbuf_PyTuple_GET_ITEM(values, j) }
+        return unsafe values
     }
     throw .valueError("mismatch between initializer element and format string")
 }
 
 @inline(__always)
 private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
-    let result = args.withUnsafeBufferPointer { PyObject_Vectorcall(callable, $0.baseAddress, $0.count, nil) }
-    return try checked(result)
+    let result = unsafe args.withUnsafeBufferPointer { unsafe PyObject_Vectorcall(callable, $0.baseAddress, $0.count, nil) }
+    return unsafe try checked(result)
 }
 
 /// `pack_from_list`: packs each element of `items` (a list or tuple) into `memory` at
 /// `i * itemsize` with `struct.Struct(format).pack_into`.
 func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer, format: PyObjectRef,
                itemsize: Int) throws(PythonError) {
-    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, format))
-    defer { decref(structobj) }
-    let members = try memberCount(format: format, structobj)
-    let packInto = try checked(getAttribute(structobj, .packInto))
-    defer { decref(packInto) }
-    let view = try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
+    let structobj = unsafe try checked(PyObject_CallOneArg(StructModule.structType, format))
+    defer { unsafe decref(structobj) }
+    let members = unsafe try memberCount(format: format, structobj)
+    let packInto = unsafe try checked(getAttribute(structobj, .packInto))
+    defer { unsafe decref(packInto) }
+    let view = unsafe try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
                                                    memory.count, PyBUF_WRITE))
-    defer { decref(view) }
-    var args = [PyObjectRef?](repeating: nil, count: 2 + members)
-    args[0] = view
+    defer { unsafe decref(view) }
+    var args = unsafe [PyObjectRef?](repeating: nil, count: 2 + members)
+    unsafe args[0] = unsafe view
     // The items of a list are read from a tuple copy, for the reason `placeValues` gives.
-    let snapshot = try tupleCopy(items)
-    defer { decref(snapshot) }
-    for i in 0..<swiftbuf_PyTuple_GET_SIZE(snapshot) {
-        let offset = try checked(PyLong_FromSsize_t(i * itemsize))
-        defer { decref(offset) }
-        args[1] = offset
-        let values = try placeValues(of: swiftbuf_PyTuple_GET_ITEM(snapshot, i)!, members: members, in: &args)
-        defer { decref(values) }
-        decref(try vectorcall(packInto, args))
+    let snapshot = unsafe try tupleCopy(items)
+    defer { unsafe decref(snapshot) }
+    for i in unsafe 0..<swiftbuf_PyTuple_GET_SIZE(snapshot) {
+        let offset = unsafe try checked(PyLong_FromSsize_t(i * itemsize))
+        defer { unsafe decref(offset) }
+        unsafe args[1] = unsafe offset
+        let values = unsafe try placeValues(of: swiftbuf_PyTuple_GET_ITEM(snapshot, i)!, members: members, in: &args)
+        defer { unsafe decref(values) }
+        unsafe decref(try vectorcall(packInto, args))
     }
 }
 
 /// `pack_single`: packs `item` into the element at `pointer` (`format` nil means "B").
 func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?,
                 itemsize: Int) throws(PythonError) {
-    let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
-    defer { decref(formatObject) }
-    let structobj = try checked(PyObject_CallOneArg(StructModule.structType, formatObject))
-    defer { decref(structobj) }
-    let members = try memberCount(format: formatObject, structobj)
-    let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
-    defer { decref(view) }
-    let zero = try checked(PyLong_FromLong(0))
-    defer { decref(zero) }
-    let packInto = try checked(getAttribute(structobj, .packInto))
-    defer { decref(packInto) }
-    var args = [PyObjectRef?](repeating: nil, count: 2 + members)
-    args[0] = view
-    args[1] = zero
-    let values = try placeValues(of: item, members: members, in: &args)
-    defer { decref(values) }
-    decref(try vectorcall(packInto, args))
+    let formatObject = unsafe try checked(format.map { unsafe PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
+    defer { unsafe decref(formatObject) }
+    let structobj = unsafe try checked(PyObject_CallOneArg(StructModule.structType, formatObject))
+    defer { unsafe decref(structobj) }
+    let members = unsafe try memberCount(format: formatObject, structobj)
+    let view = unsafe try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
+    defer { unsafe decref(view) }
+    let zero = unsafe try checked(PyLong_FromLong(0))
+    defer { unsafe decref(zero) }
+    let packInto = unsafe try checked(getAttribute(structobj, .packInto))
+    defer { unsafe decref(packInto) }
+    var args = unsafe [PyObjectRef?](repeating: nil, count: 2 + members)
+    unsafe args[0] = unsafe view
+    unsafe args[1] = unsafe zero
+    let values = unsafe try placeValues(of: item, members: members, in: &args)
+    defer { unsafe decref(values) }
+    unsafe decref(try vectorcall(packInto, args))
 }
 
 // MARK: - Unpacking
@@ -113,21 +113,21 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
 /// A one-member struct unpacks to a 1-tuple; _testbuffer returns its member.
 @inline(__always)
 private func unwrapped(_ values: PyObjectRef) -> PyObjectRef {
-    guard swiftbuf_PyTuple_GET_SIZE(values) == 1 else { return values }
-    let item = newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
-    decref(values)
-    return item
+    guard unsafe swiftbuf_PyTuple_GET_SIZE(values) == 1 else { return unsafe values }
+    let item = unsafe newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
+    unsafe decref(values)
+    return unsafe item
 }
 
 /// `unpack_single`: `struct.unpack_from(format, memory at pointer)` (`format` nil means "B",
 /// one byte).
 func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int) throws(PythonError) -> PyObjectRef {
-    let formatObject = try checked(format.map { PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
-    defer { decref(formatObject) }
-    let view = try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
+    let formatObject = unsafe try checked(format.map { unsafe PyUnicode_FromString($0) } ?? PyUnicode_FromString("B"))
+    defer { unsafe decref(formatObject) }
+    let view = unsafe try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
                                                    format == nil ? 1 : itemsize, PyBUF_READ))
-    defer { decref(view) }
-    return unwrapped(try vectorcall(StructModule.unpackFrom!, [formatObject, view]))
+    defer { unsafe decref(view) }
+    return unsafe unwrapped(try vectorcall(StructModule.unpackFrom!, [formatObject, view]))
 }
 
 /// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with
@@ -142,7 +142,7 @@ func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CCh
 /// - otherwise each item is unpacked as _testbuffer does, so even a mismatched exporter gets
 ///   the same answer.
 func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
-    guard let format = base.format else {
+    guard let format = unsafe base.format else {
         throw .valueError("ndarray: tolist() does not support format=NULL, use tobytes()")
     }
     // No shape: one dimension of len / itemsize items (a re-export without PyBUF_ND).
@@ -152,61 +152,61 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
     guard let count = try? Layout.byteCount(shape: shape, itemsize: 1),
           (try? Layout.byteCount(shape: shape, itemsize: max(itemsize, 1))) != nil else { throw .noMemory }
     // Native codes: struct accepts them, so _testbuffer's Struct(format) cannot fail first.
-    let native = ElementCodec.Code(memoryviewFormat: base.formatBytes).flatMap { $0.size == itemsize ? $0 : nil }
+    let native = unsafe ElementCodec.Code(memoryviewFormat: base.formatBytes).flatMap { $0.size == itemsize ? $0 : nil }
     var structobj: PyObjectRef? = nil
     if native == nil {
-        let formatObject = try checked(PyUnicode_FromString(format))
-        structobj = PyObject_CallOneArg(StructModule.structType, formatObject)
-        decref(formatObject)
-        if structobj == nil { throw .alreadySet }
+        let formatObject = unsafe try checked(PyUnicode_FromString(format))
+        unsafe structobj = unsafe PyObject_CallOneArg(StructModule.structType, formatObject)
+        unsafe decref(formatObject)
+        if unsafe structobj == nil { throw .alreadySet }
     }
-    defer { xdecref(structobj) }
+    defer { unsafe xdecref(structobj) }
     var temporary: UnsafeMutableRawPointer? = nil
-    defer { if let t = temporary { PyMem_Free(t) } }
+    defer { if let t = unsafe temporary { unsafe PyMem_Free(t) } }
     let items: UnsafeMutableRawPointer
-    if count != 0, Layout.isContiguous(base, order: .c), let buf = base.buf {
-        items = buf
+    if count != 0, Layout.isContiguous(base, order: .c), let buf = unsafe base.buf {
+        unsafe items = unsafe buf
     } else {
         // A gathered copy; for no items, memory that is never read (only empty lists are made).
-        guard let t = PyMem_Malloc(max(base.len, 1)) else { throw .noMemory }
-        temporary = t
-        if count != 0 { StridedCopy.gather(base, into: t, order: .c) }
-        items = t
+        guard let t = unsafe PyMem_Malloc(max(base.len, 1)) else { throw .noMemory }
+        unsafe temporary = unsafe t
+        if count != 0 { unsafe StridedCopy.gather(base, into: t, order: .c) }
+        unsafe items = unsafe t
     }
     // The items in C order, contiguous at `items`, walked as one shape by the core.
     func list<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
-        try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
-            Result { () throws(PythonError) in try nestedList(layout, at: items, convert, checking: nil) }
+        unsafe try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
+            unsafe Result { () throws(PythonError) in unsafe try nestedList(layout, at: items, convert, checking: nil) }
         }.get()
     }
-    if count == 0 { return try list(NoElement()) }
+    if count == 0 { return unsafe try list(NoElement()) }
     if let code = native {
-        return try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
-            Result { () throws(PythonError) in try nestedList(layout, at: items, code: code, checking: nil) }
+        return unsafe try Layout.withContiguousLayout(like: base, at: items, order: .c) { layout in
+            unsafe Result { () throws(PythonError) in unsafe try nestedList(layout, at: items, code: code, checking: nil) }
         }.get()
     }
-    let unpacker = structobj!
-    let sizeObject = try checked(getAttribute(unpacker, .size))
-    let size = PyLong_AsSsize_t(sizeObject)
-    decref(sizeObject)
+    let unpacker = unsafe structobj!
+    let sizeObject = unsafe try checked(getAttribute(unpacker, .size))
+    let size = unsafe PyLong_AsSsize_t(sizeObject)
+    unsafe decref(sizeObject)
     // iter_unpack refuses a struct of size 0 ('0x', NumPy's 'V0'); those go item by item.
     if size == itemsize && size > 0 {
-        let view = try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
-        defer { decref(view) }
-        let iterUnpack = try checked(getAttribute(unpacker, .iterUnpack))
-        defer { decref(iterUnpack) }
-        let iterator = try checked(PyObject_CallOneArg(iterUnpack, view))
-        defer { decref(iterator) }
-        return try list(IteratedElement(iterator: iterator))
+        let view = unsafe try checked(PyMemoryView_FromMemory(items.assumingMemoryBound(to: CChar.self), count * itemsize, PyBUF_READ))
+        defer { unsafe decref(view) }
+        let iterUnpack = unsafe try checked(getAttribute(unpacker, .iterUnpack))
+        defer { unsafe decref(iterUnpack) }
+        let iterator = unsafe try checked(PyObject_CallOneArg(iterUnpack, view))
+        defer { unsafe decref(iterator) }
+        return unsafe try list(IteratedElement(iterator: iterator))
     }
     // unpack_rec: each item copied into a scratch item, unpacked from there.
-    guard let scratch = PyMem_Malloc(max(itemsize, 1)) else { throw .noMemory }
-    defer { PyMem_Free(scratch) }
-    let scratchView = try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
-    defer { decref(scratchView) }
-    let unpackFrom = try checked(getAttribute(unpacker, .unpackFrom))
-    defer { decref(unpackFrom) }
-    return try list(UnpackedElement(scratch: scratch, itemsize: itemsize, scratchView: scratchView, unpackFrom: unpackFrom))
+    guard let scratch = unsafe PyMem_Malloc(max(itemsize, 1)) else { throw .noMemory }
+    defer { unsafe PyMem_Free(scratch) }
+    let scratchView = unsafe try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
+    defer { unsafe decref(scratchView) }
+    let unpackFrom = unsafe try checked(getAttribute(unpacker, .unpackFrom))
+    defer { unsafe decref(unpackFrom) }
+    return unsafe try list(UnpackedElement(scratch: scratch, itemsize: itemsize, scratchView: scratchView, unpackFrom: unpackFrom))
 }
 
 /// For a shape with no items: never asked for one.
@@ -218,26 +218,26 @@ private struct NoElement: ElementConversion {
 }
 
 /// The next tuple of `struct.iter_unpack` over all the items, in the walk's (C) order.
-private struct IteratedElement: ElementConversion {
+@unsafe private struct IteratedElement: ElementConversion {
     let iterator: PyObjectRef
     func object(_: UnsafeRawPointer) -> PyObjectRef? {
-        guard let values = PyIter_Next(iterator) else {
-            if PyErr_Occurred() == nil { PythonError(swiftbuf_PyExc_SystemError(), "ndarray: iter_unpack ended early").raise() }
+        guard let values = unsafe PyIter_Next(iterator) else {
+            if unsafe PyErr_Occurred() == nil { unsafe PythonError(swiftbuf_PyExc_SystemError(), "ndarray: iter_unpack ended early").raise() }
             return nil
         }
-        return unwrapped(values)
+        return unsafe unwrapped(values)
     }
 }
 
 /// `unpack_rec`'s item: copied into `scratch`, unpacked from there with `unpack_from`.
-private struct UnpackedElement: ElementConversion {
+@unsafe private struct UnpackedElement: ElementConversion {
     let scratch: UnsafeMutableRawPointer
     let itemsize: Int
     let scratchView: PyObjectRef
     let unpackFrom: PyObjectRef
     func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? {
-        scratch.copyMemory(from: pointer, byteCount: itemsize)
-        let values = [scratchView].withUnsafeBufferPointer { PyObject_Vectorcall(unpackFrom, $0.baseAddress, 1, nil) }
-        return values.map(unwrapped)
+        unsafe scratch.copyMemory(from: pointer, byteCount: itemsize)
+        let values = unsafe [scratchView].withUnsafeBufferPointer { unsafe PyObject_Vectorcall(unpackFrom, $0.baseAddress, 1, nil) }
+        return unsafe values.map(unwrapped)
     }
 }

@@ -8,12 +8,12 @@ import SwiftBufferPython
 
 /// `getbuf`'s default: "not given" (`PyBUF_UNUSED` in _testbuffer.c).
 private let unusedRequest: Int32 = 0x10000
-private let initKeywords = KeywordList(["obj", "shape", "strides", "offset", "format", "flags", "getbuf"])
-private let pushKeywords = KeywordList(["items", "shape", "strides", "offset", "format", "flags"])
+private let initKeywords = unsafe KeywordList(["obj", "shape", "strides", "offset", "format", "flags", "getbuf"])
+private let pushKeywords = unsafe KeywordList(["items", "shape", "strides", "offset", "format", "flags"])
 // Globals are initialised on first use, after the module made `simpleFormat`.
-private let initDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
+private let initDefaults = unsafe ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
                                          .object(TestingPython.simpleFormat), .int(0), .int(unusedRequest))
-private let pushDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
+private let pushDefaults = unsafe ArgumentCells(.object(nil), .object(nil), .object(nil), .ssize(0),
                                          .object(TestingPython.simpleFormat), .int(0))
 
 // MARK: - Construction
@@ -22,61 +22,61 @@ private let pushDefaults = ArgumentCells(.object(nil), .object(nil), .object(nil
 /// with every check in _testbuffer's order.
 func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, strides stridesArgument: PyObjectRef?, offset: Int,
                     format: PyObjectRef, flags: NDFlags) throws(PythonError) -> NDBuffer {
-    try requireListOrTuple(shapeArgument, "shape")
+    unsafe try requireListOrTuple(shapeArgument, "shape")
     // Lists are read from tuple copies: packing the items runs Python code that may shrink them.
-    let shape = try tupleCopy(shapeArgument)
-    defer { decref(shape) }
-    let ndim = PySequence_Fast_GET_SIZE_shim(shape)
+    let shape = unsafe try tupleCopy(shapeArgument)
+    defer { unsafe decref(shape) }
+    let ndim = unsafe PySequence_Fast_GET_SIZE_shim(shape)
     try core { () throws(SwiftBufferError) in try NDBuffer.checkDimensions(ndim) }
     var explicitStrides: PyObjectRef? = nil
     var stridesCopy: PyObjectRef? = nil
-    defer { xdecref(stridesCopy) }
-    if let stridesArgument = stridesArgument {
-        try requireListOrTuple(stridesArgument, "strides")
-        let strides = try tupleCopy(stridesArgument)
-        stridesCopy = strides
-        let count = PySequence_Fast_GET_SIZE_shim(strides)
+    defer { unsafe xdecref(stridesCopy) }
+    if let stridesArgument = unsafe stridesArgument {
+        unsafe try requireListOrTuple(stridesArgument, "strides")
+        let strides = unsafe try tupleCopy(stridesArgument)
+        unsafe stridesCopy = unsafe strides
+        let count = unsafe PySequence_Fast_GET_SIZE_shim(strides)
         if try core({ () throws(SwiftBufferError) in try NDBuffer.checkStrides(count: count, ndim: ndim, flags: flags) }) {
-            explicitStrides = strides
+            unsafe explicitStrides = unsafe strides
         }
     }
-    let itemsize = try calcsize(format)
+    let itemsize = unsafe try calcsize(format)
     try core { () throws(SwiftBufferError) in try NDBuffer.checkItemsize(itemsize) }
 
     // A scalar's one item becomes a list of one.
     let list: PyObjectRef
     if ndim == 0 {
-        list = try checked(PyTuple_New(1))
-        swiftbuf_PyTuple_SET_ITEM(list, 0, newReference(items))
+        unsafe list = unsafe try checked(PyTuple_New(1))
+        unsafe swiftbuf_PyTuple_SET_ITEM(list, 0, newReference(items))
     } else {
-        try requireListOrTuple(items, "items")
-        list = newReference(items)
+        unsafe try requireListOrTuple(items, "items")
+        unsafe list = unsafe newReference(items)
     }
-    defer { decref(list) }
-    let count = PySequence_Fast_GET_SIZE_shim(list)
+    defer { unsafe decref(list) }
+    let count = unsafe PySequence_Fast_GET_SIZE_shim(list)
     try core { () throws(SwiftBufferError) in try NDBuffer.checkItemCount(count) }
     let buffer = try core { () throws(SwiftBufferError) in
         try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags, allocator: .python)
     }
     // init_simple: pack, then take the format.
-    try packItems(list, into: buffer.rawBytes, format: format, itemsize: itemsize)
-    guard let ascii = PyUnicode_AsASCIIString(format) else { throw .alreadySet }
-    defer { decref(ascii) }
-    let formatBytes = UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
-    buffer.setElement(itemsize: itemsize, format: formatBytes)
+    unsafe try packItems(list, into: buffer.rawBytes, format: format, itemsize: itemsize)
+    guard let ascii = unsafe PyUnicode_AsASCIIString(format) else { throw .alreadySet }
+    defer { unsafe decref(ascii) }
+    let formatBytes = unsafe UnsafeRawBufferPointer(start: swiftbuf_PyBytes_AS_STRING(ascii), count: swiftbuf_PyBytes_GET_SIZE(ascii))
+    unsafe buffer.setElement(itemsize: itemsize, format: formatBytes)
     // init_structure
-    let shapeValues = try ssizeArray(shape, count: ndim, of: "shape")
-    let strideValues = try explicitStrides.map { s throws(PythonError) in try ssizeArray(s, count: ndim, of: "strides") }
+    let shapeValues = unsafe try ssizeArray(shape, count: ndim, of: "shape")
+    let strideValues = unsafe try explicitStrides.map { s throws(PythonError) in unsafe try ssizeArray(s, count: ndim, of: "strides") }
     try core { () throws(SwiftBufferError) in try buffer.setStructure(shape: shapeValues, strides: strideValues) }
     return buffer
 }
 
 /// `get_itemsize`: `struct.calcsize(format)`.
 private func calcsize(_ format: PyObjectRef) throws(PythonError) -> Int {
-    let size = try checked(PyObject_CallOneArg(StructModule.calcsize, format))
-    defer { decref(size) }
-    let n = PyLong_AsSsize_t(size)
-    if n == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    let size = unsafe try checked(PyObject_CallOneArg(StructModule.calcsize, format))
+    defer { unsafe decref(size) }
+    let n = unsafe PyLong_AsSsize_t(size)
+    if unsafe n == -1 && PyErr_Occurred() != nil { throw .alreadySet }
     return n
 }
 
@@ -85,10 +85,10 @@ private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(
     var values: [Int] = []
     values.reserveCapacity(count)
     for i in 0..<count {
-        let item = PySequence_Fast_GET_ITEM_shim(seq, i)!
-        if swiftbuf_PyLong_Check(item) == 0 { throw .valueError("elements of \(name) must be integers") }
-        let x = PyLong_AsSsize_t(item)
-        if PyErr_Occurred() != nil { throw .alreadySet }
+        let item = unsafe PySequence_Fast_GET_ITEM_shim(seq, i)!
+        if unsafe swiftbuf_PyLong_Check(item) == 0 { throw .valueError("elements of \(name) must be integers") }
+        let x = unsafe PyLong_AsSsize_t(item)
+        if unsafe PyErr_Occurred() != nil { throw .alreadySet }
         if name == "shape" && x < 0 { throw .valueError("elements of shape must be integers >= 0") }
         values.append(x)
     }
@@ -99,24 +99,24 @@ private func ssizeArray(_ seq: PyObjectRef, count: Int, of name: String) throws(
 func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(PythonError) in
         var a = initDefaults
-        try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
-        let v = a.object(0)!, shape = a.object(1), strides = a.object(2), offset = a.ssize(3)
-        let format = a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
-        if let raw = ndarrayFields(object).pointee.array,
-           case let live = Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue().liveExports, live > 0 {
+        unsafe try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
+        let v = unsafe a.object(0)!, shape = unsafe a.object(1), strides = unsafe a.object(2), offset = a.ssize(3)
+        let format = unsafe a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
+        if let raw = unsafe ndarrayFields(object).pointee.array,
+           case let live = unsafe Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue().liveExports, live > 0 {
             // _testbuffer leaks the old state here and corrupts it later; refuse instead.
             throw .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")")
         }
 
         // The ndarray re-exports another exporter's buffer.
-        if swiftbuf_PyObject_CheckBuffer(v) != 0 && shape == nil {
+        if unsafe swiftbuf_PyObject_CheckBuffer(v) != 0 && shape == nil {
             // `format` is compared by identity with the default, as in C.
-            if strides != nil || offset != 0 || format != TestingPython.simpleFormat
+            if unsafe strides != nil || offset != 0 || format != TestingPython.simpleFormat
                 || !(flags == [] || flags == .redirect) {
                 throw .typeError("construction from exporter object only takes 'obj', 'getbuf' and 'flags' arguments")
             }
             let request = BufferRequest(rawValue: getbuf == unusedRequest ? BufferRequest.fullRO.rawValue : getbuf)
-            try consume(object, v, request: request) { view, hasExporter in
+            unsafe try consume(object, v, request: request) { view, hasExporter in
                 NDArray(consumer: NDBuffer(consuming: view, hasExporter: hasExporter, userFlags: flags))
             }
             return
@@ -126,74 +126,74 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         if getbuf != unusedRequest {
             throw .typeError("getbuf argument only valid for construction from exporter object")
         }
-        guard let shape = shape else {
+        guard let shape = unsafe shape else {
             throw .typeError("shape is a required argument when constructing from list, tuple or scalar")
         }
         var baseFlags = flags
         let varExport = baseFlags.contains(.varExport)
         baseFlags.remove(.varExport)
-        let head = try makeBaseBuffer(items: v, shape: shape, strides: strides, offset: offset, format: format, flags: baseFlags)
-        install(object, NDArray(original: head, varExport: varExport))
+        let head = unsafe try makeBaseBuffer(items: v, shape: shape, strides: strides, offset: offset, format: format, flags: baseFlags)
+        unsafe install(object, NDArray(original: head, varExport: varExport))
     }
 }
 
 @_cdecl("swiftbuf_ndarray_push")
 func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
+    unsafe pythonCall { () throws(PythonError) in
         var a = pushDefaults
-        try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
-        let array = try ndarrayState(object)
+        unsafe try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
+        let array = unsafe try ndarrayState(object)
         let flags = NDFlags(rawValue: a.int(5))
         try core { () throws(SwiftBufferError) in try array.checkPush(flags: flags) }
-        let buffer = try makeBaseBuffer(items: a.object(0)!, shape: a.object(1)!, strides: a.object(2),
+        let buffer = unsafe try makeBaseBuffer(items: a.object(0)!, shape: a.object(1)!, strides: a.object(2),
                                         offset: a.ssize(3), format: a.object(4)!, flags: flags)
         array.push(buffer)
-        return pyNone
+        return unsafe pyNone
     }
 }
 
 @_cdecl("swiftbuf_ndarray_pop")
 func ndarrayPop(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let array = try ndarrayState(object)
+    unsafe pythonCall { () throws(PythonError) in
+        let array = unsafe try ndarrayState(object)
         try core { () throws(SwiftBufferError) in try array.pop() }
-        return pyNone
+        return unsafe pyNone
     }
 }
 
 @_cdecl("swiftbuf_ndarray_dealloc")
 func ndarrayDealloc(_ object: PyObjectRef) {
-    let type = swiftbuf_Py_TYPE(object)!
-    clearState(object)
-    swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
-    decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    unsafe clearState(object)
+    unsafe swiftbuf_tp_free(type)(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
 }
 
 // MARK: - getbuffer
 
 @_cdecl("swiftbuf_ndarray_getbuffer")
 func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
-    let fields = ndarrayFields(object)
-    guard let raw = fields.pointee.array else {
-        view.pointee.obj = nil
+    let fields = unsafe ndarrayFields(object)
+    guard let raw = unsafe fields.pointee.array else {
+        unsafe view.pointee.obj = nil
         PythonError.bufferError("ndarray is not initialized").raise()
         return -1
     }
-    return Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
+    return unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
         do throws(SwiftBufferError) {
             guard let answer = try array.export(BufferRequest(rawValue: flags)) else {
                 // ND_REDIRECT: the consumed exporter answers, and its release is its own.
-                return PyObject_GetBuffer(fields.pointee.consumed.obj!, view, flags)
+                return unsafe PyObject_GetBuffer(fields.pointee.consumed.obj!, view, flags)
             }
-            view.fill(answer, exporter: object)
+            unsafe view.fill(answer, exporter: object)
             // Which base buffer this export belongs to; the NDArray keeps it alive until the
             // export is released (and refuses `__init__` while exports are live).
-            view.pointee.internal = UnsafeMutableRawPointer(Unmanaged.passUnretained(array.head).toOpaque())
+            unsafe view.pointee.internal = unsafe UnsafeMutableRawPointer(Unmanaged.passUnretained(array.head).toOpaque())
             return 0
         } catch {
             // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
             let undefined: NDFlags = [.getbufFail, .getbufUndefined]
-            view.pointee.obj = array.head.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
+            unsafe view.pointee.obj = unsafe array.head.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
             PythonError(core: error).raise()
             return -1
         }
@@ -202,9 +202,9 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
 
 @_cdecl("swiftbuf_ndarray_releasebuffer")
 func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    guard let token = view.pointee.internal, let raw = ndarrayFields(object).pointee.array else { return }
-    Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
-        Unmanaged<NDBuffer>.fromOpaque(token)._withUnsafeGuaranteedRef { array.released($0) }
+    guard let token = unsafe view.pointee.internal, let raw = unsafe ndarrayFields(object).pointee.array else { return }
+    unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
+        unsafe Unmanaged<NDBuffer>.fromOpaque(token)._withUnsafeGuaranteedRef { array.released($0) }
     }
 }
 
@@ -213,112 +213,112 @@ func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py
 /// A getter on the current base buffer.
 @inline(__always)
 private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in try body(try ndarrayState(o).head) }
+    unsafe pythonCall { () throws(PythonError) in unsafe try body(try ndarrayState(o).head) }
 }
 
 /// `ssize_array_as_tuple`: () for a missing array.
 private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
-    guard let values = values else { return PyTuple_New(0) }
-    return pyTuple(values, count: count)
+    guard let values = unsafe values else { return unsafe PyTuple_New(0) }
+    return unsafe pyTuple(values, count: count)
 }
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
 private func contiguity(_ o: PyObjectRef, _ order: Layout.Order, _ claimed: Contiguity) -> PyObjectRef? {
-    getter(o) { b throws(PythonError) in
+    unsafe getter(o) { b throws(PythonError) in
         let actual = Layout.isContiguous(b.base, order: order)
         let flags = b.flags.contiguity
         let expected = claimed.isEmpty ? flags.isAnyContiguous : !flags.isDisjoint(with: claimed)
         if actual != expected {
             throw .runtimeError("results from PyBuffer_IsContiguous() and flags differ")
         }
-        return pyBool(actual)
+        return unsafe pyBool(actual)
     }
 }
 
 @_cdecl("swiftbuf_ndarray_get_flags")
-func ndarrayGetFlags(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in PyLong_FromLong(Int(b.flags.rawValue)) } }
+func ndarrayGetFlags(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe PyLong_FromLong(Int(b.flags.rawValue)) } }
 @_cdecl("swiftbuf_ndarray_get_offset")
-func ndarrayGetOffset(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.offset) } }
+func ndarrayGetOffset(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe pyInt(b.offset) } }
 @_cdecl("swiftbuf_ndarray_get_obj")
 func ndarrayGetObj(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    getter(o) { _ in newReference(consumedExporter(o) ?? swiftbuf_Py_None()) }
+    unsafe getter(o) { _ in unsafe newReference(consumedExporter(o) ?? swiftbuf_Py_None()) }
 }
 @_cdecl("swiftbuf_ndarray_get_nbytes")
-func ndarrayGetNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.len) } }
+func ndarrayGetNbytes(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe pyInt(b.base.len) } }
 @_cdecl("swiftbuf_ndarray_get_readonly")
-func ndarrayGetReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyBool(b.base.readonly) } }
+func ndarrayGetReadonly(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe pyBool(b.base.readonly) } }
 @_cdecl("swiftbuf_ndarray_get_itemsize")
-func ndarrayGetItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.itemsize) } }
+func ndarrayGetItemsize(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe pyInt(b.base.itemsize) } }
 @_cdecl("swiftbuf_ndarray_get_format")
 func ndarrayGetFormat(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? {
-    getter(o) { b in
-        if let format = b.base.format { return PyUnicode_FromString(format) }
-        return PyUnicode_FromString("")
+    unsafe getter(o) { b in
+        if let format = unsafe b.base.format { return unsafe PyUnicode_FromString(format) }
+        return unsafe PyUnicode_FromString("")
     }
 }
 @_cdecl("swiftbuf_ndarray_get_ndim")
-func ndarrayGetNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in pyInt(b.base.ndim) } }
+func ndarrayGetNdim(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe pyInt(b.base.ndim) } }
 @_cdecl("swiftbuf_ndarray_get_shape")
-func ndarrayGetShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.shape, b.base.ndim) } }
+func ndarrayGetShape(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe optionalTuple(b.base.shape, b.base.ndim) } }
 @_cdecl("swiftbuf_ndarray_get_strides")
-func ndarrayGetStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.strides, b.base.ndim) } }
+func ndarrayGetStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe optionalTuple(b.base.strides, b.base.ndim) } }
 @_cdecl("swiftbuf_ndarray_get_suboffsets")
-func ndarrayGetSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { getter(o) { b in optionalTuple(b.base.suboffsets, b.base.ndim) } }
+func ndarrayGetSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe getter(o) { b in unsafe optionalTuple(b.base.suboffsets, b.base.ndim) } }
 @_cdecl("swiftbuf_ndarray_get_c_contiguous")
-func ndarrayGetCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .c, .c) }
+func ndarrayGetCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .c, .c) }
 @_cdecl("swiftbuf_ndarray_get_f_contiguous")
-func ndarrayGetFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .fortran, .fortran) }
+func ndarrayGetFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .fortran, .fortran) }
 @_cdecl("swiftbuf_ndarray_get_contiguous")
-func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { contiguity(o, .any, []) }
+func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .any, []) }
 
 // MARK: - Methods
 
 @_cdecl("swiftbuf_ndarray_tolist")
 func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(PythonError) in try unpackAll(b.base) }
+    unsafe getter(o) { b throws(PythonError) in unsafe try unpackAll(b.base) }
 }
 
 /// `ndarray_tobytes`: the items in C order.
 func ndarrayBytes(_ b: NDBuffer) throws(PythonError) -> PyObjectRef {
-    guard let bytes = PyBytes_FromStringAndSize(nil, b.base.len) else { throw .alreadySet }
-    b.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)))
-    return bytes
+    guard let bytes = unsafe PyBytes_FromStringAndSize(nil, b.base.len) else { throw .alreadySet }
+    unsafe b.copyBytes(into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)))
+    return unsafe bytes
 }
 
 @_cdecl("swiftbuf_ndarray_tobytes")
 func ndarrayTobytes(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(PythonError) in try ndarrayBytes(b) }
+    unsafe getter(o) { b throws(PythonError) in unsafe try ndarrayBytes(b) }
 }
 
 @_cdecl("swiftbuf_ndarray_add_suboffsets")
 func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    getter(o) { b throws(PythonError) in
+    unsafe getter(o) { b throws(PythonError) in
         try core { () throws(SwiftBufferError) in try b.addRedundantSuboffsets() }
-        return pyNone
+        return unsafe pyNone
     }
 }
 
 @_cdecl("swiftbuf_ndarray_memoryview_from_buffer")
 func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in
-        let array = try ndarrayState(o)
+    unsafe pythonCall { () throws(PythonError) in
+        let array = unsafe try ndarrayState(o)
         // The base buffer whose memory the view lies in: this array's own, or that of the
         // original ndarray it consumes.
         let owner: NDBuffer
         if !array.isConsumer {
             owner = array.head
-        } else if let exporter = consumedExporter(o), isNDArray(exporter),
-                  let exported = try? ndarrayState(exporter), !exported.isConsumer,
-                  let token = ndarrayFields(o).pointee.consumed.internal {
-            owner = Unmanaged<NDBuffer>.fromOpaque(token).takeUnretainedValue()
+        } else if let exporter = unsafe consumedExporter(o), unsafe isNDArray(exporter),
+                  let exported = unsafe try? ndarrayState(exporter), !exported.isConsumer,
+                  let token = unsafe ndarrayFields(o).pointee.consumed.internal {
+            owner = unsafe Unmanaged<NDBuffer>.fromOpaque(token).takeUnretainedValue()
         } else {
             throw .typeError("memoryview_from_buffer(): ndarray must be original exporter or consumer from ndarray/original exporter")
         }
         let info = try core { () throws(SwiftBufferError) in try NDDetached.copy(of: array.head.base, in: owner) }
         // PyMemoryView_FromBuffer copies shape, strides and suboffsets; the view has no owner.
-        var buffer = Py_buffer()
-        withUnsafeMutablePointer(to: &buffer) { $0.store(info) }
-        return PyMemoryView_FromBuffer(&buffer)
+        var buffer = unsafe Py_buffer()
+        unsafe withUnsafeMutablePointer(to: &buffer) { unsafe $0.store(info) }
+        return unsafe PyMemoryView_FromBuffer(&buffer)
     }
 }
 
@@ -327,18 +327,18 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
 @_cdecl("swiftbuf_ndarray_hash")
 func ndarrayHash(_ o: PyObjectRef) -> Int {
     do throws(PythonError) {
-        let array = try ndarrayState(o)
+        let array = unsafe try ndarrayState(o)
         let b = array.head
         if !b.base.readonly { throw .valueError("cannot hash writable ndarray object") }
-        if let exporter = consumedExporter(o) {
+        if let exporter = unsafe consumedExporter(o) {
             // The exporter's __hash__ may run Python code: re-initialising the array from there
             // would give back the buffer hashed next, so it refuses meanwhile.
-            let hash = array.withPinnedHead { PyObject_Hash(exporter) }
+            let hash = array.withPinnedHead { unsafe PyObject_Hash(exporter) }
             if hash == -1 { throw .alreadySet }
         }
-        let bytes = try ndarrayBytes(b)
-        defer { decref(bytes) }
-        return PyObject_Hash(bytes)
+        let bytes = unsafe try ndarrayBytes(b)
+        defer { unsafe decref(bytes) }
+        return unsafe PyObject_Hash(bytes)
     } catch {
         error.raise()
         return -1

@@ -7,96 +7,96 @@ import SwiftBufferPython
 
 /// `ndarray_item`: one item (ndim = 1), or a sub-array of ndim-1 dimensions.
 private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> PyObjectRef {
-    let head = try ndarrayState(object).head
+    let head = unsafe try ndarrayState(object).head
     if head.base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
-    let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
+    let pointer = unsafe try core { () throws(SwiftBufferError) in unsafe try head.itemPointer(index) }
     if head.base.ndim == 1 {
-        return try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
+        return unsafe try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
     }
-    let result = try newNDArrayObject()
+    let result = unsafe try newNDArrayObject()
     do throws(PythonError) {
-        try consume(result, object, request: .fullRO) { view, hasExporter throws(PythonError) in
+        unsafe try consume(result, object, request: .fullRO) { view, hasExporter throws(PythonError) in
             let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
-            try core { () throws(SwiftBufferError) in try sub.narrowToItem(at: pointer) }
+            try core { () throws(SwiftBufferError) in unsafe try sub.narrowToItem(at: pointer) }
             return NDArray(consumer: sub)
         }
     } catch {
-        decref(result)
+        unsafe decref(result)
         throw error
     }
-    return result
+    return unsafe result
 }
 
 /// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
 private func resolve(_ slice: PyObjectRef, count: () throws(PythonError) -> Int) throws(PythonError) -> Layout.Slice {
     var start = 0, stop = 0, step = 0
-    if PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
+    if unsafe PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
     return Layout.Slice(start: start, stop: stop, step: step, count: try count())
 }
 
 /// `ndarray_subscript`.
 private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let head = try ndarrayState(object).head
+    let head = unsafe try ndarrayState(object).head
     if head.base.ndim == 0 {
-        if swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-            return try unpackSingle(at: head.base.buf!, format: head.base.format, itemsize: head.base.itemsize)
+        if unsafe swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
+            return unsafe try unpackSingle(at: head.base.buf!, format: head.base.format, itemsize: head.base.itemsize)
         }
-        if key == swiftbuf_Py_Ellipsis() { return newReference(object) }
+        if unsafe key == swiftbuf_Py_Ellipsis() { return unsafe newReference(object) }
         throw .typeError("invalid indexing of scalar")
     }
-    if swiftbuf_PyIndex_Check(key) != 0 {
-        let index = PyLong_AsSsize_t(key)
-        if index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-        return try item(object, index)
+    if unsafe swiftbuf_PyIndex_Check(key) != 0 {
+        let index = unsafe PyLong_AsSsize_t(key)
+        if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+        return unsafe try item(object, index)
     }
 
     // The new ndarray consumes a full export and owns the arrays it slices.
-    let result = try newNDArrayObject()
+    let result = unsafe try newNDArrayObject()
     var slicing: NDBuffer? = nil
     do throws(PythonError) {
-        try consume(result, object, request: .fullRO) { view, hasExporter in
+        unsafe try consume(result, object, request: .fullRO) { view, hasExporter in
             let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
             sub.ownStructure()
             slicing = sub
             return NDArray(consumer: sub)
         }
     } catch {
-        decref(result)
+        unsafe decref(result)
         throw error
     }
     let sub = slicing!
     do throws(PythonError) {
-        if swiftbuf_PySlice_Check(key) != 0 {
+        if unsafe swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.
-            sub.applySlice(try resolve(key) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
+            unsafe sub.applySlice(try resolve(key) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
                            dimension: 0)
-        } else if swiftbuf_PyTuple_Check(key) != 0 {
+        } else if unsafe swiftbuf_PyTuple_Check(key) != 0 {
             // Multi-dimensional slice.
-            for i in 0..<swiftbuf_PyTuple_GET_SIZE(key) {
-                let k = swiftbuf_PyTuple_GET_ITEM(key, i)!
-                if swiftbuf_PySlice_Check(k) == 0 { throw .typeError("cannot index memory using \"\(typeName(k))\"") }
-                sub.applySlice(try resolve(k) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
+            for i in unsafe 0..<swiftbuf_PyTuple_GET_SIZE(key) {
+                let k = unsafe swiftbuf_PyTuple_GET_ITEM(key, i)!
+                if unsafe swiftbuf_PySlice_Check(k) == 0 { throw .typeError(unsafe "cannot index memory using \"\(typeName(k))\"") }
+                unsafe sub.applySlice(try resolve(k) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
                                dimension: i)
             }
         } else {
-            throw .typeError("cannot index memory using \"\(typeName(key))\"")
+            throw .typeError(unsafe "cannot index memory using \"\(typeName(key))\"")
         }
         try core { () throws(SwiftBufferError) in try sub.finishSlicing() }
     } catch {
-        decref(result)
+        unsafe decref(result)
         throw error
     }
-    return result
+    return unsafe result
 }
 
 @_cdecl("swiftbuf_ndarray_item")
 func ndarrayItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in try item(object, index) }
+    unsafe pythonCall { () throws(PythonError) in unsafe try item(object, index) }
 }
 
 @_cdecl("swiftbuf_ndarray_subscript")
 func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    pythonCall { () throws(PythonError) in try subscriptValue(object, key) }
+    unsafe pythonCall { () throws(PythonError) in unsafe try subscriptValue(object, key) }
 }
 
 /// `pack_single` into the head of `array`. Packing runs Python code (an item's `__bool__` or
@@ -105,9 +105,9 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
 /// pushing the new state on top of it). An original's head is kept alive by the caller.
 private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(PythonError) {
     let base = array.head.base
-    guard array.isConsumer else { return try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
+    guard array.isConsumer else { return unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
     try array.withPinnedHead { () throws(PythonError) in
-        try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
+        unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
     }
 }
 
@@ -115,30 +115,30 @@ private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in 
 @_cdecl("swiftbuf_ndarray_ass_subscript")
 func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(PythonError) in
-        let array = try ndarrayState(object)
+        let array = unsafe try ndarrayState(object)
         let head = array.head
         let dest = head.base
         if dest.readonly { throw .typeError("ndarray is not writable") }
-        guard let value = value else { throw .typeError("ndarray data cannot be deleted") }
+        guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
         if dest.ndim == 0 {
-            if key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
-                return try pack(value, at: dest.buf!, in: array)
+            if unsafe key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
+                return unsafe try pack(value, at: dest.buf!, in: array)
             }
             throw .typeError("invalid indexing of scalar")
         }
-        if dest.ndim == 1 && swiftbuf_PyIndex_Check(key) != 0 {
+        if unsafe dest.ndim == 1 && swiftbuf_PyIndex_Check(key) != 0 {
             // The rvalue is a single item.
-            let index = PyLong_AsSsize_t(key)
-            if index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-            let pointer = try core { () throws(SwiftBufferError) in try head.itemPointer(index) }
-            return try pack(value, at: pointer, in: array)
+            let index = unsafe PyLong_AsSsize_t(key)
+            if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+            let pointer = unsafe try core { () throws(SwiftBufferError) in unsafe try head.itemPointer(index) }
+            return unsafe try pack(value, at: pointer, in: array)
         }
         // The rvalue is an exporter.
-        let source = try HeldBuffer(from: value, request: .fullRO)
-        let target = try subscriptValue(object, key)
-        defer { decref(target) }
-        let targetBase = try ndarrayState(target).head.base
-        let sourceBase = source.descriptor
+        let source = unsafe try HeldBuffer(from: value, request: .fullRO)
+        let target = unsafe try subscriptValue(object, key)
+        defer { unsafe decref(target) }
+        let targetBase = unsafe try ndarrayState(target).head.base
+        let sourceBase = unsafe source.descriptor
         try core { () throws(SwiftBufferError) in try NDAssignment.copy(sourceBase, into: targetBase, allocator: .python) }
     }
 }

@@ -8,7 +8,7 @@ import SwiftBufferPython
 // MARK: - Argument parsing
 
 /// One C variable a `PyArg_Parse*` format unit fills, holding its default until parsing.
-enum ArgumentSlot {
+@unsafe enum ArgumentSlot {
     case object(PyObjectRef?)   // "O"
     case ssize(Int)             // "n"
     case int(Int32)             // "i"
@@ -16,18 +16,18 @@ enum ArgumentSlot {
 
 /// A `char *kwlist[]` for `PyArg_ParseTupleAndKeywords`, alive for the life of the process.
 /// (`@unchecked Sendable`: the array is filled at init and never written again.)
-final class KeywordList: @unchecked Sendable {
+@unsafe final class KeywordList: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
     init(_ names: [String]) {
-        pointer = .allocate(capacity: names.count + 1)
+        unsafe pointer = .allocate(capacity: names.count + 1)
         for (i, name) in names.enumerated() {
             let utf8 = Array(name.utf8CString)
             let s = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count)
-            s.initialize(from: utf8, count: utf8.count)
-            pointer[i] = s
+            unsafe s.initialize(from: utf8, count: utf8.count)
+            unsafe pointer[i] = unsafe s
         }
-        pointer[names.count] = nil
+        unsafe pointer[names.count] = nil
     }
 }
 
@@ -38,13 +38,13 @@ struct ArgumentCells {
     private var cells: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     init(_ defaults: ArgumentSlot...) {
-        precondition(defaults.count <= 8, "ArgumentCells: at most 8 format units")
-        withUnsafeMutableBytes(of: &cells) { raw in
-            for (i, slot) in defaults.enumerated() {
-                switch slot {
-                case .object(let o): raw.storeBytes(of: o, toByteOffset: 8 * i, as: PyObjectRef?.self)
-                case .ssize(let n): raw.storeBytes(of: n, toByteOffset: 8 * i, as: Int.self)
-                case .int(let v): raw.storeBytes(of: v, toByteOffset: 8 * i, as: Int32.self)
+        unsafe precondition(defaults.count <= 8, "ArgumentCells: at most 8 format units")
+        unsafe withUnsafeMutableBytes(of: &cells) { raw in
+            for unsafe (i, slot) in unsafe defaults.enumerated() {
+                switch unsafe slot {
+                case .object(let o): unsafe raw.storeBytes(of: o, toByteOffset: 8 * i, as: PyObjectRef?.self)
+                case .ssize(let n): unsafe raw.storeBytes(of: n, toByteOffset: 8 * i, as: Int.self)
+                case .int(let v): unsafe raw.storeBytes(of: v, toByteOffset: 8 * i, as: Int32.self)
                 }
             }
         }
@@ -55,45 +55,45 @@ struct ArgumentCells {
     /// are CPython's.
     mutating func parse(_ args: PyObjectRef, _ kwargs: PyObjectRef?, format: StaticString,
                         keywords: KeywordList? = nil) throws(PythonError) {
-        let ok = withUnsafeMutableBytes(of: &cells) { raw -> Int32 in
+        let ok = unsafe withUnsafeMutableBytes(of: &cells) { raw -> Int32 in
             let c = raw.baseAddress!
             var addresses: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
                             UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
-                = (c, c + 8, c + 16, c + 24, c + 32, c + 40, c + 48, c + 56)
-            return withUnsafeMutablePointer(to: &addresses) { tuple in
-                let p = UnsafeMutableRawPointer(tuple).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-                let f = UnsafeRawPointer(format.utf8Start).assumingMemoryBound(to: CChar.self)
-                if let keywords = keywords {
-                    return swiftbuf_PyArg_ParseTupleAndKeywords8(args, kwargs, f, keywords.pointer, p)
+                = unsafe (c, c + 8, c + 16, c + 24, c + 32, c + 40, c + 48, c + 56)
+            return unsafe withUnsafeMutablePointer(to: &addresses) { tuple in
+                let p = unsafe UnsafeMutableRawPointer(tuple).assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+                let f = unsafe UnsafeRawPointer(format.utf8Start).assumingMemoryBound(to: CChar.self)
+                if let keywords = unsafe keywords {
+                    return unsafe swiftbuf_PyArg_ParseTupleAndKeywords8(args, kwargs, f, keywords.pointer, p)
                 }
-                return swiftbuf_PyArg_ParseTuple8(args, f, p)
+                return unsafe swiftbuf_PyArg_ParseTuple8(args, f, p)
             }
         }
         if ok == 0 { throw .alreadySet }
     }
 
     private func load<T>(_ i: Int, as type: T.Type) -> T {
-        withUnsafeBytes(of: cells) { $0.load(fromByteOffset: 8 * i, as: T.self) }
+        unsafe withUnsafeBytes(of: cells) { unsafe $0.load(fromByteOffset: 8 * i, as: T.self) }
     }
-    func object(_ i: Int) -> PyObjectRef? { load(i, as: PyObjectRef?.self) }
+    func object(_ i: Int) -> PyObjectRef? { unsafe load(i, as: PyObjectRef?.self) }
     func ssize(_ i: Int) -> Int { load(i, as: Int.self) }
     func int(_ i: Int) -> Int32 { load(i, as: Int32.self) }
 }
 
 /// `CHECK_LIST_OR_TUPLE`: TypeError "`name` must be a list or a tuple".
 func requireListOrTuple(_ o: PyObjectRef, _ name: String) throws(PythonError) {
-    if swiftbuf_PyList_Check(o) == 0 && swiftbuf_PyTuple_Check(o) == 0 {
+    if unsafe swiftbuf_PyList_Check(o) == 0 && swiftbuf_PyTuple_Check(o) == 0 {
         throw .typeError("\(name) must be a list or a tuple")
     }
 }
 
 /// `get_ascii_order`: 'C', 'F' or 'A' from a str (its first character).
 func orderArgument(ascii o: PyObjectRef) throws(PythonError) -> Layout.Order {
-    guard swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a string") }
-    guard let ascii = PyUnicode_AsASCIIString(o) else { throw .alreadySet }
-    defer { decref(ascii) }
+    guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw .typeError("order must be a string") }
+    guard let ascii = unsafe PyUnicode_AsASCIIString(o) else { throw .alreadySet }
+    defer { unsafe decref(ascii) }
     // An empty string yields its terminating NUL, as in C.
-    let first = UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(ascii)[0])
+    let first = unsafe UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(ascii)[0])
     guard let order = Layout.Order(first) else { throw .valueError("invalid order, must be C, F or A") }
     return order
 }
@@ -109,8 +109,8 @@ enum TestingPython {
     /// The `struct` functions (the one cache, `StructModule`), the attribute names and the default format.
     static func load() -> Bool {
         guard StructModule.load(), Attribute.load() else { return false }
-        if simpleFormat == nil { simpleFormat = PyUnicode_FromString("B") }
-        return simpleFormat != nil
+        if unsafe simpleFormat == nil { unsafe simpleFormat = unsafe PyUnicode_FromString("B") }
+        return unsafe simpleFormat != nil
     }
 }
 
@@ -120,73 +120,73 @@ typealias NDArrayObjectPointer = UnsafeMutablePointer<swiftbuf_NDArrayObject>
 
 @inline(__always)
 func ndarrayFields(_ o: PyObjectRef) -> NDArrayObjectPointer {
-    UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_NDArrayObject.self)
+    unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_NDArrayObject.self)
 }
 
 /// Whether `o` is exactly a swiftbuf.testing.ndarray (`NDArray_Check`).
 @inline(__always)
 func isNDArray(_ o: PyObjectRef) -> Bool {
-    swiftbuf_Py_TYPE(o) == swiftbuf_ndarray_type()
+    unsafe swiftbuf_Py_TYPE(o) == swiftbuf_ndarray_type()
 }
 
 /// The NDArray behind an ndarray object. `ndarray.__new__` alone leaves none; _testbuffer
 /// crashes on such an object, swiftbuf.testing raises ValueError.
 @inline(__always)
 func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
-    guard let raw = ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
-    return Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue()
+    guard let raw = unsafe ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
+    return unsafe Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue()
 }
 
 /// The exporter a consumer's buffer came from (`base.obj`), borrowed; nil for an original.
 func consumedExporter(_ o: PyObjectRef) -> PyObjectRef? {
-    ndarrayFields(o).pointee.consumed.obj
+    unsafe ndarrayFields(o).pointee.consumed.obj
 }
 
 /// The consumed buffer's slot in the object (stable heap memory, as a Py_buffer must be).
 @inline(__always)
 func consumedSlot(_ o: PyObjectRef) -> UnsafeMutablePointer<Py_buffer> {
-    UnsafeMutableRawPointer(ndarrayFields(o)).advanced(by: MemoryLayout<swiftbuf_NDArrayObject>.offset(of: \.consumed)!)
+    unsafe UnsafeMutableRawPointer(ndarrayFields(o)).advanced(by: MemoryLayout<swiftbuf_NDArrayObject>.offset(of: \.consumed)!)
         .assumingMemoryBound(to: Py_buffer.self)
 }
 
 /// Drops the object's state: its NDArray, and the buffer it consumed (given back once).
 func clearState(_ o: PyObjectRef) {
-    let fields = ndarrayFields(o)
-    if let raw = fields.pointee.array {
-        fields.pointee.array = nil
-        Unmanaged<NDArray>.fromOpaque(raw).release()
+    let fields = unsafe ndarrayFields(o)
+    if let raw = unsafe fields.pointee.array {
+        unsafe fields.pointee.array = nil
+        unsafe Unmanaged<NDArray>.fromOpaque(raw).release()
     }
     // Releasing a zeroed (or already released) Py_buffer does nothing.
-    PyBuffer_Release(consumedSlot(o))
+    unsafe PyBuffer_Release(consumedSlot(o))
 }
 
 /// Makes the object a consumer: obtains `request` from `exporter` into its own slot, then
 /// describes it with `make`. Any earlier state is dropped first; on failure none is left.
 func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
              _ make: (BufferDescriptor, Bool) throws(PythonError) -> NDArray) throws(PythonError) {
-    clearState(o)
-    let slot = consumedSlot(o)
-    if PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
-        slot.pointee.obj = nil  // ND_GETBUF_UNDEFINED leaves garbage here
+    unsafe clearState(o)
+    let slot = unsafe consumedSlot(o)
+    if unsafe PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
+        unsafe slot.pointee.obj = nil  // ND_GETBUF_UNDEFINED leaves garbage here
         throw .alreadySet
     }
     do throws(PythonError) {
-        let array = try make(BufferDescriptor(slot), slot.pointee.obj != nil)
-        ndarrayFields(o).pointee.array = Unmanaged.passRetained(array).toOpaque()
+        let array = unsafe try make(BufferDescriptor(slot), slot.pointee.obj != nil)
+        unsafe ndarrayFields(o).pointee.array = unsafe Unmanaged.passRetained(array).toOpaque()
     } catch {
-        PyBuffer_Release(slot)
+        unsafe PyBuffer_Release(slot)
         throw error
     }
 }
 
 /// Makes the object an original exporter of `array`, dropping any earlier state.
 func install(_ o: PyObjectRef, _ array: NDArray) {
-    clearState(o)
-    ndarrayFields(o).pointee.array = Unmanaged.passRetained(array).toOpaque()
+    unsafe clearState(o)
+    unsafe ndarrayFields(o).pointee.array = unsafe Unmanaged.passRetained(array).toOpaque()
 }
 
 /// A new, empty ndarray object (`ndarray_new`).
 func newNDArrayObject() throws(PythonError) -> PyObjectRef {
-    let type = swiftbuf_ndarray_type()!
-    return try checked(swiftbuf_tp_alloc(type)(type, 0))
+    let type = unsafe swiftbuf_ndarray_type()!
+    return unsafe try checked(swiftbuf_tp_alloc(type)(type, 0))
 }
