@@ -41,6 +41,9 @@ typealias ManagedBufferPointer = UnsafeMutablePointer<swiftbuf_ManagedBufferObje
         unsafeAddress { unsafe UnsafePointer(raw) }
         nonmutating unsafeMutableAddress { unsafe raw }
     }
+
+    /// The same object (written out: the synthesized `==` compares the pointers unmarked).
+    @inline(__always) static func == (a: Self, b: Self) -> Bool { unsafe a.raw == b.raw }
 }
 
 extension MemoryViewHandle {
