@@ -399,10 +399,20 @@ func memoryviewClear(_ object: PyObjectRef) -> Int32 {
     return 0
 }
 
-@_cdecl("swiftbuf_memoryview_release")
+// Neither slot throws on its common path: a throw inside a slot keeps the error's registers
+// saved on every call, success included (`m.release()` of a released view 129 instructions
+// against the builtin's 108 under callgrind, before).
+@_cdecl("swiftbuf_memoryview_release") @inline(never)   // see `attribute`
 func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return unsafe pyNone }   // releasing twice is no error
+    return unsafe releaseOrRaise(mv)
+}
+
+@inline(never)
+private func releaseOrRaise(_ mv: MemoryViewHandle) -> PyObjectRef? {
     do throws(PythonError) {
-        unsafe try MemoryViewObject.release(MemoryViewHandle(object))
+        unsafe try MemoryViewObject.release(mv)
         return unsafe pyNone
     } catch {
         error.raise()
@@ -410,15 +420,11 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     }
 }
 
-@_cdecl("swiftbuf_memoryview_enter")
+@_cdecl("swiftbuf_memoryview_enter") @inline(never)   // see `attribute`
 func memoryviewEnter(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    do throws(PythonError) {
-        unsafe try MemoryViewHandle(object).checkReleased()
-        return unsafe newReference(object)
-    } catch {
-        error.raise()
-        return nil
-    }
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.isInaccessible { return unsafe mv.raiseReleased() }
+    return unsafe newReference(object)
 }
 
 @_cdecl("swiftbuf_memoryview_exit")
