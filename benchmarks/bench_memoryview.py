@@ -72,6 +72,8 @@ def data():
         "a_f": array.array("f", range(4096)),
         "b_bool": bytes(i % 2 for i in range(4096)),
         "b_ptr": bytes(8 * 512),
+        "nd_e": ndarray(list(range(64)), shape=[64], format="e"),
+        "b7": b"abcdefg",
     }
 
 
@@ -299,6 +301,29 @@ CASES = [
     ("m[i]  (refused: 2-d sub-view)", "m = MV(nd_c)", "try: m[3]\nexcept NotImplementedError: pass"),
     ("m[i]  (refused: '<i')", "m = MV(nd_lt_i1)", "try: m[4]\nexcept NotImplementedError: pass"),
     ("m[i]  (refused: out of range)", "m = MV(b4k)", "try: m[5000]\nexcept IndexError: pass"),
+    # Every other refusal a caller can meet, one form each: formats the view cannot read,
+    # casts and assignments it cannot make, a released view, an object that is no buffer.
+    ("m[i]  (refused: 'e')", "m = MV(nd_e)", "try: m[3]\nexcept NotImplementedError: pass"),
+    ("m.tolist()  (refused: 'e')", "m = MV(nd_e)", "try: m.tolist()\nexcept NotImplementedError: pass"),
+    ("m.tolist()  (refused: '<i')", "m = MV(nd_lt_i1)", "try: m.tolist()\nexcept NotImplementedError: pass"),
+    ("hash(m)  (refused: 'i')", "m = MV(i32k)", "try: hash(m)\nexcept ValueError: pass"),
+    ("m.cast('B')  (refused: strided)", "m = MV(nd_strided)", "try: m.cast('B')\nexcept TypeError: pass"),
+    ("m.cast('<i')  (refused: format)", "m = MV(b4k)", "try: m.cast('<i')\nexcept ValueError: pass"),
+    ("m.cast('i')  (refused: size)", "m = MV(b7)", "try: m.cast('i')\nexcept TypeError: pass"),
+    ("m.cast('B', (3, 3))  (refused: shape)", "m = MV(b4k[:8])", "try: m.cast('B', (3, 3))\nexcept TypeError: pass"),
+    ("m[i] = v  (refused: type)", "m = MV(ba4k)", "try: m[1] = 'x'\nexcept TypeError: pass"),
+    ("m[i] = v  (refused: range)", "m = MV(ba4k)", "try: m[1] = 300\nexcept ValueError: pass"),
+    ("m[i] = v  (refused: read-only)", "m = MV(b4k)", "try: m[1] = 3\nexcept TypeError: pass"),
+    ("del m[i]  (refused)", "m = MV(ba4k)", "try: del m[0]\nexcept TypeError: pass"),
+    ("m[:] = o  (refused: shape)", "m = MV(ba4k); o = MV(b7)", "try: m[:] = o\nexcept ValueError: pass"),
+    ("m[:] = o  (refused: format)", "m = MV(ba4k); o = MV(b4k).cast('b')", "try: m[:] = o\nexcept ValueError: pass"),
+    ("MV(1)  (refused: not a buffer)", "", "try: MV(1)\nexcept TypeError: pass"),
+    ("m.hex('::')  (refused: separator)", "m = MV(b4k)", "try: m.hex('::')\nexcept ValueError: pass"),
+    ("iter(m)  (refused: 2-d)", "m = MV(nd_c)", "try: iter(m)\nexcept NotImplementedError: pass"),
+    ("m[1.0]  (refused: float key)", "m = MV(b4k)", "try: m[1.0]\nexcept TypeError: pass"),
+    ("len(m)  (refused: released)", "m = MV(b4k); m.release()", "try: len(m)\nexcept ValueError: pass"),
+    ("m.obj  (refused: released)", "m = MV(b4k); m.release()", "try: m.obj\nexcept ValueError: pass"),
+    ("m.tobytes()  (refused: released)", "m = MV(b4k); m.release()", "try: m.tobytes()\nexcept ValueError: pass"),
 ]
 
 

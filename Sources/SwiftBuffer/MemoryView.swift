@@ -150,19 +150,7 @@ extension MemoryView {
     /// `adjust_fmt`'s error.
     @inline(never)
     public static func unsupportedFormat(_ format: UnsafeBufferPointer<UInt8>) -> SwiftBufferError {
-        // One allocation, the message's own (an interpolation of a decoded String made three
-        // and cost a refused `m[i]` ~400 instructions under callgrind). Invalid UTF-8 in the
-        // format is repaired as String(decoding:) repairs it.
-        let prefix: StaticString = "memoryview: unsupported format "
-        let count = prefix.utf8CodeUnitCount + format.count
-        return .notImplementedError(unsafe String(unsafeUninitializedCapacity: count) { out in
-            let base = UnsafeMutableRawPointer(out.baseAddress!)
-            unsafe base.copyMemory(from: prefix.utf8Start, byteCount: prefix.utf8CodeUnitCount)
-            if let f = format.baseAddress {
-                unsafe (base + prefix.utf8CodeUnitCount).copyMemory(from: f, byteCount: format.count)
-            }
-            return count
-        })
+        .notImplementedError(SwiftBufferError.message("memoryview: unsupported format ", UnsafeRawBufferPointer(format)))
     }
 
     /// The code a single-character format reads with in CPython 3.11's memoryview, or the
@@ -175,7 +163,7 @@ extension MemoryView {
 
     @inline(never)
     public static func unsupportedElement(_ character: UInt8) -> SwiftBufferError {
-        .notImplementedError("memoryview: format \(String(decoding: CollectionOfOne(character), as: UTF8.self)) not supported")
+        .notImplementedError(SwiftBufferError.message("memoryview: format ", character, " not supported"))
     }
 
     /// The view's native code (`get_native_fmtchar`), nil for anything the struct module

@@ -115,11 +115,11 @@ private func converted<T: Equatable>(_ code: ElementCodec.Code, failure: T, _ bo
 }
 
 private func invalidType(_ code: ElementCodec.Code) -> PythonError {
-    .typeError("memoryview: invalid type for format '\(Character(Unicode.Scalar(code.rawValue)))'")
+    .typeError(SwiftBufferError.message("memoryview: invalid type for format '", code.rawValue, "'"))
 }
 
 private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
-    .valueError("memoryview: invalid value for format '\(Character(Unicode.Scalar(code.rawValue)))'")
+    .valueError(SwiftBufferError.message("memoryview: invalid value for format '", code.rawValue, "'"))
 }
 
 // MARK: - Unpacking with the struct module (struct_get_unpacker, struct_unpack_single)

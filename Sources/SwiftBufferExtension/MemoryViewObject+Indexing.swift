@@ -139,6 +139,7 @@ extension MemoryViewObject {
     /// holds the export) before the slice's indices are converted: their __index__ may resize.
     /// `inheriting` is the source view's format character and flags (`install(_:code:)`), nil
     /// for an exporter's buffer: the new view is a whole, valid view until it is narrowed.
+    @inline(__always)   // into its two callers' catch frames: one frame a slice (23 instructions)
     static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
                           by slice: PyObjectRef, inheriting: (code: Int32, flags: Int32)? = nil) throws(PythonError) -> PyObjectRef {
         let (result, layout) = unsafe try prepareView(mbuf, source)
