@@ -33,11 +33,26 @@ func unpackElement(_ mv: MemoryViewHandle, _ pointer: UnsafeRawPointer, _ charac
 /// `unpack_single` where no Python code ran since the view was last checked.
 @inline(__always)
 func unpackElement(_ pointer: UnsafeRawPointer, _ character: UInt8) throws(PythonError) -> PyObjectRef {
-    guard let code = ElementCodec.Code(ascii: character), code != .half else {
-        throw .core(MemoryView.unsupportedElement(character))
-    }
-    guard let object = unsafe elementObject(code, pointer) else { throw .alreadySet }
+    guard let object = unsafe unpackedElement(pointer, character) else { throw .alreadySet }
     return unsafe object
+}
+
+/// `unpackElement` for a slot that throws nothing else: nil with the exception set. It raises
+/// out of line instead of throwing, so a slot built on it saves no error registers (0-d `m[()]`
+/// 194 -> 183 instructions under callgrind, the builtin's 183).
+@inline(__always)
+func unpackedElement(_ pointer: UnsafeRawPointer, _ character: UInt8) -> PyObjectRef? {
+    guard let code = ElementCodec.Code(ascii: character), code != .half else {
+        return unsafe raiseUnsupportedElement(character)
+    }
+    return unsafe elementObject(code, pointer)
+}
+
+/// The error made and raised in one out-of-line call: made in the caller, it was live across
+/// the calls that convert it, and the caller saved five registers for it on every read.
+@inline(never)
+private func raiseUnsupportedElement(_ character: UInt8) -> PyObjectRef? {
+    unsafe raising(.core(MemoryView.unsupportedElement(character)))
 }
 
 /// `pack_single`: converts `item` for format character `character` and stores it at

@@ -225,19 +225,16 @@ private func elementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObj
     }
 }
 
-/// `memory_subscript` of a 0-d view for every key but `...`: `()` reads the element.
+/// `memory_subscript` of a 0-d view for every key but `...`: `()` reads the element. It
+/// raises instead of throwing (see `unpackedElement`).
 @inline(never)
 private func zeroDimensionalElementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObjectRef? {
-    do throws(PythonError) {
-        if unsafe swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
-            throw .typeError("invalid indexing of 0-dim memory")
-        }
-        let character = unsafe try mv.formatCharacter()
-        return unsafe try unpackElement(mv.pointee.view.buf.unsafelyUnwrapped, character)   // every view has a base
-    } catch {
-        error.raise()
-        return nil
+    if unsafe swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
+        return unsafe raising(.typeError("invalid indexing of 0-dim memory"))
     }
+    let code = unsafe mv.pointee.code
+    if code == 0 { return unsafe mv.raiseUnsupportedFormat() }
+    return unsafe unpackedElement(mv.pointee.view.buf.unsafelyUnwrapped, UInt8(truncatingIfNeeded: code))   // every view has a base
 }
 
 @_cdecl("swiftbuf_memoryview_item")

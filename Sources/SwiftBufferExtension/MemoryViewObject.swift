@@ -68,10 +68,7 @@ extension MemoryViewHandle {
     /// returns NULL, out of line. A `throw` in the slot itself keeps the error in saved
     /// registers across the runtime's throw hook, so the slot would save and restore five
     /// registers on every call (m.obj, len(m): a tenth of their cost).
-    @inline(never) func raiseReleased() -> PyObjectRef? {
-        PythonError.released.raise()   // raised, not thrown: no throw hook on this path
-        return nil
-    }
+    @inline(never) func raiseReleased() -> PyObjectRef? { unsafe raising(.released) }
 
     /// The view's layout, complete (shape and strides present when ndim > 0), read field by
     /// field (see `install`).
@@ -125,8 +122,23 @@ extension MemoryViewHandle {
     @inline(__always) func formatCharacter() throws(PythonError) -> UInt8 {
         let c = unsafe pointee.code
         if c != 0 { return UInt8(truncatingIfNeeded: c) }
-        throw unsafe .core(MemoryView.unsupportedFormat(layout.formatBytes))
+        throw unsafe unsupportedFormat
     }
+
+    /// `adjust_fmt`'s error for this view's format.
+    var unsupportedFormat: PythonError { unsafe .core(MemoryView.unsupportedFormat(layout.formatBytes)) }
+
+    /// `formatCharacter`'s refusal raised, for a slot that throws nothing else.
+    @inline(never) func raiseUnsupportedFormat() -> PyObjectRef? { unsafe raising(unsupportedFormat) }
+}
+
+/// Raises `error` and returns NULL, for a slot that raises instead of throwing: out of line, so
+/// the slot keeps no error in saved registers (a `throw` calls the runtime's throw hook with
+/// the error live across it).
+@inline(never)
+func raising(_ error: consuming PythonError) -> PyObjectRef? {
+    error.raise()
+    return nil
 }
 
 extension PythonError {
