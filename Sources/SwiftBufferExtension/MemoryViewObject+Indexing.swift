@@ -255,9 +255,33 @@ func memoryviewLength(_ object: PyObjectRef) -> Int {
     return unsafe mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
 }
 
-@_cdecl("swiftbuf_memoryview_ass_subscript")
+// `memory_ass_sub`, as a dispatcher like `memoryviewSubscript`: a 1-d slice assignment that
+// passes the checks CPython makes before it looks at the key (a readable format, a writable
+// view, a value) goes straight to its body; every other key, and every refusal, takes the
+// element store's body, which makes those checks in CPython's order.
+@_cdecl("swiftbuf_memoryview_ass_subscript") @inline(never)   // see `attribute`
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     let mv = unsafe MemoryViewHandle(object)
+    if let value = unsafe value, unsafe swiftbuf_PySlice_Check(key) != 0 && mv.pointee.view.ndim == 1
+        && mv.pointee.view.readonly == 0 && mv.pointee.code != 0 && !mv.isInaccessible {
+        return unsafe sliceAssignmentOrRaise(mv, key, value)
+    }
+    return unsafe elementAssignmentOrRaise(mv, key, value)
+}
+
+@inline(never)
+private func sliceAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef) -> Int32 {
+    do throws(PythonError) {
+        unsafe try assignSlice(mv, key, value)
+        return 0
+    } catch {
+        error.raise()
+        return -1
+    }
+}
+
+@inline(never)
+private func elementAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     do throws(PythonError) {
         unsafe try mv.checkReleased()
         let character = unsafe try mv.formatCharacter()
