@@ -150,7 +150,7 @@ extension MemoryView {
     /// `adjust_fmt`'s error.
     @inline(never)
     public static func unsupportedFormat(_ format: UnsafeBufferPointer<UInt8>) -> SwiftBufferError {
-        .notImplementedError(SwiftBufferError.message("memoryview: unsupported format ", UnsafeRawBufferPointer(format)))
+        unsafe .notImplementedError(SwiftBufferError.message("memoryview: unsupported format ", UnsafeRawBufferPointer(format)))
     }
 
     /// The code a single-character format reads with in CPython 3.11's memoryview, or the

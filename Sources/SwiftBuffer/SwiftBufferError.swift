@@ -50,7 +50,7 @@ extension SwiftBufferError {
     /// `message` quoting one format character.
     @inlinable
     public static func message(_ prefix: StaticString, _ character: UInt8, _ suffix: StaticString = "") -> String {
-        withUnsafeBytes(of: character) { message(prefix, $0, suffix) }
+        unsafe withUnsafeBytes(of: character) { unsafe message(prefix, $0, suffix) }
     }
 
     /// `repr(s)` of a Python str, for quoting user input in messages as Python would.

@@ -340,7 +340,16 @@ enum MemoryViewObject {
             defer { unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
             return unsafe try addView(mbuf, ManagedBuffer.master(mbuf))
         }
-        throw .typeError(unsafe "memoryview: a bytes-like object is required, not '\(typeName(object))'")
+        throw unsafe notABuffer(object)
+    }
+
+    /// `PyMemoryView_FromObject`'s refusal, made with one allocation (an interpolation of the
+    /// type's name made three: `MV(1)` 4411 -> 3462 instructions under callgrind, builtin 3958).
+    @inline(never)
+    private static func notABuffer(_ object: PyObjectRef) -> PythonError {
+        let name = unsafe swiftbuf_Py_TYPE(object).pointee.tp_name!
+        return .typeError(unsafe SwiftBufferError.message("memoryview: a bytes-like object is required, not '",
+                                                          UnsafeRawBufferPointer(start: name, count: strlen(name)), "'"))
     }
 
     /// `_memory_release`: refuses while buffers exported from this view are alive.
