@@ -141,6 +141,13 @@ func raising(_ error: consuming PythonError) -> PyObjectRef? {
     return nil
 }
 
+/// `raising` for a slot whose error value is -1.
+@inline(never)
+func raisingInt(_ error: consuming PythonError) -> Int32 {
+    error.raise()
+    return -1
+}
+
 extension PythonError {
     /// `CHECK_RELEASED`'s error.
     static var released: PythonError { .valueError("operation forbidden on released memoryview object") }
