@@ -120,9 +120,14 @@ extension MemoryViewHandle {
 
     /// `adjust_fmt`: the format's one character (cached by `install`), or NotImplementedError.
     @inline(__always) func formatCharacter() throws(PythonError) -> UInt8 {
+        guard let c = unsafe cachedFormatCharacter else { throw unsafe unsupportedFormat }
+        return c
+    }
+
+    /// The format character cached at creation, nil for a format longer than one character.
+    @inline(__always) var cachedFormatCharacter: UInt8? {
         let c = unsafe pointee.code
-        if c != 0 { return UInt8(truncatingIfNeeded: c) }
-        throw unsafe unsupportedFormat
+        return c != 0 ? UInt8(truncatingIfNeeded: c) : nil
     }
 
     /// `adjust_fmt`'s error for this view's format.
