@@ -133,7 +133,12 @@ def swift_build_command(swift: str, package_path: Path, product: str, configurat
                # so two Swift modules in one process never bind each other's symbols.
                "-Xlinker", f"--version-script={version_script}",
                # Named after the module file, so the linker records no build path as its name.
-               "-Xlinker", f"-soname={soname}"]
+               "-Xlinker", f"-soname={soname}",
+               # SwiftPM keeps frame pointers on Linux (-fno-omit-frame-pointer); CPython 3.11 and
+               # the extensions it builds omit them. Each call kept 3 instructions of frame set-up
+               # in every function and @_cdecl thunk: the memoryview table (callgrind, 230 forms)
+               # went from 79 forms above 1.05x the builtin to 52, geometric mean 0.801 -> 0.787.
+               "--omit-frame-pointers"]
     if scratch_path is not None:
         command += ["--scratch-path", str(scratch_path)]
     return command + list(swift_flags)
