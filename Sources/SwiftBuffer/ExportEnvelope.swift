@@ -55,8 +55,9 @@ public enum ExporterVoice: Sendable {
         }
     }
 
-    @usableFromInline @inline(never)
-    func refuse(_ refusal: Refusal) -> SwiftBufferError { .bufferError(message(refusal)) }
+    /// The BufferError of `refusal`, in this exporter's words.
+    @inline(never)
+    public func refuse(_ refusal: Refusal) -> SwiftBufferError { .bufferError(message(refusal)) }
 }
 
 public enum ExportRules {
@@ -65,27 +66,43 @@ public enum ExportRules {
     ///
     /// `memory_getbuf` and `ndarray_getbuf` apply these rules in this order; fields the consumer
     /// did not ask for are withheld (NULL format means `"B"`, NULL strides C order, NULL shape
-    /// one dimension of `len` bytes).
+    /// one dimension of `len` bytes). It is `refusal(of:readonly:contiguity:)`, then
+    /// `granted(_:base:)`: a slot that raises instead of throwing calls the two itself.
     @inlinable @inline(__always)
     public static func answer(_ request: BufferRequest, base: BufferDescriptor, contiguity: Contiguity,
                               voice: ExporterVoice) throws(SwiftBufferError) -> BufferDescriptor {
+        if let refusal = refusal(of: request, readonly: base.readonly, contiguity: contiguity) {
+            throw voice.refuse(refusal)
+        }
+        return granted(request, base: base)
+    }
+
+    /// Why an exporter that is `readonly` or not, with `contiguity`, refuses `request`, in
+    /// `memory_getbuf`'s order of checks; nil when it answers.
+    @inlinable @inline(__always)
+    public static func refusal(of request: BufferRequest, readonly: Bool, contiguity: Contiguity) -> ExporterVoice.Refusal? {
+        if request.asksWritable && readonly { return .notWritable }
+        if request.asksCContiguous && !contiguity.contains(.c) { return .notCContiguous }
+        if request.asksFContiguous && !contiguity.contains(.fortran) { return .notFortranContiguous }
+        if request.asksAnyContiguous && !contiguity.isAnyContiguous { return .notContiguous }
+        if !request.asksIndirect && contiguity.contains(.pil) { return .needsSuboffsets }
+        if !request.asksStrides && !contiguity.contains(.c) { return .notCContiguous }
+        // The format is handed out exactly when it is asked for (nil becomes "B").
+        if !request.asksShape && request.asksFormat { return .formatWithoutShape }
+        return nil
+    }
+
+    /// The fields of `base` handed out for a request `refusal(of:readonly:contiguity:)` accepts.
+    @inlinable @inline(__always)
+    public static func granted(_ request: BufferRequest, base: BufferDescriptor) -> BufferDescriptor {
         var view = base
-        if request.asksWritable && base.readonly { throw voice.refuse(.notWritable) }
         if request.asksFormat {
             if unsafe view.format == nil { unsafe view.format = unsafe Layout.unsignedByteCString }
         } else {
             unsafe view.format = nil
         }
-        if request.asksCContiguous && !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
-        if request.asksFContiguous && !contiguity.contains(.fortran) { throw voice.refuse(.notFortranContiguous) }
-        if request.asksAnyContiguous && !contiguity.isAnyContiguous { throw voice.refuse(.notContiguous) }
-        if !request.asksIndirect && contiguity.contains(.pil) { throw voice.refuse(.needsSuboffsets) }
-        if !request.asksStrides {
-            if !contiguity.contains(.c) { throw voice.refuse(.notCContiguous) }
-            unsafe view.strides = nil
-        }
+        if !request.asksStrides { unsafe view.strides = nil }
         if !request.asksShape {
-            if unsafe view.format != nil { throw voice.refuse(.formatWithoutShape) }
             view.ndim = 1
             unsafe view.shape = nil
         }

@@ -170,9 +170,22 @@ extension MemoryView {
     /// Only read-only views of a byte format are hashable; their hash is that of their bytes.
     @inlinable
     public func checkHashable() throws(SwiftBufferError) {
-        if !layout.readonly { throw .valueError("cannot hash writable memoryview object") }
-        guard let code = nativeCode, code.isByte else {
-            throw .valueError("memoryview: hashing is restricted to formats 'B', 'b' or 'c'")
+        if let refusal = unsafe Self.hashRefusal(readonly: layout.readonly, formatCharacter: Self.formatCharacter(of: layout.format)) {
+            throw .valueError(refusal.description)
         }
+    }
+
+    /// Why a view that is `readonly` or not, of the format whose one character (after an
+    /// optional `@`) is `formatCharacter` (nil for a longer format), cannot be hashed, in
+    /// `memory_hash`'s order of checks; nil when it can. A message fixed at compile time, so a
+    /// slot that knows both facts refuses without building an error (see ARCHITECTURE.md,
+    /// "Slots and the cost of an error path").
+    @inlinable
+    public static func hashRefusal(readonly: Bool, formatCharacter: UInt8?) -> StaticString? {
+        if !readonly { return "cannot hash writable memoryview object" }
+        guard let c = formatCharacter, let code = ElementCodec.Code(ascii: c), code.isByte else {
+            return "memoryview: hashing is restricted to formats 'B', 'b' or 'c'"
+        }
+        return nil
     }
 }

@@ -113,8 +113,8 @@ extension MemoryViewHandle {
     func elementAddress(_ index: Int) throws(PythonError) -> UnsafeMutableRawPointer {
         switch unsafe pointee.view.ndim {
         case 1: return unsafe try pointer(at: index)
-        case 0: throw .typeError("invalid indexing of 0-dim memory")
-        default: throw .notImplementedError("multi-dimensional sub-views are not implemented")
+        case 0: throw .literal(.typeError, "invalid indexing of 0-dim memory")
+        default: throw .literal(.notImplementedError, "multi-dimensional sub-views are not implemented")
         }
     }
 
@@ -211,12 +211,12 @@ private func elementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObj
             unsafe p = unsafe try mv.elementAddress(i)
         } else if unsafe isMultiIndex(key) {
             character = unsafe try mv.formatCharacter()
-            if unsafe swiftbuf_PyTuple_GET_SIZE(key) < mv.pointee.view.ndim { throw .notImplementedError("sub-views are not implemented") }
+            if unsafe swiftbuf_PyTuple_GET_SIZE(key) < mv.pointee.view.ndim { throw .literal(.notImplementedError, "sub-views are not implemented") }
             unsafe p = unsafe try mv.pointer(fromTuple: key)
             unsafe try mv.checkReleased()   // the indices' __index__ ran
         } else {
-            if unsafe isMultiSlice(key) { throw .notImplementedError("multi-dimensional slicing is not implemented") }
-            throw .typeError("memoryview: invalid slice key")
+            if unsafe isMultiSlice(key) { throw .literal(.notImplementedError, "multi-dimensional slicing is not implemented") }
+            throw .literal(.typeError, "memoryview: invalid slice key")
         }
         return unsafe try unpackElement(p, character)   // no Python code ran since the last check
     } catch {
@@ -230,7 +230,7 @@ private func elementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObj
 @inline(never)
 private func zeroDimensionalElementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObjectRef? {
     if unsafe swiftbuf_PyTuple_Check(key) == 0 || swiftbuf_PyTuple_GET_SIZE(key) != 0 {
-        return unsafe raising(.typeError("invalid indexing of 0-dim memory"))
+        return unsafe raising(.literal(.typeError, "invalid indexing of 0-dim memory"))
     }
     guard let character = unsafe mv.cachedFormatCharacter else { return unsafe mv.raiseUnsupportedFormat() }
     return unsafe unpackedElement(mv.pointee.view.buf.unsafelyUnwrapped, character)   // every view has a base
@@ -285,8 +285,8 @@ private func elementAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef
         unsafe try mv.checkReleased()
         let character = unsafe try mv.formatCharacter()
         // Raised rather than thrown: no throw hook, no catch (refused `del m[i]` ~20 instructions).
-        if unsafe mv.pointee.view.readonly != 0 { return unsafe raisingInt(.typeError("cannot modify read-only memory")) }
-        guard let value = unsafe value else { return unsafe raisingInt(.typeError("cannot delete memory")) }
+        if unsafe mv.pointee.view.readonly != 0 { return unsafe raisingInt(.literal(.typeError, "cannot modify read-only memory")) }
+        guard let value = unsafe value else { return unsafe raisingInt(.literal(.typeError, "cannot delete memory")) }
         // The two keys that store one element, an index of a 1-d view and `()` or `...` of a
         // 0-d one, share the one store below; every other key goes to `assign`.
         let ndim = unsafe mv.pointee.view.ndim
@@ -315,22 +315,22 @@ private func elementAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef
 /// `memory_ass_sub` for every key but an index of a 1-d view and `()` or `...` of a 0-d one.
 private func assign(_ mv: MemoryViewHandle, _ key: PyObjectRef, _ value: PyObjectRef, _ character: UInt8) throws(PythonError) {
     let ndim = unsafe Int(mv.pointee.view.ndim)
-    if ndim == 0 { throw .typeError("invalid indexing of 0-dim memory") }
+    if ndim == 0 { throw .literal(.typeError, "invalid indexing of 0-dim memory") }
     if unsafe swiftbuf__PyIndex_Check(key) != 0 {
-        throw .notImplementedError("sub-views are not implemented")   // ndim > 1
+        throw .literal(.notImplementedError, "sub-views are not implemented")   // ndim > 1
     }
     if unsafe swiftbuf_PySlice_Check(key) != 0 && ndim == 1 {
         return unsafe try assignSlice(mv, key, value)
     }
     if unsafe isMultiIndex(key) {
-        if unsafe swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .notImplementedError("sub-views are not implemented") }
+        if unsafe swiftbuf_PyTuple_GET_SIZE(key) < ndim { throw .literal(.notImplementedError, "sub-views are not implemented") }
         let p = unsafe try mv.pointer(fromTuple: key)
         return unsafe try packElement(mv, p, value, character)
     }
     if unsafe swiftbuf_PySlice_Check(key) != 0 || isMultiSlice(key) {
-        throw .notImplementedError("memoryview slice assignments are currently restricted to ndim = 1")
+        throw .literal(.notImplementedError, "memoryview slice assignments are currently restricted to ndim = 1")
     }
-    throw .typeError("memoryview: invalid slice key")
+    throw .literal(.typeError, "memoryview: invalid slice key")
 }
 
 /// The 1-d slice assignment of `memory_ass_sub`: the right side must be an exporter with the
@@ -449,7 +449,7 @@ private func iteratorFailed(_ seq: MemoryViewHandle, character: UInt8?) -> PyObj
 /// would otherwise reduce through copyreg with protocols 0 and 1.
 @_cdecl("swiftbuf_memoryiterator_reduce")
 func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in throw .typeError("cannot pickle 'memory_iterator' object") }
+    unsafe pythonCall { () throws(PythonError) in throw .literal(.typeError, "cannot pickle 'memory_iterator' object") }
 }
 
 @_cdecl("swiftbuf_memoryiterator_dealloc") @inline(never)   // see `attribute`

@@ -137,7 +137,7 @@ func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?
         if let o = unsafe orderArgument, unsafe o != swiftbuf_Py_None() {
             guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw unsafe badArgument("tobytes", "order", expected: "str or None", o) }
             let s = unsafe try utf8(o)
-            if unsafe s.contains(0) { throw .valueError("embedded null character") }
+            if unsafe s.contains(0) { throw .literal(.valueError, "embedded null character") }
             unsafe order = unsafe s
         }
         let mv = unsafe MemoryViewHandle(object)
@@ -205,17 +205,17 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
 private func hexSeparator(_ sep: PyObjectRef) throws(PythonError) -> UInt8 {
     let n = unsafe PyObject_Size(sep)
     if n < 0 { throw .alreadySet }
-    if n != 1 { throw .valueError("sep must be length 1.") }
+    if n != 1 { throw .literal(.valueError, "sep must be length 1.") }
     let c: UInt32
     if unsafe swiftbuf_PyUnicode_Check(sep) != 0 {
-        if unsafe swiftbuf_PyUnicode_KIND(sep) != 1 { throw .valueError("sep must be ASCII.") }
+        if unsafe swiftbuf_PyUnicode_KIND(sep) != 1 { throw .literal(.valueError, "sep must be ASCII.") }
         c = unsafe swiftbuf_PyUnicode_READ_CHAR(sep, 0)
     } else if unsafe swiftbuf_PyBytes_Check(sep) != 0 {
         c = unsafe UInt32(UInt8(bitPattern: swiftbuf_PyBytes_AS_STRING(sep)[0]))
     } else {
-        throw .typeError("sep must be str or bytes.")
+        throw .literal(.typeError, "sep must be str or bytes.")
     }
-    if c > 127 { throw .valueError("sep must be ASCII.") }
+    if c > 127 { throw .literal(.valueError, "sep must be ASCII.") }
     return UInt8(c)
 }
 
@@ -252,7 +252,7 @@ extension MemoryViewHandle {
                 shapeGiven: shape != nil,
                 shapeLength: { () throws(PythonError) -> Int in
                     guard unsafe swiftbuf_PyList_Check(shape!) != 0 || swiftbuf_PyTuple_Check(shape!) != 0 else {
-                        throw .typeError("shape must be a list or a tuple")
+                        throw .literal(.typeError, "shape must be a list or a tuple")
                     }
                     return unsafe PySequence_Fast_GET_SIZE_shim(shape!)
                 },
@@ -274,7 +274,7 @@ extension MemoryViewHandle {
                 extent: { (i: Int) throws(PythonError) -> Int in
                     let item = unsafe PySequence_Fast_GET_ITEM_shim(shape!, i)!
                     guard unsafe swiftbuf_PyLong_Check(item) != 0 else {
-                        throw .typeError("memoryview.cast(): elements of shape must be integers")
+                        throw .literal(.typeError, "memoryview.cast(): elements of shape must be integers")
                     }
                     let extent = unsafe PyLong_AsSsize_t(item)
                     if unsafe extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
@@ -349,8 +349,8 @@ func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?
         let mv = unsafe MemoryViewHandle(object)
         unsafe try mv.checkReleased()
         let ndim = unsafe mv.pointee.view.ndim
-        if ndim == 0 { throw .typeError("invalid lookup on 0-dim memory") }
-        if ndim != 1 { throw .notImplementedError("multi-dimensional lookup is not implemented") }
+        if ndim == 0 { throw .literal(.typeError, "invalid lookup on 0-dim memory") }
+        if ndim != 1 { throw .literal(.notImplementedError, "multi-dimensional lookup is not implemented") }
         // The comparison may run Python code that releases the view; its shape stays put.
         for i in unsafe MemoryView.searchRange(start: start, stop: stop, length: mv.pointee.view.shape![0]) {
             let item = unsafe try mv.item(i)
@@ -360,7 +360,7 @@ func memoryviewIndex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?
             if equal < 0 { throw .alreadySet }
             if equal > 0 { return unsafe PyLong_FromSsize_t(i) }
         }
-        throw .valueError("memoryview.index(x): x not found")
+        throw .literal(.valueError, "memoryview.index(x): x not found")
     } catch {
         error.raise()
         return nil
