@@ -347,4 +347,15 @@ import SwiftBuffer
         let ints = held10.view
         #expect(throws: SwiftBufferError.valueError("memoryview: hashing is restricted to formats 'B', 'b' or 'c'")) { try ints.checkHashable() }
     }
+
+    /// The refusal the hash slot asks for from cached facts: memory_hash's order (writable
+    /// first), the byte formats only, and a format longer than one character refused.
+    @Test func hashRefusalFromCachedFacts() {
+        let restricted = "memoryview: hashing is restricted to formats 'B', 'b' or 'c'"
+        for c in "Bbc".utf8 { #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: c) == nil) }
+        for c in "ihd?e".utf8 { #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: c)?.description == restricted) }
+        #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: nil)?.description == restricted)
+        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: nil)?.description == "cannot hash writable memoryview object")
+        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: UInt8(ascii: "B"))?.description == "cannot hash writable memoryview object")
+    }
 }
