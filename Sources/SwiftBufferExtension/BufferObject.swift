@@ -109,17 +109,16 @@ func bufferDealloc(_ object: PyObjectRef) {
 func bufferGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
     let raw = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
     unowned(unsafe) let memory = unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
-    do throws(SwiftBufferError) {
-        let answer = unsafe try ExportRules.answer(BufferRequest(rawValue: flags), base: memory.descriptor,
-                                            contiguity: memory.contiguity, voice: .buffer)
-        unsafe view.fill(answer, exporter: object)
-        unsafe memory.exports.opened()
-        return 0
-    } catch {
+    let request = BufferRequest(rawValue: flags)
+    // The refusal raised out of line, as in memoryview's getbuffer: no saved registers for a
+    // throw on the success path.
+    if let refusal = unsafe ExportRules.refusal(of: request, readonly: memory.descriptor.readonly, contiguity: memory.contiguity) {
         unsafe view.pointee.obj = nil
-        PythonError(core: error).raise()
-        return -1
+        return raisingInt(.core(ExporterVoice.buffer.refuse(refusal)))
     }
+    unsafe view.fill(ExportRules.granted(request, base: memory.descriptor), exporter: object)
+    unsafe memory.exports.opened()
+    return 0
 }
 
 @_cdecl("swiftbuf_buffer_releasebuffer")
