@@ -109,7 +109,7 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
     // memory_hash's refusals, from the cached format character and raised out of line, before
     // the view is read whole: a refusal cost 113 instructions in this slot against
     // memory_hash's 45 (callgrind).
-    if unsafe mv.isInaccessible { return Py_hash_t(unsafe raisingInt(.released)) }
+    if unsafe mv.isInaccessible { return Py_hash_t(raisingInt(.released)) }
     if let refusal = unsafe MemoryView.hashRefusal(readonly: mv.pointee.view.readonly != 0, formatCharacter: mv.cachedFormatCharacter) {
         return Py_hash_t(raisingInt(.literal(.valueError, refusal)))
     }

@@ -285,8 +285,8 @@ private func elementAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef
         unsafe try mv.checkReleased()
         let character = unsafe try mv.formatCharacter()
         // Raised rather than thrown: no throw hook, no catch (refused `del m[i]` ~20 instructions).
-        if unsafe mv.pointee.view.readonly != 0 { return unsafe raisingInt(.literal(.typeError, "cannot modify read-only memory")) }
-        guard let value = unsafe value else { return unsafe raisingInt(.literal(.typeError, "cannot delete memory")) }
+        if unsafe mv.pointee.view.readonly != 0 { return raisingInt(.literal(.typeError, "cannot modify read-only memory")) }
+        guard let value = unsafe value else { return raisingInt(.literal(.typeError, "cannot delete memory")) }
         // The two keys that store one element, an index of a 1-d view and `()` or `...` of a
         // 0-d one, share the one store below; every other key goes to `assign`.
         let ndim = unsafe mv.pointee.view.ndim

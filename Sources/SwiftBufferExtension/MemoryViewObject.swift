@@ -488,11 +488,11 @@ func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
     unsafe view.pointee.obj = nil
     // Checks first, refusals raised out of line: with a throw in the slot, the success path
     // saved registers for the throw hook (105 instructions against memory_getbuf's 50).
-    if unsafe mv.isInaccessible { return unsafe raisingInt(.released) }
+    if unsafe mv.isInaccessible { return raisingInt(.released) }
     let request = BufferRequest(rawValue: flags)
     if let refusal = unsafe ExportRules.refusal(of: request, readonly: mv.pointee.view.readonly != 0,
                                                 contiguity: Contiguity(rawValue: mv.pointee.flags & ~SWIFTBUF_MV_RELEASED)) {
-        return unsafe raisingInt(.core(ExporterVoice.memoryview.refuse(refusal)))
+        return raisingInt(.core(ExporterVoice.memoryview.refuse(refusal)))
     }
     unsafe view.fill(ExportRules.granted(request, base: mv.layout), exporter: object)
     unsafe mv.pointee.exports += 1
