@@ -328,8 +328,34 @@ extension Layout {
         }
     }
 
+    /// What a walk over two layouts of one shape reads at every level, in one value the
+    /// recursion passes on as it is: the shape, each side's strides and suboffsets.
+    @unsafe @usableFromInline
+    struct PairWalk {
+        @usableFromInline let last: Int
+        @usableFromInline let itemsize: Int
+        @usableFromInline let shape: UnsafePointer<Int>
+        @usableFromInline let pStrides: UnsafePointer<Int>
+        @usableFromInline let qStrides: UnsafePointer<Int>
+        @usableFromInline let pSuboffsets: UnsafeMutablePointer<Int>?
+        @usableFromInline let qSuboffsets: UnsafeMutablePointer<Int>?
+
+        @inlinable @inline(__always)
+        init(last: Int, itemsize: Int, shape: UnsafePointer<Int>, pStrides: UnsafePointer<Int>, qStrides: UnsafePointer<Int>,
+             pSuboffsets: UnsafeMutablePointer<Int>?, qSuboffsets: UnsafeMutablePointer<Int>?) {
+            unsafe self.last = last
+            unsafe self.itemsize = itemsize
+            unsafe self.shape = unsafe shape
+            unsafe self.pStrides = unsafe pStrides
+            unsafe self.qStrides = unsafe qStrides
+            unsafe self.pSuboffsets = unsafe pSuboffsets
+            unsafe self.qSuboffsets = unsafe qSuboffsets
+        }
+    }
+
     /// Whether every pair of corresponding elements of `a` and `b` (equivalent shapes)
-    /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error.
+    /// satisfies `equal`, visited in C order, stopping at the first unequal pair or error
+    /// (`cmp_rec`, `cmp_base`, `unpack_cmp` for a 0-d pair).
     /// `contiguousRows`, when given, decides an innermost row that is a contiguous run on both
     /// sides (stride == itemsize, no suboffsets) at once, from its two starts and byte count:
     /// for elements that compare by bytes.
@@ -339,37 +365,67 @@ extension Layout {
                                           _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
         guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }
         if a.ndim == 0 { return try unsafe equal(p, q) }
-        return try unsafe pairs(a, p, b, q, dimension: 0, contiguousRows, equal)
+        guard let shape = unsafe a.shape, let ps = unsafe a.strides, let qs = unsafe b.strides else {
+            return try unsafe pairsReconstructing(a, b, contiguousRows, equal)
+        }
+        let walk = unsafe PairWalk(last: a.ndim - 1, itemsize: a.itemsize, shape: shape, pStrides: ps, qStrides: qs,
+                                   pSuboffsets: a.suboffsets, qSuboffsets: b.suboffsets)
+        return try unsafe pairs(p, q, level: 0, walk, contiguousRows, equal)
     }
 
+    /// `allPairs` of layouts without shape or strides arrays, reconstructed once on the stack
+    /// (`shape == nil`: one dimension of len/itemsize; `strides == nil`: C-contiguous) so the
+    /// walk indexes arrays at every step. A memoryview's layout never comes here (CPython's
+    /// `init_shape_strides` fills both), so it is out of line.
+    @inlinable @inline(never)
+    static func pairsReconstructing<E: Error>(_ a: BufferDescriptor, _ b: BufferDescriptor,
+                                              _ contiguousRows: ((UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool)?,
+                                              _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
+        let ndim = a.ndim
+        return try unsafe withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * ndim) { (storage) throws(E) -> Bool in
+            let arrays = storage.baseAddress!
+            for i in 0..<ndim {
+                unsafe arrays[i] = a.extent(i)
+                unsafe arrays[ndim + i] = a.stride(i)
+                unsafe arrays[2 * ndim + i] = b.stride(i)
+            }
+            let walk = unsafe PairWalk(last: ndim - 1, itemsize: a.itemsize, shape: arrays, pStrides: arrays + ndim,
+                                       qStrides: arrays + 2 * ndim, pSuboffsets: a.suboffsets, qSuboffsets: b.suboffsets)
+            return try unsafe pairs(a.buf!, b.buf!, level: 0, walk, contiguousRows, equal)
+        }
+    }
+
+    /// `cmp_rec` at `level` (`cmp_base` at the last).
     @inlinable
-    static func pairs<E: Error>(_ a: BufferDescriptor, _ p: UnsafeMutableRawPointer, _ b: BufferDescriptor, _ q: UnsafeMutableRawPointer,
-                                dimension: Int, _ contiguousRows: ((UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool)?,
+    static func pairs<E: Error>(_ p: UnsafeMutableRawPointer, _ q: UnsafeMutableRawPointer, level: Int, _ walk: borrowing PairWalk,
+                                _ contiguousRows: ((UnsafeRawPointer, UnsafeRawPointer, Int) -> Bool)?,
                                 _ equal: (UnsafeRawPointer, UnsafeRawPointer) throws(E) -> Bool) throws(E) -> Bool {
-        let extent = a.extent(dimension)
-        let ps = a.stride(dimension), qs = b.stride(dimension)
+        let extent = unsafe walk.shape[level]
+        let ps = unsafe walk.pStrides[level], qs = unsafe walk.qStrides[level]
+        let psub = unsafe walk.pSuboffsets, qsub = unsafe walk.qSuboffsets
         var p = unsafe p, q = unsafe q
-        if dimension == a.ndim - 1 {
-            if unsafe a.suboffsets == nil && b.suboffsets == nil {
-                if let rows = unsafe contiguousRows, ps == a.itemsize, qs == a.itemsize {
+        var i = 0
+        if unsafe level == walk.last {
+            if unsafe psub == nil && qsub == nil {
+                if let rows = unsafe contiguousRows, unsafe ps == walk.itemsize, unsafe qs == walk.itemsize {
                     return unsafe rows(p, q, extent &* ps)
                 }
-                for _ in 0..<extent {
+                while i < extent {
                     if !(try unsafe equal(p, q)) { return false }
-                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
+                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs; i &+= 1
                 }
             } else {
-                for _ in 0..<extent {
-                    if !(try unsafe equal(follow(p, a.suboffsets, dimension: dimension), follow(q, b.suboffsets, dimension: dimension))) { return false }
-                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
+                while i < extent {
+                    if !(try unsafe equal(follow(p, psub, dimension: level), follow(q, qsub, dimension: level))) { return false }
+                    unsafe p = unsafe p + ps; unsafe q = unsafe q + qs; i &+= 1
                 }
             }
             return true
         }
-        for _ in 0..<extent {
-            if !(try unsafe pairs(a, follow(p, a.suboffsets, dimension: dimension), b, follow(q, b.suboffsets, dimension: dimension),
-                                  dimension: dimension + 1, contiguousRows, equal)) { return false }
-            unsafe p = unsafe p + ps; unsafe q = unsafe q + qs
+        while i < extent {
+            if !(try unsafe pairs(follow(p, psub, dimension: level), follow(q, qsub, dimension: level),
+                                  level: level &+ 1, walk, contiguousRows, equal)) { return false }
+            unsafe p = unsafe p + ps; unsafe q = unsafe q + qs; i &+= 1
         }
         return true
     }

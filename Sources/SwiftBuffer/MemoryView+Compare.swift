@@ -12,7 +12,7 @@ extension MemoryView {
     /// and otherwise innermost rows that are contiguous runs on both sides compare a word at a
     /// time; contiguity is scanned only when the innermost strides allow it, so a comparison
     /// that stops at its first elements costs what CPython's `cmp_rec` does.
-    @inlinable
+    @_transparent
     public static func elementsEqual(_ a: BufferDescriptor, _ b: BufferDescriptor, code: ElementCodec.Code) -> Bool {
         if a.ndim == 0 {
             guard let p = unsafe a.buf, let q = unsafe b.buf else { return true }

@@ -11,58 +11,64 @@ import SwiftBufferPython
 @_cdecl("swiftbuf_memoryview_richcompare")
 func memoryviewRichcompare(_ object: PyObjectRef, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
     guard op == Py_EQ || op == Py_NE else { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
-    let equal: Bool
-    do throws(PythonError) {
-        guard let e = unsafe try memoryviewEqual(MemoryViewHandle(object), other) else {
-            return unsafe newReference(swiftbuf_Py_NotImplemented())
-        }
-        equal = e
-    } catch {
-        error.raise()
-        return nil
-    }
-    return unsafe pyBool(equal == (op == Py_EQ))
+    let mv = unsafe MemoryViewHandle(object)
+    guard unsafe isMemoryView(other) else { return unsafe compareWithExporter(mv, other, op) }
+    let w = unsafe MemoryViewHandle(other)
+    if unsafe mv.isInaccessible || w.isInaccessible { return unsafe pyBool((mv.object == other) == (op == Py_EQ)) }
+    return unsafe compare(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code, op)
 }
 
-/// Whether the view equals `other`; nil for NotImplemented (`other` exports no buffer).
-private func memoryviewEqual(_ mv: MemoryViewHandle, _ other: PyObjectRef) throws(PythonError) -> Bool? {
-    if unsafe mv.isInaccessible { return unsafe mv.object == other }
-    if unsafe isMemoryView(other) {
-        let w = unsafe MemoryViewHandle(other)
-        if unsafe w.isInaccessible { return unsafe mv.object == other }
-        return unsafe try equal(mv.buffer, mv.pointee.code, w.buffer, w.pointee.code)
-    }
+/// `memory_richcompare` against an exporter that is not a memoryview: NotImplemented when it
+/// exports no buffer. Out of line: the `Py_buffer` it borrows would give the slot a frame and
+/// a stack guard on every comparison of two views.
+@inline(never)
+private func compareWithExporter(_ mv: MemoryViewHandle, _ other: PyObjectRef, _ op: Int32) -> PyObjectRef? {
+    if unsafe mv.isInaccessible { return unsafe pyBool((mv.object == other) == (op == Py_EQ)) }
     // A type without bf_getbuffer: PyObject_GetBuffer would only format a TypeError for
     // PyErr_Clear to drop (the result, NotImplemented, is the same).
-    if unsafe PyObject_CheckBuffer(other) == 0 { return nil }
+    if unsafe PyObject_CheckBuffer(other) == 0 { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
     var storage = unsafe Py_buffer()
-    return unsafe try withUnsafeMutablePointer(to: &storage) { w throws(PythonError) -> Bool? in
+    return unsafe withUnsafeMutablePointer(to: &storage) { w -> PyObjectRef? in
         if unsafe PyObject_GetBuffer(other, w, BufferRequest.fullRO.rawValue) < 0 {
             PyErr_Clear()
-            return nil
+            return unsafe newReference(swiftbuf_Py_NotImplemented())
         }
         defer { unsafe PyBuffer_Release(w) }
-        return unsafe try equal(mv.buffer, mv.pointee.code, w, Int32(MemoryView.formatCharacter(of: w.pointee.format) ?? 0))
+        return unsafe compare(mv.buffer, mv.pointee.code, w, Int32(MemoryView.formatCharacter(of: w.pointee.format) ?? 0), op)
     }
 }
 
 /// `memory_richcompare` once both buffers are known, with the single format character of
 /// each (`get_native_fmtchar`; 0 for a longer format), as a view caches it. The shapes are
 /// compared on the `Py_buffer`s before any layout is read whole: unequal shapes, and the
-/// first elements of most unequal buffers, decide the answer in a few instructions.
+/// first elements of most unequal buffers, decide the answer in a few instructions. One
+/// native code on both sides cannot fail, so it is answered here without a throwing layer;
+/// the struct module's comparison, which can, is out of line.
 @inline(__always)
-private func equal(_ vb: UnsafePointer<Py_buffer>, _ vc: Int32, _ wb: UnsafePointer<Py_buffer>, _ wc: Int32) throws(PythonError) -> Bool {
+private func compare(_ vb: UnsafePointer<Py_buffer>, _ vc: Int32, _ wb: UnsafePointer<Py_buffer>, _ wc: Int32,
+                     _ op: Int32) -> PyObjectRef? {
     let ndim = unsafe Int(vb.pointee.ndim)
-    if unsafe ndim != Int(wb.pointee.ndim) { return false }
+    if unsafe ndim != Int(wb.pointee.ndim) { return unsafe pyBool(op != Py_EQ) }
     if let vs = unsafe vb.pointee.shape, let ws = unsafe wb.pointee.shape {
-        if unsafe !Layout.equivalentShapes(ndim, vs, ws) { return false }
+        if unsafe !Layout.equivalentShapes(ndim, vs, ws) { return unsafe pyBool(op != Py_EQ) }
     } else if unsafe !Layout.equivalentShapes(BufferDescriptor(vb), BufferDescriptor(wb)) {
-        return false
+        return unsafe pyBool(op != Py_EQ)
     }
     if vc != 0 && vc == wc, let code = ElementCodec.Code(ascii: UInt8(truncatingIfNeeded: vc)), code != .half {
-        return unsafe MemoryView.elementsEqual(BufferDescriptor(vb), BufferDescriptor(wb), code: code)
+        return unsafe pyBool(MemoryView.elementsEqual(BufferDescriptor(vb), BufferDescriptor(wb), code: code) == (op == Py_EQ))
     }
-    return unsafe try structEqual(BufferDescriptor(vb), BufferDescriptor(wb))
+    return unsafe structCompare(vb, wb, op)
+}
+
+/// `structEqual` as the slot's result, its errors raised.
+@inline(never)
+private func structCompare(_ vb: UnsafePointer<Py_buffer>, _ wb: UnsafePointer<Py_buffer>, _ op: Int32) -> PyObjectRef? {
+    do throws(PythonError) {
+        return unsafe pyBool(try structEqual(BufferDescriptor(vb), BufferDescriptor(wb)) == (op == Py_EQ))
+    } catch {
+        error.raise()
+        return nil
+    }
 }
 
 /// `memory_richcompare` through the struct module, for every pair of formats but one native
