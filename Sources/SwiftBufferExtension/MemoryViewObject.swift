@@ -519,7 +519,10 @@ private func attribute(_ object: PyObjectRef, _ body: (MemoryViewHandle) -> PyOb
     return unsafe body(mv)
 }
 
-/// `_IntTupleFromSsizet`: an absent array is the empty tuple.
+/// `_IntTupleFromSsizet`: an absent array is the empty tuple. Inlined, so a getter of an
+/// absent array tail-calls PyTuple_New (callgrind: m.suboffsets of a view without them 243 ->
+/// 237 instructions, builtin 227).
+@inline(__always)
 private func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
     guard let values = unsafe values else { return unsafe PyTuple_New(0) }
     return unsafe pyTuple(values, count: count)
