@@ -128,7 +128,7 @@ extension Layout {
 
     /// `equiv_shape`: same ndim, and the same extents up to the first zero (from there on
     /// both are empty, so `[1, 0, 5]` and `[1, 0, 7]` are equivalent, as in NumPy).
-    @inlinable
+    @inlinable @inline(__always)
     public static func equivalentShapes(_ a: BufferDescriptor, _ b: BufferDescriptor) -> Bool {
         if a.ndim != b.ndim { return false }
         if let sa = unsafe a.shape, let sb = unsafe b.shape { return unsafe equivalentShapes(a.ndim, sa, sb) }
@@ -155,7 +155,7 @@ extension Layout {
 
     /// `equiv_structure`/`cmp_structure`: the same itemsize, format (NULL meaning `"B"`, compared
     /// as `formats` says) and equivalent shapes: what a copy between two layouts requires.
-    @inlinable
+    @inlinable @inline(__always)
     public static func sameStructure(_ a: BufferDescriptor, _ b: BufferDescriptor, formats: FormatMatch) -> Bool {
         guard a.itemsize == b.itemsize else { return false }
         return unsafe sameFormat(a.format, b.format, formats) && equivalentShapes(a, b)
@@ -190,7 +190,7 @@ extension Layout {
     /// CPython's `copy_buffer` on overlapping memory: nil when the innermost rows of both are
     /// plain contiguous runs (each row is then one `memmove`), else the bytes of one innermost
     /// row (0 for an empty row). MemoryError when that size overflows.
-    @inlinable
+    @inlinable @inline(__always)
     public static func copyScratchBytes(from source: BufferDescriptor, to destination: BufferDescriptor) throws(SwiftBufferError) -> Int? {
         guard destination.ndim > 0 else { return nil }
         let last = destination.ndim - 1, itemsize = destination.itemsize
@@ -214,7 +214,7 @@ extension Layout {
     /// `order` is the index order of the walk: `.fortran` visits the first index fastest, so a
     /// Fortran-ordered side moves in runs; suboffsets must be followed in dimension order, so
     /// it requires that neither side has any. Anything else means C order.
-    @inlinable
+    @inlinable @inline(__always)
     public static func copy(from source: BufferDescriptor, to destination: BufferDescriptor,
                             scratch: UnsafeMutableRawPointer?, order: Order = .c) {
         guard let dbuf = unsafe destination.buf, let sbuf = unsafe source.buf else { return }
@@ -224,12 +224,21 @@ extension Layout {
             return
         }
         // One contiguous run on both sides (a 1-d slice assignment between plain buffers, the
-        // common case): one memmove, without building the walk's table.
+        // common case): one memmove, inline, without building the walk's table.
         if unsafe ndim == 1 && source.suboffsets == nil && destination.suboffsets == nil
             && destination.stride(0) == itemsize && source.stride(0) == itemsize {
             unsafe dbuf.copyMemory(from: sbuf, byteCount: destination.extent(0) &* itemsize)  // memmove
             return
         }
+        unsafe copyWalk(from: source, to: destination, dbuf: dbuf, sbuf: sbuf, scratch: scratch, order: order)
+    }
+
+    /// `copy` of anything but one contiguous run: the walk over a table of both layouts.
+    @inlinable @inline(never)
+    static func copyWalk(from source: BufferDescriptor, to destination: BufferDescriptor,
+                         dbuf: UnsafeMutableRawPointer, sbuf: UnsafeMutableRawPointer,
+                         scratch: UnsafeMutableRawPointer?, order: Order) {
+        let ndim = destination.ndim, itemsize = destination.itemsize
         let fortran = order == .fortran
         unsafe precondition(!fortran || (source.suboffsets == nil && destination.suboffsets == nil),
                      "Layout.copy: a Fortran-order walk cannot follow suboffsets")
