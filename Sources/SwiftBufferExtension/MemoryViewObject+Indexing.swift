@@ -127,7 +127,9 @@ extension MemoryViewHandle {
     }
 
     /// A new view of the same export narrowed by `slice` along dimension 0. The view exists
-    /// (and holds the export) before the slice's indices are converted.
+    /// (and holds the export) before the slice's indices are converted. Inlined into the
+    /// subscript's slice body: one frame less a slice.
+    @inline(__always)
     func sliced(_ slice: PyObjectRef) throws(PythonError) -> PyObjectRef {
         unsafe try MemoryViewObject.sliceView(pointee.mbuf!, buffer, by: slice, inheriting: (pointee.code, pointee.flags))
     }
