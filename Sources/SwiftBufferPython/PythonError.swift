@@ -33,7 +33,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     public var message: String {
         switch origin {
         case .made(_, let message): return message
-        case .literal(_, let message): return message.description
+        case .literal(_, let message): return unsafe String(cString: message)
         case .core(let error): return error.message
         case .typed(_, let message): return message
         case .raised(let e): return e.message
@@ -80,8 +80,11 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
         /// Made by this library: a type and a message.
         case made(Kind, String)
         /// Made by this library with a message fixed at compile time: nothing to retain or
-        /// release, and raised straight from the literal's bytes (see `init(_:literal:)`).
-        case literal(Kind, StaticString)
+        /// release, and raised straight from the literal's bytes (see `init(_:literal:)`): a
+        /// NUL-terminated string in the binary. A pointer, not the StaticString, which made
+        /// every PythonError a byte longer and cost loops that can throw one a register (two
+        /// instructions an element of `tolist()`).
+        case literal(Kind, UnsafePointer<CChar>)
         /// An error of the core (`SwiftBuffer`), raised as the exception its case names.
         case core(SwiftBufferError)
         /// A Python exception type that `Kind` does not name (SystemError, struct.error).
@@ -104,7 +107,11 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     /// at the raise (~110 instructions of a refused `len(m)`'s ~2300 under callgrind, against
     /// CPython's `PyErr_SetString` from a literal); this one is a pointer, raised as it is.
     package init(_ kind: Kind, literal message: StaticString) {
-        origin = .literal(kind, message)
+        if message.hasPointerRepresentation {
+            origin = unsafe .literal(kind, UnsafeRawPointer(message.utf8Start).assumingMemoryBound(to: CChar.self))
+        } else {
+            origin = .made(kind, message.description)   // one Unicode scalar: no bytes in the binary
+        }
     }
 
     /// `init(_:literal:)`, for `throw .literal(.typeError, "...")`.
@@ -178,7 +185,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     public consuming func raise() {
         switch origin {
         case .made(let kind, let message): unsafe Self.set(kind.type, message)
-        case .literal(let kind, let message): unsafe Self.set(kind.type, message)
+        case .literal(let kind, let message): unsafe PyErr_SetString(kind.type, message)
         case .core(let error): Self.raise(core: error)
         case .typed(let type, let message): unsafe Self.set(type, message)
         case .raised(let e): e.restore()
@@ -192,18 +199,6 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     @inline(__always)
     private static func set(_ type: UnsafeMutablePointer<PyObject>, _ message: String) {
         unsafe message.withCString { unsafe PyErr_SetString(type, $0) }
-    }
-
-    /// `PyErr_SetString(type, message)` from a literal: its bytes are NUL-terminated in the
-    /// binary. A literal of one Unicode scalar has no pointer representation and goes through
-    /// a String.
-    @inline(__always)
-    private static func set(_ type: UnsafeMutablePointer<PyObject>, _ message: StaticString) {
-        if message.hasPointerRepresentation {
-            unsafe PyErr_SetString(type, UnsafeRawPointer(message.utf8Start).assumingMemoryBound(to: CChar.self))
-        } else {
-            unsafe set(type, message.description)
-        }
     }
 
     /// A core error as its exception: one switch for the type and the message (the `message`
