@@ -78,6 +78,9 @@ static inline int swiftbuf_PyLong_CheckExact(PyObject *o) { return PyLong_CheckE
 static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_KIND(o); }
 static inline Py_UCS4 swiftbuf_PyUnicode_READ_CHAR(PyObject *o, Py_ssize_t i) { return PyUnicode_READ_CHAR(o, i); }
 static inline Py_UCS1 *swiftbuf_PyUnicode_1BYTE_DATA(PyObject *o) { return PyUnicode_1BYTE_DATA(o); }
+// A compact ASCII str's characters are its bytes, NUL-terminated, in the object.
+static inline int swiftbuf_PyUnicode_IS_COMPACT_ASCII(PyObject *o) { return PyUnicode_IS_COMPACT_ASCII(o); }
+static inline const char *swiftbuf_PyUnicode_ASCII_DATA(PyObject *o) { return (const char *)(((PyASCIIObject *)o) + 1); }
 static inline PyObject **swiftbuf_PyList_ITEMS(PyObject *l) { return ((PyListObject *)l)->ob_item; }
 // pycore_abstract.h's _PyIndex_Check, inline (PyIndex_Check is an exported function in 3.11).
 static inline int swiftbuf__PyIndex_Check(PyObject *o) {

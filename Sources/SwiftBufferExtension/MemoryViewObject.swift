@@ -93,8 +93,13 @@ extension MemoryViewHandle {
     /// format), the source view's when the format is the source's (a slice, `toreadonly`, a
     /// view of a view), the cast's destination after a cast.
     @inline(__always) func install(_ layout: BufferDescriptor, code: Int32) {
-        unsafe buffer.store(layout)
-        unsafe pointee.flags = Contiguity(of: layout).rawValue
+        unsafe install(MemoryView(layout: layout, contiguity: Contiguity(of: layout)), code: code)
+    }
+
+    /// `install` for a view whose flags are known already (a cast's, made with its layout).
+    @inline(__always) func install(_ view: MemoryView, code: Int32) {
+        unsafe buffer.store(view.layout)
+        unsafe pointee.flags = view.contiguity.rawValue
         unsafe pointee.code = code
     }
 

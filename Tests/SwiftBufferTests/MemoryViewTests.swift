@@ -206,7 +206,7 @@ import SwiftBuffer
                     var result: Result<BufferDescriptor, SwiftBufferError> = .failure(.valueError("not called"))
                     unsafe utf8.withUnsafeBytes { f in
                         result = Result { () throws(SwiftBufferError) -> BufferDescriptor in
-                            try unsafe view.cast(
+                            let cast = try unsafe view.cast(
                                 sourceCharacter: UInt8(ascii: "B"),
                                 shapeGiven: shape != nil,
                                 shapeLength: { () throws(SwiftBufferError) -> Int in calls.append("length"); return shape!.count },
@@ -220,6 +220,9 @@ import SwiftBuffer
                                 },
                                 format: { () throws(SwiftBufferError) -> UnsafeRawBufferPointer in calls.append("format"); return f },
                                 extent: { (i: Int) throws(SwiftBufferError) -> Int in calls.append("extent \(i)"); return shape![i] })
+                            // The flags made with the layout are those init_flags finds in it.
+                            #expect(cast.contiguity == Contiguity(of: cast.layout))
+                            return cast.layout
                         }
                     }
                     return (result, calls)

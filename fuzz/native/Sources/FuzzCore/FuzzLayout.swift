@@ -260,7 +260,7 @@ func cast(_ source: BufferDescriptor, to format: [UInt8], shape: [Int]?, arrays:
     defer { formatBytes.deallocate() }
     formatBytes.copyBytes(from: format + [0])
     do {
-        return try mv.cast(
+        let view = try mv.cast(
             sourceCharacter: MemoryView.formatCharacter(of: source.format),
             shapeGiven: shape != nil,
             shapeLength: { () throws(SwiftBufferError) -> Int in shape!.count },
@@ -275,6 +275,8 @@ func cast(_ source: BufferDescriptor, to format: [UInt8], shape: [Int]?, arrays:
             },
             format: { () throws(SwiftBufferError) -> UnsafeRawBufferPointer in UnsafeRawBufferPointer(rebasing: formatBytes[0..<format.count]) },
             extent: { (i: Int) throws(SwiftBufferError) -> Int in shape![i] })
+        check(view.contiguity == Contiguity(of: view.layout), "cast's flags differ from init_flags'")
+        return view.layout
     } catch {
         return nil
     }
