@@ -24,16 +24,83 @@ import SwiftBufferPython
 }
 
 /// The interned parameter names of each signature that has been called with keywords, by
-/// the address of its `names` literal: a linear search of a fixed table (nine signatures
-/// today), reached through a constant pointer so that no access to it is checked for
-/// exclusivity (a Swift array in a global `var` cost ~60 instructions of runtime access
-/// tracking per keyword call).
+/// the address of its `names` literal: an open-addressed table of fixed size (nine signatures
+/// today), probed from a slot hashed from that address, so a lookup is one or two compares.
+/// Reached through a constant pointer so that no access to it is checked for exclusivity (a
+/// Swift array in a global `var` cost ~60 instructions of runtime access tracking per keyword
+/// call).
 private let internedNameCapacity = 32
 nonisolated(unsafe) private let internedNameTables: UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)> = {
     let tables = UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)>.allocate(capacity: internedNameCapacity)
     unsafe tables.initialize(repeating: (nil, nil), count: internedNameCapacity)
     return unsafe tables
 }()
+
+/// A call's arguments, for `_PyArg_UnpackKeywords`, in either form: METH_FASTCALL |
+/// METH_KEYWORDS (`args` with `nargs` positional values, then the values of the keywords
+/// named in `kwnames`) or tp_new's (`tuple`, keywords in `dict`). One concrete type whose
+/// lookups test the form: a protocol with a type per form stayed a witness call per keyword.
+@unsafe private struct ClinicCall {
+    let args: UnsafePointer<PyObjectRef?>?
+    let nargs: Int
+    let kwnames: PyObjectRef?
+    let tuple: PyObjectRef?
+    let dict: PyObjectRef?
+    let nkw: Int
+
+    @inline(__always)
+    init(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?, nkw: Int) {
+        unsafe (self.args, self.nargs, self.kwnames, self.tuple, self.dict, self.nkw) = unsafe (args, nargs, kwnames, nil, nil, nkw)
+    }
+
+    @inline(__always)
+    init(tuple: PyObjectRef, _ nargs: Int, dict: PyObjectRef?, nkw: Int) {
+        unsafe (self.args, self.nargs, self.kwnames, self.tuple, self.dict, self.nkw) = unsafe (nil, nargs, nil, tuple, dict, nkw)
+    }
+
+    /// Positional argument `i`.
+    @inline(__always)
+    func positional(_ i: Int) -> PyObjectRef? {
+        if let tuple = unsafe tuple { return unsafe swiftbuf_PyTuple_GET_ITEM(tuple, i) }
+        return unsafe args![i]
+    }
+
+    /// The value of the keyword for parameter `i` of `signature` whose interned name is
+    /// `interned` (nil if interning failed): in a dict by `PyDict_GetItemWithError`, as
+    /// CPython looks it up; in kwnames by identity, then by value (`find_keyword`).
+    @inline(__always)
+    func value(_ i: Int, interned: PyObjectRef?, of signature: ClinicSignature) throws(PythonError) -> PyObjectRef? {
+        if unsafe tuple != nil {
+            if let name = unsafe interned {
+                if let value = unsafe PyDict_GetItemWithError(dict!, name) { return unsafe value }
+                if unsafe PyErr_Occurred() != nil { throw .alreadySet }
+                return nil
+            }
+            var position = 0
+            var key: PyObjectRef? = nil
+            var value: PyObjectRef? = nil
+            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { if unsafe signature.matches(key!, i) { return unsafe value } }
+            return nil
+        }
+        if let name = unsafe interned {
+            for k in 0..<nkw where unsafe swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return unsafe args![nargs + k] }
+        }
+        for k in 0..<nkw where unsafe signature.matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return unsafe args![nargs + k] }
+        return nil
+    }
+
+    /// Each keyword's name, in order (error paths only).
+    func forEachName(_ body: (PyObjectRef) throws(PythonError) -> Void) throws(PythonError) {
+        if unsafe tuple != nil {
+            var position = 0
+            var key: PyObjectRef? = nil
+            var value: PyObjectRef? = nil
+            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { unsafe try body(key!) }
+        } else {
+            for k in 0..<nkw { unsafe try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
+        }
+    }
+}
 
 /// A clinic signature: `count` parameters, `names` (separated by NULs: "format\\0shape", so
 /// each is a C string) in order, the first `positionalOnly` of them positional-only, the first
@@ -80,9 +147,7 @@ struct ClinicSignature {
             // The fast path of _PyArg_UnpackKeywords.
             return unsafe (nargs > 0 ? args![0] : nil, nargs > 1 ? args![1] : nil)
         }
-        var a = unsafe ClinicArguments()
-        unsafe try ClinicSignature.unpackSlow(function, names, packedCounts, args, nargs, kwnames, into: &a)
-        return unsafe a.pair
+        return unsafe try ClinicSignature.unpackPairSlow(function, names, packedCounts, args, nargs, kwnames)
     }
 
     /// The four counts in one word, so that the slow paths below take the signature as a few
@@ -103,58 +168,32 @@ struct ClinicSignature {
     private static func unpackSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
                                    _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
                                    into a: inout ClinicArguments) throws(PythonError) {
-        unsafe try ClinicSignature(function, names, packedCounts: counts).unpackSlow(args, nargs, kwnames, into: &a)
+        let signature = ClinicSignature(function, names, packedCounts: counts)
+        let nkw = unsafe kwnames.map { unsafe swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
+        unsafe try signature.unpack(nargs: nargs, nkw: nkw, ClinicCall(args, nargs, kwnames, nkw: nkw), into: &a)
     }
 
-    private func unpackSlow(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?,
-                            into a: inout ClinicArguments) throws(PythonError) {
-        let nkw = unsafe kwnames.map { unsafe swiftbuf_PyTuple_GET_SIZE($0) } ?? 0
-        let interned = unsafe internedNames()
-        // find_keyword: identity with the interned name first, then equality.
-        unsafe try unpack(nargs: nargs, nkw: nkw, positional: { unsafe args![$0] }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
-            if let name = unsafe interned?[i] {
-                for k in 0..<nkw where unsafe swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return unsafe args![nargs + k] }
-            }
-            for k in 0..<nkw where unsafe matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return unsafe args![nargs + k] }
-            return nil
-        } keywords: { body throws(PythonError) in
-            for k in 0..<nkw { unsafe try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
-        }
+    /// `unpackSlow` for the two-parameter form, returning the pair: the caller keeps no
+    /// argument array on its stack (which cost it a stack protector on every call).
+    @inline(never)
+    private static func unpackPairSlow(_ function: StaticString, _ names: StaticString, _ counts: Int,
+                                       _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> (PyObjectRef?, PyObjectRef?) {
+        var a = unsafe ClinicArguments()
+        unsafe try unpackSlow(function, names, counts, args, nargs, kwnames, into: &a)
+        return unsafe a.pair
     }
 
     /// The arguments of a tp_new call (`args` tuple, `kwargs` dict).
+    @inline(__always)
     func arguments(tuple: PyObjectRef, dict: PyObjectRef?) throws(PythonError) -> ClinicArguments {
         let nargs = unsafe swiftbuf_PyTuple_GET_SIZE(tuple)
-        let nkw = unsafe dict.map { unsafe PyDict_Size($0) } ?? 0
+        let nkw = unsafe dict.map { unsafe swiftbuf_PyDict_GET_SIZE($0) } ?? 0
         var a = unsafe ClinicArguments()
         if nkw == 0 && nargs >= minimumPositional && nargs <= maximumPositional {
             for i in 0..<nargs { unsafe a[i] = unsafe swiftbuf_PyTuple_GET_ITEM(tuple, i) }
             return unsafe a
         }
-        // Local functions, not closure values: a closure stored in a local and captured by
-        // the others was a heap-allocated context on every keyword call (`MV(object=b)`).
-        let interned = unsafe internedNames()
-        func find(_ i: Int) -> PyObjectRef? {
-            var position = 0
-            var key: PyObjectRef? = nil
-            var value: PyObjectRef? = nil
-            // Identity with the interned name first (the usual case: keyword names are
-            // interned), then equality.
-            if let name = unsafe interned?[i] {
-                while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { if unsafe key == name { return unsafe value } }
-                position = 0
-            }
-            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { if unsafe matches(key!, i) { return unsafe value } }
-            return nil
-        }
-        unsafe try unpack(nargs: nargs, nkw: nkw, positional: { unsafe swiftbuf_PyTuple_GET_ITEM(tuple, $0) }, into: &a) { (i: Int) throws(PythonError) -> PyObjectRef? in
-            unsafe find(i)
-        } keywords: { body throws(PythonError) in
-            var position = 0
-            var key: PyObjectRef? = nil
-            var value: PyObjectRef? = nil
-            while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { unsafe try body(key!) }
-        }
+        unsafe try unpack(nargs: nargs, nkw: nkw, ClinicCall(tuple: tuple, nargs, dict: dict, nkw: nkw), into: &a)
         return unsafe a
     }
 
@@ -180,14 +219,26 @@ struct ClinicSignature {
     /// The parameters' names as interned strings, made on this signature's first call with
     /// keywords and kept (CPython's clinic parsers intern theirs once, in `_PyArg_Parser`);
     /// nil if interning failed, and then names are compared by value only.
+    @inline(__always)
     private func internedNames() -> UnsafeMutablePointer<PyObjectRef?>? {
         let key = unsafe UnsafeRawPointer(names.utf8Start)
-        var slot = 0
-        while slot < internedNameCapacity, let names = unsafe internedNameTables[slot].names {
-            if unsafe names == key { return unsafe internedNameTables[slot].table }
-            slot += 1
+        var slot = (Int(bitPattern: key) >> 3) & (internedNameCapacity - 1)
+        let tables = unsafe internedNameTables
+        if unsafe tables[slot].names == key { return unsafe tables[slot].table }
+        return unsafe internNames(from: &slot, tables)
+    }
+
+    /// `internedNames` past the first probe: the other slots, and the first call's interning.
+    @inline(never)
+    private func internNames(from slot: inout Int, _ tables: UnsafeMutablePointer<(names: UnsafeRawPointer?, table: UnsafeMutablePointer<PyObjectRef?>?)>) -> UnsafeMutablePointer<PyObjectRef?>? {
+        let key = unsafe UnsafeRawPointer(names.utf8Start)
+        var probes = 0
+        while let names = unsafe tables[slot].names {
+            if unsafe names == key { return unsafe tables[slot].table }
+            probes += 1
+            if probes == internedNameCapacity { return nil }
+            slot = (slot + 1) & (internedNameCapacity - 1)
         }
-        if slot == internedNameCapacity { return nil }
         let table = UnsafeMutablePointer<PyObjectRef?>.allocate(capacity: count)
         for i in 0..<count {
             guard let name = unsafe PyUnicode_InternFromString(name(i)) else {
@@ -198,7 +249,7 @@ struct ClinicSignature {
             }
             unsafe table[i] = unsafe name
         }
-        unsafe internedNameTables[slot] = unsafe (key, table)
+        unsafe tables[slot] = unsafe (key, table)
         return unsafe table
     }
 
@@ -212,60 +263,86 @@ struct ClinicSignature {
     private func nameString(_ i: Int) -> String { unsafe String(cString: name(i)) }
 
     /// Whether `key` (a keyword's name) is parameter `i`'s.
-    private func matches(_ key: PyObjectRef, _ i: Int) -> Bool {
+    fileprivate func matches(_ key: PyObjectRef, _ i: Int) -> Bool {
         unsafe swiftbuf_PyUnicode_Check(key) != 0 && PyUnicode_CompareWithASCIIString(key, name(i)) == 0
     }
 
     /// `_PyArg_UnpackKeywords` past its fast path: its checks, in its order.
-    private func unpack(nargs: Int, nkw: Int, positional: (Int) -> PyObjectRef?, into slots: inout ClinicArguments,
-                        find: (Int) throws(PythonError) -> PyObjectRef?,
-                        keywords: ((PyObjectRef) throws(PythonError) -> Void) throws(PythonError) -> Void) throws(PythonError) {
+    @inline(__always)
+    private func unpack(nargs: Int, nkw: Int, _ keywords: ClinicCall, into slots: inout ClinicArguments) throws(PythonError) {
+        let maxargs = count, maxpos = maximumPositional, minpos = minimumPositional
+        if nargs + nkw > maxargs || nargs > maxpos || nargs < Swift.min(positionalOnly, minpos) {
+            throw countError(nargs: nargs, nkw: nkw)
+        }
+        for i in 0..<nargs { unsafe slots[i] = unsafe keywords.positional(i) }
+        var remaining = nkw
+        var i = Swift.max(nargs, positionalOnly)
+        if i < maxargs && remaining > 0 {
+            let interned = unsafe internedNames()
+            while i < maxargs {
+                let current: PyObjectRef?
+                if remaining > 0 {
+                    unsafe current = unsafe try keywords.value(i, interned: interned?[i], of: self)
+                } else if i >= minpos {
+                    break
+                } else {
+                    unsafe current = nil
+                }
+                unsafe slots[i] = unsafe current
+                if unsafe current != nil {
+                    remaining -= 1
+                } else if i < minpos {
+                    throw missingError(i)
+                }
+                i += 1
+            }
+        } else if i < minpos {
+            throw missingError(i)
+        }
+        if remaining > 0 { throw unsafe keywordError(nargs: nargs, keywords) }
+    }
+
+    /// `_PyArg_UnpackKeywords`' errors about counts, in its order.
+    @inline(never)
+    private func countError(nargs: Int, nkw: Int) -> PythonError {
         let maxargs = count, maxpos = maximumPositional, minpos = minimumPositional
         if nargs + nkw > maxargs {
             // "keyword" when nargs == 0 avoids a wrong message in special cases (bpo-31229).
-            throw .typeError("\(function)() takes at most \(maxargs) \(nargs == 0 ? "keyword " : "")argument\(maxargs == 1 ? "" : "s") (\(nargs + nkw) given)")
+            return .typeError("\(function)() takes at most \(maxargs) \(nargs == 0 ? "keyword " : "")argument\(maxargs == 1 ? "" : "s") (\(nargs + nkw) given)")
         }
         if nargs > maxpos {
-            if maxpos == 0 { throw .typeError("\(function)() takes no positional arguments") }
-            throw .typeError("\(function)() takes \(minpos < maxpos ? "at most" : "exactly") \(maxpos) positional argument\(maxpos == 1 ? "" : "s") (\(nargs) given)")
+            if maxpos == 0 { return .typeError("\(function)() takes no positional arguments") }
+            return .typeError("\(function)() takes \(minpos < maxpos ? "at most" : "exactly") \(maxpos) positional argument\(maxpos == 1 ? "" : "s") (\(nargs) given)")
         }
         let minposonly = Swift.min(positionalOnly, minpos)
-        if nargs < minposonly {
-            throw .typeError("\(function)() takes \(minposonly < maxpos ? "at least" : "exactly") \(minposonly) positional argument\(minposonly == 1 ? "" : "s") (\(nargs) given)")
-        }
-        for i in 0..<nargs { unsafe slots[i] = unsafe positional(i) }
-        var remaining = nkw
-        var i = Swift.max(nargs, positionalOnly)
-        while i < maxargs {
-            let current: PyObjectRef?
-            if remaining > 0 {
-                unsafe current = unsafe try find(i)
-            } else if i >= minpos {
-                break
-            } else {
-                unsafe current = nil
+        return .typeError("\(function)() takes \(minposonly < maxpos ? "at least" : "exactly") \(minposonly) positional argument\(minposonly == 1 ? "" : "s") (\(nargs) given)")
+    }
+
+    @inline(never)
+    private func missingError(_ i: Int) -> PythonError {
+        .typeError("\(function)() missing required argument '\(nameString(i))' (pos \(i + 1))")
+    }
+
+    /// `_PyArg_UnpackKeywords`' error for keywords left over: one naming a positional argument,
+    /// then one not a string, then one unknown.
+    @inline(never)
+    private func keywordError(nargs: Int, _ keywords: ClinicCall) -> PythonError {
+        do throws(PythonError) {
+            let interned = unsafe internedNames()
+            for j in positionalOnly..<Swift.max(nargs, positionalOnly) where unsafe try keywords.value(j, interned: interned?[j], of: self) != nil {
+                return .typeError("argument for \(function)() given by name ('\(nameString(j))') and position (\(j + 1))")
             }
-            unsafe slots[i] = unsafe current
-            if unsafe current != nil {
-                remaining -= 1
-            } else if i < minpos {
-                throw .typeError("\(function)() missing required argument '\(nameString(i))' (pos \(i + 1))")
-            }
-            i += 1
-        }
-        if remaining > 0 {
-            for j in positionalOnly..<Swift.max(nargs, positionalOnly) where unsafe try find(j) != nil {
-                throw .typeError("argument for \(function)() given by name ('\(nameString(j))') and position (\(j + 1))")
-            }
-            unsafe try keywords { key throws(PythonError) in
+            unsafe try keywords.forEachName { key throws(PythonError) in
                 if unsafe swiftbuf_PyUnicode_Check(key) == 0 { throw .typeError("keywords must be strings") }
                 var known = false
-                for j in positionalOnly..<maxargs where unsafe matches(key, j) { known = true }
+                for j in positionalOnly..<count where unsafe matches(key, j) { known = true }
                 if !known {
                     throw .typeError(unsafe "'\(String(decoding: try utf8(key), as: UTF8.self))' is an invalid keyword argument for \(function)()")
                 }
             }
-            throw .typeError("invalid keyword argument for \(function)()")
+            return .typeError("invalid keyword argument for \(function)()")
+        } catch {
+            return error
         }
     }
 }
