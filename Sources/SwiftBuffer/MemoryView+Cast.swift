@@ -108,7 +108,7 @@ extension MemoryView {
     }
 
     /// A cast goes 1-d → N-d or N-d → 1-d, to at most 64 dimensions.
-    @inlinable
+    @inlinable @inline(__always)
     public func checkCastDimensions(_ ndim: Int) throws(SwiftBufferError) {
         if ndim > Layout.maxDimensions { throw .valueError("memoryview: number of dimensions must not exceed \(Layout.maxDimensions)") }
         if layout.ndim != 1 && ndim != 1 { throw .typeError("memoryview: cast must be 1D -> ND or ND -> 1D") }
@@ -161,7 +161,7 @@ extension MemoryView {
 
     /// `get_native_fmtstr`: `"x"` or `"@x"` with static lifetime, NUL-terminated (string
     /// literals: no lazily allocated table, so no initialisation check per cast).
-    @inlinable
+    @_transparent   // an out-of-line call of 12 instructions per cast, as `@inlinable`
     public static func castFormat(_ code: ElementCodec.Code, prefixed: Bool) -> UnsafePointer<CChar> {
         let literal: StaticString
         switch code {

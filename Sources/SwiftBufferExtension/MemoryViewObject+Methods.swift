@@ -325,7 +325,9 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
         // A new view even when this one is read-only, so that release() works per view.
         var (result, layout) = unsafe try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
         layout.readonly = true
-        unsafe result.install(layout, code: mv.pointee.code)
+        // The source's layout with its arrays copied: its flags and format character are the
+        // new view's, as init_flags would find them again (callgrind: ~15 instructions).
+        unsafe result.install(MemoryView(layout: layout, contiguity: Contiguity(rawValue: mv.pointee.flags)), code: mv.pointee.code)
         return unsafe result.object
     } catch {
         error.raise()
