@@ -235,23 +235,24 @@ private let castSignature = ClinicSignature("cast", "format\0shape", count: 2, r
 
 @_cdecl("swiftbuf_memoryview_cast")
 func memoryviewCast(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
+    let format: PyObjectRef, shape: PyObjectRef?
     do throws(PythonError) {
-        let (formatArgument, shape) = unsafe try castSignature.unpack(args, nargs, kwnames)
-        let format = unsafe formatArgument!
+        let (formatArgument, shapeArgument) = unsafe try castSignature.unpack(args, nargs, kwnames)
+        unsafe (format, shape) = unsafe (formatArgument!, shapeArgument)
         guard unsafe swiftbuf_PyUnicode_Check(format) != 0 else { throw unsafe badArgument("cast", "format", expected: "str", format) }
-        return unsafe try MemoryViewHandle(object).cast(to: format, shape: shape).object
     } catch {
         error.raise()
         return nil
     }
+    return unsafe MemoryViewHandle(object).cast(to: format, shape: shape)
 }
 
 extension MemoryViewHandle {
     /// `memoryview_cast_impl` (`MemoryView.cast`): a new view of the same export with element
-    /// format `format` (a str) and, if given, `shape` (a list or tuple).
-    func cast(to format: PyObjectRef, shape: PyObjectRef?) throws(PythonError) -> MemoryViewHandle {
+    /// format `format` (a str) and, if given, `shape` (a list or tuple); NULL with the error
+    /// raised (rethrown to the slot, a refusal went through the runtime's throw hook once more).
+    func cast(to format: PyObjectRef, shape: PyObjectRef?) -> PyObjectRef? {
         let mv = unsafe self
-        unsafe try mv.checkReleased()
         var result: MemoryViewHandle? = nil
         var ascii: PyObjectRef? = nil
         defer { if let ascii = unsafe ascii { unsafe decref(ascii) } }
@@ -261,6 +262,7 @@ extension MemoryViewHandle {
         let inPlace = unsafe swiftbuf_PyUnicode_IS_COMPACT_ASCII(format) != 0
             ? unsafe formatPrefix(swiftbuf_PyUnicode_ASCII_DATA(format)!) : nil
         do throws(PythonError) {
+            unsafe try mv.checkReleased()
             let view = unsafe try mv.memoryView.cast(
                 sourceCharacter: mv.pointee.code == 0 ? nil : UInt8(truncatingIfNeeded: mv.pointee.code),
                 shapeGiven: shape != nil,
@@ -292,10 +294,11 @@ extension MemoryViewHandle {
             let newFormat = unsafe view.layout.format!
             let code = unsafe Int32(UInt8(bitPattern: newFormat[0] == 0x40 ? newFormat[1] : newFormat[0]))
             unsafe result!.install(view, code: code)
-            return unsafe result!
+            return unsafe result!.object
         } catch {
             if let result = unsafe result { unsafe decref(result.object) }
-            throw error
+            error.raise()
+            return nil
         }
     }
 }
