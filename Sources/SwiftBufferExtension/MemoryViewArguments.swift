@@ -83,9 +83,9 @@ nonisolated(unsafe) private let internedNameTables: UnsafeMutablePointer<(names:
             return nil
         }
         if let name = unsafe interned {
-            for k in 0..<nkw where unsafe swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return unsafe args![nargs + k] }
+            for k in unsafe 0..<nkw where unsafe swiftbuf_PyTuple_GET_ITEM(kwnames!, k) == name { return unsafe args![nargs + k] }
         }
-        for k in 0..<nkw where unsafe signature.matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return unsafe args![nargs + k] }
+        for k in unsafe 0..<nkw where unsafe signature.matches(swiftbuf_PyTuple_GET_ITEM(kwnames!, k), i) { return unsafe args![nargs + k] }
         return nil
     }
 
@@ -97,7 +97,7 @@ nonisolated(unsafe) private let internedNameTables: UnsafeMutablePointer<(names:
             var value: PyObjectRef? = nil
             while unsafe PyDict_Next(dict!, &position, &key, &value) != 0 { unsafe try body(key!) }
         } else {
-            for k in 0..<nkw { unsafe try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
+            for k in unsafe 0..<nkw { unsafe try body(swiftbuf_PyTuple_GET_ITEM(kwnames!, k)) }
         }
     }
 }
