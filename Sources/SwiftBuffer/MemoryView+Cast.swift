@@ -9,6 +9,28 @@
 /// caller between checks throw the caller's error type, so both kinds surface in CPython's order.
 public protocol SwiftBufferErrorCarrying: Error {
     init(core: SwiftBufferError)
+    /// A refusal whose message is fixed at compile time (`refusal.message`): a carrier that
+    /// raises it from the literal's bytes makes no String (see ARCHITECTURE.md, "Slots and the
+    /// cost of an error path").
+    init(refusal: CastRefusal)
+}
+
+extension SwiftBufferErrorCarrying {
+    @inlinable public init(refusal: CastRefusal) { self.init(core: refusal.error) }
+}
+
+/// A refusal of `memoryview.cast` with a fixed message: a TypeError, or a ValueError.
+public struct CastRefusal: Error, Sendable {
+    public let message: StaticString
+    public let isTypeError: Bool
+
+    @inlinable public init(typeError message: StaticString) { (self.message, isTypeError) = (message, true) }
+    @inlinable public init(valueError message: StaticString) { (self.message, isTypeError) = (message, false) }
+
+    /// As a core error (its message a String).
+    @inlinable public var error: SwiftBufferError {
+        isTypeError ? .typeError(message.description) : .valueError(message.description)
+    }
 }
 
 extension SwiftBufferError: SwiftBufferErrorCarrying {
@@ -46,7 +68,9 @@ extension MemoryView {
         extent: (_ index: Int) throws(E) -> Int
     ) throws(E) -> MemoryView {
         // Direct do/catch rather than helper closures: the optimiser keeps those out of line.
-        do throws(SwiftBufferError) { try checkCastSource(shapeGiven: shapeGiven) } catch { throw E(core: error) }
+        // Refusals are answered as values and thrown once, as E (a core error rethrown as E
+        // went through the runtime's throw hook twice, and made a String).
+        if let refusal = castSourceRefusal(shapeGiven: shapeGiven) { throw E(refusal: refusal) }
         var ndim = 1
         if shapeGiven {
             ndim = try shapeLength()
@@ -57,9 +81,10 @@ extension MemoryView {
         let formatBytes = unsafe try format()
         let byteLength = layout.len
         let newFormat: UnsafePointer<CChar>, itemsize: Int
-        do throws(SwiftBufferError) {
-            unsafe (newFormat, itemsize) = unsafe try MemoryView.castFormat(from: sourceCharacter, byteLength: byteLength, to: formatBytes)
-        } catch { throw E(core: error) }
+        switch unsafe MemoryView.castFormatChoice(from: sourceCharacter, byteLength: byteLength, to: formatBytes) {
+        case .success(let chosen): unsafe (newFormat, itemsize) = unsafe chosen
+        case .failure(let refusal): throw E(refusal: refusal)
+        }
         unsafe layout.format = unsafe newFormat
         layout.itemsize = itemsize
         unsafe layout.suboffsets = nil
@@ -82,14 +107,15 @@ extension MemoryView {
             var longDimensions = 0
             for i in 0..<ndim {
                 let e = try extent(i)
-                do throws(SwiftBufferError) { try MemoryView.castExtent(e, length: &length) } catch { throw E(core: error) }
+                if let refusal = MemoryView.castExtentRefusal(e, length: length) { throw E(refusal: refusal) }
+                length *= e
                 unsafe layout.shape![i] = e
                 if e > 1 { longDimensions += 1 }
             }
             unsafe Layout.fillContiguousStrides(shape: layout.shape!, ndim: ndim, itemsize: itemsize, order: .c, into: layout.strides!)
             if longDimensions > 1 { contiguity = .c }
         }
-        do throws(SwiftBufferError) { try MemoryView.checkCastLength(length, byteLength: byteLength) } catch { throw E(core: error) }
+        if let refusal = MemoryView.castLengthRefusal(length, byteLength: byteLength) { throw E(refusal: refusal) }
         return MemoryView(layout: layout, contiguity: contiguity)
     }
 }
@@ -97,14 +123,21 @@ extension MemoryView {
 extension MemoryView {
     /// The source must be C-contiguous, and (unless this is a plain 1-d format cast) free of
     /// zero extents.
-    @inlinable @inline(__always)
+    @inlinable
     public func checkCastSource(shapeGiven: Bool) throws(SwiftBufferError) {
-        if !isCContiguous { throw .typeError("memoryview: casts are restricted to C-contiguous views") }
+        if let refusal = castSourceRefusal(shapeGiven: shapeGiven) { throw refusal.error }
+    }
+
+    /// `checkCastSource`'s refusal, nil when the source can be cast.
+    @inlinable @inline(__always)
+    public func castSourceRefusal(shapeGiven: Bool) -> CastRefusal? {
+        if !isCContiguous { return CastRefusal(typeError: "memoryview: casts are restricted to C-contiguous views") }
         if shapeGiven || layout.ndim != 1 {
             for i in 0..<layout.ndim where unsafe layout.shape![i] == 0 {
-                throw .typeError("memoryview: cannot cast view with zeros in shape or strides")
+                return CastRefusal(typeError: "memoryview: cannot cast view with zeros in shape or strides")
             }
         }
+        return nil
     }
 
     /// A cast goes 1-d → N-d or N-d → 1-d, to at most 64 dimensions.
@@ -120,11 +153,21 @@ extension MemoryView {
     /// the length a multiple of the new itemsize. The format string has static lifetime, so it
     /// outlives the view it came from (bpo-22668). The cast view is then
     /// `byteLength / itemsize` items with stride `itemsize` and no suboffsets.
+    @inlinable
+    public static func castFormat(from source: UInt8?, byteLength: Int,
+                                  to format: UnsafeRawBufferPointer) throws(SwiftBufferError) -> (format: UnsafePointer<CChar>, itemsize: Int) {
+        switch unsafe castFormatChoice(from: source, byteLength: byteLength, to: format) {
+        case .success(let chosen): return unsafe chosen
+        case .failure(let refusal): throw refusal.error
+        }
+    }
+
+    /// `castFormat`'s answer: the format and itemsize, or the refusal.
     // `@_transparent`: as `@inline(__always)` it stayed an out-of-line call from the bridge's
     // cast (callgrind: 59 instructions of `m.cast('d')`).
     @_transparent
-    public static func castFormat(from source: UInt8?, byteLength: Int,
-                                  to format: UnsafeRawBufferPointer) throws(SwiftBufferError) -> (format: UnsafePointer<CChar>, itemsize: Int) {
+    public static func castFormatChoice(from source: UInt8?, byteLength: Int,
+                                        to format: UnsafeRawBufferPointer) -> Result<(format: UnsafePointer<CChar>, itemsize: Int), CastRefusal> {
         // One character, or '@' and one character; any native code but 'e' (3.11).
         var code: ElementCodec.Code? = nil
         let n = format.count
@@ -132,31 +175,44 @@ extension MemoryView {
             code = unsafe ElementCodec.Code(ascii: format[n - 1])
         }
         guard let destination = code, destination != .half else {
-            throw .valueError("memoryview: destination format must be a native single character format prefixed with an optional '@'")
+            return unsafe .failure(CastRefusal(valueError: "memoryview: destination format must be a native single character format prefixed with an optional '@'"))
         }
         let sourceIsByte = source == UInt8(ascii: "B") || source == UInt8(ascii: "b") || source == UInt8(ascii: "c")
         if !sourceIsByte && !destination.isByte {
-            throw .typeError("memoryview: cannot cast between two non-byte formats")
+            return unsafe .failure(CastRefusal(typeError: "memoryview: cannot cast between two non-byte formats"))
         }
         let itemsize = destination.size
-        if byteLength % itemsize != 0 { throw .typeError("memoryview: length is not a multiple of itemsize") }
-        return unsafe (castFormat(destination, prefixed: format.count == 2), itemsize)
+        if byteLength % itemsize != 0 { return unsafe .failure(CastRefusal(typeError: "memoryview: length is not a multiple of itemsize")) }
+        return unsafe .success((castFormat(destination, prefixed: format.count == 2), itemsize))
     }
 
     /// One extent of the cast's shape, checked in order (`copy_shape`): positive, and the
     /// running byte length `length` (starting at the itemsize) must not overflow.
     @inlinable
     public static func castExtent(_ extent: Int, length: inout Int) throws(SwiftBufferError) {
-        if extent <= 0 { throw .valueError("memoryview.cast(): elements of shape must be integers > 0") }
-        if extent > Int.max / length { throw .valueError("memoryview.cast(): product(shape) > SSIZE_MAX") }
+        if let refusal = castExtentRefusal(extent, length: length) { throw refusal.error }
         length *= extent
+    }
+
+    /// `castExtent`'s refusal, nil when `extent` can follow `length`.
+    @inlinable @inline(__always)
+    public static func castExtentRefusal(_ extent: Int, length: Int) -> CastRefusal? {
+        if extent <= 0 { return CastRefusal(valueError: "memoryview.cast(): elements of shape must be integers > 0") }
+        if extent > Int.max / length { return CastRefusal(valueError: "memoryview.cast(): product(shape) > SSIZE_MAX") }
+        return nil
     }
 
     /// The last check of `cast_to_ND`: the new shape (whose byte length is `length`, with
     /// C-contiguous strides) must cover exactly the view's `byteLength` bytes.
     @inlinable
     public static func checkCastLength(_ length: Int, byteLength: Int) throws(SwiftBufferError) {
-        if length != byteLength { throw .typeError("memoryview: product(shape) * itemsize != buffer size") }
+        if let refusal = castLengthRefusal(length, byteLength: byteLength) { throw refusal.error }
+    }
+
+    /// `checkCastLength`'s refusal, nil when the lengths agree.
+    @inlinable @inline(__always)
+    public static func castLengthRefusal(_ length: Int, byteLength: Int) -> CastRefusal? {
+        length != byteLength ? CastRefusal(typeError: "memoryview: product(shape) * itemsize != buffer size") : nil
     }
 
     /// `get_native_fmtstr`: `"x"` or `"@x"` with static lifetime, NUL-terminated (string

@@ -329,8 +329,9 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
         var (result, layout) = unsafe try MemoryViewObject.prepareView(mv.pointee.mbuf!, mv.buffer)
         layout.readonly = true
         // The source's layout with its arrays copied: its flags and format character are the
-        // new view's, as init_flags would find them again (callgrind: ~15 instructions).
-        unsafe result.install(MemoryView(layout: layout, contiguity: Contiguity(rawValue: mv.pointee.flags)), code: mv.pointee.code)
+        // new view's, as init_flags would find them again (callgrind: ~15 instructions). Not
+        // its released bit: the allocation may have run a finalizer that released the source.
+        unsafe result.install(MemoryView(layout: layout, contiguity: mv.memoryView.contiguity), code: mv.pointee.code)
         return unsafe result.object
     } catch {
         error.raise()

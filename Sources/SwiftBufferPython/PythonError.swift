@@ -260,7 +260,12 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     }
 }
 
-extension PythonError: SwiftBufferErrorCarrying {}
+extension PythonError: SwiftBufferErrorCarrying {
+    /// Raised from the literal (`init(_:literal:)`).
+    public init(refusal: CastRefusal) {
+        self.init(refusal.isTypeError ? .typeError : .valueError, literal: refusal.message)
+    }
+}
 
 /// The (type, value, traceback) triple of a raised exception, owned.
 @safe private final class RaisedException: @unchecked Sendable {
