@@ -171,20 +171,20 @@ extension MemoryView {
     @inlinable
     public func checkHashable() throws(SwiftBufferError) {
         if let refusal = unsafe Self.hashRefusal(readonly: layout.readonly, formatCharacter: Self.formatCharacter(of: layout.format)) {
-            throw .valueError(refusal.description)
+            throw refusal.error
         }
     }
 
     /// Why a view that is `readonly` or not, of the format whose one character (after an
     /// optional `@`) is `formatCharacter` (nil for a longer format), cannot be hashed, in
     /// `memory_hash`'s order of checks; nil when it can. A message fixed at compile time, so a
-    /// slot that knows both facts refuses without building an error (see ARCHITECTURE.md,
+    /// slot that knows both facts refuses without building a String (see ARCHITECTURE.md,
     /// "Slots and the cost of an error path").
     @inlinable
-    public static func hashRefusal(readonly: Bool, formatCharacter: UInt8?) -> StaticString? {
-        if !readonly { return "cannot hash writable memoryview object" }
+    public static func hashRefusal(readonly: Bool, formatCharacter: UInt8?) -> SwiftBufferError.Fixed? {
+        if !readonly { return .init(valueError: "cannot hash writable memoryview object") }
         guard let c = formatCharacter, let code = ElementCodec.Code(ascii: c), code.isByte else {
-            return "memoryview: hashing is restricted to formats 'B', 'b' or 'c'"
+            return .init(valueError: "memoryview: hashing is restricted to formats 'B', 'b' or 'c'")
         }
         return nil
     }

@@ -12,25 +12,11 @@ public protocol SwiftBufferErrorCarrying: Error {
     /// A refusal whose message is fixed at compile time (`refusal.message`): a carrier that
     /// raises it from the literal's bytes makes no String (see ARCHITECTURE.md, "Slots and the
     /// cost of an error path").
-    init(refusal: CastRefusal)
+    init(refusal: SwiftBufferError.Fixed)
 }
 
 extension SwiftBufferErrorCarrying {
-    @inlinable public init(refusal: CastRefusal) { self.init(core: refusal.error) }
-}
-
-/// A refusal of `memoryview.cast` with a fixed message: a TypeError, or a ValueError.
-public struct CastRefusal: Error, Sendable {
-    public let message: StaticString
-    public let isTypeError: Bool
-
-    @inlinable public init(typeError message: StaticString) { (self.message, isTypeError) = (message, true) }
-    @inlinable public init(valueError message: StaticString) { (self.message, isTypeError) = (message, false) }
-
-    /// As a core error (its message a String).
-    @inlinable public var error: SwiftBufferError {
-        isTypeError ? .typeError(message.description) : .valueError(message.description)
-    }
+    @inlinable public init(refusal: SwiftBufferError.Fixed) { self.init(core: refusal.error) }
 }
 
 extension SwiftBufferError: SwiftBufferErrorCarrying {
@@ -130,11 +116,11 @@ extension MemoryView {
 
     /// `checkCastSource`'s refusal, nil when the source can be cast.
     @inlinable @inline(__always)
-    public func castSourceRefusal(shapeGiven: Bool) -> CastRefusal? {
-        if !isCContiguous { return CastRefusal(typeError: "memoryview: casts are restricted to C-contiguous views") }
+    public func castSourceRefusal(shapeGiven: Bool) -> SwiftBufferError.Fixed? {
+        if !isCContiguous { return SwiftBufferError.Fixed(typeError: "memoryview: casts are restricted to C-contiguous views") }
         if shapeGiven || layout.ndim != 1 {
             for i in 0..<layout.ndim where unsafe layout.shape![i] == 0 {
-                return CastRefusal(typeError: "memoryview: cannot cast view with zeros in shape or strides")
+                return SwiftBufferError.Fixed(typeError: "memoryview: cannot cast view with zeros in shape or strides")
             }
         }
         return nil
@@ -167,7 +153,7 @@ extension MemoryView {
     // cast (callgrind: 59 instructions of `m.cast('d')`).
     @_transparent
     public static func castFormatChoice(from source: UInt8?, byteLength: Int,
-                                        to format: UnsafeRawBufferPointer) -> Result<(format: UnsafePointer<CChar>, itemsize: Int), CastRefusal> {
+                                        to format: UnsafeRawBufferPointer) -> Result<(format: UnsafePointer<CChar>, itemsize: Int), SwiftBufferError.Fixed> {
         // One character, or '@' and one character; any native code but 'e' (3.11).
         var code: ElementCodec.Code? = nil
         let n = format.count
@@ -175,14 +161,14 @@ extension MemoryView {
             code = unsafe ElementCodec.Code(ascii: format[n - 1])
         }
         guard let destination = code, destination != .half else {
-            return unsafe .failure(CastRefusal(valueError: "memoryview: destination format must be a native single character format prefixed with an optional '@'"))
+            return unsafe .failure(SwiftBufferError.Fixed(valueError: "memoryview: destination format must be a native single character format prefixed with an optional '@'"))
         }
         let sourceIsByte = source == UInt8(ascii: "B") || source == UInt8(ascii: "b") || source == UInt8(ascii: "c")
         if !sourceIsByte && !destination.isByte {
-            return unsafe .failure(CastRefusal(typeError: "memoryview: cannot cast between two non-byte formats"))
+            return unsafe .failure(SwiftBufferError.Fixed(typeError: "memoryview: cannot cast between two non-byte formats"))
         }
         let itemsize = destination.size
-        if byteLength % itemsize != 0 { return unsafe .failure(CastRefusal(typeError: "memoryview: length is not a multiple of itemsize")) }
+        if byteLength % itemsize != 0 { return unsafe .failure(SwiftBufferError.Fixed(typeError: "memoryview: length is not a multiple of itemsize")) }
         return unsafe .success((castFormat(destination, prefixed: format.count == 2), itemsize))
     }
 
@@ -196,9 +182,9 @@ extension MemoryView {
 
     /// `castExtent`'s refusal, nil when `extent` can follow `length`.
     @inlinable @inline(__always)
-    public static func castExtentRefusal(_ extent: Int, length: Int) -> CastRefusal? {
-        if extent <= 0 { return CastRefusal(valueError: "memoryview.cast(): elements of shape must be integers > 0") }
-        if extent > Int.max / length { return CastRefusal(valueError: "memoryview.cast(): product(shape) > SSIZE_MAX") }
+    public static func castExtentRefusal(_ extent: Int, length: Int) -> SwiftBufferError.Fixed? {
+        if extent <= 0 { return SwiftBufferError.Fixed(valueError: "memoryview.cast(): elements of shape must be integers > 0") }
+        if extent > Int.max / length { return SwiftBufferError.Fixed(valueError: "memoryview.cast(): product(shape) > SSIZE_MAX") }
         return nil
     }
 
@@ -211,8 +197,8 @@ extension MemoryView {
 
     /// `checkCastLength`'s refusal, nil when the lengths agree.
     @inlinable @inline(__always)
-    public static func castLengthRefusal(_ length: Int, byteLength: Int) -> CastRefusal? {
-        length != byteLength ? CastRefusal(typeError: "memoryview: product(shape) * itemsize != buffer size") : nil
+    public static func castLengthRefusal(_ length: Int, byteLength: Int) -> SwiftBufferError.Fixed? {
+        length != byteLength ? SwiftBufferError.Fixed(typeError: "memoryview: product(shape) * itemsize != buffer size") : nil
     }
 
     /// `get_native_fmtstr`: `"x"` or `"@x"` with static lifetime, NUL-terminated (string

@@ -27,6 +27,23 @@ public enum SwiftBufferError: Error, Equatable, Sendable {
 }
 
 extension SwiftBufferError {
+    /// A core error whose message is fixed at compile time: a TypeError or a ValueError. The
+    /// checks a hot slot makes itself return one (`MemoryView.castSourceRefusal`,
+    /// `hashRefusal`), and a carrier raises it from the literal's bytes, with no String made
+    /// (see ARCHITECTURE.md, "Slots and the cost of an error path").
+    public struct Fixed: Error, Sendable {
+        public let message: StaticString
+        public let isTypeError: Bool
+
+        @inlinable public init(typeError message: StaticString) { (self.message, isTypeError) = (message, true) }
+        @inlinable public init(valueError message: StaticString) { (self.message, isTypeError) = (message, false) }
+
+        /// As a core error (its message a String).
+        @inlinable public var error: SwiftBufferError {
+            isTypeError ? .typeError(message.description) : .valueError(message.description)
+        }
+    }
+
     /// `prefix`, `middle` and `suffix` as one String, made with one allocation: a message that
     /// quotes a format. String interpolation makes several (and decodes), which cost a refused
     /// `m[i]` ~400 instructions of its ~3000 under callgrind. Invalid UTF-8 in `middle` is kept

@@ -117,7 +117,7 @@ func memoryviewHash(_ object: PyObjectRef) -> Py_hash_t {
     // memory_hash's 45 (callgrind).
     if unsafe mv.isInaccessible { return Py_hash_t(raisingInt(.released)) }
     if let refusal = unsafe MemoryView.hashRefusal(readonly: mv.pointee.view.readonly != 0, formatCharacter: mv.cachedFormatCharacter) {
-        return Py_hash_t(raisingInt(.literal(.valueError, refusal)))
+        return Py_hash_t(raisingInt(PythonError(refusal: refusal)))
     }
     return unsafe hashOrRaise(mv)
 }

@@ -262,7 +262,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
 
 extension PythonError: SwiftBufferErrorCarrying {
     /// Raised from the literal (`init(_:literal:)`).
-    public init(refusal: CastRefusal) {
+    public init(refusal: SwiftBufferError.Fixed) {
         self.init(refusal.isTypeError ? .typeError : .valueError, literal: refusal.message)
     }
 }

@@ -195,7 +195,7 @@ import SwiftBuffer
         var storage = [Int](repeating: -7, count: 2 + 3 * 3)
         unsafe bytes.withUnsafeMutableBytes { raw in
             unsafe storage.withUnsafeMutableBufferPointer { arrays in
-                let a = unsafe arrays.baseAddress!
+                let a = arrays.baseAddress!
                 unsafe a[0] = 16
                 unsafe a[1] = 1
                 let view = unsafe MemoryView(layout: BufferDescriptor(buf: raw.baseAddress, len: 16, itemsize: 1, readonly: true, ndim: 1,
@@ -356,9 +356,9 @@ import SwiftBuffer
     @Test func hashRefusalFromCachedFacts() {
         let restricted = "memoryview: hashing is restricted to formats 'B', 'b' or 'c'"
         for c in "Bbc".utf8 { #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: c) == nil) }
-        for c in "ihd?e".utf8 { #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: c)?.description == restricted) }
-        #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: nil)?.description == restricted)
-        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: nil)?.description == "cannot hash writable memoryview object")
-        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: UInt8(ascii: "B"))?.description == "cannot hash writable memoryview object")
+        for c in "ihd?e".utf8 { #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: c)?.message.description == restricted) }
+        #expect(MemoryView.hashRefusal(readonly: true, formatCharacter: nil)?.message.description == restricted)
+        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: nil)?.message.description == "cannot hash writable memoryview object")
+        #expect(MemoryView.hashRefusal(readonly: false, formatCharacter: UInt8(ascii: "B"))?.message.description == "cannot hash writable memoryview object")
     }
 }
