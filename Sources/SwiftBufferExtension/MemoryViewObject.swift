@@ -10,7 +10,7 @@
 //   MemoryViewObject+Compare.swift      comparison, hash
 //   MemoryViewArguments.swift           argument clinic's parsing and messages
 //
-// Ownership follows memoryobject.c: the managed buffer (a small GC-tracked Python object
+// Ownership follows memoryobject.c: the managed buffer (a small Python object, GC-tracked once two views share it,
 // holding the export's Py_buffer and the state of the core's `ManagedExport` rules inline)
 // owns the one export; every view holds a strong reference to it and is registered with it;
 // the last view to be released or deallocated gives the export back. `view.obj` of a view is
@@ -193,15 +193,17 @@ extension PythonError {
     /// Runs after `isReleased` is set, so Python code the exporter's release runs sees every
     /// view of this managed buffer as released.
     func giveBackExport() {
-        // Nothing left to traverse: the reference to the exporter is about to go.
-        unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf))
+        // Nothing left to traverse: the reference to the exporter is about to go. Only a
+        // shared managed buffer was tracked (see `ManagedBuffer.share`).
+        if unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED != 0 { unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(mbuf)) }
         unsafe PyBuffer_Release(ManagedBuffer.master(mbuf))
     }
 }
 
 enum ManagedBuffer {
     /// A new managed buffer holding the export `exporter` gives for `request`: one allocation,
-    /// the export filled in place.
+    /// the export filled in place. Not tracked: its first view traverses it (`traverse`) until
+    /// a second view shares it.
     @inline(__always)
     static func make(from exporter: PyObjectRef, request: BufferRequest) throws(PythonError) -> ManagedBufferPointer {
         guard let raw = unsafe _PyObject_GC_New(swiftbuf_managedbuffer_type()) else { throw .alreadySet }
@@ -214,8 +216,36 @@ enum ManagedBuffer {
             throw error
         }
         unsafe mbuf.pointee.flags = 0
-        unsafe PyObject_GC_Track(raw)
         return unsafe mbuf
+    }
+
+    /// `mbuf_add_view`'s registration. The second view to register makes the managed buffer
+    /// shared: tracked, so that from then on every view visits it and it visits the exporter,
+    /// which stays referenced once in the collector's counts however many views there are.
+    /// `first`: the first view of a new managed buffer, which cannot share it (the check kept
+    /// MemoryView(b)'s construction from its registers: 145 -> 161 instructions).
+    @inline(__always)
+    static func register(_ mbuf: ManagedBufferPointer, first: Bool) {
+        unsafe ManagedBufferEnvelope(mbuf).register()
+        if unsafe !first && mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED == 0 && mbuf.pointee.exports > 1 { unsafe share(mbuf) }
+    }
+
+    @inline(never)
+    private static func share(_ mbuf: ManagedBufferPointer) {
+        unsafe mbuf.pointee.flags |= SWIFTBUF_MBUF_SHARED
+        unsafe PyObject_GC_Track(UnsafeMutableRawPointer(mbuf))
+    }
+
+    /// What the managed buffer references (the exporter while the export is held, its type),
+    /// visited by its own tp_traverse once shared, by its one view's before that. Each
+    /// reference is then visited exactly once, the collector's counts stay exact.
+    @inline(__always)
+    static func traverse(_ mbuf: ManagedBufferPointer, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+        if unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0, let exporter = unsafe master(mbuf).pointee.obj {
+            let r = unsafe swiftbuf_Py_VISIT(exporter, visit, arg)
+            if r != 0 { return r }
+        }
+        return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))).assumingMemoryBound(to: PyObject.self), visit, arg)
     }
 
     /// The exporter's Py_buffer, inside the managed buffer; valid while it is not released.
@@ -223,9 +253,6 @@ enum ManagedBuffer {
     static func master(_ mbuf: ManagedBufferPointer) -> UnsafeMutablePointer<Py_buffer> {
         unsafe swiftbuf_managedbuffer_master(mbuf)
     }
-
-    @inline(__always)
-    static func register(_ mbuf: ManagedBufferPointer) { unsafe ManagedBufferEnvelope(mbuf).register() }
 
     /// A view is done with the export; the last one gives it back.
     @inline(__always)
@@ -249,12 +276,7 @@ func managedBufferDealloc(_ object: PyObjectRef) {
 
 @_cdecl("swiftbuf_managedbuffer_traverse")
 func managedBufferTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    let mbuf = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self)
-    if unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0, let exporter = unsafe ManagedBuffer.master(mbuf).pointee.obj {
-        let r = unsafe swiftbuf_Py_VISIT(exporter, visit, arg)
-        if r != 0 { return r }
-    }
-    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    unsafe ManagedBuffer.traverse(UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_ManagedBufferObject.self), visit, arg)
 }
 
 @_cdecl("swiftbuf_managedbuffer_clear")
@@ -288,19 +310,18 @@ enum MemoryViewObject {
         return unsafe mv
     }
 
-    /// `mbuf_add_view`: a new view of `source` (the exporter's buffer, or another view of the
-    /// same managed buffer), registered with `mbuf`.
+    /// `mbuf_add_view` for the first view of a new managed buffer `mbuf`, of its export.
     @inline(__always)
-    static func addView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> MemoryViewHandle {
-        let (mv, layout) = unsafe try prepareView(mbuf, source)
+    static func addFirstView(_ mbuf: ManagedBufferPointer) throws(PythonError) -> MemoryViewHandle {
+        let (mv, layout) = unsafe try prepareView(mbuf, ManagedBuffer.master(mbuf), first: true)
         unsafe mv.install(layout)
         return unsafe mv
     }
 
     /// `mbuf_add_view` up to `init_flags`: the registered view, its arrays copied, and its
-    /// layout for the caller to adjust and `install`.
+    /// layout for the caller to adjust and `install`. `first`: see `ManagedBuffer.register`.
     @inline(__always)
-    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
+    static func prepareView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>, first: Bool = false) throws(PythonError) -> (MemoryViewHandle, BufferDescriptor) {
         // The source is read after the allocation, as mbuf_add_view does: read before, its
         // fields were kept across the call on the stack (~20 instructions per view).
         let ndim = unsafe Int(source.pointee.ndim)
@@ -312,7 +333,7 @@ enum MemoryViewObject {
         unsafe layout.shape = unsafe arrays.shape
         unsafe layout.strides = unsafe arrays.strides
         unsafe layout.suboffsets = unsafe arrays.suboffsets
-        unsafe share(mv, source, mbuf)
+        unsafe share(mv, source, mbuf, first: first)
         return unsafe (mv, layout)
     }
 
@@ -328,18 +349,18 @@ enum MemoryViewObject {
         unsafe layout.shape = unsafe array
         unsafe layout.strides = unsafe array + ndim
         unsafe layout.suboffsets = unsafe array + 2 * ndim
-        unsafe share(mv, source, mbuf)
+        unsafe share(mv, source, mbuf, first: false)
         return unsafe (mv, layout)
     }
 
     /// `init_shared_values`' ownership half, and the registration.
     @inline(__always)
-    private static func share(_ mv: MemoryViewHandle, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer) {
+    private static func share(_ mv: MemoryViewHandle, _ source: UnsafePointer<Py_buffer>, _ mbuf: ManagedBufferPointer, first: Bool) {
         unsafe mv.pointee.view.obj = unsafe source.pointee.obj
         unsafe mv.pointee.view.internal = unsafe source.pointee.internal
         unsafe incref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self))
         unsafe mv.pointee.mbuf = unsafe mbuf
-        unsafe ManagedBuffer.register(mbuf)
+        unsafe ManagedBuffer.register(mbuf, first: first)
     }
 
     /// `PyMemoryView_FromObject`: a view of any exporter; a view of a view shares its managed
@@ -356,7 +377,7 @@ enum MemoryViewObject {
         if unsafe swiftbuf_PyObject_CheckBuffer(object) != 0 {
             let mbuf = unsafe try ManagedBuffer.make(from: object, request: request)
             defer { unsafe decref(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self)) }
-            return unsafe try addView(mbuf, ManagedBuffer.master(mbuf))
+            return unsafe try addFirstView(mbuf)
         }
         throw unsafe notABuffer(object)
     }
@@ -432,7 +453,11 @@ func memoryviewDealloc(_ object: PyObjectRef) {
 func memoryviewTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     let mv = unsafe MemoryViewHandle(object)
     if let mbuf = unsafe mv.pointee.mbuf {
-        let r = unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
+        // An unshared managed buffer is not tracked: its one view (this one) visits what it
+        // references in its place.
+        let r = unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED != 0
+            ? swiftbuf_Py_VISIT(UnsafeMutableRawPointer(mbuf).assumingMemoryBound(to: PyObject.self), visit, arg)
+            : ManagedBuffer.traverse(mbuf, visit, arg)
         if r != 0 { return r }
     }
     return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)

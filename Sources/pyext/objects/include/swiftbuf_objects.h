@@ -21,14 +21,20 @@ typedef struct {
 // this object and the view, nothing else). It is a Python object of its own so that the
 // garbage collector sees the reference to the exporter (master.obj) exactly once however many
 // views share it (each view visits the managed buffer; the managed buffer visits the exporter).
+// Until a second view registers it is not tracked: its one view visits the exporter and the
+// managed buffer's type in its place (SWIFTBUF_MBUF_SHARED clear), which spares every
+// MemoryView(obj) a track and an untrack.
 typedef struct {
     PyObject_HEAD
-    int flags;               // SWIFTBUF_MBUF_RELEASED once the export was given back
+    int flags;               // SWIFTBUF_MBUF_RELEASED once the export was given back;
+                             // SWIFTBUF_MBUF_SHARED once a second view registered (tracked
+                             // from then on until the export is given back; never cleared)
     Py_ssize_t exports;      // views registered and not released yet
     Py_buffer master;        // the export; view.obj of every view is master.obj
 } swiftbuf_ManagedBufferObject;
 
 #define SWIFTBUF_MBUF_RELEASED 0x001
+#define SWIFTBUF_MBUF_SHARED 0x002
 
 static inline Py_buffer *swiftbuf_managedbuffer_master(swiftbuf_ManagedBufferObject *mbuf) { return &mbuf->master; }
 
