@@ -55,13 +55,31 @@ public enum Layout {
     static func isCContiguous(_ view: BufferDescriptor) -> Bool {
         if view.len == 0 { return true }
         guard let strides = unsafe view.strides else { return true }
-        var expected = view.itemsize
-        var i = view.ndim - 1
+        return unsafe isCContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: view.extent)
+    }
+
+    /// `_IsCContiguous`'s walk, for a non-empty layout with strides; `extent(i)` is shape[i].
+    @inlinable @inline(__always)
+    static func isCContiguous(ndim: Int, itemsize: Int, strides: UnsafePointer<Int>, extent: (Int) -> Int) -> Bool {
+        var expected = itemsize
+        var i = ndim - 1
         while i >= 0 {
-            let dim = view.extent(i)
+            let dim = extent(i)
             if unsafe dim > 1 && strides[i] != expected { return false }
             expected &*= dim
             i -= 1
+        }
+        return true
+    }
+
+    /// `_IsFortranContiguous`'s walk, for a non-empty layout with strides.
+    @inlinable @inline(__always)
+    static func isFortranContiguous(ndim: Int, itemsize: Int, strides: UnsafePointer<Int>, extent: (Int) -> Int) -> Bool {
+        var expected = itemsize
+        for i in 0..<ndim {
+            let dim = extent(i)
+            if unsafe dim > 1 && strides[i] != expected { return false }
+            expected &*= dim
         }
         return true
     }
@@ -76,13 +94,7 @@ public enum Layout {
             for i in 0..<view.ndim where view.extent(i) > 1 { longDims += 1 }
             return longDims <= 1
         }
-        var expected = view.itemsize
-        for i in 0..<view.ndim {
-            let dim = view.extent(i)
-            if unsafe dim > 1 && strides[i] != expected { return false }
-            expected &*= dim
-        }
-        return true
+        return unsafe isFortranContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: view.extent)
     }
 
     /// Writes the strides of a contiguous layout in `order` (`.any` means C).
