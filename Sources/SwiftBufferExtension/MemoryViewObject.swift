@@ -413,7 +413,7 @@ enum MemoryViewObject {
     }
 
     @inline(never)
-    private static func refusal(_ exports: Int) -> PythonError {
+    fileprivate static func refusal(_ exports: Int) -> PythonError {
         if exports > 0 { return .bufferError("memoryview has \(exports) exported buffer\(exports == 1 ? "" : "s")") }
         return unsafe PythonError(swiftbuf_PyExc_SystemError(), "_memory_release(): negative export count")
     }
@@ -486,15 +486,13 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     return unsafe releaseOrRaise(mv)
 }
 
+// The refusal raised out of line, not thrown: the do/catch kept the error in saved registers
+// (MV(b).release() 1425 -> 1419 instructions under callgrind, builtin 1336).
 @inline(never)
 private func releaseOrRaise(_ mv: MemoryViewHandle) -> PyObjectRef? {
-    do throws(PythonError) {
-        unsafe try MemoryViewObject.release(mv)
-        return unsafe pyNone
-    } catch {
-        error.raise()
-        return nil
-    }
+    let exports = unsafe MemoryViewObject.releaseIfUnexported(mv)
+    if exports != 0 { return raising(MemoryViewObject.refusal(exports)) }
+    return unsafe pyNone
 }
 
 @_cdecl("swiftbuf_memoryview_enter") @inline(never)   // see `attribute`
