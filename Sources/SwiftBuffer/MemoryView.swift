@@ -201,10 +201,20 @@ extension MemoryView {
     /// dimension, if any, is followed.
     @inlinable @inline(__always)
     public func pointer(from pointer: UnsafeMutableRawPointer, dimension: Int, index: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
+        guard let p = unsafe self.pointer(ifInBounds: pointer, dimension: dimension, index: index) else {
+            throw Self.outOfBounds(dimension: dimension)
+        }
+        return unsafe p
+    }
+
+    /// `pointer(from:dimension:index:)`, nil when `index` is out of bounds: for a slot that
+    /// checks first and raises out of line.
+    @inlinable @inline(__always)
+    public func pointer(ifInBounds pointer: UnsafeMutableRawPointer, dimension: Int, index: Int) -> UnsafeMutableRawPointer? {
         let extent = unsafe layout.shape![dimension]
         var i = index
         if i < 0 { i &+= extent }   // safe because: index >= -Int.max and extent >= 0
-        if i < 0 || i >= extent { throw Self.outOfBounds(dimension: dimension) }
+        if i < 0 || i >= extent { return nil }
         return unsafe Layout.follow(pointer + i &* layout.strides![dimension], layout.suboffsets, dimension: dimension)
     }
 

@@ -238,9 +238,23 @@ private func zeroDimensionalElementOrRaise(_ mv: MemoryViewHandle, _ key: PyObje
     return unsafe unpackedElement(mv.pointee.view.buf.unsafelyUnwrapped, character)   // every view has a base
 }
 
-@_cdecl("swiftbuf_memoryview_item")
+// `memory_item`: a readable element of a 1-d view is read here; every refusal goes to the
+// throwing body, which makes CPython's checks in CPython's order. Checked first and raised out
+// of line, the slot saves no error registers (callgrind: list(reversed(m)) of 16 bytes 4073 ->
+// 3737 instructions, builtin 3681).
+@_cdecl("swiftbuf_memoryview_item") @inline(never)   // see `attribute`
 func memoryviewItem(_ object: PyObjectRef, _ index: Int) -> PyObjectRef? {
-    do throws(PythonError) { return unsafe try MemoryViewHandle(object).item(index) } catch {
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.pointee.view.ndim == 1, let character = unsafe mv.cachedFormatCharacter, unsafe !mv.isInaccessible,
+       let p = unsafe mv.memoryView.pointer(ifInBounds: mv.pointee.view.buf.unsafelyUnwrapped, dimension: 0, index: index) {
+        return unsafe unpackedElement(p, character)
+    }
+    return unsafe itemOrRaise(mv, index)
+}
+
+@inline(never)
+private func itemOrRaise(_ mv: MemoryViewHandle, _ index: Int) -> PyObjectRef? {
+    do throws(PythonError) { return unsafe try mv.item(index) } catch {
         error.raise()
         return nil
     }
