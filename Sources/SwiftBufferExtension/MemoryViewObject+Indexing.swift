@@ -397,21 +397,37 @@ private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, from source
 
 // MARK: - Iteration (memory_iter, memoryiter_next)
 
-@_cdecl("swiftbuf_memoryview_iter")
+// `memory_iter`: an iterable view (1-d, not released, a one-character format) gets its
+// iterator here; every refusal goes to the throwing checks out of line, so the slot saves no
+// error registers (callgrind: iter(m) 1.076x -> 1.053x the builtin, 455 instructions against 432).
+@_cdecl("swiftbuf_memoryview_iter") @inline(never)   // see `attribute`
 func memoryviewIter(_ object: PyObjectRef) -> PyObjectRef? {
+    let mv = unsafe MemoryViewHandle(object)
+    if unsafe mv.pointee.view.ndim == 1, let character = unsafe mv.cachedFormatCharacter, unsafe !mv.isInaccessible {
+        return unsafe makeIterator(mv, character)
+    }
+    return unsafe iteratorRefusal(mv)
+}
+
+@inline(__always)
+private func makeIterator(_ mv: MemoryViewHandle, _ character: UInt8) -> PyObjectRef? {
+    guard let raw = unsafe _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { return nil }
+    let it = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
+    unsafe it.pointee.index = 0
+    unsafe it.pointee.length = unsafe mv.pointee.view.shape![0]
+    unsafe it.pointee.code = Int32(character)
+    unsafe it.pointee.seq = unsafe MemoryViewHandle(newReference(mv.object)).raw
+    unsafe PyObject_GC_Track(raw)
+    return unsafe raw
+}
+
+/// `memory_iter`'s refusals, in CPython's order. CPython 3.11 returns an iterator with the
+/// error of a released view still set (iter() then raises SystemError, a for loop this
+/// ValueError); we raise the error.
+@inline(never)
+private func iteratorRefusal(_ mv: MemoryViewHandle) -> PyObjectRef? {
     do throws(PythonError) {
-        let mv = unsafe MemoryViewHandle(object)
-        // CPython 3.11 returns an iterator with the error of a released view still set
-        // (iter() then raises SystemError, a for loop this ValueError); we raise the error.
-        let character = unsafe try mv.iterationFormatCharacter()
-        guard let raw = unsafe _PyObject_GC_New(swiftbuf_memoryiterator_type()) else { throw .alreadySet }
-        let it = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-        unsafe it.pointee.index = 0
-        unsafe it.pointee.length = unsafe mv.pointee.view.shape![0]
-        unsafe it.pointee.code = Int32(character)
-        unsafe it.pointee.seq = unsafe MemoryViewHandle(newReference(object)).raw
-        unsafe PyObject_GC_Track(raw)
-        return unsafe raw
+        return unsafe makeIterator(mv, try mv.iterationFormatCharacter())
     } catch {
         error.raise()
         return nil
