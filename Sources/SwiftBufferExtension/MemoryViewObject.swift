@@ -491,7 +491,7 @@ func memoryviewRelease(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @inline(never)
 private func releaseOrRaise(_ mv: MemoryViewHandle) -> PyObjectRef? {
     let exports = unsafe MemoryViewObject.releaseIfUnexported(mv)
-    if exports != 0 { return raising(MemoryViewObject.refusal(exports)) }
+    if exports != 0 { return unsafe raising(MemoryViewObject.refusal(exports)) }
     return unsafe pyNone
 }
 
