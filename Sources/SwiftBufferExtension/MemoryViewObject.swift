@@ -371,7 +371,7 @@ enum MemoryViewObject {
             let source = unsafe MemoryViewHandle(object)
             unsafe try source.checkReleased()
             let (mv, layout) = unsafe try prepareView(source.pointee.mbuf!, source.buffer)
-            unsafe mv.install(layout, code: source.pointee.code)
+            unsafe mv.install(MemoryView(layout: layout, contiguity: source.memoryView.contiguity), code: source.pointee.code)
             return unsafe mv
         }
         if unsafe swiftbuf_PyObject_CheckBuffer(object) != 0 {
