@@ -115,6 +115,14 @@ def exporter_holding_an_iterator(V):        # exporter -> iterator -> view -> ex
     return s
 
 
+def exporter_holding_a_view_then_its_slice(V):   # exporter -> view, slice -> exporter: the managed
+    s = Source(b"abcd")                          # buffer is unshared, then shared while in the cycle
+    s.view = V(s)
+    gc.collect()
+    s.slice = s.view[1:]
+    return s
+
+
 def holder_of_a_picklebuffer(V):            # CPython 3.14's test_picklebuffer_reference_loop
     h = Holder()
     h.pb = pickle.PickleBuffer(V(b"abc"))
@@ -124,7 +132,8 @@ def holder_of_a_picklebuffer(V):            # CPython 3.14's test_picklebuffer_r
 
 @BOTH
 @pytest.mark.parametrize("make", [exporter_holding_its_view, holder_of_a_slice, exporter_holding_a_consumer,
-                                  exporter_holding_an_iterator, holder_of_a_picklebuffer])
+                                  exporter_holding_an_iterator, exporter_holding_a_view_then_its_slice,
+                                  holder_of_a_picklebuffer])
 def test_cycles_through_views_are_collected(V, make):
     def build():
         obj = make(V)
