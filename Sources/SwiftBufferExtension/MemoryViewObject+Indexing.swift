@@ -144,7 +144,7 @@ extension MemoryViewObject {
     @inline(__always)   // into its two callers' catch frames: one frame less a slice (m[1:10] 940 -> 934)
     static func sliceView(_ mbuf: ManagedBufferPointer, _ source: UnsafePointer<Py_buffer>,
                           by slice: PyObjectRef, inheriting: (code: Int32, flags: Int32)? = nil) throws(PythonError) -> PyObjectRef {
-        let (result, layout) = unsafe try prepareView(mbuf, source)
+        let (result, layout) = unsafe try prepareView(mbuf, source, first: inheriting == nil)
         // The source's layout goes into the view as it is, and is narrowed there (no
         // descriptor copied in and out); the flags are computed once, after.
         let view = unsafe result.buffer

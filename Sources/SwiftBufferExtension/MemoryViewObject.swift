@@ -222,12 +222,16 @@ enum ManagedBuffer {
     /// `mbuf_add_view`'s registration. The second view to register makes the managed buffer
     /// shared: tracked, so that from then on every view visits it and it visits the exporter,
     /// which stays referenced once in the collector's counts however many views there are.
-    /// `first`: the first view of a new managed buffer, which cannot share it (the check kept
-    /// MemoryView(b)'s construction from its registers: 145 -> 161 instructions).
+    /// `first`: the first view of a new managed buffer, which does not share it (the check kept
+    /// MemoryView(b)'s construction from its registers: 145 -> 161 instructions). Every other
+    /// registration is made from a view that is registered and not released (its caller
+    /// checked), so it is a second view and the flag alone is tested (with the count tested
+    /// too, a slice cost 10 instructions more than before the managed buffer went untracked).
+    /// Sharing early would still be correct: a shared managed buffer is visited by its views.
     @inline(__always)
     static func register(_ mbuf: ManagedBufferPointer, first: Bool) {
         unsafe ManagedBufferEnvelope(mbuf).register()
-        if unsafe !first && mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED == 0 && mbuf.pointee.exports > 1 { unsafe share(mbuf) }
+        if unsafe !first && mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED == 0 { unsafe share(mbuf) }
     }
 
     @inline(never)
