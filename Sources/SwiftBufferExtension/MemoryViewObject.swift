@@ -234,10 +234,14 @@ enum ManagedBuffer {
         if unsafe !first && mbuf.pointee.flags & SWIFTBUF_MBUF_SHARED == 0 { unsafe share(mbuf) }
     }
 
+    /// A managed buffer whose export was given back between its source view's check and the
+    /// new view's registration (a finalizer run by the new view's allocation released the
+    /// source) is shared but stays untracked, as every released one is: it references nothing
+    /// left to traverse, and deallocation finds it untracked.
     @inline(never)
     private static func share(_ mbuf: ManagedBufferPointer) {
         unsafe mbuf.pointee.flags |= SWIFTBUF_MBUF_SHARED
-        unsafe PyObject_GC_Track(UnsafeMutableRawPointer(mbuf))
+        if unsafe mbuf.pointee.flags & SWIFTBUF_MBUF_RELEASED == 0 { unsafe PyObject_GC_Track(UnsafeMutableRawPointer(mbuf)) }
     }
 
     /// What the managed buffer references (the exporter while the export is held, its type),
@@ -395,14 +399,7 @@ enum MemoryViewObject {
                                                           UnsafeRawBufferPointer(start: name, count: strlen(name)), "'"))
     }
 
-    /// `_memory_release`: refuses while buffers exported from this view are alive.
-    @inline(__always)
-    static func release(_ mv: MemoryViewHandle) throws(PythonError) {
-        let exports = unsafe releaseIfUnexported(mv)
-        if exports != 0 { throw refusal(exports) }
-    }
-
-    /// `_memory_release` without the refusal: releases the view unless buffers exported from
+    /// `_memory_release` without the refusal (`releaseOrRaise` raises it): releases the view unless buffers exported from
     /// it are alive, and returns their count (0: released now or before). Deallocation and
     /// `tp_clear` call this one, so they carry no error path (dealloc 48 -> 38 instructions).
     @inline(__always)
