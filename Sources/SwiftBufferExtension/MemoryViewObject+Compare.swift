@@ -26,7 +26,7 @@ private func compareWithExporter(_ mv: MemoryViewHandle, _ other: PyObjectRef, _
     if unsafe mv.isInaccessible { return unsafe pyBool((mv.object == other) == (op == Py_EQ)) }
     // A type without bf_getbuffer: PyObject_GetBuffer would only format a TypeError for
     // PyErr_Clear to drop (the result, NotImplemented, is the same).
-    if unsafe PyObject_CheckBuffer(other) == 0 { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
+    if unsafe swiftbuf_PyObject_CheckBuffer(other) == 0 { return unsafe newReference(swiftbuf_Py_NotImplemented()) }
     var storage = unsafe Py_buffer()
     return unsafe withUnsafeMutablePointer(to: &storage) { w -> PyObjectRef? in
         if unsafe PyObject_GetBuffer(other, w, BufferRequest.fullRO.rawValue) < 0 {
