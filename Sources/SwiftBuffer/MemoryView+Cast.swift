@@ -108,13 +108,7 @@ extension MemoryView {
 
 extension MemoryView {
     /// The source must be C-contiguous, and (unless this is a plain 1-d format cast) free of
-    /// zero extents.
-    @inlinable
-    public func checkCastSource(shapeGiven: Bool) throws(SwiftBufferError) {
-        if let refusal = castSourceRefusal(shapeGiven: shapeGiven) { throw refusal.error }
-    }
-
-    /// `checkCastSource`'s refusal, nil when the source can be cast.
+    /// zero extents: the refusal, nil when the source can be cast.
     @inlinable @inline(__always)
     public func castSourceRefusal(shapeGiven: Bool) -> SwiftBufferError.Fixed? {
         if !isCContiguous { return SwiftBufferError.Fixed(typeError: "memoryview: casts are restricted to C-contiguous views") }
@@ -138,17 +132,8 @@ extension MemoryView {
     /// nil for a longer format) (`cast_to_1D`): one of the formats must be a byte format and
     /// the length a multiple of the new itemsize. The format string has static lifetime, so it
     /// outlives the view it came from (bpo-22668). The cast view is then
-    /// `byteLength / itemsize` items with stride `itemsize` and no suboffsets.
-    @inlinable
-    public static func castFormat(from source: UInt8?, byteLength: Int,
-                                  to format: UnsafeRawBufferPointer) throws(SwiftBufferError) -> (format: UnsafePointer<CChar>, itemsize: Int) {
-        switch unsafe castFormatChoice(from: source, byteLength: byteLength, to: format) {
-        case .success(let chosen): return unsafe chosen
-        case .failure(let refusal): throw refusal.error
-        }
-    }
-
-    /// `castFormat`'s answer: the format and itemsize, or the refusal.
+    /// `byteLength / itemsize` items with stride `itemsize` and no suboffsets. The format and
+    /// itemsize, or the refusal.
     // `@_transparent`: as `@inline(__always)` it stayed an out-of-line call from the bridge's
     // cast (callgrind: 59 instructions of `m.cast('d')`).
     @_transparent
@@ -173,14 +158,8 @@ extension MemoryView {
     }
 
     /// One extent of the cast's shape, checked in order (`copy_shape`): positive, and the
-    /// running byte length `length` (starting at the itemsize) must not overflow.
-    @inlinable
-    public static func castExtent(_ extent: Int, length: inout Int) throws(SwiftBufferError) {
-        if let refusal = castExtentRefusal(extent, length: length) { throw refusal.error }
-        length *= extent
-    }
-
-    /// `castExtent`'s refusal, nil when `extent` can follow `length`.
+    /// running byte length `length` (starting at the itemsize) times it must not overflow.
+    /// The refusal, nil when `extent` can follow `length`.
     @inlinable @inline(__always)
     public static func castExtentRefusal(_ extent: Int, length: Int) -> SwiftBufferError.Fixed? {
         if extent <= 0 { return SwiftBufferError.Fixed(valueError: "memoryview.cast(): elements of shape must be integers > 0") }
@@ -189,13 +168,8 @@ extension MemoryView {
     }
 
     /// The last check of `cast_to_ND`: the new shape (whose byte length is `length`, with
-    /// C-contiguous strides) must cover exactly the view's `byteLength` bytes.
-    @inlinable
-    public static func checkCastLength(_ length: Int, byteLength: Int) throws(SwiftBufferError) {
-        if let refusal = castLengthRefusal(length, byteLength: byteLength) { throw refusal.error }
-    }
-
-    /// `checkCastLength`'s refusal, nil when the lengths agree.
+    /// C-contiguous strides) must cover exactly the view's `byteLength` bytes. The refusal,
+    /// nil when the lengths agree.
     @inlinable @inline(__always)
     public static func castLengthRefusal(_ length: Int, byteLength: Int) -> SwiftBufferError.Fixed? {
         length != byteLength ? SwiftBufferError.Fixed(typeError: "memoryview: product(shape) * itemsize != buffer size") : nil
