@@ -107,6 +107,10 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     /// at the raise (~110 instructions of a refused `len(m)`'s ~2300 under callgrind, against
     /// CPython's `PyErr_SetString` from a literal); this one is a pointer, raised as it is.
     package init(_ kind: Kind, literal message: StaticString) {
+        // The compiler emits a string literal's UTF-8 with a NUL after it (as for a C string
+        // literal; `StaticString` does not promise it in its API): `raise()` passes the bytes to
+        // PyErr_SetString as they are. The differential tests compare each refusal's message
+        // with the builtin's (support.outcome).
         if message.hasPointerRepresentation {
             origin = unsafe .literal(kind, UnsafeRawPointer(message.utf8Start).assumingMemoryBound(to: CChar.self))
         } else {
