@@ -12,7 +12,7 @@ import SwiftBuffer
 /// that exception when raised. At the boundary back to Python — an extension function's
 /// return — call `raise()` and return NULL (`PythonFunction` does both for you).
 public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
-    private let origin: Origin
+    @usableFromInline let origin: Origin
 
     /// The exception's type as Python names it: `"BufferError"`, `"ValueError"`, ...
     public var typeName: String {
@@ -76,7 +76,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
         }
     }
 
-    @safe private enum Origin {
+    @usableFromInline @safe enum Origin {
         /// Made by this library: a type and a message.
         case made(Kind, String)
         /// Made by this library with a message fixed at compile time: nothing to retain or
@@ -95,7 +95,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
         case pending
     }
 
-    private init(origin: Origin) { self.origin = origin }
+    @usableFromInline init(origin: Origin) { self.origin = origin }
 
     /// An error of `kind` with `message`, raised as that Python exception.
     public init(_ kind: Kind, _ message: String) {
@@ -106,6 +106,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     /// throws. A `String` payload costs a refusal its retain and release and a C-string view
     /// at the raise (~110 instructions of a refused `len(m)`'s ~2300 under callgrind, against
     /// CPython's `PyErr_SetString` from a literal); this one is a pointer, raised as it is.
+    @inlinable
     package init(_ kind: Kind, literal message: StaticString) {
         // The compiler emits a string literal's UTF-8 with a NUL after it (as for a C string
         // literal; `StaticString` does not promise it in its API): `raise()` passes the bytes to
@@ -119,6 +120,7 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
     }
 
     /// `init(_:literal:)`, for `throw .literal(.typeError, "...")`.
+    @inlinable
     package static func literal(_ kind: Kind, _ message: StaticString) -> PythonError {
         PythonError(kind, literal: message)
     }
@@ -266,13 +268,14 @@ public struct PythonError: Error, CustomStringConvertible, @unchecked Sendable {
 
 extension PythonError: SwiftBufferErrorCarrying {
     /// Raised from the literal (`init(_:literal:)`).
+    @inlinable
     public init(refusal: SwiftBufferError.Fixed) {
         self.init(refusal.isTypeError ? .typeError : .valueError, literal: refusal.message)
     }
 }
 
 /// The (type, value, traceback) triple of a raised exception, owned.
-@safe private final class RaisedException: @unchecked Sendable {
+@usableFromInline @safe final class RaisedException: @unchecked Sendable {
     let type: UnsafeMutablePointer<PyObject>
     let value: UnsafeMutablePointer<PyObject>?
     let traceback: UnsafeMutablePointer<PyObject>?
