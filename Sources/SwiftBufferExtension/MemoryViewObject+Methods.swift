@@ -331,7 +331,7 @@ func memoryviewToreadonly(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef
         // The source's layout with its arrays copied: its flags and format character are the
         // new view's, as init_flags would find them again (callgrind: ~15 instructions). Not
         // its released bit: the allocation may have run a finalizer that released the source.
-        unsafe result.install(MemoryView(layout: layout, contiguity: mv.memoryView.contiguity), code: mv.pointee.code)
+        unsafe result.install(MemoryView(layout: layout, contiguity: mv.contiguity), code: mv.pointee.code)
         return unsafe result.object
     } catch {
         error.raise()

@@ -75,9 +75,10 @@ extension MemoryViewHandle {
     @inline(__always) var layout: BufferDescriptor { unsafe BufferDescriptor(buffer) }
 
     /// The core view: layout and flags.
-    @inline(__always) var memoryView: MemoryView {
-        unsafe MemoryView(layout: layout, contiguity: Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED))
-    }
+    @inline(__always) var memoryView: MemoryView { unsafe MemoryView(layout: layout, contiguity: contiguity) }
+
+    /// The flags `init_flags` computed, without the view's released bit.
+    @inline(__always) var contiguity: Contiguity { unsafe Contiguity(rawValue: pointee.flags & ~SWIFTBUF_MV_RELEASED) }
 
     /// Stores `layout` as the view's Py_buffer (the arrays must be the view's own), with what
     /// the view caches about it: the flags (`init_flags`) and the format character.
@@ -379,7 +380,7 @@ enum MemoryViewObject {
             let source = unsafe MemoryViewHandle(object)
             unsafe try source.checkReleased()
             let (mv, layout) = unsafe try prepareView(source.pointee.mbuf!, source.buffer)
-            unsafe mv.install(MemoryView(layout: layout, contiguity: source.memoryView.contiguity), code: source.pointee.code)
+            unsafe mv.install(MemoryView(layout: layout, contiguity: source.contiguity), code: source.pointee.code)
             return unsafe mv
         }
         if unsafe swiftbuf_PyObject_CheckBuffer(object) != 0 {
@@ -399,9 +400,10 @@ enum MemoryViewObject {
                                                           UnsafeRawBufferPointer(start: name, count: strlen(name)), "'"))
     }
 
-    /// `_memory_release` without the refusal (`releaseOrRaise` raises it): releases the view unless buffers exported from
-    /// it are alive, and returns their count (0: released now or before). Deallocation and
-    /// `tp_clear` call this one, so they carry no error path (dealloc 48 -> 38 instructions).
+    /// `_memory_release` without the refusal (`releaseOrRaise` raises it): releases the view
+    /// unless buffers exported from it are alive, and returns their count (0: released now or
+    /// before). Deallocation and `tp_clear` call this one, so they carry no error path (dealloc
+    /// 48 -> 38 instructions).
     @inline(__always)
     static func releaseIfUnexported(_ mv: MemoryViewHandle) -> Int {
         if unsafe mv.pointee.flags & SWIFTBUF_MV_RELEASED != 0 { return 0 }
@@ -519,8 +521,7 @@ func memoryviewGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_
     // saved registers for the throw hook (105 instructions against memory_getbuf's 50).
     if unsafe mv.isInaccessible { return raisingInt(.released) }
     let request = BufferRequest(rawValue: flags)
-    if let refusal = unsafe ExportRules.refusal(of: request, readonly: mv.pointee.view.readonly != 0,
-                                                contiguity: Contiguity(rawValue: mv.pointee.flags & ~SWIFTBUF_MV_RELEASED)) {
+    if let refusal = unsafe ExportRules.refusal(of: request, readonly: mv.pointee.view.readonly != 0, contiguity: mv.contiguity) {
         return raisingInt(.core(ExporterVoice.memoryview.refuse(refusal)))
     }
     unsafe view.fill(ExportRules.granted(request, base: mv.layout), exporter: object)
