@@ -290,7 +290,9 @@ extension MemoryViewHandle {
                     if unsafe extent == -1 && PyErr_Occurred() != nil { throw .alreadySet }
                     return extent
                 })
-            // The new format is "x" or "@x": its character is the view's.
+            // The new format is "x" or "@x" (castFormat's), so its character is read directly:
+            // through MemoryView.formatCharacter(of:), the general recogniser, a cast cost ~20
+            // instructions more (callgrind: m.cast('d') 618 -> 638, builtin 635).
             let newFormat = unsafe view.layout.format!
             let code = unsafe Int32(UInt8(bitPattern: newFormat[0] == 0x40 ? newFormat[1] : newFormat[0]))
             unsafe result!.install(view, code: code)
