@@ -68,6 +68,23 @@ static inline int swiftbuf_Py_VISIT(PyObject *o, visitproc visit, void *arg) { P
 static inline void *swiftbuf_PyObject_GC_New(PyTypeObject *t) { return t->tp_alloc(t, 0); }
 static inline allocfunc swiftbuf_tp_alloc(PyTypeObject *t) { return t->tp_alloc; }
 static inline freefunc swiftbuf_tp_free(PyTypeObject *t) { return t->tp_free; }
+// The constructors of an element's object, declared a second time under their own symbols, each
+// returning the new object's address as an integer. Swift represents a `PyObject *` that may be
+// NULL (an optional pointer) as an integer, so a result typed `PyObject *` is converted before a
+// slot returns it, and that conversion after the call keeps the compiler from jumping to the
+// constructor in tail position, as CPython's C does: the slot calls, then returns. For
+// `for x in m` that was a call, a return and a saved register more per element, and 1.12x the
+// builtin's time at the same instruction count. With these the call's result already is
+// Swift's representation, and the slot jumps. A pointer and an `intptr_t` are returned in the
+// same register in every ABI Swift targets (x86-64 SysV and Windows, AArch64).
+#define SWIFTBUF_STRINGIFY_(x) #x
+#define SWIFTBUF_STRINGIFY(x) SWIFTBUF_STRINGIFY_(x)
+#define SWIFTBUF_SYMBOL(name) __asm__(SWIFTBUF_STRINGIFY(__USER_LABEL_PREFIX__) #name)
+intptr_t swiftbuf_PyLong_FromLong_address(long) SWIFTBUF_SYMBOL(PyLong_FromLong);
+intptr_t swiftbuf_PyLong_FromUnsignedLongLong_address(unsigned long long) SWIFTBUF_SYMBOL(PyLong_FromUnsignedLongLong);
+intptr_t swiftbuf_PyLong_FromVoidPtr_address(void *) SWIFTBUF_SYMBOL(PyLong_FromVoidPtr);
+intptr_t swiftbuf_PyFloat_FromDouble_address(double) SWIFTBUF_SYMBOL(PyFloat_FromDouble);
+intptr_t swiftbuf_PyBytes_FromStringAndSize_address(const char *, Py_ssize_t) SWIFTBUF_SYMBOL(PyBytes_FromStringAndSize);
 // PyArg_ParseTuple and PyArg_ParseTupleAndKeywords for Swift, which cannot call C varargs
 // (withVaList boxes and casts every argument): `p` has 8 entries, the addresses the format's
 // units fill in order; entries past the format's units are passed along and never used.

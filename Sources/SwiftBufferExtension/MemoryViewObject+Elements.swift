@@ -13,12 +13,12 @@ import SwiftBufferPython
 @inline(__always)
 func elementObject(_ code: ElementCodec.Code, _ pointer: UnsafeRawPointer) -> PyObjectRef? {
     switch unsafe ElementCodec.unpack(code, from: pointer) {
-    case .signed(let v): return unsafe PyLong_FromLong(Int(v))
-    case .unsigned(let v): return unsafe v <= UInt64(Int.max) ? PyLong_FromLong(Int(v)) : PyLong_FromUnsignedLongLong(v)
-    case .float(let d): return unsafe PyFloat_FromDouble(d)
+    case .signed(let v): return unsafe pyLong(Int(v))
+    case .unsigned(let v): return unsafe v <= UInt64(Int.max) ? pyLong(Int(v)) : pyLong(v)
+    case .float(let d): return unsafe pyFloat(d)
     case .bool(let b): return unsafe pyBool(b)
-    case .char: return unsafe PyBytes_FromStringAndSize(pointer.assumingMemoryBound(to: CChar.self), 1)
-    case .pointer(let address): return unsafe PyLong_FromVoidPtr(UnsafeMutableRawPointer(bitPattern: address))
+    case .char: return unsafe pyBytes(pointer.assumingMemoryBound(to: CChar.self), count: 1)
+    case .pointer(let address): return unsafe pyLong(address: address)
     }
 }
 

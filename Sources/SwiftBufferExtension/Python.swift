@@ -46,6 +46,21 @@ func pyBool(_ b: Bool) -> PyObjectRef { unsafe newReference(b ? swiftbuf_Py_True
 
 func pyInt(_ v: Int) -> PyObjectRef? { unsafe PyLong_FromSsize_t(v) }
 
+// An element's object, from the constructors shim.h declares returning an address: a slot that
+// returns one of these from several branches jumps to the constructor instead of calling it
+// (`for x in m` 1.12x -> 1.00x the builtin's time, wall-clock).
+@inline(__always) func pyLong(_ v: Int) -> PyObjectRef? { unsafe PyObjectRef(bitPattern: swiftbuf_PyLong_FromLong_address(v)) }
+@inline(__always) func pyLong(_ v: UInt64) -> PyObjectRef? {
+    unsafe PyObjectRef(bitPattern: swiftbuf_PyLong_FromUnsignedLongLong_address(CUnsignedLongLong(v)))
+}
+@inline(__always) func pyLong(address: UInt) -> PyObjectRef? {
+    unsafe PyObjectRef(bitPattern: swiftbuf_PyLong_FromVoidPtr_address(UnsafeMutableRawPointer(bitPattern: address)))
+}
+@inline(__always) func pyFloat(_ v: Double) -> PyObjectRef? { unsafe PyObjectRef(bitPattern: swiftbuf_PyFloat_FromDouble_address(v)) }
+@inline(__always) func pyBytes(_ p: UnsafePointer<CChar>, count: Int) -> PyObjectRef? {
+    unsafe PyObjectRef(bitPattern: swiftbuf_PyBytes_FromStringAndSize_address(p, count))
+}
+
 /// A tuple of ints, as the shape/strides attributes return.
 func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
     guard let tuple = unsafe PyTuple_New(count) else { return nil }
