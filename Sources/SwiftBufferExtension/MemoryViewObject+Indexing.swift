@@ -220,7 +220,9 @@ private func elementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObj
             if unsafe isMultiSlice(key) { throw .literal(.notImplementedError, "multi-dimensional slicing is not implemented") }
             throw .literal(.typeError, "memoryview: invalid slice key")
         }
-        return unsafe try unpackElement(p, character)   // no Python code ran since the last check
+        // No Python code ran since the last check. Nil with the exception set, returned as it
+        // is: the read is then the slot's tail call, as in CPython.
+        return unsafe unpackedElement(p, character)
     } catch {
         error.raise()
         return nil
