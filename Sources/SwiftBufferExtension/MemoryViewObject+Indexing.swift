@@ -390,7 +390,8 @@ private func assignSlice(_ mv: MemoryViewHandle, _ key: PyObjectRef, from source
         MemoryView.slice(&destination, dimension: 0, start: start, stop: stop, step: step)
         unsafe try mv.checkReleased()
         let sourceLayout = unsafe BufferDescriptor(source)
-        let scratchSize = try core { () throws(SwiftBufferError) in try MemoryView.checkAssignment(sourceLayout, to: destination) }
+        if let refusal = MemoryView.assignmentRefusal(sourceLayout, to: destination) { throw PythonError(refusal: refusal) }
+        let scratchSize = try core { () throws(SwiftBufferError) in try MemoryView.assignmentScratchBytes(sourceLayout, to: destination) }
         let scratch = unsafe scratchSize > 0 ? try temporary(scratchSize) : nil
         defer { if let scratch = unsafe scratch { unsafe PyMem_Free(scratch) } }
         unsafe MemoryView.assign(sourceLayout, to: destination, scratch: scratch)
