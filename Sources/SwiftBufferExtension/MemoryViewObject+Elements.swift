@@ -133,11 +133,11 @@ private func converted<T: Equatable>(_ code: ElementCodec.Code, failure: T, _ bo
 }
 
 private func invalidType(_ code: ElementCodec.Code) -> PythonError {
-    .typeError(SwiftBufferError.message("memoryview: invalid type for format '", code.rawValue, "'"))
+    PythonError(.typeError, literal: "memoryview: invalid type for format '", quoting: code.rawValue)
 }
 
 private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
-    .valueError(SwiftBufferError.message("memoryview: invalid value for format '", code.rawValue, "'"))
+    PythonError(.valueError, literal: "memoryview: invalid value for format '", quoting: code.rawValue)
 }
 
 // MARK: - Unpacking with the struct module (struct_get_unpacker, struct_unpack_single)
