@@ -180,6 +180,7 @@ func memoryviewSubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectR
     if unsafe mv.isInaccessible { return unsafe mv.raiseReleased() }
     if unsafe mv.pointee.view.ndim != 0 {
         if unsafe swiftbuf_PySlice_Check(key) != 0 { return unsafe sliceOrRaise(mv, key) }
+        if unsafe swiftbuf__PyIndex_Check(key) != 0 { return unsafe indexedItem(object, key) }
         return unsafe elementOrRaise(mv, key)
     }
     if unsafe key == swiftbuf_Py_Ellipsis() { return unsafe newReference(object) }
@@ -194,24 +195,30 @@ private func sliceOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObjec
     }
 }
 
-/// `memory_subscript` of an N-d view (N > 0) for every key but a slice.
+/// `memory_subscript` of an N-d view (N > 0) with an index: the index converted as CPython
+/// converts it, then `memory_item`, which is `memoryviewItem` here as it is there (its checks,
+/// the view's release among them, follow the conversion's `__index__`). With only the view
+/// live across the conversion this saves one register, not six, and jumps to the item slot:
+/// a NumPy integer index ran 1.08-1.11x the builtin's wall-clock time in the element body.
+@inline(never)
+private func indexedItem(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
+    let index: Int
+    if let exact = unsafe exactIndex(key) {
+        index = exact
+    } else {
+        index = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
+        if unsafe index == -1 && PyErr_Occurred() != nil { return nil }
+    }
+    return unsafe memoryviewItem(object, index)
+}
+
+/// `memory_subscript` of an N-d view (N > 0) for every key but a slice and an index.
 @inline(never)
 private func elementOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObjectRef? {
     do throws(PythonError) {
-        // Both keys that read one element end in the one read below (one inlined unpack).
         let p: UnsafeMutableRawPointer
         let character: UInt8
-        if unsafe swiftbuf__PyIndex_Check(key) != 0 {
-            let i: Int
-            if let exact = unsafe exactIndex(key) {
-                i = exact   // no Python code ran since the check
-            } else {
-                i = unsafe try indexValue(key)
-                unsafe try mv.checkReleased()
-            }
-            character = unsafe try mv.formatCharacter()
-            unsafe p = unsafe try mv.elementAddress(i)
-        } else if unsafe isMultiIndex(key) {
+        if unsafe isMultiIndex(key) {
             character = unsafe try mv.formatCharacter()
             if unsafe swiftbuf_PyTuple_GET_SIZE(key) < mv.pointee.view.ndim { throw .literal(.notImplementedError, "sub-views are not implemented") }
             unsafe p = unsafe try mv.pointer(fromTuple: key)
