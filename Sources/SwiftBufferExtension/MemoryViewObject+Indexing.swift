@@ -8,11 +8,19 @@ import pyextObjects
 import SwiftBuffer
 import SwiftBufferPython
 
-/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`. May run Python code (`__index__`).
+/// `PyNumber_AsSsize_t(key, PyExc_IndexError)`, nil with its exception set. May run Python
+/// code (`__index__`).
+@inline(__always)
+private func convertedIndex(_ key: PyObjectRef) -> Int? {
+    let i = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
+    if unsafe i == -1 && PyErr_Occurred() != nil { return nil }
+    return i
+}
+
+/// `convertedIndex`, throwing the exception it set.
 @inline(__always)
 private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
-    let i = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
-    if unsafe i == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+    guard let i = unsafe convertedIndex(key) else { throw .alreadySet }
     return i
 }
 
@@ -202,13 +210,7 @@ private func sliceOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef) -> PyObjec
 /// a NumPy integer index ran 1.08-1.11x the builtin's wall-clock time in the element body.
 @inline(never)
 private func indexedItem(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
-    let index: Int
-    if let exact = unsafe exactIndex(key) {
-        index = exact
-    } else {
-        index = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
-        if unsafe index == -1 && PyErr_Occurred() != nil { return nil }
-    }
+    guard let index = unsafe exactIndex(key) ?? convertedIndex(key) else { return nil }
     return unsafe memoryviewItem(object, index)
 }
 
