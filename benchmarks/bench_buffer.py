@@ -69,7 +69,8 @@ EXTRA_SETUP = "pb = pickle.dumps(bd, 4); pa = pickle.dumps(a, 4)"
 def measure(ours, theirs, repeats, budget):
     setup = SETUP + "\n" + EXTRA_SETUP
     ns = {"MiB": MiB}
-    return side_by_side(timeit.Timer(theirs, setup, globals=ns), timeit.Timer(ours, setup, globals=ns), repeats, budget)
+    return side_by_side(lambda: timeit.Timer(theirs, setup, globals=ns), lambda: timeit.Timer(ours, setup, globals=ns),
+                        repeats, budget)
 
 
 def main():

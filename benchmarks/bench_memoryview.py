@@ -334,8 +334,9 @@ def namespace(shared, view):
 
 def measure(stmt, setup, shared, repeats, budget):
     """One case: the builtin's and swiftbuf's statement on the same data, side by side."""
-    timers = [timeit.Timer(stmt, setup, globals=namespace(shared, view)) for view in (BUILTIN, SWIFT)]
-    return side_by_side(*timers, repeats, budget)
+    def timer(view):
+        return lambda: timeit.Timer(stmt, setup, globals=namespace(shared, view))
+    return side_by_side(timer(BUILTIN), timer(SWIFT), repeats, budget)
 
 
 def main():

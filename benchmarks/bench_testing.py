@@ -71,7 +71,8 @@ def main():
     print(f"{'operation':<30} {'array':<30} {'_testbuffer':>12} {'swiftbuf':>12} {'ratio':>7}")
     ratios = {}
     for key in built["swiftbuf"]:
-        r = side_by_side(timeit.Timer(built["_testbuffer"][key]), timeit.Timer(built["swiftbuf"][key]), rounds, 0.25)
+        r = side_by_side(lambda: timeit.Timer(built["_testbuffer"][key]), lambda: timeit.Timer(built["swiftbuf"][key]),
+                         rounds, 0.25)
         ratios[key] = r.ratio
         print(f"{key[0]:<30} {key[1]:<30} {r.reference * 1e3:>10.3f}ms {r.swiftbuf * 1e3:>10.3f}ms {r.ratio:>7.2f}")
     for operation in dict.fromkeys(k[0] for k in ratios):
