@@ -281,18 +281,41 @@ func memoryviewLength(_ object: PyObjectRef) -> Int {
     return unsafe mv.pointee.view.ndim == 0 ? 1 : mv.pointee.view.shape.unsafelyUnwrapped[0]   // ndim > 0: a shape
 }
 
-// `memory_ass_sub`, as a dispatcher like `memoryviewSubscript`: a 1-d slice assignment that
-// passes the checks CPython makes before it looks at the key (a readable format, a writable
-// view, a value) goes straight to its body; every other key, and every refusal, takes the
-// element store's body, which makes those checks in CPython's order.
+// `memory_ass_sub`, as a dispatcher like `memoryviewSubscript`: a 1-d slice assignment and a
+// 0-d element store that pass the checks CPython makes before it looks at the key (a readable
+// format, a writable view, a value) go straight to their bodies; every other key, and every
+// refusal, takes the element store's body, which makes those checks in CPython's order.
 @_cdecl("swiftbuf_memoryview_ass_subscript") @inline(never)   // see `attribute`
 func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     let mv = unsafe MemoryViewHandle(object)
-    if let value = unsafe value, unsafe swiftbuf_PySlice_Check(key) != 0 && mv.pointee.view.ndim == 1
-        && mv.pointee.view.readonly == 0 && mv.pointee.code != 0 && !mv.isInaccessible {
-        return unsafe sliceAssignmentOrRaise(mv, key, value)
+    if let value = unsafe value, let character = unsafe mv.cachedFormatCharacter,
+       unsafe mv.pointee.view.readonly == 0 && !mv.isInaccessible {
+        switch unsafe mv.pointee.view.ndim {
+        case 1 where unsafe swiftbuf_PySlice_Check(key) != 0:
+            return unsafe sliceAssignmentOrRaise(mv, key, value)
+        case 0 where unsafe key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0):
+            return unsafe zeroDimensionalStoreOrRaise(mv, value, character)
+        default: break
+        }
     }
     return unsafe elementAssignmentOrRaise(mv, key, value)
+}
+
+/// The store of a writable 0-d view's element (`m[()] = v`, `m[...] = v`), once the checks
+/// before it passed: a body of its own, so that it saves the registers of one conversion and
+/// store and none of the element body's key handling. Measured with callgrind at `m[()] = 1.5`:
+/// 193 instructions per store instead of 205 through the element body (the builtin: 207).
+/// Wall-clock, the two are within noise of each other (both 1.00x the builtin with
+/// `benchmarks/sidebyside.py`'s fresh timers); the gap an earlier harness showed was placement.
+@inline(never)
+private func zeroDimensionalStoreOrRaise(_ mv: MemoryViewHandle, _ value: PyObjectRef, _ character: UInt8) -> Int32 {
+    do throws(PythonError) {
+        unsafe try packElement(mv, mv.pointee.view.buf.unsafelyUnwrapped, value, character)   // every view has a base
+        return 0
+    } catch {
+        error.raise()
+        return -1
+    }
 }
 
 @inline(never)
