@@ -24,6 +24,18 @@ private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> 
     }
 }
 
+/// `body` with the Buffer's SwiftMemory borrowed for the call: the object owns it and the
+/// caller holds the object, so no reference is counted. The item store through it: callgrind
+/// 189 instructions per `b[7] = 5` (the builtin memoryview's memory_ass_sub: 204-210), where a
+/// `takeUnretainedValue` kept `unowned(unsafe)` was retained and released around each use and
+/// cost 312 (wall-clock 1.31x the builtin -> 0.95-0.97x). The read keeps `memoryOf`: through
+/// this it measured 187 against 159.
+@inline(__always)
+private func withMemory<R>(_ o: PyObjectRef, _ body: (SwiftMemory) -> R) -> R {
+    let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
+    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+}
+
 @inline(__always)
 private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
     let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
@@ -85,23 +97,29 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_buffer_ass_subscript")
 func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
-    unowned(unsafe) let m = unsafe memoryOf(o)
-    if let value = unsafe value, unsafe !m.readonly, let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format) {
-        // memoryview's store (pack_single). The value's conversion may run Python code: an
-        // export is held meanwhile, so a resize from there is refused and the pointer stays good.
-        let view = unsafe MemoryView(layout: m.descriptor, contiguity: m.contiguity)
-        do throws(PythonError) {
-            if let p = unsafe try plainElement(view, key) {
-                unsafe try m.withPinnedExport { () throws(PythonError) in unsafe try packElement(nil, p, value, character) }
-                return 0
-            }
-        } catch {
-            error.raise()
-            return -1
-        }
+    if let value = unsafe value, let stored = unsafe withMemory(o, { m in unsafe plainStore(m, key, value) }) {
+        return stored
     }
     // Everything else through a view, which holds an export while the value converts.
     return unsafe onView(o, -1) { unsafe memoryviewAssSubscript($0, key, value) }
+}
+
+/// memoryview's store (pack_single) of an element `plainElement` finds, on the Buffer's own
+/// layout: 0 or -1 (exception set), nil for a key or a Buffer that goes through a view. The
+/// value's conversion may run Python code: an export is held meanwhile, so a resize from there
+/// is refused and the pointer stays good.
+@inline(__always)
+private func plainStore(_ m: SwiftMemory, _ key: PyObjectRef, _ value: PyObjectRef) -> Int32? {
+    guard !m.readonly, let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format) else { return nil }
+    let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
+    do throws(PythonError) {
+        guard let p = unsafe try plainElement(view, key) else { return nil }
+        try m.withPinnedExport { () throws(PythonError) in unsafe try packElement(nil, p, value, character) }
+        return 0
+    } catch {
+        error.raise()
+        return -1
+    }
 }
 
 // MARK: - Iteration, comparison, hash
