@@ -85,6 +85,7 @@ intptr_t swiftbuf_PyLong_FromUnsignedLongLong_address(unsigned long long) SWIFTB
 intptr_t swiftbuf_PyLong_FromVoidPtr_address(void *) SWIFTBUF_SYMBOL(PyLong_FromVoidPtr);
 intptr_t swiftbuf_PyFloat_FromDouble_address(double) SWIFTBUF_SYMBOL(PyFloat_FromDouble);
 intptr_t swiftbuf_PyBytes_FromStringAndSize_address(const char *, Py_ssize_t) SWIFTBUF_SYMBOL(PyBytes_FromStringAndSize);
+intptr_t swiftbuf_PyTuple_New_address(Py_ssize_t) SWIFTBUF_SYMBOL(PyTuple_New);
 // PyArg_ParseTuple and PyArg_ParseTupleAndKeywords for Swift, which cannot call C varargs
 // (withVaList boxes and casts every argument): `p` has 8 entries, the addresses the format's
 // units fill in order; entries past the format's units are passed along and never used.

@@ -549,13 +549,19 @@ private func attribute(_ object: PyObjectRef, _ body: (MemoryViewHandle) -> PyOb
     return unsafe body(mv)
 }
 
-/// `_IntTupleFromSsizet`: an absent array is the empty tuple. Inlined, so a getter of an
-/// absent array tail-calls PyTuple_New (callgrind: m.suboffsets of a view without them 243 ->
-/// 237 instructions, builtin 227).
+/// `_IntTupleFromSsizet`: an absent array is the empty tuple. Inlined, with the tuple of a
+/// present array built out of line, so a getter saves no registers before it knows which: an
+/// absent array is a jump to PyTuple_New, a present one a jump to `pyTuple`. (With `pyTuple`
+/// inlined the getter pushed four registers and called PyTuple_New for an absent array too.)
 @inline(__always)
 private func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
-    guard let values = unsafe values else { return unsafe PyTuple_New(0) }
-    return unsafe pyTuple(values, count: count)
+    guard let values = unsafe values else { return unsafe pyEmptyTuple() }
+    return unsafe presentIntTuple(values, count)
+}
+
+@inline(never)
+private func presentIntTuple(_ values: UnsafeMutablePointer<Int>, _ count: Int) -> PyObjectRef? {
+    unsafe pyTuple(values, count: count)
 }
 
 @_cdecl("swiftbuf_memoryview_get_obj") @inline(never)

@@ -61,6 +61,8 @@ func pyInt(_ v: Int) -> PyObjectRef? { unsafe PyLong_FromSsize_t(v) }
 @inline(__always) func pyBytes(_ p: UnsafePointer<CChar>, count: Int) -> PyObjectRef? {
     unsafe PyObjectRef(bitPattern: swiftbuf_PyBytes_FromStringAndSize_address(p, count))
 }
+/// `PyTuple_New(0)`, in tail position like the element constructors above.
+@inline(__always) func pyEmptyTuple() -> PyObjectRef? { unsafe PyObjectRef(bitPattern: swiftbuf_PyTuple_New_address(0)) }
 
 /// A tuple of ints, as the shape/strides attributes return.
 func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
