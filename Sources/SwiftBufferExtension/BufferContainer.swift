@@ -32,14 +32,19 @@ private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> 
 /// this it measured 187 against 159.
 @inline(__always)
 private func withMemory<R>(_ o: PyObjectRef, _ body: (SwiftMemory) -> R) -> R {
-    let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    unsafe unmanagedMemory(o)._withUnsafeGuaranteedRef(body)
+}
+
+/// The SwiftMemory a Buffer object owns (it lives as long as the object).
+@inline(__always)
+func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
+    unsafe unmanagedMemory(o).takeUnretainedValue()
 }
 
 @inline(__always)
-private func memoryOf(_ o: PyObjectRef) -> SwiftMemory {
+private func unmanagedMemory(_ o: PyObjectRef) -> Unmanaged<SwiftMemory> {
     let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
+    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw)
 }
 
 // MARK: - Indexing and slicing (memory_subscript, memory_ass_sub)

@@ -81,7 +81,7 @@ private let versionedCapsuleDestructor: @convention(c) (PyObjectRef?) -> Void = 
 
 /// A capsule holding a DLPack tensor of `exporter`'s memory (a Buffer), with an export held.
 private func makeCapsule(_ exporter: PyObjectRef, versioned: Bool, dtype: DLPack.DataType, copied: Bool) throws(PythonError) -> PyObjectRef {
-    let ndim = unsafe memoryOfBuffer(exporter).ndim
+    let ndim = unsafe memoryOf(exporter).ndim
     let arrays = ExportBlock.arraysOffset(versioned: versioned)
     guard let block = unsafe PyMem_RawMalloc(arrays + 2 * max(ndim, 1) * MemoryLayout<Int64>.stride) else { throw .noMemory }
     let view = unsafe (block + ExportBlock.bufferOffset(versioned: versioned)).bindMemory(to: Py_buffer.self, capacity: 1)
@@ -120,11 +120,6 @@ private func makeCapsule(_ exporter: PyObjectRef, versioned: Bool, dtype: DLPack
     return unsafe made
 }
 
-private func memoryOfBuffer(_ o: PyObjectRef) -> SwiftMemory {
-    let raw = unsafe UnsafeMutableRawPointer(o).assumingMemoryBound(to: swiftbuf_BufferObject.self).pointee.memory!
-    return unsafe Unmanaged<SwiftMemory>.fromOpaque(raw).takeUnretainedValue()
-}
-
 // MARK: - __dlpack__, __dlpack_device__
 
 private let dlpackSignature = ClinicSignature("__dlpack__", "stream\0max_version\0dl_device\0copy", count: 4, positional: 0)
@@ -155,7 +150,7 @@ func bufferDlpack(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ narg
         }
         let copy = unsafe try a[3].map { v throws(PythonError) in unsafe v == none ? false : try isTrue(v) } ?? false
         let versioned = DLPack.wantsVersioned(maxMajor: maxMajor)
-        let m = unsafe memoryOfBuffer(o)
+        let m = unsafe memoryOf(o)
         let dtype = try core { () throws(SwiftBufferError) in try DLPack.dataType(of: m.format) }
         if m.readonly && !versioned {
             throw .bufferError("Cannot export a read-only swiftbuf.Buffer as a legacy DLPack capsule, which cannot say it is "

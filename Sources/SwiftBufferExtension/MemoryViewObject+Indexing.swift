@@ -293,7 +293,7 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
         switch unsafe mv.pointee.view.ndim {
         case 1 where unsafe swiftbuf_PySlice_Check(key) != 0:
             return unsafe sliceAssignmentOrRaise(mv, key, value)
-        case 0 where unsafe key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0):
+        case 0 where unsafe isZeroDimensionalKey(key):
             return unsafe zeroDimensionalStoreOrRaise(mv, value, character)
         default: break
         }
@@ -305,8 +305,8 @@ func memoryviewAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: 
 /// before it passed: a body of its own, so that it saves the registers of one conversion and
 /// store and none of the element body's key handling. Measured with callgrind at `m[()] = 1.5`:
 /// 193 instructions per store instead of 205 through the element body (the builtin: 207).
-/// Wall-clock, the two are within noise of each other (both 1.00x the builtin with
-/// `benchmarks/sidebyside.py`'s fresh timers); the gap an earlier harness showed was placement.
+/// Wall-clock, 0.94-1.05x the builtin in runs with `benchmarks/sidebyside.py`'s fresh timers,
+/// within this machine's noise; the 1.12x an earlier harness showed was timer placement.
 @inline(never)
 private func zeroDimensionalStoreOrRaise(_ mv: MemoryViewHandle, _ value: PyObjectRef, _ character: UInt8) -> Int32 {
     do throws(PythonError) {
@@ -348,7 +348,7 @@ private func elementAssignmentOrRaise(_ mv: MemoryViewHandle, _ key: PyObjectRef
                 let index = unsafe try indexValue(key)
                 unsafe p = unsafe mv.isInaccessible ? try mv.unfollowedPointer(at: index) : try mv.pointer(at: index)
             }
-        } else if unsafe ndim == 0 && (key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)) {
+        } else if unsafe ndim == 0 && isZeroDimensionalKey(key) {
             unsafe p = unsafe mv.pointee.view.buf.unsafelyUnwrapped   // every view has a base
         } else {
             unsafe try assign(mv, key, value, character)

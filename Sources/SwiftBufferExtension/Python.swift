@@ -61,6 +61,10 @@ func pyInt(_ v: Int) -> PyObjectRef? { unsafe PyLong_FromSsize_t(v) }
 @inline(__always) func pyBytes(_ p: UnsafePointer<CChar>, count: Int) -> PyObjectRef? {
     unsafe PyObjectRef(bitPattern: swiftbuf_PyBytes_FromStringAndSize_address(p, count))
 }
+/// A 0-d view's or ndarray's whole-element key: `...` or `()`.
+@inline(__always) func isZeroDimensionalKey(_ key: PyObjectRef) -> Bool {
+    unsafe key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0)
+}
 /// `PyTuple_New(0)`, in tail position like the element constructors above.
 @inline(__always) func pyEmptyTuple() -> PyObjectRef? { unsafe PyObjectRef(bitPattern: swiftbuf_PyTuple_New_address(0)) }
 

@@ -121,7 +121,7 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
         if dest.readonly { throw .typeError("ndarray is not writable") }
         guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
         if dest.ndim == 0 {
-            if unsafe key == swiftbuf_Py_Ellipsis() || (swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0) {
+            if unsafe isZeroDimensionalKey(key) {
                 return unsafe try pack(value, at: dest.buf!, in: array)
             }
             throw .typeError("invalid indexing of scalar")
