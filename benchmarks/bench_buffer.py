@@ -37,6 +37,9 @@ bo = swiftbuf.Buffer.frombytes(big, 'd')
 mo = memoryview(bytearray(big)).cast('d')
 ro = swiftbuf.Buffer.frombytes(raw, readonly=True)
 a = np.frombuffer(bytearray(big), 'd')
+b0 = swiftbuf.Buffer((), 'd')
+m0 = memoryview(bytearray(8)).cast('d', ())
+n, n3 = np.intp(100), np.intp(3)
 sink = []
 """
 
@@ -47,6 +50,14 @@ CASES = [
     ("b[i]  (double)", "bd[100]", "md[100]"),
     ("b[i, j]", "b2[3, 4]", "m2[3, 4]"),
     ("b[i, j] = v", "b2[3, 4] = 7", "m2[3, 4] = 7"),
+    ("b[n]  (NumPy intp key)", "b[n]", "m[n]"),
+    ("b[n] = v  (NumPy intp key)", "b[n] = 7", "m[n] = 7"),
+    ("b[True]", "b[True]", "m[True]"),
+    ("b[n, j]  (NumPy intp key)", "b2[n3, 4]", "m2[n3, 4]"),
+    ("b[n, j] = v  (NumPy intp key)", "b2[n3, 4] = 7", "m2[n3, 4] = 7"),
+    ("b[()]  (0-d)", "b0[()]", "m0[()]"),
+    ("b[()] = v  (0-d)", "b0[()] = 1.5", "m0[()] = 1.5"),
+    ("b[...] = v  (0-d)", "b0[...] = 1.5", "m0[...] = 1.5"),
     ("b[::3]", "b[::3]", "m[::3]"),
     ("len(b)", "len(b)", "len(m)"),
     ("for x in b  (4 KiB)", "for x in b: pass", "for x in m: pass"),

@@ -73,6 +73,8 @@ class Context:
         self.raw = bytes(range(32))
         self.buffer = swiftbuf.Buffer.frombytes(self.raw, "d", [2, 2])
         self.ro_buffer = swiftbuf.Buffer.frombytes(self.raw, "i", [8], readonly=True)
+        self.scalar = swiftbuf.Buffer((), "d")
+        self.np_index = np.intp(1)
         self.m = MV(self.ba)
         self.md = MV(self.buffer)
         self.mro = MV(self.raw)
@@ -179,6 +181,13 @@ OPERATIONS = {
     "buffer_frombytes_bad_length": lambda c: fails(swiftbuf.Buffer.frombytes, c.raw, "i", [3]),
     "buffer_resize_refused": lambda c: with_export(c.buffer, lambda: fails(c.buffer.resize, 8)),
     "buffer_resize": lambda c: swiftbuf.Buffer(4).resize([2, 8]),
+    # keys other than exact ints resolve on the Buffer's layout with an export pinned
+    "buffer_getitem_index_key": lambda c: c.ro_buffer[c.key],
+    "buffer_getitem_index_tuple": lambda c: c.buffer[c.np_index, Index(0)],
+    "buffer_setitem_index_tuple": lambda c: c.buffer.__setitem__((Index(1), c.np_index), 2.5),
+    "buffer_getitem_index_raises": lambda c: fails(c.buffer.__getitem__, (c.bad_key, 0)),
+    "buffer_setitem_index_out_of_range": lambda c: fails(c.buffer.__setitem__, (c.key, 0), 1.0),
+    "buffer_zero_d_items": lambda c: (c.scalar.__setitem__(Ellipsis, 2.5), c.scalar[()]),
     "buffer_tolist": lambda c: c.buffer.tolist(),
     "buffer_tobytes": lambda c: c.buffer.tobytes("F"),
     "buffer_repr": lambda c: repr(c.ro_buffer),

@@ -7,6 +7,7 @@ import copy
 import struct
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -49,9 +50,26 @@ def same(op, b):
     return ours
 
 
+class Index:
+    """An index that is not an int: `__index__` runs Python code."""
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Index({self.value})"
+
+
+# Indices that are not exact ints (bool, NumPy integers, `__index__`) and tuples mixing them
+# resolve on the Buffer's own layout, the others through a view: both must be memoryview's.
 KEYS = [0, 1, -1, 2, 5, -7, 100, 2**63, -2**63 - 1, True, (), (0,), (0, 0), (1, 2), (0, 0, 0), (-1, -1),
         slice(None), slice(1, 3), slice(None, None, -1), slice(0, 100, 2), slice(5, 1, -2), (slice(None),),
-        (slice(None), slice(None)), ..., None, "a", 1.5, (0, slice(None)), (0.5,)]
+        (slice(None), slice(None)), ..., None, "a", 1.5, (0, slice(None)), (0.5,),
+        Index(1), Index(-1), Index(2**63), np.intp(1), np.int8(-2), np.uint64(2**63), np.float64(1.0),
+        (Index(0),), (np.intp(0), 0), (0, Index(1)), (Index(-1), np.int16(-1)), (2**63, 0), (0, 2**63),
+        (True, False), (Index(0), Index(0), Index(0)), (np.intp(0), slice(None))]
 
 
 @pytest.mark.parametrize("key", KEYS, ids=repr)
@@ -67,7 +85,9 @@ def test_len_iteration_and_in_match_memoryview(exporter):
         same(lambda x: probe in x, b)
 
 
-@pytest.mark.parametrize("key", [0, -1, 1, 3, (0, 0), (1, 1), (0, 0, 0), slice(0, 1), slice(None, None, 2), "k", ()], ids=repr)
+@pytest.mark.parametrize("key", [0, -1, 1, 3, (0, 0), (1, 1), (0, 0, 0), slice(0, 1), slice(None, None, 2), "k", (), ...,
+                                 True, Index(1), np.intp(-1), np.uint64(2**63), 2**63, (Index(0), 0), (0, np.intp(1)),
+                                 (2**63, Index(0)), (np.intp(0), slice(None))], ids=repr)
 def test_setitem_matches_memoryview(exporter, key):
     """Each assignment is made on two copies (one through memoryview) and must leave them equal."""
     b = exporter.buffer
@@ -197,6 +217,53 @@ def test_index_that_resizes_the_buffer_cannot_move_memory_under_an_assignment():
     b[1] = Index()
     assert b[1] == 3 and b.shape == (8,)
     assert Index.refused == "Existing exports of data: object cannot be re-sized"
+
+
+@pytest.mark.parametrize("shape, key", [((8,), "index"), ((4, 4), "tuple")])
+def test_key_whose_index_resizes_the_buffer_is_refused_as_under_a_view(shape, key):
+    """An `__index__` in the key runs while the Buffer is read or written: a resize from there
+    is refused, as it is while memoryview's own view of the Buffer exists."""
+    refusals = []
+
+    class Resizing:
+        def __index__(self):
+            try:
+                b.resize(1 << 16)
+            except BufferError as e:
+                refusals.append(str(e))
+            return 1
+    b = Buffer.frombytes(bytes(range(16))[: 8 if len(shape) == 1 else 16], "B", shape)
+    k = Resizing() if key == "index" else (Resizing(), Resizing())
+    b[k] = 99
+    assert b[k] == 99 and b.shape == shape and b.exports == 0
+    assert refusals == ["Existing exports of data: object cannot be re-sized"] * (2 if key == "index" else 4)
+    element = b.tolist()[1] if key == "index" else b.tolist()[1][1]
+    assert element == 99
+
+
+def test_tuple_key_converts_and_checks_one_dimension_at_a_time():
+    """ptr_from_tuple's order: an index out of bounds raises before the next index converts,
+    and a failing conversion raises before the next is looked at."""
+    calls = []
+
+    class Counted(Index):
+        def __index__(self):
+            calls.append(self.value)
+            return self.value
+
+    class Failing:
+        def __index__(self):
+            raise ZeroDivisionError("from __index__")
+    for target in (Buffer((2, 2), "B"), memoryview(Buffer((2, 2), "B"))):
+        calls.clear()
+        for op in (lambda k: target[k], lambda k: target.__setitem__(k, 1)):
+            with pytest.raises(IndexError, match="^index out of bounds on dimension 1$"):
+                op((Counted(5), Counted(0)))
+            with pytest.raises(ZeroDivisionError, match="^from __index__$"):
+                op((Failing(), Counted(9)))
+            with pytest.raises(IndexError, match="^cannot fit 'int' into an index-sized integer$"):
+                op((2**63, Counted(8)))
+        assert calls == [5, 5]
 
 
 def test_slice_index_that_resizes_is_refused():

@@ -2,10 +2,11 @@
 // repr, __sizeof__. Each operation is memoryview's: it runs the swiftbuf.MemoryView slot on a
 // view of the Buffer (same results, same messages), so there is one implementation of indexing,
 // slicing, assignment and comparison. Two paths skip the temporary view because they are the
-// common ones and a view costs two objects: an exact int key of a 1-d Buffer (no Python code can
-// run while its element is read, so the layout cannot change; an assignment holds an export while
-// its value converts) or a tuple of them, and a slice, made as a view of a new managed buffer
-// directly (what memoryview's own slicing does after its view exists).
+// common ones and a view costs two objects: a key naming one element (an index of a 1-d
+// Buffer, a tuple of indices, a 0-d Buffer's `()`; an export is held while Python code can run
+// in the key's or the value's conversion, as the view would hold one), and a slice, made as a
+// view of a new managed buffer directly (what memoryview's own slicing does after its view
+// exists).
 import CPythonShim
 import pyextObjects
 import SwiftBuffer
@@ -49,29 +50,58 @@ private func unmanagedMemory(_ o: PyObjectRef) -> Unmanaged<SwiftMemory> {
 
 // MARK: - Indexing and slicing (memory_subscript, memory_ass_sub)
 
-/// The address of the element an exact-int key, or a tuple of exact ints with one per
-/// dimension, names (`ptr_from_index`/`ptr_from_tuple` with the core's `lookup_dimension`):
-/// keys whose conversion runs no Python code. nil for any other key (and for an int beyond
-/// Py_ssize_t, whose IndexError memoryview words), which then goes through a view; an index
-/// out of bounds throws memoryview's IndexError.
+/// The address of the element `key` names where memoryview resolves it without a view
+/// (memory_subscript, memory_item_multi, memory_ass_sub; `ptr_from_index`, `ptr_from_tuple`
+/// with the core's `lookup_dimension`): an index (`__index__`) of a 1-d Buffer, a tuple of
+/// `ndim` of them (`()` for a 0-d Buffer), and for a store a 0-d Buffer's `...`. nil for any
+/// other key, which then goes through a view and gets whatever memoryview raises for it; no
+/// Python code has run by then.
+///
+/// Each index is converted, then looked up, one dimension at a time, so an IndexError on one
+/// wins over a bad index after it; an index out of bounds, or one beyond Py_ssize_t, throws
+/// memoryview's IndexError. An exact int converts without running Python code. Any other
+/// index goes through `pinnedIndex`, `PyNumber_AsSsize_t` with an export held meanwhile, as a
+/// view would hold one: a resize from its `__index__` is refused, and since only conversions
+/// run Python code, the layout read before the first holds after the last.
 @inline(__always)
-private func plainElement(_ view: MemoryView, _ key: PyObjectRef) throws(PythonError) -> UnsafeMutableRawPointer? {
+private func elementAddress(_ view: MemoryView, _ key: PyObjectRef, store: Bool,
+                            pinnedIndex: (PyObjectRef) -> Int?) throws(PythonError) -> UnsafeMutableRawPointer? {
+    @inline(__always) func index(_ item: PyObjectRef) throws(PythonError) -> Int {
+        if unsafe swiftbuf_PyLong_CheckExact(item) != 0 {
+            let i = unsafe PyLong_AsSsize_t(item)
+            if unsafe i != -1 || PyErr_Occurred() == nil { return i }
+            PyErr_Clear()
+            return unsafe try indexValue(item)   // raises PyNumber_AsSsize_t's IndexError
+        }
+        guard let i = unsafe pinnedIndex(item) else { throw .alreadySet }
+        return i
+    }
     let ndim = view.ndim
-    guard var p = unsafe view.layout.buf else { return nil }
-    if unsafe swiftbuf_PyLong_CheckExact(key) != 0 {
-        guard ndim == 1 else { return nil }
-        let i = unsafe PyLong_AsSsize_t(key)
-        if unsafe i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+    var p = unsafe view.layout.buf.unsafelyUnwrapped   // every Buffer has a base
+    guard unsafe swiftbuf_PyTuple_Check(key) != 0 else {
+        if unsafe store && ndim == 0 && key == swiftbuf_Py_Ellipsis() { return unsafe p }
+        guard unsafe ndim == 1 && (swiftbuf_PyLong_CheckExact(key) != 0 || swiftbuf__PyIndex_Check(key) != 0) else { return nil }
+        let i = unsafe try index(key)
         return unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: 0, index: i) }
     }
-    guard unsafe swiftbuf_PyTuple_Check(key) != 0, ndim > 0, unsafe swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
-    for d in 0..<ndim where unsafe swiftbuf_PyLong_CheckExact(swiftbuf_PyTuple_GET_ITEM(key, d)) == 0 { return nil }
+    guard unsafe swiftbuf_PyTuple_GET_SIZE(key) == ndim else { return nil }
+    for d in 0..<ndim {   // is_multiindex, with an exact int's test first
+        let item: PyObjectRef = unsafe swiftbuf_PyTuple_GET_ITEM(key, d)
+        if unsafe swiftbuf_PyLong_CheckExact(item) == 0 && swiftbuf__PyIndex_Check(item) == 0 { return nil }
+    }
     for d in 0..<ndim {
-        let i = unsafe PyLong_AsSsize_t(swiftbuf_PyTuple_GET_ITEM(key, d))
-        if unsafe i == -1 && PyErr_Occurred() != nil { PyErr_Clear(); return nil }
+        let i = unsafe try index(swiftbuf_PyTuple_GET_ITEM(key, d))
         unsafe p = unsafe try core { () throws(SwiftBufferError) in unsafe try view.pointer(from: p, dimension: d, index: i) }
     }
     return unsafe p
+}
+
+/// `PyNumber_AsSsize_t(key, PyExc_IndexError)` with an export of the Buffer `o` held, out of
+/// line: pinning in the read's own body made the compiler retain and release the memory
+/// object around its descriptor read (`b[7]`: 172 -> 226 instructions).
+@inline(never)
+private func pinnedIndex(_ o: PyObjectRef, _ key: PyObjectRef) -> Int? {
+    unsafe withMemory(o) { m in m.withPinnedExport { unsafe convertedIndex(key) } }
 }
 
 @_cdecl("swiftbuf_buffer_subscript")
@@ -91,7 +121,10 @@ func bufferSubscript(_ o: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef? {
         // memoryview's own lookup and unpack_single on the Buffer's layout.
         let view = unsafe MemoryView(layout: m.descriptor, contiguity: m.contiguity)
         do throws(PythonError) {
-            if let p = unsafe try plainElement(view, key) { return unsafe try unpackElement(p, character) }
+            // unpackedElement raises out of line: no error registers live across the conversion.
+            if let p = unsafe try elementAddress(view, key, store: false, pinnedIndex: { unsafe pinnedIndex(o, $0) }) {
+                return unsafe unpackedElement(p, character)
+            }
         } catch {
             error.raise()
             return nil
@@ -105,20 +138,27 @@ func bufferAssSubscript(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectR
     if let value = unsafe value, let stored = unsafe withMemory(o, { m in unsafe plainStore(m, key, value) }) {
         return stored
     }
-    // Everything else through a view, which holds an export while the value converts.
-    return unsafe onView(o, -1) { unsafe memoryviewAssSubscript($0, key, value) }
+    return unsafe storeThroughView(o, key, value)
 }
 
-/// memoryview's store (pack_single) of an element `plainElement` finds, on the Buffer's own
-/// layout: 0 or -1 (exception set), nil for a key or a Buffer that goes through a view. The
-/// value's conversion may run Python code: an export is held meanwhile, so a resize from there
-/// is refused and the pointer stays good.
+/// Every other store, through a view, which holds an export while the value converts. Out of
+/// line, so that the common store's frame stays small: inlined, it made `b[()] = v` save six
+/// registers and call its element store as a closure (31 of its 147 instructions).
+@inline(never)
+private func storeThroughView(_ o: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
+    unsafe onView(o, -1) { unsafe memoryviewAssSubscript($0, key, value) }
+}
+
+/// memoryview's store (pack_single) of an element named by a key `elementAddress` resolves, on the Buffer's own layout: 0 or -1 (exception set), nil for a key
+/// or a Buffer that goes through a view. The key's and the value's conversions may run Python code: an
+/// export is held meanwhile, so a resize from there is refused and the address stays good.
 @inline(__always)
 private func plainStore(_ m: SwiftMemory, _ key: PyObjectRef, _ value: PyObjectRef) -> Int32? {
     guard !m.readonly, let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format) else { return nil }
     let view = MemoryView(layout: m.descriptor, contiguity: m.contiguity)
     do throws(PythonError) {
-        guard let p = unsafe try plainElement(view, key) else { return nil }
+        let pinned = { (key: PyObjectRef) in m.withPinnedExport { unsafe convertedIndex(key) } }
+        guard let p = unsafe try elementAddress(view, key, store: true, pinnedIndex: pinned) else { return nil }
         try m.withPinnedExport { () throws(PythonError) in unsafe try packElement(nil, p, value, character) }
         return 0
     } catch {

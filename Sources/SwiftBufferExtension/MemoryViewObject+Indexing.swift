@@ -11,7 +11,7 @@ import SwiftBufferPython
 /// `PyNumber_AsSsize_t(key, PyExc_IndexError)`, nil with its exception set. May run Python
 /// code (`__index__`).
 @inline(__always)
-private func convertedIndex(_ key: PyObjectRef) -> Int? {
+func convertedIndex(_ key: PyObjectRef) -> Int? {
     let i = unsafe PyNumber_AsSsize_t(key, swiftbuf_PyExc_IndexError())
     if unsafe i == -1 && PyErr_Occurred() != nil { return nil }
     return i
@@ -19,7 +19,7 @@ private func convertedIndex(_ key: PyObjectRef) -> Int? {
 
 /// `convertedIndex`, throwing the exception it set.
 @inline(__always)
-private func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
+func indexValue(_ key: PyObjectRef) throws(PythonError) -> Int {
     guard let i = unsafe convertedIndex(key) else { throw .alreadySet }
     return i
 }
