@@ -37,6 +37,9 @@ bo = swiftbuf.Buffer.frombytes(big, 'd')
 mo = memoryview(bytearray(big)).cast('d')
 ro = swiftbuf.Buffer.frombytes(raw, readonly=True)
 a = np.frombuffer(bytearray(big), 'd')
+bs = swiftbuf.Buffer.frombytes(raw[:32], 'd')
+ms = memoryview(bytearray(raw[:32])).cast('d')
+bf = swiftbuf.Buffer.frombytes(raw, 'B', (64, 64), order='F')
 b0 = swiftbuf.Buffer((), 'd')
 m0 = memoryview(bytearray(8)).cast('d', ())
 n, n3 = np.intp(100), np.intp(3)
@@ -60,6 +63,20 @@ CASES = [
     ("b[...] = v  (0-d)", "b0[...] = 1.5", "m0[...] = 1.5"),
     ("b[::3]", "b[::3]", "m[::3]"),
     ("len(b)", "len(b)", "len(m)"),
+    ("b.shape", "b2.shape", "m2.shape"),
+    ("b.strides", "b2.strides", "m2.strides"),
+    ("b.format", "b.format", "m.format"),
+    ("b.itemsize", "b.itemsize", "m.itemsize"),
+    ("b.ndim", "b.ndim", "m.ndim"),
+    ("b.nbytes", "b.nbytes", "m.nbytes"),
+    ("b.readonly", "b.readonly", "m.readonly"),
+    ("b.c_contiguous", "b.c_contiguous", "m.c_contiguous"),
+    ("b.tobytes()  (4 KiB)", "b.tobytes()", "m.tobytes()"),
+    ("b.tobytes('F')  (64x64)", "b2.tobytes('F')", "m2.tobytes('F')"),
+    ("b.tobytes('A')  (64x64 Fortran)", "bf.tobytes('A')", "m2.tobytes('A')"),
+    ("b.tolist()  (4 doubles)", "bs.tolist()", "ms.tolist()"),
+    ("iter(b)", "iter(b)", "iter(m)"),
+    ("b == bytes  (4 KiB)", "b == raw", "m == raw"),
     ("for x in b  (4 KiB)", "for x in b: pass", "for x in m: pass"),
     ("300 in b  (absent, 4 KiB)", "300 in b", "300 in m"),
     ("b == other  (1 MiB doubles)", "bd == bo", "md == mo"),

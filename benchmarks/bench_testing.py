@@ -1,6 +1,7 @@
-"""swiftbuf.testing against CPython's _testbuffer, side by side in one run, where speed
-matters: tolist(), tobytes() and py_buffer_to_contiguous() over large arrays of every kind of
-layout (contiguous, Fortran, strided, negative strides, PIL-style suboffsets, records).
+"""swiftbuf.testing against CPython's _testbuffer, side by side in one run: tolist(),
+tobytes() and py_buffer_to_contiguous() over large arrays of every kind of layout (contiguous,
+Fortran, strided, negative strides, PIL-style suboffsets, records), then the per-call cost of
+the attributes and of the small operations (items, sub-arrays, slices, views) on a 3x4 array.
 
 Both modules build the same arrays from the same arguments (construction is not timed). Each
 operation is a call on one array, timed by sidebyside.py's rule: the two modules back to back
@@ -21,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import _testbuffer  # noqa: E402
 
 import swiftbuf.testing  # noqa: E402
-from sidebyside import geometric_mean, side_by_side  # noqa: E402
+from sidebyside import fmt_time, geometric_mean, side_by_side  # noqa: E402
 
 MODULES = {"_testbuffer": _testbuffer, "swiftbuf": swiftbuf.testing}
 
@@ -56,6 +57,33 @@ def cases(m, scale):
     return out
 
 
+SMALL = ["shape", "strides", "format", "itemsize", "ndim", "nbytes", "readonly", "flags", "offset", "obj",
+         "c_contiguous", "contiguous"]
+
+
+def small_cases(m):
+    """(operation, array name) -> zero-argument callable, on a 3x4 and a 12-item array."""
+    nd = m.ndarray(list(range(12)), shape=[3, 4], flags=m.ND_WRITABLE)
+    nd1 = m.ndarray(list(range(12)), shape=[12], flags=m.ND_WRITABLE)
+    out = {(f"nd.{name}", "3x4"): (lambda name=name: getattr(nd, name)) for name in SMALL}
+    out.update({
+        ("nd[1]  (sub-array)", "3x4"): lambda: nd[1],
+        ("nd[1:3]", "3x4"): lambda: nd[1:3],
+        ("nd[i]", "12"): lambda: nd1[3],
+        ("nd[i] = v", "12"): lambda: nd1.__setitem__(3, 5),
+        ("nd[::2]", "12"): lambda: nd1[::2],
+        ("nd.tolist()", "3x4"): nd.tolist,
+        ("nd.tobytes()", "3x4"): nd.tobytes,
+        ("memoryview(nd)", "3x4"): lambda: memoryview(nd),
+    })
+    return out
+
+
+def comparable(value):
+    """A result as both modules' must agree: an array or view by its items."""
+    return value.tolist() if hasattr(value, "tolist") and not isinstance(value, (list, bytes)) else value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller arrays, fewer rounds")
@@ -64,9 +92,9 @@ def main():
 
     print(f"swiftbuf extension: {swiftbuf.testing._native.__name__} from "
           f"{os.environ.get('SWIFTBUF_EXTENSION', 'the installed package')}")
-    built = {label: cases(m, scale) for label, m in MODULES.items()}
+    built = {label: {**cases(m, scale), **small_cases(m)} for label, m in MODULES.items()}
     for key in built["swiftbuf"]:  # the same results, or the comparison means nothing
-        assert built["swiftbuf"][key]() == built["_testbuffer"][key](), key
+        assert comparable(built["swiftbuf"][key]()) == comparable(built["_testbuffer"][key]()), key
 
     print(f"{'operation':<30} {'array':<30} {'_testbuffer':>12} {'swiftbuf':>12} {'ratio':>7}")
     ratios = {}
@@ -74,10 +102,12 @@ def main():
         r = side_by_side(lambda: timeit.Timer(built["_testbuffer"][key]), lambda: timeit.Timer(built["swiftbuf"][key]),
                          rounds, 0.25)
         ratios[key] = r.ratio
-        print(f"{key[0]:<30} {key[1]:<30} {r.reference * 1e3:>10.3f}ms {r.swiftbuf * 1e3:>10.3f}ms {r.ratio:>7.2f}")
-    for operation in dict.fromkeys(k[0] for k in ratios):
+        print(f"{key[0]:<30} {key[1]:<30} {fmt_time(r.reference):>12} {fmt_time(r.swiftbuf):>12} {r.ratio:>7.2f}")
+    small = set(small_cases(swiftbuf.testing))
+    for operation in dict.fromkeys(k[0] for k in ratios if k not in small):
         values = [r for k, r in ratios.items() if k[0] == operation]
         print(f"geometric mean, {operation}: {geometric_mean(values):.2f}")
+    print(f"geometric mean, small operations: {geometric_mean([ratios[k] for k in small]):.2f}")
     print(f"geometric mean, all: {geometric_mean(ratios.values()):.2f}")
 
 

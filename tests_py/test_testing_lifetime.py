@@ -154,7 +154,10 @@ def test_reinitialisation():
 
 def test_uninitialised_array_raises():
     nd = S.ndarray.__new__(S.ndarray)  # _testbuffer crashes on any use of such an object
-    for use in (lambda: nd.shape, nd.tolist, lambda: memoryview(nd), lambda: nd[0], lambda: hash(nd),
+    getters = [lambda name=name: getattr(nd, name) for name in
+               ("shape", "strides", "suboffsets", "format", "itemsize", "ndim", "nbytes", "readonly", "flags",
+                "offset", "obj", "c_contiguous", "f_contiguous", "contiguous")]
+    for use in (*getters, nd.tolist, lambda: memoryview(nd), lambda: nd[0], lambda: hash(nd),
                 lambda: S.is_contiguous(nd, "C"), nd.pop):
         with pytest.raises((ValueError, BufferError), match="ndarray is not initialized"):
             use()

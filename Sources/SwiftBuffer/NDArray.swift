@@ -395,6 +395,17 @@ public final class NDArray {
         unsafe self.head = head
     }
 
+    /// The current base buffer's layout, flags and offset, for the bridge's attribute getters.
+    /// Not inlinable: inlined into another module, each read of `head` and of its properties
+    /// was a dynamic exclusivity check (`@exclusivity(unchecked)` holds only in this module;
+    /// callgrind: 76 instructions per check, two per getter, `nd.itemsize` 196 instructions
+    /// against _testbuffer's 25).
+    @inline(never)
+    public var headFacts: (base: BufferDescriptor, flags: NDFlags, offset: Int) {
+        let h = unsafe head
+        return unsafe (h.base, h.flags, h.offset)
+    }
+
     /// Live exports of every base buffer.
     public var liveExports: Int { unsafe older.reduce(head.exports.live) { unsafe $0 + $1.exports.live } }
 

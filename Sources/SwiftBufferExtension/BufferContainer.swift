@@ -32,7 +32,7 @@ private func onView<R>(_ o: PyObjectRef, _ failure: R, _ body: (PyObjectRef) -> 
 /// cost 312 (wall-clock 1.31x the builtin -> 0.95-0.97x). The read keeps `memoryOf`: through
 /// this it measured 187 against 159.
 @inline(__always)
-private func withMemory<R>(_ o: PyObjectRef, _ body: (SwiftMemory) -> R) -> R {
+func withMemory<R>(_ o: PyObjectRef, _ body: (SwiftMemory) -> R) -> R {
     unsafe unmanagedMemory(o)._withUnsafeGuaranteedRef(body)
 }
 

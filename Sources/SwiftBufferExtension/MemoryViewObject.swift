@@ -549,12 +549,12 @@ private func attribute(_ object: PyObjectRef, _ body: (MemoryViewHandle) -> PyOb
     return unsafe body(mv)
 }
 
-/// `_IntTupleFromSsizet`: an absent array is the empty tuple. Inlined, with the tuple of a
+/// `_IntTupleFromSsizet`: an absent array is the empty tuple (memoryview's and Buffer's getters). Inlined, with the tuple of a
 /// present array built out of line, so a getter saves no registers before it knows which: an
 /// absent array is a jump to PyTuple_New, a present one a jump to `pyTuple`. (With `pyTuple`
 /// inlined the getter pushed four registers and called PyTuple_New for an absent array too.)
 @inline(__always)
-private func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
+func intTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
     guard let values = unsafe values else { return unsafe pyEmptyTuple() }
     return unsafe presentIntTuple(values, count)
 }
