@@ -40,6 +40,7 @@ a = np.frombuffer(bytearray(big), 'd')
 bs = swiftbuf.Buffer.frombytes(raw[:32], 'd')
 ms = memoryview(bytearray(raw[:32])).cast('d')
 bf = swiftbuf.Buffer.frombytes(raw, 'B', (64, 64), order='F')
+mf = memoryview(np.asfortranarray(np.frombuffer(raw, 'B').reshape(64, 64)))
 b0 = swiftbuf.Buffer((), 'd')
 m0 = memoryview(bytearray(8)).cast('d', ())
 n, n3 = np.intp(100), np.intp(3)
@@ -73,7 +74,7 @@ CASES = [
     ("b.c_contiguous", "b.c_contiguous", "m.c_contiguous"),
     ("b.tobytes()  (4 KiB)", "b.tobytes()", "m.tobytes()"),
     ("b.tobytes('F')  (64x64)", "b2.tobytes('F')", "m2.tobytes('F')"),
-    ("b.tobytes('A')  (64x64 Fortran)", "bf.tobytes('A')", "m2.tobytes('A')"),
+    ("b.tobytes('A')  (64x64 Fortran)", "bf.tobytes('A')", "mf.tobytes('A')"),
     ("b.tolist()  (4 doubles)", "bs.tolist()", "ms.tolist()"),
     ("iter(b)", "iter(b)", "iter(m)"),
     ("b == bytes  (4 KiB)", "b == raw", "m == raw"),

@@ -187,7 +187,7 @@ OPERATIONS = {
     "buffer_setitem_index_tuple": lambda c: c.buffer.__setitem__((Index(1), c.np_index), 2.5),
     "buffer_getitem_index_raises": lambda c: fails(c.buffer.__getitem__, (c.bad_key, 0)),
     "buffer_setitem_index_out_of_range": lambda c: fails(c.buffer.__setitem__, (c.key, 0), 1.0),
-    "buffer_zero_d_items": lambda c: (c.scalar.__setitem__(Ellipsis, 2.5), c.scalar[()]),
+    "buffer_zero_d_items": lambda c: (c.scalar.__setitem__(Ellipsis, 2.5), c.scalar[()], c.scalar.tolist()),
     "buffer_tolist": lambda c: c.buffer.tolist(),
     "buffer_tobytes": lambda c: c.buffer.tobytes("F"),
     "buffer_repr": lambda c: repr(c.ro_buffer),

@@ -81,6 +81,7 @@ def test_len_iteration_and_in_match_memoryview(exporter):
     b = exporter.buffer
     same(len, b)
     same(list, b)
+    same(lambda x: x.tolist(), b)
     for probe in [0, 1, 2, 0.0, b"\x00", -1, 10**30, "x", None]:
         same(lambda x: probe in x, b)
 
@@ -104,6 +105,14 @@ def test_setitem_matches_memoryview(exporter, key):
         ours = outcome(lambda: mine.__setitem__(key, source))
         theirs = copy.copy(b)
         assert ours == outcome(lambda: memoryview(theirs).__setitem__(key, source))
+
+
+@pytest.mark.parametrize("fmt", ["e", "<i", "=q", "@d", "?", "c", "<hQ", "2i", "x"])
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 0), (2, 3)], ids=repr)
+def test_tolist_of_any_format_matches_memoryview(fmt, shape):
+    """Formats memoryview reads are listed on the Buffer's own layout; the others raise, or
+    give empty lists when there is no element, as memoryview does."""
+    same(lambda x: x.tolist(), Buffer(shape, fmt))
 
 
 def test_delete_is_refused_as_memoryview_refuses(exporter):
@@ -164,6 +173,7 @@ def test_hypothesis_keys_match_memoryview(data, fmt, key):
     b = Buffer.frombytes(data, fmt)
     same(lambda x: x[key], b)
     same(list, b)
+    same(lambda x: x.tolist(), b)
     same(len, b)
     same(lambda x: x == Buffer.frombytes(data, fmt), b)
 

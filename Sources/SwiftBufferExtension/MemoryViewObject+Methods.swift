@@ -137,17 +137,22 @@ private struct AnyElement: ElementConversion {
 
 private let tobytesSignature = ClinicSignature("tobytes", "order", count: 1, positional: 1)
 
+/// `tobytes`'s arguments (memoryview's and swiftbuf.Buffer's): the `order` text, nil when
+/// absent or None, for `MemoryView.bytesOrder`. Valid while the argument lives.
+@inline(__always)
+func tobytesOrderArgument(_ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) throws(PythonError) -> UnsafeBufferPointer<UInt8>? {
+    let (orderArgument, _) = unsafe try tobytesSignature.unpack(args, nargs, kwnames)
+    guard let o = unsafe orderArgument, unsafe o != swiftbuf_Py_None() else { return nil }
+    guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw unsafe badArgument("tobytes", "order", expected: "str or None", o) }
+    let s = unsafe try utf8(o)
+    if unsafe s.contains(0) { throw .literal(.valueError, "embedded null character") }
+    return unsafe s
+}
+
 @_cdecl("swiftbuf_memoryview_tobytes")
 func memoryviewTobytes(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     do throws(PythonError) {
-        let (orderArgument, _) = unsafe try tobytesSignature.unpack(args, nargs, kwnames)
-        var order: UnsafeBufferPointer<UInt8>? = nil
-        if let o = unsafe orderArgument, unsafe o != swiftbuf_Py_None() {
-            guard unsafe swiftbuf_PyUnicode_Check(o) != 0 else { throw unsafe badArgument("tobytes", "order", expected: "str or None", o) }
-            let s = unsafe try utf8(o)
-            if unsafe s.contains(0) { throw .literal(.valueError, "embedded null character") }
-            unsafe order = unsafe s
-        }
+        let order = unsafe try tobytesOrderArgument(args, nargs, kwnames)
         let mv = unsafe MemoryViewHandle(object)
         unsafe try mv.checkReleased()
         // No order is C order without the parser's call (callgrind: 0-d tobytes() 360 -> 344
