@@ -1,20 +1,6 @@
 // Copies, comparisons and addressing for any exported layout: what _testbuffer's ndarray
-// methods and module functions compute (tobytes, slice assignment, cmp_contig, get_pointer,
+// methods and module functions compute (slice assignment, cmp_contig, get_pointer,
 // memoryview_from_buffer), on `BufferDescriptor`s so they work for every exporter.
-
-extension NDBuffer {
-    // MARK: - tobytes
-
-    /// Copies the array into `destination` in C order (`ndarray_tobytes`): one copy when the
-    /// memory is C-contiguous, else element by element.
-    ///
-    /// _testbuffer trusts the flags here, so a hand-set ND_SCALAR on a larger array copies
-    /// bytes past the memory; the layout decides instead, which is the same whenever the
-    /// flags are true.
-    public func copyBytes(into destination: UnsafeMutableRawPointer) {
-        unsafe StridedCopy.gather(base, into: destination, order: .c)
-    }
-}
 
 // MARK: - Slice assignment
 
