@@ -7,19 +7,22 @@ import SwiftBufferPython
 
 /// `ndarray_item`: one item (ndim = 1), or a sub-array of ndim-1 dimensions.
 private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> PyObjectRef {
-    let head = unsafe try ndarrayState(object).head
-    if head.base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
-    let pointer = unsafe try core { () throws(SwiftBufferError) in unsafe try head.itemPointer(index) }
-    if head.base.ndim == 1 {
-        return unsafe try unpackSingle(at: pointer, format: head.base.format, itemsize: head.base.itemsize)
+    switch unsafe try withNDArray(object, { array throws(PythonError) in unsafe try core { () throws(SwiftBufferError) in unsafe try array.select(index) } }) {
+    case .element(let pointer, let format, let itemsize):
+        return unsafe try unpackSingle(at: pointer, format: format, itemsize: itemsize)
+    case .subarray(let pointer):
+        return unsafe try subview(of: object) { view, hasExporter throws(PythonError) in
+            try core { () throws(SwiftBufferError) in unsafe try NDArray.subarray(of: view, hasExporter: hasExporter, at: pointer) }
+        }
     }
+}
+
+/// A new ndarray consuming a full export (`PyBUF_FULL_RO`) of `object`, described by `make`.
+private func subview(of object: PyObjectRef,
+                     _ make: (BufferDescriptor, Bool) throws(PythonError) -> NDArray) throws(PythonError) -> PyObjectRef {
     let result = unsafe try newNDArrayObject()
     do throws(PythonError) {
-        unsafe try consume(result, object, request: .fullRO) { view, hasExporter throws(PythonError) in
-            let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
-            try core { () throws(SwiftBufferError) in unsafe try sub.narrowToItem(at: pointer) }
-            return NDArray(consumer: sub)
-        }
+        unsafe try consume(result, object, request: .fullRO, make)
     } catch {
         unsafe decref(result)
         throw error
@@ -27,19 +30,19 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> Py
     return unsafe result
 }
 
-/// `PySlice_Unpack` then `PySlice_AdjustIndices` against `count`.
-private func resolve(_ slice: PyObjectRef, count: () throws(PythonError) -> Int) throws(PythonError) -> Layout.Slice {
+/// `PySlice_Unpack`: the slice's start, stop and step, `__index__` run on each.
+private func unpacked(_ slice: PyObjectRef) throws(PythonError) -> (start: Int, stop: Int, step: Int) {
     var start = 0, stop = 0, step = 0
     if unsafe PySlice_Unpack(slice, &start, &stop, &step) < 0 { throw .alreadySet }
-    return Layout.Slice(start: start, stop: stop, step: step, count: try count())
+    return (start, stop, step)
 }
 
 /// `ndarray_subscript`.
 private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let head = unsafe try ndarrayState(object).head
-    if head.base.ndim == 0 {
+    let base = unsafe try withNDArray(object) { $0.headFacts.base }
+    if base.ndim == 0 {
         if unsafe swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-            return unsafe try unpackSingle(at: head.base.buf!, format: head.base.format, itemsize: head.base.itemsize)
+            return unsafe try unpackSingle(at: base.buf!, format: base.format, itemsize: base.itemsize)
         }
         if unsafe key == swiftbuf_Py_Ellipsis() { return unsafe newReference(object) }
         throw .typeError("invalid indexing of scalar")
@@ -49,44 +52,23 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Py
         if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
         return unsafe try item(object, index)
     }
-
-    // The new ndarray consumes a full export and owns the arrays it slices.
-    let result = unsafe try newNDArrayObject()
-    var slicing: NDBuffer? = nil
-    do throws(PythonError) {
-        unsafe try consume(result, object, request: .fullRO) { view, hasExporter in
-            let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
-            sub.ownStructure()
-            slicing = sub
-            return NDArray(consumer: sub)
-        }
-    } catch {
-        unsafe decref(result)
-        throw error
-    }
-    let sub = slicing!
-    do throws(PythonError) {
+    // The new ndarray consumes a full export and slices its own copy of the arrays; a key that
+    // is not a slice or a tuple of them is refused after that, as _testbuffer refuses it.
+    return unsafe try subview(of: object) { view, hasExporter throws(PythonError) in
         if unsafe swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.
-            unsafe sub.applySlice(try resolve(key) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(0) } },
-                           dimension: 0)
-        } else if unsafe swiftbuf_PyTuple_Check(key) != 0 {
+            return try NDArray.slicing(view, hasExporter: hasExporter, count: 1) { _ throws(PythonError) in unsafe try unpacked(key) }
+        }
+        if unsafe swiftbuf_PyTuple_Check(key) != 0 {
             // Multi-dimensional slice.
-            for i in unsafe 0..<swiftbuf_PyTuple_GET_SIZE(key) {
+            return unsafe try NDArray.slicing(view, hasExporter: hasExporter, count: swiftbuf_PyTuple_GET_SIZE(key)) { i throws(PythonError) in
                 let k = unsafe swiftbuf_PyTuple_GET_ITEM(key, i)!
                 if unsafe swiftbuf_PySlice_Check(k) == 0 { throw .typeError(unsafe "cannot index memory using \"\(typeName(k))\"") }
-                unsafe sub.applySlice(try resolve(k) { () throws(PythonError) in try core { () throws(SwiftBufferError) in try sub.sliceExtent(i) } },
-                               dimension: i)
+                return unsafe try unpacked(k)
             }
-        } else {
-            throw .typeError(unsafe "cannot index memory using \"\(typeName(key))\"")
         }
-        try core { () throws(SwiftBufferError) in try sub.finishSlicing() }
-    } catch {
-        unsafe decref(result)
-        throw error
+        throw .typeError(unsafe "cannot index memory using \"\(typeName(key))\"")
     }
-    return unsafe result
 }
 
 @_cdecl("swiftbuf_ndarray_item")
@@ -99,12 +81,12 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
     unsafe pythonCall { () throws(PythonError) in unsafe try subscriptValue(object, key) }
 }
 
-/// `pack_single` into the head of `array`. Packing runs Python code (an item's `__bool__` or
-/// `__float__`): a consumer counts it as an export meanwhile, so that `__init__` refuses instead
-/// of giving back the consumed buffer about to be written (_testbuffer keeps that buffer by
-/// pushing the new state on top of it). An original's head is kept alive by the caller.
-private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray) throws(PythonError) {
-    let base = array.head.base
+/// `pack_single` into the head of `array`, whose layout is `base`. Packing runs Python code (an
+/// item's `__bool__` or `__float__`): a consumer counts it as an export meanwhile, so that
+/// `__init__` refuses instead of giving back the consumed buffer about to be written
+/// (_testbuffer keeps that buffer by pushing the new state on top of it). An original's head
+/// is kept alive by the caller.
+private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray, _ base: BufferDescriptor) throws(PythonError) {
     guard array.isConsumer else { return unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
     try array.withPinnedHead { () throws(PythonError) in
         unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
@@ -122,7 +104,7 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
         guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
         if dest.ndim == 0 {
             if unsafe isZeroDimensionalKey(key) {
-                return unsafe try pack(value, at: dest.buf!, in: array)
+                return unsafe try pack(value, at: dest.buf!, in: array, dest)
             }
             throw .typeError("invalid indexing of scalar")
         }
@@ -131,7 +113,7 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
             let index = unsafe PyLong_AsSsize_t(key)
             if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
             let pointer = unsafe try core { () throws(SwiftBufferError) in unsafe try head.itemPointer(index) }
-            return unsafe try pack(value, at: pointer, in: array)
+            return unsafe try pack(value, at: pointer, in: array, dest)
         }
         // The rvalue is an exporter.
         let source = unsafe try HeldBuffer(from: value, request: .fullRO)

@@ -137,6 +137,18 @@ func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
     return unsafe Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue()
 }
 
+/// `body` on the NDArray behind an ndarray object, borrowed: the object owns it and the
+/// caller holds the object, so nothing is retained (`ndarrayState`'s reference was retained and
+/// released around each use: 4 of `nd[1]`'s retains). For bodies that run no Python code,
+/// which could re-initialise the object and free the NDArray.
+@inline(__always)
+func withNDArray<R>(_ o: PyObjectRef, _ body: (NDArray) throws(PythonError) -> R) throws(PythonError) -> R {
+    guard let raw = unsafe ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
+    return try unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array -> Result<R, PythonError> in
+        do throws(PythonError) { return .success(try body(array)) } catch { return .failure(error) }
+    }.get()
+}
+
 /// The exporter a consumer's buffer came from (`base.obj`), borrowed; nil for an original.
 func consumedExporter(_ o: PyObjectRef) -> PyObjectRef? {
     unsafe ndarrayFields(o).pointee.consumed.obj
