@@ -188,7 +188,7 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
             unsafe view.fill(answer, exporter: object)
             // Which base buffer this export belongs to; the NDArray keeps it alive until the
             // export is released (and refuses `__init__` while exports are live).
-            unsafe view.pointee.internal = unsafe UnsafeMutableRawPointer(Unmanaged.passUnretained(array.head).toOpaque())
+            unsafe view.pointee.internal = unsafe array.headToken
             return 0
         } catch {
             // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
