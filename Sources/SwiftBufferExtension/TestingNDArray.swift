@@ -239,14 +239,12 @@ private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -
 }
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
-private func contiguity(_ o: PyObjectRef, _ order: Layout.Order, _ claimed: Contiguity) -> PyObjectRef? {
-    unsafe attribute(o) { b in
-        let actual = Layout.isContiguous(b.base, order: order)
-        let flags = b.flags.contiguity
-        let expected = claimed.isEmpty ? flags.isAnyContiguous : !flags.isDisjoint(with: claimed)
-        if actual != expected { return unsafe raising(.runtimeError("results from PyBuffer_IsContiguous() and flags differ")) }
-        return unsafe pyBool(actual)
+private func contiguity(_ o: PyObjectRef, _ order: Layout.Order) -> PyObjectRef? {
+    guard let raw = unsafe ndarrayFields(o).pointee.array else { return unsafe raiseUninitialized() }
+    guard let answer = unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef({ $0.checkedContiguity(order) }) else {
+        return unsafe raising(.runtimeError("results from PyBuffer_IsContiguous() and flags differ"))
     }
+    return unsafe pyBool(answer)
 }
 
 @_cdecl("swiftbuf_ndarray_get_flags") @inline(never)
@@ -279,11 +277,11 @@ func ndarrayGetStrides(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjec
 @_cdecl("swiftbuf_ndarray_get_suboffsets") @inline(never)
 func ndarrayGetSuboffsets(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe attribute(o) { b in unsafe optionalTuple(b.base.suboffsets, b.base.ndim) } }
 @_cdecl("swiftbuf_ndarray_get_c_contiguous") @inline(never)
-func ndarrayGetCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .c, .c) }
+func ndarrayGetCContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .c) }
 @_cdecl("swiftbuf_ndarray_get_f_contiguous") @inline(never)
-func ndarrayGetFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .fortran, .fortran) }
+func ndarrayGetFContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .fortran) }
 @_cdecl("swiftbuf_ndarray_get_contiguous") @inline(never)
-func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .any, []) }
+func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyObjectRef? { unsafe contiguity(o, .any) }
 
 // MARK: - Methods
 

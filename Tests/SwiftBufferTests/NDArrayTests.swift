@@ -191,6 +191,84 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
         }
     }
 
+    /// The bridge's `nd[i]` and `nd[slices]`, end to end on an array's own export: what
+    /// `select` answers, the finished sub-array and slice, and their refusals in CPython's order.
+    @Test func itemsAndSlicesOfAnArray() throws {
+        struct Unpack: SwiftBufferErrorCarrying, Equatable {
+            var core: SwiftBufferError?
+            init(core: SwiftBufferError) { self.core = core }
+            init() { core = nil }
+        }
+        let oneD = try makeBuffer(count: 6, shape: [6], strides: [-2], offset: 10)
+        for source in try sources() + [oneD] {
+            let array = NDArray(original: source)
+            let view = source.base
+            if view.ndim == 0 {
+                #expect(throws: SwiftBufferError.typeError("invalid indexing of scalar")) { try array.select(0) }
+                continue
+            }
+            for i in -view.extent(0)..<view.extent(0) {
+                let i0 = i < 0 ? i + view.extent(0) : i
+                switch unsafe try array.select(i) {
+                case .element(let pointer, let format, let itemsize):
+                    #expect(unsafe view.ndim == 1 && itemsize == 2 && format == view.format)
+                    #expect(unsafe pointer.loadUnaligned(as: Int16.self) == element(view, [i0]))
+                case .subarray(let pointer):
+                    #expect(view.ndim > 1)
+                    let full = try #require(try array.export(.fullRO))
+                    let sub = try NDArray.subarray(of: full, hasExporter: true, at: pointer).head
+                    #expect(shape(of: sub.base) == Array(shape(of: view).dropFirst()))
+                    for rest in TestLayout.indices(of: shape(of: sub.base)) {
+                        #expect(element(sub.base, rest) == element(view, [i0] + rest))
+                    }
+                    #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
+                    array.released(array.head)
+                }
+            }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try array.select(view.extent(0)) }
+
+            // [1:: -1] on the first dimension, [::2] on the others.
+            let full = try #require(try array.export(.fullRO))
+            let unpacked = { (d: Int) throws(Unpack) in d == 0 ? (start: 1, stop: Int.min, step: -1) : (start: 0, stop: Int.max, step: 2) }
+            let sliced = try NDArray.slicing(full, hasExporter: true, count: view.ndim, unpacked: unpacked).head
+            let slices = (0..<view.ndim).map { d in
+                let (start, stop, step) = try! unpacked(d)
+                return Layout.Slice(start: start, stop: stop, step: step, count: view.extent(d))
+            }
+            #expect(shape(of: sliced.base) == slices.map(\.length))
+            for index in TestLayout.indices(of: shape(of: sliced.base)) {
+                #expect(element(sliced.base, index) == element(view, zip(index, slices).map { $1.start + $0 * $1.step }))
+            }
+            #expect(sliced.base.len == slices.reduce(itemsize) { $0 * $1.length })
+            // One slice too many: the key's own refusal first, then "too many slices".
+            #expect(throws: Unpack()) {
+                try NDArray.slicing(full, hasExporter: true, count: view.ndim + 1) { d throws(Unpack) in
+                    if d == view.ndim { throw Unpack() }
+                    return (0, 1, 1)
+                }
+            }
+            let ndim = view.ndim
+            #expect(throws: Unpack(core: .indexError("too many slices for an ndarray of \(ndim) dimension\(ndim == 1 ? "" : "s")"))) {
+                try NDArray.slicing(full, hasExporter: true, count: ndim + 1) { _ throws(Unpack) in (0, 1, 1) }
+            }
+            array.released(array.head)
+            #expect(array.liveExports == 0)
+        }
+    }
+
+    /// `c_contiguous`, `f_contiguous`, `contiguous`: the layout's answer, or nil where the
+    /// flags claim otherwise (a hand-set ND_SCALAR claims every contiguity).
+    @Test func checkedContiguityComparesLayoutAndFlags() throws {
+        for source in try sources() {
+            let array = NDArray(original: source)
+            for order in [Layout.Order.c, .fortran, .any] {
+                #expect(array.checkedContiguity(order) == Layout.isContiguous(source.base, order: order))
+            }
+        }
+        let lying = try makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: .scalar)
+        #expect(NDArray(original: lying).checkedContiguity(.c) == nil)
+    }
+
     @Test func sliceLengthsMatchIndexEnumeration() {
         for count in 0...6 {
             for start in -8...8 {
