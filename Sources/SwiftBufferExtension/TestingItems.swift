@@ -12,8 +12,8 @@ import SwiftBufferPython
 /// the core grammar does not take (bytes, or a grammar difference) ask the struct itself.
 private func memberCount(format: PyObjectRef, _ structobj: PyObjectRef) throws(PythonError) -> Int {
     if unsafe swiftbuf_PyUnicode_Check(format) != 0, let bytes = unsafe try? utf8(format),
-       let parsed = unsafe try? StructFormat(parsing: bytes) {
-        return parsed.valueCount
+       let count = unsafe try? StructFormat.valueCount(parsing: bytes) {
+        return count
     }
     return unsafe try memberCountFromStruct(structobj)
 }
@@ -39,7 +39,7 @@ private func memberCountFromStruct(_ structobj: PyObjectRef) throws(PythonError)
 /// Returns what owns the values placed, for the caller to release once packed: a list's are
 /// read from a tuple copy, since packing one member may run Python code (`__bool__`,
 /// `__float__`) that empties the list and frees the members not yet packed.
-private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
+private func placeValues(of item: PyObjectRef, members: Int, in args: UnsafeMutableBufferPointer<PyObjectRef?>) throws(PythonError) -> PyObjectRef {
     if unsafe (swiftbuf_PyBytes_Check(item) != 0 || swiftbuf_PyLong_Check(item) != 0 || swiftbuf_PyFloat_Check(item) != 0)
         && members == 1 {
         unsafe args[2] = unsafe item
@@ -54,9 +54,18 @@ private func placeValues(of item: PyObjectRef, members: Int, in args: inout [PyO
 }
 
 @inline(__always)
-private func vectorcall(_ callable: PyObjectRef, _ args: [PyObjectRef?]) throws(PythonError) -> PyObjectRef {
-    let result = unsafe args.withUnsafeBufferPointer { unsafe PyObject_Vectorcall(callable, $0.baseAddress, $0.count, nil) }
-    return unsafe try checked(result)
+private func vectorcall(_ callable: PyObjectRef, _ args: UnsafeMutableBufferPointer<PyObjectRef?>) throws(PythonError) -> PyObjectRef {
+    unsafe try checked(PyObject_Vectorcall(callable, args.baseAddress, args.count, nil))
+}
+
+/// `body` with `count` vectorcall argument slots, nil until placed: on the stack for the
+/// common sizes, where an array per `nd[i]` and `nd[i] = v` was a heap allocation.
+@inline(__always)
+private func withArguments<R>(count: Int, _ body: (UnsafeMutableBufferPointer<PyObjectRef?>) throws(PythonError) -> R) throws(PythonError) -> R {
+    try unsafe withUnsafeTemporaryAllocation(of: PyObjectRef?.self, capacity: count) { args throws(PythonError) in
+        unsafe args.initialize(repeating: nil)
+        return try unsafe body(args)
+    }
 }
 
 /// `pack_from_list`: packs each element of `items` (a list or tuple) into `memory` at
@@ -71,18 +80,19 @@ func packItems(_ items: PyObjectRef, into memory: UnsafeMutableRawBufferPointer,
     let view = unsafe try checked(PyMemoryView_FromMemory(memory.baseAddress?.assumingMemoryBound(to: CChar.self),
                                                    memory.count, PyBUF_WRITE))
     defer { unsafe decref(view) }
-    var args = unsafe [PyObjectRef?](repeating: nil, count: 2 + members)
-    unsafe args[0] = unsafe view
     // The items of a list are read from a tuple copy, for the reason `placeValues` gives.
     let snapshot = unsafe try tupleCopy(items)
     defer { unsafe decref(snapshot) }
-    for i in unsafe 0..<swiftbuf_PyTuple_GET_SIZE(snapshot) {
-        let offset = unsafe try checked(PyLong_FromSsize_t(i * itemsize))
-        defer { unsafe decref(offset) }
-        unsafe args[1] = unsafe offset
-        let values = unsafe try placeValues(of: swiftbuf_PyTuple_GET_ITEM(snapshot, i)!, members: members, in: &args)
-        defer { unsafe decref(values) }
-        unsafe decref(try vectorcall(packInto, args))
+    try unsafe withArguments(count: 2 + members) { args throws(PythonError) in
+        unsafe args[0] = unsafe view
+        for i in unsafe 0..<swiftbuf_PyTuple_GET_SIZE(snapshot) {
+            let offset = unsafe try checked(PyLong_FromSsize_t(i * itemsize))
+            defer { unsafe decref(offset) }
+            unsafe args[1] = unsafe offset
+            let values = unsafe try placeValues(of: swiftbuf_PyTuple_GET_ITEM(snapshot, i)!, members: members, in: args)
+            defer { unsafe decref(values) }
+            unsafe decref(try vectorcall(packInto, args))
+        }
     }
 }
 
@@ -100,12 +110,13 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
     defer { unsafe decref(zero) }
     let packInto = unsafe try checked(getAttribute(structobj, .packInto))
     defer { unsafe decref(packInto) }
-    var args = unsafe [PyObjectRef?](repeating: nil, count: 2 + members)
-    unsafe args[0] = unsafe view
-    unsafe args[1] = unsafe zero
-    let values = unsafe try placeValues(of: item, members: members, in: &args)
-    defer { unsafe decref(values) }
-    unsafe decref(try vectorcall(packInto, args))
+    try unsafe withArguments(count: 2 + members) { args throws(PythonError) in
+        unsafe args[0] = unsafe view
+        unsafe args[1] = unsafe zero
+        let values = unsafe try placeValues(of: item, members: members, in: args)
+        defer { unsafe decref(values) }
+        unsafe decref(try vectorcall(packInto, args))
+    }
 }
 
 // MARK: - Unpacking
@@ -127,7 +138,11 @@ func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CCh
     let view = unsafe try checked(PyMemoryView_FromMemory(pointer.assumingMemoryBound(to: CChar.self),
                                                    format == nil ? 1 : itemsize, PyBUF_READ))
     defer { unsafe decref(view) }
-    return unsafe unwrapped(try vectorcall(StructModule.unpackFrom!, [formatObject, view]))
+    return unsafe unwrapped(try withArguments(count: 2) { args throws(PythonError) in
+        unsafe args[0] = unsafe formatObject
+        unsafe args[1] = unsafe view
+        return unsafe try vectorcall(StructModule.unpackFrom!, args)
+    })
 }
 
 /// `ndarray_as_list`: the items as nested lists (one item for ndim = 0), unpacked with

@@ -66,6 +66,10 @@ private func parse(_ s: String) throws(SwiftBufferError) -> StructFormat {
     try StructFormat(parsing: Array(s.utf8))
 }
 
+private func valueCount(_ s: String) throws(SwiftBufferError) -> Int {
+    try Array(s.utf8).withUnsafeBufferPointer { b throws(SwiftBufferError) in try unsafe StructFormat.valueCount(parsing: b) }
+}
+
 private func character(_ code: UInt8) -> String { String(decoding: [code], as: UTF8.self) }
 
 @Suite struct StructFormatTests {
@@ -183,6 +187,14 @@ private func character(_ code: UInt8) -> String { String(decoding: [code], as: U
     @Test(arguments: malformed)
     func malformedFormat(format: String, message: String) {
         #expect(throws: SwiftBufferError.structError(message)) { try parse(format) }
+        #expect(throws: SwiftBufferError.structError(message)) { try valueCount(format) }
+    }
+
+    /// The item-free count is the parsed format's, for well-formed formats of every kind.
+    @Test func valueCountWithoutItems() throws {
+        for format in ["B", "<3s2p4xbh", "0s", "0i", " i  b ", "@2q3x", "=5?", "!10d", "", "<", "xxx", "P", "3e2f"] {
+            #expect(try valueCount(format) == parse(format).valueCount, "\(format)")
+        }
     }
 
     /// The largest repeat count that still fits, for every code and prefix, and one more.
