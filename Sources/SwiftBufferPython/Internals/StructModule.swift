@@ -5,13 +5,25 @@ import CPythonShim
 /// core leaves to Python and for raising a core `.structError`. `swiftbuf._swiftbuf` and
 /// `swiftbuf.testing` load them when their modules execute; any other module, on first use.
 package enum StructModule {
-    // Written under the GIL, then only read under the GIL. Exclusivity stays checked: callgrind
-    // finds no difference without an opt-out (ndarray(items, format='<i'), which creates a
-    // struct.Struct through `structType`: 26985 instructions with the opt-outs, 26990 without).
-    nonisolated(unsafe) package static var error: UnsafeMutablePointer<PyObject>? = nil
-    nonisolated(unsafe) package static var structType: UnsafeMutablePointer<PyObject>? = nil
-    nonisolated(unsafe) package static var calcsize: UnsafeMutablePointer<PyObject>? = nil
-    nonisolated(unsafe) package static var unpackFrom: UnsafeMutablePointer<PyObject>? = nil
+    // Written under the GIL, then only read under the GIL, never while being written: the
+    // stored slots skip dynamic exclusivity checks, and other modules read them through
+    // these getters, which (package access) are not inlined there, so the opt-out holds. A
+    // checked read of `structType` or `unpackFrom` was 76 instructions of each
+    // `testing.ndarray` item read and store (callgrind: 152 of nd[i] = v's before its own
+    // checks went).
+    @exclusivity(unchecked) nonisolated(unsafe) private static var errorSlot: UnsafeMutablePointer<PyObject>? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) private static var structSlot: UnsafeMutablePointer<PyObject>? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) private static var calcsizeSlot: UnsafeMutablePointer<PyObject>? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) private static var unpackFromSlot: UnsafeMutablePointer<PyObject>? = nil
+
+    /// `struct.error`, once `load()` succeeded.
+    package static var error: UnsafeMutablePointer<PyObject>? { unsafe errorSlot }
+    /// `struct.Struct`, once `load()` succeeded.
+    package static var structType: UnsafeMutablePointer<PyObject>? { unsafe structSlot }
+    /// `struct.calcsize`, once `load()` succeeded.
+    package static var calcsize: UnsafeMutablePointer<PyObject>? { unsafe calcsizeSlot }
+    /// `struct.unpack_from`, once `load()` succeeded.
+    package static var unpackFrom: UnsafeMutablePointer<PyObject>? { unsafe unpackFromSlot }
 
     /// Imports `struct` (once); false with the exception set when that fails.
     package static func load() -> Bool {
@@ -22,10 +34,10 @@ package enum StructModule {
             guard unsafe slot == nil else { return }
             unsafe slot = name.withUTF8Buffer { unsafe PyObject_GetAttrString(module, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
         }
-        unsafe attribute("error", &error)
-        unsafe attribute("Struct", &structType)
-        unsafe attribute("calcsize", &calcsize)
-        unsafe attribute("unpack_from", &unpackFrom)
+        unsafe attribute("error", &errorSlot)
+        unsafe attribute("Struct", &structSlot)
+        unsafe attribute("calcsize", &calcsizeSlot)
+        unsafe attribute("unpack_from", &unpackFromSlot)
         return unsafe error != nil && structType != nil && calcsize != nil && unpackFrom != nil
     }
 
