@@ -79,6 +79,7 @@ CASES = [
     ("iter(b)", "iter(b)", "iter(m)"),
     ("b == bytes  (4 KiB)", "b == raw", "m == raw"),
     ("for x in b  (4 KiB)", "for x in b: pass", "for x in m: pass"),
+    ("for x in b  (4 doubles)", "for x in bs: pass", "for x in ms: pass"),
     ("300 in b  (absent, 4 KiB)", "300 in b", "300 in m"),
     ("b == other  (1 MiB doubles)", "bd == bo", "md == mo"),
     ("hash(read-only)  (4 KiB, uncached)", "hash(ro)", "hash(memoryview(raw))"),

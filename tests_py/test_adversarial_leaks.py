@@ -189,6 +189,8 @@ OPERATIONS = {
     "buffer_setitem_index_out_of_range": lambda c: fails(c.buffer.__setitem__, (c.key, 0), 1.0),
     "buffer_zero_d_items": lambda c: (c.scalar.__setitem__(Ellipsis, 2.5), c.scalar[()], c.scalar.tolist()),
     "buffer_tolist": lambda c: c.buffer.tolist(),
+    "buffer_iterate": lambda c: (list(c.ro_buffer), next(iter(c.ro_buffer))),
+    "buffer_iterate_refused": lambda c: fails(iter, c.buffer),
     "buffer_tobytes": lambda c: c.buffer.tobytes("F"),
     "buffer_repr": lambda c: repr(c.ro_buffer),
     "buffer_writable_export_refused": lambda c: fails(memoryview(c.ro_buffer).cast, "Z"),

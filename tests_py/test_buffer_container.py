@@ -4,8 +4,11 @@ exception types and messages for len, item get/set, multi-index, slicing, iterat
 sys.getsizeof and the Sequence registration of swiftbuf.MemoryView."""
 import collections.abc
 import copy
+import gc
+import pickle
 import struct
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -211,6 +214,53 @@ def test_iteration_holds_an_export():
     with pytest.raises(BufferError):
         b.resize(1)
     assert list(it) == [ord("b"), ord("c")]
+    assert b.exports == 0
+
+
+@pytest.mark.parametrize("fmt", list("bBhHiIlLqQnNfd?cPe"))
+def test_iteration_gives_what_a_views_iteration_gives(fmt):
+    """A 1-d Buffer is iterated on its own layout (no view): the same elements as iterating
+    memoryview(b), the export counted until the iterator is exhausted or dropped."""
+    b = Buffer((5,), fmt)
+    if fmt in "bBhHiIlLqQnNP":
+        for i in range(5):
+            b[i] = i + 1
+    expected = outcome(lambda: list(memoryview(b)))
+    assert b.exports == 0
+    assert outcome(lambda: list(iter(b))) == expected
+    assert b.exports == 0
+    it = iter(b)
+    # 'e' goes through a view, whose iterator raises memoryview's error at the first step.
+    assert type(it).__name__ == ("memory_iterator" if fmt == "e" else "buffer_iterator") and iter(it) is it
+    assert b.exports == 1
+    del it
+    gc.collect()
+    assert b.exports == 0
+    b.resize((2,))
+
+
+def test_iterator_holds_the_buffer_and_refuses_pickling():
+    b = Buffer.frombytes(b"xyz")
+    it = iter(b)
+    ref = weakref.ref(b) if hasattr(b, "__weakref__") else None
+    del b
+    gc.collect()
+    assert list(it) == [ord("x"), ord("y"), ord("z")]
+    assert list(it) == []
+    if ref is not None:
+        gc.collect()
+        assert ref() is None
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(TypeError, match="cannot pickle 'buffer_iterator' object"):
+            pickle.dumps(iter(Buffer(3)), proto)
+    with pytest.raises(TypeError):
+        type(iter(Buffer(3)))()
+
+
+@pytest.mark.parametrize("shape, fmt", [((), "B"), ((2, 3), "B"), ((3,), "<i"), ((3,), "3s")])
+def test_iteration_refusals_are_memoryviews(shape, fmt):
+    b = Buffer(shape, fmt)
+    assert outcome(lambda: iter(b)) == outcome(lambda: iter(memoryview(b)))
     assert b.exports == 0
 
 

@@ -171,8 +171,98 @@ private func plainStore(_ m: SwiftMemory, _ key: PyObjectRef, _ value: PyObjectR
 
 @_cdecl("swiftbuf_buffer_iter")
 func bufferIter(_ o: PyObjectRef) -> PyObjectRef? {
-    // The iterator keeps the view, and with it an export: no resize while iterating.
-    unsafe onView(o, nil) { unsafe memoryviewIter($0) }
+    // A 1-d Buffer of a format memoryview reads: an iterator over the Buffer itself. Anything
+    // else goes through a view, for memoryview's refusals; that iterator keeps the view (and
+    // its export), as this one keeps a counted export: no resize while iterating.
+    if let character = unsafe iterableCharacter(o) {
+        return unsafe withMemory(o) { unsafe makeBufferIterator(o, $0, character) }
+    }
+    return unsafe onView(o, nil) { unsafe memoryviewIter($0) }
+}
+
+/// The format character of a 1-d Buffer whose elements the Buffer iterator reads; nil
+/// otherwise.
+@inline(__always)
+private func iterableCharacter(_ o: PyObjectRef) -> UInt8? {
+    unsafe withMemory(o) { m in
+        guard m.descriptor.ndim == 1, let character = unsafe MemoryView.formatCharacter(of: m.descriptor.format),
+              let code = ElementCodec.Code(ascii: character), code != .half else { return nil }
+        return character
+    }
+}
+
+/// What iterating a view of the Buffer gives, without making the view (its managed buffer and
+/// export were most of `iter(b)`'s cost: 1.99x the builtin's `iter(m)`): the iterator walks
+/// the Buffer's 1-d layout with an export counted, so the layout cannot change under it.
+private func makeBufferIterator(_ buffer: PyObjectRef, _ memory: SwiftMemory, _ character: UInt8) -> PyObjectRef? {
+    guard let raw = unsafe _PyObject_GC_New(swiftbuf_bufferiterator_type()) else { return nil }
+    let it = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_BufferIteratorObject.self)
+    let layout = memory.descriptor
+    unsafe it.pointee.next = unsafe layout.buf?.assumingMemoryBound(to: CChar.self)
+    unsafe it.pointee.left = layout.extent(0)
+    unsafe it.pointee.stride = layout.stride(0)
+    unsafe it.pointee.code = Int32(character)
+    memory.exports.opened()
+    unsafe it.pointee.buffer = unsafe newReference(buffer)
+    unsafe PyObject_GC_Track(raw)
+    return unsafe raw
+}
+
+@inline(__always)
+private func bufferIterator(_ object: PyObjectRef) -> UnsafeMutablePointer<swiftbuf_BufferIteratorObject> {
+    unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_BufferIteratorObject.self)
+}
+
+/// Drops the iterator's Buffer and gives back the export it counted: the one place that
+/// closes it, reached once (the field is cleared first).
+private func dropBuffer(_ it: UnsafeMutablePointer<swiftbuf_BufferIteratorObject>) {
+    guard let buffer = unsafe it.pointee.buffer else { return }
+    unsafe it.pointee.buffer = nil
+    unsafe memoryOf(buffer).exports.closed()
+    unsafe decref(buffer)
+}
+
+@_cdecl("swiftbuf_bufferiterator_next")
+func bufferIteratorNext(_ object: PyObjectRef) -> PyObjectRef? {
+    let it = unsafe bufferIterator(object)
+    let left = unsafe it.pointee.left
+    if left <= 0 { return unsafe bufferIteratorExhausted(it) }
+    let p = unsafe it.pointee.next.unsafelyUnwrapped
+    unsafe it.pointee.next = unsafe p + it.pointee.stride
+    unsafe it.pointee.left = left &- 1
+    // Made for a character memoryview reads (`iterableCharacter`).
+    let code = unsafe ElementCodec.Code(ascii: UInt8(truncatingIfNeeded: it.pointee.code)).unsafelyUnwrapped
+    return unsafe elementObject(code, UnsafeMutableRawPointer(p))   // nil: the allocation's MemoryError is set
+}
+
+@inline(never)
+private func bufferIteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_BufferIteratorObject>) -> PyObjectRef? {
+    unsafe dropBuffer(it)
+    return nil
+}
+
+/// Not picklable, as memoryview's iterator is not.
+@_cdecl("swiftbuf_bufferiterator_reduce")
+func bufferIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    unsafe pythonCall { () throws(PythonError) in throw .literal(.typeError, "cannot pickle 'buffer_iterator' object") }
+}
+
+@_cdecl("swiftbuf_bufferiterator_dealloc")
+func bufferIteratorDealloc(_ object: PyObjectRef) {
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    unsafe dropBuffer(bufferIterator(object))
+    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+@_cdecl("swiftbuf_bufferiterator_traverse")
+func bufferIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    if let buffer = unsafe bufferIterator(object).pointee.buffer {
+        let r = unsafe swiftbuf_Py_VISIT(buffer, visit, arg)
+        if r != 0 { return r }
+    }
+    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
 }
 
 @_cdecl("swiftbuf_buffer_richcompare")

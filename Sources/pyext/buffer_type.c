@@ -85,6 +85,29 @@ static PyType_Spec buffer_spec = {
     .slots = buffer_slots,
 };
 
+// The iterator iter(b) returns for a 1-d Buffer (BufferContainer.swift); others get a view's.
+static PyMethodDef bufferiterator_methods[] = {
+    {"__reduce__", swiftbuf_bufferiterator_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot bufferiterator_slots[] = {
+    {Py_tp_methods, bufferiterator_methods},
+    {Py_tp_dealloc, swiftbuf_bufferiterator_dealloc},
+    {Py_tp_traverse, swiftbuf_bufferiterator_traverse},
+    {Py_tp_iter, PyObject_SelfIter},
+    {Py_tp_iternext, swiftbuf_bufferiterator_next},
+    {0, NULL},
+};
+
+static PyType_Spec bufferiterator_spec = {
+    .name = "swiftbuf.buffer_iterator",
+    .basicsize = sizeof(swiftbuf_BufferIteratorObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = bufferiterator_slots,
+};
+
 int swiftbuf_add_buffer_type(PyObject *module) {
+    if (swiftbuf_make_type(module, &bufferiterator_spec, &swiftbuf_BufferIteratorType, "buffer_iterator") < 0) return -1;
     return swiftbuf_add_type(module, &buffer_spec, &swiftbuf_BufferType);
 }

@@ -143,17 +143,9 @@ static PyType_Spec memoryview_spec = {
     .slots = memoryview_slots,
 };
 
-static int make_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot, const char *tp_name) {
-    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
-    if (type == NULL) return -1;
-    *slot = (PyTypeObject *)type;   // kept for the interpreter's lifetime
-    ((PyTypeObject *)type)->tp_name = tp_name;
-    return 0;
-}
-
 int swiftbuf_add_memoryview_type(PyObject *module) {
-    if (make_type(module, &managedbuffer_spec, &swiftbuf_ManagedBufferType, "managedbuffer") < 0) return -1;
-    if (make_type(module, &memoryiterator_spec, &swiftbuf_MemoryIteratorType, "memory_iterator") < 0) return -1;
+    if (swiftbuf_make_type(module, &managedbuffer_spec, &swiftbuf_ManagedBufferType, "managedbuffer") < 0) return -1;
+    if (swiftbuf_make_type(module, &memoryiterator_spec, &swiftbuf_MemoryIteratorType, "memory_iterator") < 0) return -1;
     // The iterator claims the builtin's module too: its repr (<memory_iterator object at ...>)
     // and type repr then read as CPython's, and nothing refers to it by name.
     PyObject *builtins = PyUnicode_InternFromString("builtins");

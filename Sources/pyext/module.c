@@ -55,3 +55,11 @@ int swiftbuf_add_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot) 
     const char *dot = strrchr(spec->name, '.');
     return PyModule_AddObject(module, dot ? dot + 1 : spec->name, type) < 0 ? (Py_DECREF(type), -1) : 0;
 }
+
+int swiftbuf_make_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot, const char *tp_name) {
+    PyObject *type = PyType_FromModuleAndSpec(module, spec, NULL);
+    if (type == NULL) return -1;
+    *slot = (PyTypeObject *)type;   // kept for the interpreter's lifetime
+    ((PyTypeObject *)type)->tp_name = tp_name;
+    return 0;
+}

@@ -14,6 +14,9 @@
 
 // Makes the heap type from `spec`, stores it in `*slot` and adds it to `module` under its short name.
 int swiftbuf_add_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot);
+// Makes the heap type from `spec`, named `tp_name` in messages, and stores it in `*slot`
+// without adding it to the module (the iterator and managed-buffer types).
+int swiftbuf_make_type(PyObject *module, PyType_Spec *spec, PyTypeObject **slot, const char *tp_name);
 
 // Entry points of the other types, one header each.
 #include "swiftbuf_memoryview.h"
@@ -50,6 +53,10 @@ SWIFTBUF_FASTCALL_KW(swiftbuf_buffer_resize);
 PyObject *swiftbuf_buffer_subscript(PyObject *self, PyObject *key);
 int swiftbuf_buffer_ass_subscript(PyObject *self, PyObject *key, PyObject *value);
 PyObject *swiftbuf_buffer_iter(PyObject *self);
+void swiftbuf_bufferiterator_dealloc(PyObject *self);
+int swiftbuf_bufferiterator_traverse(PyObject *self, visitproc visit, void *arg);
+PyObject *swiftbuf_bufferiterator_next(PyObject *self);
+SWIFTBUF_NOARGS(swiftbuf_bufferiterator_reduce);
 PyObject *swiftbuf_buffer_richcompare(PyObject *self, PyObject *other, int op);
 Py_hash_t swiftbuf_buffer_hash(PyObject *self);
 SWIFTBUF_NOARGS(swiftbuf_buffer_sizeof);

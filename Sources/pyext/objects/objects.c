@@ -5,6 +5,7 @@ PyTypeObject *swiftbuf_BufferType;
 PyTypeObject *swiftbuf_MemoryViewType;
 PyTypeObject *swiftbuf_ManagedBufferType;
 PyTypeObject *swiftbuf_MemoryIteratorType;
+PyTypeObject *swiftbuf_BufferIteratorType;
 PyTypeObject *swiftbuf_NDArrayType;
 PyTypeObject *swiftbuf_StaticArrayType;
 

@@ -69,6 +69,18 @@ typedef struct {
     int code;                // the element's format character
 } swiftbuf_MemoryIteratorObject;
 
+// Iterator over a 1-d swiftbuf.Buffer, on the Buffer's own layout (no view): it holds the
+// Buffer with one export of its memory counted (no resize while iterating, so the layout stays
+// put), given back when `buffer` is cleared, once exhausted or at dealloc.
+typedef struct {
+    PyObject_HEAD
+    PyObject *buffer;        // NULL once exhausted
+    char *next;              // the next element
+    Py_ssize_t left;         // elements not yet returned
+    Py_ssize_t stride;
+    int code;                // the element's format character
+} swiftbuf_BufferIteratorObject;
+
 // swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject: `array` is a retained
 // NDArray (the list of base buffers, or a consumer's one base buffer), NULL until __init__;
 // `consumed` is the buffer a consumer obtained from its exporter (`staticbuf` in C: filled in
@@ -91,6 +103,7 @@ extern PyTypeObject *swiftbuf_BufferType;
 extern PyTypeObject *swiftbuf_MemoryViewType;
 extern PyTypeObject *swiftbuf_ManagedBufferType;
 extern PyTypeObject *swiftbuf_MemoryIteratorType;
+extern PyTypeObject *swiftbuf_BufferIteratorType;
 extern PyTypeObject *swiftbuf_NDArrayType;
 extern PyTypeObject *swiftbuf_StaticArrayType;
 // The same pointers read through functions, for Swift 6, which refuses to read a mutable C
@@ -99,6 +112,7 @@ static inline PyTypeObject *swiftbuf_buffer_type(void) { return swiftbuf_BufferT
 static inline PyTypeObject *swiftbuf_memoryview_type(void) { return swiftbuf_MemoryViewType; }
 static inline PyTypeObject *swiftbuf_managedbuffer_type(void) { return swiftbuf_ManagedBufferType; }
 static inline PyTypeObject *swiftbuf_memoryiterator_type(void) { return swiftbuf_MemoryIteratorType; }
+static inline PyTypeObject *swiftbuf_bufferiterator_type(void) { return swiftbuf_BufferIteratorType; }
 static inline PyTypeObject *swiftbuf_ndarray_type(void) { return swiftbuf_NDArrayType; }
 static inline PyTypeObject *swiftbuf_staticarray_type(void) { return swiftbuf_StaticArrayType; }
 
