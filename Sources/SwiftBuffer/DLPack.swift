@@ -45,16 +45,19 @@ public enum DLPack {
             .bufferError("DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
                          + "integer and floating-point elements of one value in native byte order")
         }
-        guard let parsed = try? StructFormat(parsing: format), parsed.items.count == 1, parsed.items[0].count == 1 else {
+        // The parser's items visited, not kept: an items array per export was a quarter of
+        // `__dlpack__()`'s instructions.
+        var only: StructFormat.Item? = nil, items = 0
+        guard let (byteOrder, _) = try? StructFormat.scan(format, { only = $0; items += 1 }),
+              items == 1, let item = only, item.count == 1 else {
             throw refusal
         }
         #if _endian(little)
-        let native = parsed.byteOrder.isLittleEndian
+        let native = byteOrder.isLittleEndian
         #else
-        let native = !parsed.byteOrder.isLittleEndian
+        let native = !byteOrder.isLittleEndian
         #endif
         guard native else { throw refusal }
-        let item = parsed.items[0]
         let code: TypeCode
         switch item.code {
         case UInt8(ascii: "b"), UInt8(ascii: "h"), UInt8(ascii: "i"), UInt8(ascii: "l"), UInt8(ascii: "q"), UInt8(ascii: "n"):
