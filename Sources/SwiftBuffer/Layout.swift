@@ -55,6 +55,11 @@ public enum Layout {
     static func isCContiguous(_ view: BufferDescriptor) -> Bool {
         if view.len == 0 { return true }
         guard let strides = unsafe view.strides else { return true }
+        // The shape read directly when there is one (every layout with strides has one): through
+        // `view.extent` each step tested for a missing shape again.
+        if let shape = unsafe view.shape {
+            return unsafe isCContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: { unsafe shape[$0] })
+        }
         return unsafe isCContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: view.extent)
     }
 
@@ -93,6 +98,9 @@ public enum Layout {
             var longDims = 0
             for i in 0..<view.ndim where view.extent(i) > 1 { longDims += 1 }
             return longDims <= 1
+        }
+        if let shape = unsafe view.shape {
+            return unsafe isFortranContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: { unsafe shape[$0] })
         }
         return unsafe isFortranContiguous(ndim: view.ndim, itemsize: view.itemsize, strides: strides, extent: view.extent)
     }
