@@ -170,6 +170,23 @@ def test_c_code_exports_through_the_same_table(testext):
     assert a.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0] and testext.span_sum(a) == 10.0
 
 
+@pytest.mark.parametrize("strides, expected", [(None, (24, 8)), ([8, 16], (8, 16)), ([24, 8], (24, 8))])
+def test_c_export_with_and_without_strides(testext, strides, expected):
+    """export_memory reads the caller's shape and strides in place; NULL strides mean C order."""
+    b = testext.c_matrix(2, 3, strides)
+    a = np.arange(6.0)
+    assert (b.shape, b.strides, b.format) == ((2, 3), expected, "d")
+    assert np.array_equal(np.asarray(b), np.lib.stride_tricks.as_strided(a, (2, 3), expected))
+
+
+@pytest.mark.parametrize("strides, message", [([8, -8], "strides of exported Swift memory must not be negative"),
+                                              ([24, 16], "invalid combination of buffer, shape and strides"),
+                                              ([24, 4], "strides must be a multiple of itemsize")])
+def test_c_export_refuses_layouts_outside_the_memory(testext, strides, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        testext.c_matrix(2, 3, strides)
+
+
 # MARK: raw pointers
 
 def test_raw_export_layout_and_contents(testext):

@@ -159,7 +159,7 @@ public enum Layout {
     /// The offset is checked first, as `ndbuf_new` does before `verify_structure` runs, so
     /// this is the whole check an ndarray construction makes (for ndim > 0).
     public static func verifyStructure(memoryLength: Int, itemsize: Int, offset: Int,
-                                       shape: [Int], strides: [Int]) -> String? {
+                                       shape: some Collection<Int>, strides: some Collection<Int>) -> String? {
         if offset % itemsize != 0 { return "offset must be a multiple of itemsize" }
         if offset < 0 || offset > memoryLength - itemsize { return "offset out of bounds" }
         for (extent, stride) in zip(shape, strides) where stride % itemsize != 0 {

@@ -22,11 +22,12 @@ extension SwiftMemory {
     }
 
     /// `product(shape) * itemsize` for new memory, by NumPy's rules (see the top of this file).
-    public static func validatedByteCount(shape: [Int], format: [UInt8], itemsize: Int) throws(SwiftBufferError) -> Int {
+    public static func validatedByteCount(shape: some Collection<Int>, format: some Collection<UInt8>,
+                                          itemsize: Int) throws(SwiftBufferError) -> Int {
         try checkDimensions(shape.count)
         // Negative extents first, wherever they are, as NumPy reports them.
         if shape.contains(where: { $0 < 0 }) {
-            throw .valueError("swiftbuf.Buffer: negative dimensions are not allowed: shape \(describe(shape)), "
+            throw .valueError("swiftbuf.Buffer: negative dimensions are not allowed: shape \(describe(Array(shape))), "
                               + "format \(SwiftBufferError.pythonRepr(format))")
         }
         var product = itemsize
@@ -34,7 +35,7 @@ extension SwiftMemory {
         for extent in shape where extent != 1 {
             if extent == 0 { empty = true; continue }
             let (p, overflow) = product.multipliedReportingOverflow(by: extent)
-            if overflow { throw tooLarge(shape: shape, format: format) }
+            if overflow { throw tooLarge(shape: Array(shape), format: Array(format)) }
             product = p
         }
         return empty ? 0 : product

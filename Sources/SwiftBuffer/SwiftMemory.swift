@@ -129,13 +129,36 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
                             strides: [Int]? = nil, readonly: Bool = false,
                             deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(SwiftBufferError) {
         precondition(strides == nil || strides!.count == shape.count, "one stride per dimension")
+        let resolved: [Int]
+        if let strides { resolved = strides } else {
+            resolved = Layout.contiguousStrides(shape: shape, itemsize: try SwiftMemory.itemsize(of: format), order: .c)
+        }
+        try unsafe self.init(checking: pointer, byteCount: byteCount, format: format, shape: shape, strides: resolved,
+                             readonly: readonly, deallocator: deallocator)
+    }
+
+    /// The same over the caller's own arrays, read in place: the C API's `export_memory` (and
+    /// so `PythonBuffer.export`) hands in C arrays, and copying them into three Swift arrays
+    /// made and freed per export was about 45% of its instructions.
+    package convenience init(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int,
+                             format: UnsafeBufferPointer<UInt8>, shape: UnsafeBufferPointer<Int>,
+                             strides: UnsafeBufferPointer<Int>, readonly: Bool,
+                             deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(SwiftBufferError) {
+        precondition(strides.count == shape.count, "one stride per dimension")
+        try unsafe self.init(checking: pointer, byteCount: byteCount, format: format, shape: shape, strides: strides,
+                             readonly: readonly, deallocator: deallocator)
+    }
+
+    /// The checks of both: the format, the shape's byte count, and the strides against the
+    /// memory, by _testbuffer's rule, once; Python must never reach outside the allocation.
+    private convenience init(checking pointer: UnsafeMutableRawPointer, byteCount: Int, format: some Collection<UInt8>,
+                             shape: some Collection<Int>, strides: some Collection<Int>, readonly: Bool,
+                             deallocator: @escaping (UnsafeMutableRawPointer) -> Void) throws(SwiftBufferError) {
         precondition(byteCount >= 0, "negative byteCount")
         let itemsize = try SwiftMemory.itemsize(of: format)
         let need = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
-        let strides = strides ?? Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: .c)
-        // Python must never reach outside the allocation: the bounds are checked once here, by
-        // _testbuffer's rule. `base` is both the first element and the allocation start, so
-        // negative strides would step before the allocation.
+        // `base` is both the first element and the allocation start, so negative strides would
+        // step before the allocation.
         if strides.contains(where: { $0 < 0 }) {
             throw .valueError("strides of exported Swift memory must not be negative")
         }
@@ -144,12 +167,12 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
             throw .valueError(problem)
         }
         unsafe self.init(base: pointer, byteCount: need, itemsize: itemsize, format: format, shape: shape,
-                  strides: strides, readonly: readonly, order: nil, owner: .deallocator(deallocator))
+                         strides: strides, readonly: readonly, order: nil, owner: .deallocator(deallocator))
     }
 
     /// `order == nil`: the layout's own (Fortran only when Fortran- and not C-contiguous).
-    private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: [UInt8], shape: [Int],
-                 strides: [Int], readonly: Bool, order: Layout.Order?, owner: Owner) {
+    private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: some Collection<UInt8>,
+                 shape: some Collection<Int>, strides: some Collection<Int>, readonly: Bool, order: Layout.Order?, owner: Owner) {
         self.itemsize = itemsize
         self.readonly = readonly
         self.owner = owner
@@ -286,7 +309,7 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
     }
 
     /// The itemsize of an element format for Swift-owned memory: `struct.calcsize`, and not 0.
-    public static func itemsize(of format: [UInt8]) throws(SwiftBufferError) -> Int {
+    public static func itemsize(of format: some Collection<UInt8>) throws(SwiftBufferError) -> Int {
         // One native code ("d", every Swift array's export) needs no parse and no allocation.
         if let native = ElementCodec.Code(format: format) { return native.size }
         let parsed: StructFormat
@@ -302,7 +325,8 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    private static func makeLayoutStorage(shape: [Int], strides: [Int], format: [UInt8]) -> UnsafeMutableRawPointer {
+    private static func makeLayoutStorage(shape: some Collection<Int>, strides: some Collection<Int>,
+                                          format: some Collection<UInt8>) -> UnsafeMutableRawPointer {
         let ints = 2 * shape.count * MemoryLayout<Int>.stride
         let storage = UnsafeMutableRawPointer.allocate(byteCount: ints + format.count + 1, alignment: MemoryLayout<Int>.alignment)
         let intPointer = unsafe storage.assumingMemoryBound(to: Int.self)

@@ -20,12 +20,23 @@ func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ forma
         return nil
     }
     let n = Int(ndim)
-    let shapeArray = unsafe Array(UnsafeBufferPointer(start: shape, count: n))
-    let strideArray = unsafe strides.map { unsafe Array(UnsafeBufferPointer(start: $0, count: n)) }
     // Zero bytes may come with no address at all; nothing is ever read through it.
     let base = unsafe buf ?? UnsafeMutableRawPointer(bitPattern: 16)!
-    return unsafe ForeignMemory.export(unsafePointer: base, byteCount: byteCount, format: Array(MemoryView.formatBytes(format)),
-                                shape: shapeArray, strides: strideArray, readonly: readonly != 0, deallocator: deallocator)
+    let formatBytes = unsafe MemoryView.formatBytes(format)
+    let shapeBuffer = unsafe UnsafeBufferPointer(start: shape, count: n)
+    guard let strides = unsafe strides else {
+        // No strides: C order, computed from the shape by the array-taking initializer.
+        return unsafe ForeignMemory.export(base, deallocator) { () throws(SwiftBufferError) in
+            unsafe try SwiftMemory(unsafePointer: base, byteCount: byteCount, format: Array(formatBytes), shape: Array(shapeBuffer),
+                                   readonly: readonly != 0, deallocator: deallocator)
+        }
+    }
+    // The caller's arrays, read in place for the length of the call.
+    return unsafe ForeignMemory.export(base, deallocator) { () throws(SwiftBufferError) in
+        unsafe try SwiftMemory(unsafePointer: base, byteCount: byteCount, format: formatBytes, shape: shapeBuffer,
+                               strides: UnsafeBufferPointer(start: strides, count: n), readonly: readonly != 0,
+                               deallocator: deallocator)
+    }
 }
 
 /// Memory another module owns, wrapped in a new swiftbuf.Buffer: the one export path behind
@@ -33,14 +44,14 @@ func capiExportMemory(_ buf: UnsafeMutableRawPointer?, _ byteCount: Int, _ forma
 /// Returns a new reference, or nil with the exception set; the Buffer takes ownership of the
 /// memory in every case (`deallocator` has run when it returns nil).
 enum ForeignMemory {
-    static func export(unsafePointer pointer: UnsafeMutableRawPointer, byteCount: Int, format: [UInt8],
-                       shape: [Int], strides: [Int]?, readonly: Bool,
-                       deallocator: @escaping (UnsafeMutableRawPointer) -> Void) -> PyObjectRef? {
+    /// The Buffer of the SwiftMemory `make` builds over `pointer`, which adopts it with its
+    /// `deallocator`; when `make` throws, `deallocator` runs here instead.
+    static func export(_ pointer: UnsafeMutableRawPointer, _ deallocator: (UnsafeMutableRawPointer) -> Void,
+                       _ make: () throws(SwiftBufferError) -> SwiftMemory) -> PyObjectRef? {
         var adopted = false
         defer { if !adopted { unsafe deallocator(pointer) } }
         return unsafe exported { () throws(SwiftBufferError) in
-            let memory = unsafe try SwiftMemory(unsafePointer: pointer, byteCount: byteCount, format: format, shape: shape,
-                                         strides: strides, readonly: readonly, deallocator: deallocator)
+            let memory = try make()
             adopted = true
             return memory
         }

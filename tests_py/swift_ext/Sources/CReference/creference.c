@@ -31,6 +31,21 @@ int creference_acquire_release(void *obj, long n) {
 
 static void release_malloced(void *context) { free(context); }
 
+void *creference_export_matrix(long rows, long cols, const long *strides) {
+    static const swiftbuf_CAPI *api = NULL;
+    if (api == NULL) {
+        api = PyCapsule_Import(SWIFTBUF_CAPI_CAPSULE, 0);
+        if (api == NULL) return NULL;
+    }
+    long n = rows * cols;
+    double *p = malloc(n > 0 ? (size_t)n * sizeof(double) : 1);
+    if (p == NULL) return PyErr_NoMemory();
+    for (long i = 0; i < n; i++) p[i] = (double)i;
+    Py_ssize_t shape[2] = {rows, cols}, given[2] = {strides ? strides[0] : 0, strides ? strides[1] : 0};
+    return api->export_memory(p, n * (Py_ssize_t)sizeof(double), "d", 2, shape, strides ? given : NULL, 0,
+                              release_malloced, p);
+}
+
 void *creference_export_doubles(long n) {
     static const swiftbuf_CAPI *api = NULL;
     if (api == NULL) {

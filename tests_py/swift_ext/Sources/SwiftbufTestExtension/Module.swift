@@ -56,6 +56,15 @@ public func PyInit_swiftbuf_testext() -> PyObjectPointer? {
             guard let made = creference_export_doubles(n) else { throw PythonError.fetch() }
             return PythonObject(adopting: made.assumingMemoryBound(to: PyObject.self))
         },
+        PythonFunction("c_matrix", doc: "c_matrix(rows, cols, strides=None): C's export_memory of a rows x cols matrix of doubles") { args throws(PythonError) in
+            let rows = try args.int(0), cols = try args.int(1)
+            try checkTestSize(rows * cols)
+            let strides = try args.optionalObject(2).map { o throws(PythonError) in try intList(o) }
+            let made = strides.map { s in s.withUnsafeBufferPointer { creference_export_matrix(rows, cols, $0.baseAddress) } }
+                ?? creference_export_matrix(rows, cols, nil)
+            guard let made else { throw PythonError.fetch() }
+            return PythonObject(adopting: made.assumingMemoryBound(to: PyObject.self))
+        },
         PythonFunction("shared_global", doc: "shared_global(readonly): (Buffer of a global [Double], the global's address)") { args throws(PythonError) in
             try args.expect(1)
             let address = sharedGlobal.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }

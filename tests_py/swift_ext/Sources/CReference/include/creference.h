@@ -10,5 +10,9 @@ int creference_acquire_release(void *obj, long n);
 // n doubles 0, 1, 2, ... in malloc'ed memory, exported through swiftbuf's C-API capsule
 // (export_memory, freed by its release callback): a new swiftbuf.Buffer, or NULL.
 void *creference_export_doubles(long n);
+// rows x cols doubles 0, 1, 2, ... exported with the given strides, or with NULL strides (C
+// order) when `strides` is NULL: a new swiftbuf.Buffer, or NULL with the exception set (the
+// memory freed in both cases by the release callback).
+void *creference_export_matrix(long rows, long cols, const long *strides);
 
 #endif
