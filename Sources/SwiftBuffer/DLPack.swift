@@ -76,7 +76,10 @@ public enum DLPack {
 
     /// The native `struct` format of a DLPack type (`q` for 64-bit ints, `e`/`f`/`d`, `?`), or
     /// BufferError for a type no format expresses (complex, bfloat, several lanes, odd sizes).
-    public static func format(of type: DataType) throws(SwiftBufferError) -> [UInt8] {
+    public static func format(of type: DataType) throws(SwiftBufferError) -> [UInt8] { [try formatCharacter(of: type)] }
+
+    /// The one character of `format(of:)`.
+    public static func formatCharacter(of type: DataType) throws(SwiftBufferError) -> UInt8 {
         var refusal: SwiftBufferError {
             .bufferError("DLPack data type (code \(type.code), \(type.bits) bits, \(type.lanes) lanes) has no struct format")
         }
@@ -98,7 +101,7 @@ public enum DLPack {
         default: throw refusal
         }
         // Bytes, not Characters: Character's asciiValue made this 454 instructions per import.
-        return [character]
+        return character
     }
 
     /// Element strides (DLPack counts elements) of a layout whose byte strides are multiples
@@ -112,33 +115,53 @@ public enum DLPack {
     /// negative strides (the memory would start before the data pointer), and sizes that
     /// overflow. The span is what the layout addresses from its data pointer.
     public static func importedLayout(shape: [Int], elementStrides: [Int]?, itemsize: Int) throws(SwiftBufferError) -> (strides: [Int], span: Int) {
-        var tooLarge: SwiftBufferError { .bufferError("DLPack tensor of shape \(SwiftMemory.describe(shape)) is too large") }
         var strides = [Int](repeating: 0, count: shape.count)
-        if let elements = elementStrides {
-            for (i, s) in elements.enumerated() {
+        let span = unsafe try shape.withUnsafeBufferPointer { s throws(SwiftBufferError) in
+            unsafe try strides.withUnsafeMutableBufferPointer { out throws(SwiftBufferError) in
+                guard let elements = elementStrides else {
+                    return unsafe try importedLayout(shape: s, elementStrides: nil, itemsize: itemsize, into: out)
+                }
+                return unsafe try elements.withUnsafeBufferPointer { e throws(SwiftBufferError) in
+                    unsafe try importedLayout(shape: s, elementStrides: e, itemsize: itemsize, into: out)
+                }
+            }
+        }
+        return (strides, span)
+    }
+
+    /// The same, writing the byte strides into `strides` (one per dimension): the bridge's
+    /// import keeps shape and strides on its stack, where three arrays per import were a fifth
+    /// of `Buffer.from_dlpack`'s instructions.
+    public static func importedLayout(shape: UnsafeBufferPointer<Int>, elementStrides: UnsafeBufferPointer<Int>?, itemsize: Int,
+                                      into strides: UnsafeMutableBufferPointer<Int>) throws(SwiftBufferError) -> Int {
+        unsafe precondition(strides.count == shape.count && (elementStrides?.count ?? shape.count) == shape.count,
+                            "one stride per dimension")
+        var tooLarge: SwiftBufferError { unsafe .bufferError("DLPack tensor of shape \(SwiftMemory.describe(Array(shape))) is too large") }
+        if let elements = unsafe elementStrides {
+            for unsafe (i, s) in unsafe elements.enumerated() {
                 if s < 0 { throw .bufferError("swiftbuf.Buffer.from_dlpack: negative strides are not supported") }
                 let (b, o) = s.multipliedReportingOverflow(by: itemsize)
                 if o { throw tooLarge }
-                strides[i] = b
+                unsafe strides[i] = b
             }
         } else {
             var s = itemsize
             for i in stride(from: shape.count - 1, through: 0, by: -1) {
-                strides[i] = s
-                let (next, o) = s.multipliedReportingOverflow(by: max(shape[i], 1))
+                unsafe strides[i] = s
+                let (next, o) = unsafe s.multipliedReportingOverflow(by: max(shape[i], 1))
                 if o { throw tooLarge }
                 s = next
             }
         }
-        if shape.contains(where: { $0 < 0 }) { throw .bufferError("DLPack tensor has a negative extent") }
-        if shape.contains(0) { return (strides, 0) }
+        if unsafe shape.contains(where: { $0 < 0 }) { throw .bufferError("DLPack tensor has a negative extent") }
+        if unsafe shape.contains(0) { return 0 }
         var span = itemsize
-        for (extent, stride) in zip(shape, strides) {
+        for unsafe (extent, stride) in unsafe zip(shape, strides) {
             let (reach, o1) = stride.multipliedReportingOverflow(by: extent - 1)
             let (total, o2) = span.addingReportingOverflow(reach)
             if o1 || o2 { throw tooLarge }
             span = total
         }
-        return (strides, span)
+        return span
     }
 }
