@@ -241,28 +241,14 @@ private func bufferIteratorExhausted(_ it: UnsafeMutablePointer<swiftbuf_BufferI
     return nil
 }
 
-/// Not picklable, as memoryview's iterator is not.
-@_cdecl("swiftbuf_bufferiterator_reduce")
-func bufferIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in throw .literal(.typeError, "cannot pickle 'buffer_iterator' object") }
-}
-
 @_cdecl("swiftbuf_bufferiterator_dealloc")
 func bufferIteratorDealloc(_ object: PyObjectRef) {
-    let type = unsafe swiftbuf_Py_TYPE(object)!
-    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
-    unsafe dropBuffer(bufferIterator(object))
-    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
-    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    unsafe iteratorDealloc(object) { unsafe dropBuffer(bufferIterator(object)) }
 }
 
 @_cdecl("swiftbuf_bufferiterator_traverse")
 func bufferIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
-    if let buffer = unsafe bufferIterator(object).pointee.buffer {
-        let r = unsafe swiftbuf_Py_VISIT(buffer, visit, arg)
-        if r != 0 { return r }
-    }
-    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    unsafe iteratorTraverse(object, holding: bufferIterator(object).pointee.buffer, visit, arg)
 }
 
 @_cdecl("swiftbuf_buffer_richcompare")

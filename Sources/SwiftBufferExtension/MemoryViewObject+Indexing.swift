@@ -512,29 +512,47 @@ private func iteratorFailed(_ seq: MemoryViewHandle, character: UInt8?) -> PyObj
     return nil
 }
 
-/// The builtin iterator cannot be pickled (it is a static type without tp_new); a heap type
-/// would otherwise reduce through copyreg with protocols 0 and 1.
-@_cdecl("swiftbuf_memoryiterator_reduce")
-func memoryIteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in throw .literal(.typeError, "cannot pickle 'memory_iterator' object") }
+// MARK: - What both iterator types share (memory_iterator here, buffer_iterator in BufferContainer.swift)
+
+/// `__reduce__` of both iterator types: the builtin iterator cannot be pickled (it is a static
+/// type without tp_new); a heap type would otherwise reduce through copyreg with protocols 0
+/// and 1. The message names the object's type, as CPython's does.
+@_cdecl("swiftbuf_iterator_reduce")
+func iteratorReduce(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
+    unsafe pythonCall { () throws(PythonError) in throw .typeError(unsafe "cannot pickle '\(typeName(object))' object") }
+}
+
+/// tp_dealloc of an iterator, a GC-tracked heap-type instance: untracked, `drop` gives back
+/// what it holds, then it is freed and lets go of its type.
+@inline(__always)
+func iteratorDealloc(_ object: PyObjectRef, drop: () -> Void) {
+    let type = unsafe swiftbuf_Py_TYPE(object)!
+    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
+    drop()
+    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
+    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+}
+
+/// tp_traverse of an iterator: the object it holds (nil once exhausted), then its type.
+@inline(__always)
+func iteratorTraverse(_ object: PyObjectRef, holding held: PyObjectRef?, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
+    if let held = unsafe held {
+        let r = unsafe swiftbuf_Py_VISIT(held, visit, arg)
+        if r != 0 { return r }
+    }
+    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
 }
 
 @_cdecl("swiftbuf_memoryiterator_dealloc") @inline(never)   // see `attribute`
 func memoryIteratorDealloc(_ object: PyObjectRef) {
     let it = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    let type = unsafe swiftbuf_Py_TYPE(object)!
-    unsafe PyObject_GC_UnTrack(UnsafeMutableRawPointer(object))
-    if let seq = unsafe it.pointee.seq { unsafe decref(MemoryViewHandle(raw: seq).object) }
-    unsafe PyObject_GC_Del(UnsafeMutableRawPointer(object))
-    unsafe decref(UnsafeMutableRawPointer(type).assumingMemoryBound(to: PyObject.self))
+    unsafe iteratorDealloc(object) {
+        if let seq = unsafe it.pointee.seq { unsafe decref(MemoryViewHandle(raw: seq).object) }
+    }
 }
 
 @_cdecl("swiftbuf_memoryiterator_traverse") @inline(never)   // see `attribute`
 func memoryIteratorTraverse(_ object: PyObjectRef, _ visit: visitproc?, _ arg: UnsafeMutableRawPointer?) -> Int32 {
     let it = unsafe UnsafeMutableRawPointer(object).assumingMemoryBound(to: swiftbuf_MemoryIteratorObject.self)
-    if let seq = unsafe it.pointee.seq {
-        let r = unsafe swiftbuf_Py_VISIT(MemoryViewHandle(raw: seq).object, visit, arg)
-        if r != 0 { return r }
-    }
-    return unsafe swiftbuf_Py_VISIT(UnsafeMutableRawPointer(swiftbuf_Py_TYPE(object)).assumingMemoryBound(to: PyObject.self), visit, arg)
+    return unsafe iteratorTraverse(object, holding: it.pointee.seq.map { unsafe MemoryViewHandle(raw: $0).object }, visit, arg)
 }

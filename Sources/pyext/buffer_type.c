@@ -87,7 +87,7 @@ static PyType_Spec buffer_spec = {
 
 // The iterator iter(b) returns for a 1-d Buffer (BufferContainer.swift); others get a view's.
 static PyMethodDef bufferiterator_methods[] = {
-    {"__reduce__", swiftbuf_bufferiterator_reduce, METH_NOARGS, NULL},
+    {"__reduce__", swiftbuf_iterator_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

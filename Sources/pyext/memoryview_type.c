@@ -29,7 +29,7 @@ static PyType_Spec managedbuffer_spec = {
 // MARK: - The iterator
 
 static PyMethodDef memoryiterator_methods[] = {
-    {"__reduce__", swiftbuf_memoryiterator_reduce, METH_NOARGS, NULL},
+    {"__reduce__", swiftbuf_iterator_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -56,7 +56,6 @@ PyObject *swiftbuf_buffer_iter(PyObject *self);
 void swiftbuf_bufferiterator_dealloc(PyObject *self);
 int swiftbuf_bufferiterator_traverse(PyObject *self, visitproc visit, void *arg);
 PyObject *swiftbuf_bufferiterator_next(PyObject *self);
-SWIFTBUF_NOARGS(swiftbuf_bufferiterator_reduce);
 PyObject *swiftbuf_buffer_richcompare(PyObject *self, PyObject *other, int op);
 Py_hash_t swiftbuf_buffer_hash(PyObject *self);
 SWIFTBUF_NOARGS(swiftbuf_buffer_sizeof);

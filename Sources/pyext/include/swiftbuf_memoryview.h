@@ -55,6 +55,6 @@ int swiftbuf_managedbuffer_clear(PyObject *self);
 void swiftbuf_memoryiterator_dealloc(PyObject *self);
 int swiftbuf_memoryiterator_traverse(PyObject *self, visitproc visit, void *arg);
 PyObject *swiftbuf_memoryiterator_next(PyObject *self);
-PyObject *swiftbuf_memoryiterator_reduce(PyObject *self, PyObject *unused);
+PyObject *swiftbuf_iterator_reduce(PyObject *self, PyObject *unused);   // both iterator types
 
 #endif
