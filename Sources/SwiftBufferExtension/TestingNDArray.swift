@@ -223,8 +223,15 @@ private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(PythonError) -> 
 /// wall-clock.
 @inline(__always)
 private func attribute(_ o: PyObjectRef, _ body: ((base: BufferDescriptor, flags: NDFlags, offset: Int)) -> PyObjectRef?) -> PyObjectRef? {
+    unsafe borrowed(o) { unsafe body($0.headFacts) }
+}
+
+/// `body` on the object's NDArray, borrowed (see `attribute`); ValueError for an object whose
+/// `__init__` has not run.
+@inline(__always)
+private func borrowed(_ o: PyObjectRef, _ body: (NDArray) -> PyObjectRef?) -> PyObjectRef? {
     guard let raw = unsafe ndarrayFields(o).pointee.array else { return unsafe raiseUninitialized() }
-    return unsafe body(Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { $0.headFacts })
+    return unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
 }
 
 @inline(never)
@@ -240,11 +247,12 @@ private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
 private func contiguity(_ o: PyObjectRef, _ order: Layout.Order) -> PyObjectRef? {
-    guard let raw = unsafe ndarrayFields(o).pointee.array else { return unsafe raiseUninitialized() }
-    guard let answer = unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef({ $0.checkedContiguity(order) }) else {
-        return unsafe raising(.runtimeError("results from PyBuffer_IsContiguous() and flags differ"))
+    unsafe borrowed(o) { array in
+        guard let answer = array.checkedContiguity(order) else {
+            return unsafe raising(.runtimeError("results from PyBuffer_IsContiguous() and flags differ"))
+        }
+        return unsafe pyBool(answer)
     }
-    return unsafe pyBool(answer)
 }
 
 @_cdecl("swiftbuf_ndarray_get_flags") @inline(never)
