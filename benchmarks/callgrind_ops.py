@@ -75,8 +75,60 @@ def child(out_dir, pattern):
             f.write(repr(m) + "\n")
 
 
+OWN = {"builtin": lambda obj, src: src.endswith("Objects/memoryobject.c"),
+       "swiftbuf": lambda obj, src: "_swiftbuf" in obj or "libswift" in obj}
+
+
+def self_costs(path):
+    """Self instructions of one dump, summed by (object, source file of the function).
+
+    Callgrind's format: `ob=`/`fl=` name the object and file of the functions that follow,
+    `fn=` starts a function, and the cost line after a `calls=` line is that call's inclusive
+    cost, which belongs to the callee and is skipped here. Names are compressed to `(id)`
+    after their first use in a file.
+    """
+    names = {"ob": {}, "fl": {}, "fn": {}}
+    space = {"ob": "ob", "cob": "ob", "fl": "fl", "fi": "fl", "fe": "fl", "cfi": "fl", "cfl": "fl",
+             "fn": "fn", "cfn": "fn"}
+
+    def name(kind, value):
+        m = re.match(r"\((\d+)\)\s*(.*)", value)
+        if not m:
+            return value
+        table = names[space[kind]]
+        if m.group(2):
+            table[m.group(1)] = m.group(2)
+        return table.get(m.group(1), "?")
+    obj = src = ""
+    fn_key = ("", "")
+    skip = False
+    out = {}
+    with open(path) as f:
+        for line in f:
+            c = line[:1]
+            if c.isdigit() or c in "+-*":
+                if skip:
+                    skip = False
+                    continue
+                out[fn_key] = out.get(fn_key, 0) + int(line.split()[-1])
+                continue
+            key, eq, value = line.partition("=")
+            if not eq or key not in space:
+                if key == "calls":
+                    skip = True
+                continue
+            named = name(key, value.strip())
+            if key == "ob":
+                obj = named
+            elif key == "fl":
+                src = named
+            elif key == "fn":
+                fn_key = (obj, src)
+    return out
+
+
 def totals(out_dir):
-    """Instruction totals of each dump, in dump order."""
+    """(instruction total, file) of each dump, in dump order."""
     files = glob.glob(os.path.join(out_dir, "callgrind.out.*"))
 
     def order(path):
@@ -89,7 +141,7 @@ def totals(out_dir):
         with open(path) as f:
             for line in f:
                 if line.startswith("summary:") or line.startswith("totals:"):
-                    result.append(int(line.split()[1]))
+                    result.append((int(line.split()[1]), path))
                     break
     return result
 
@@ -99,6 +151,10 @@ def main():
     parser.add_argument("-k", help="only cases whose name contains this")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--keep", help="keep callgrind's files in this folder")
+    parser.add_argument("--split", action="store_true",
+                        help="also count each type's own code: memoryobject.c's functions for the builtin, "
+                             "the extension's and the Swift runtime's for swiftbuf; the rest is the "
+                             "interpreter and the C API both call")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.k)
@@ -121,25 +177,42 @@ def main():
     counts = totals(out_dir)
     # Dump k (1-based) holds the cost since dump k-1, ending at the k-th getppid() call.
     per = {}
-    for mark, cost in zip(marks, counts):
+    for mark, (cost, path) in zip(marks, counts):
         if isinstance(mark, tuple):
             name, label, kind, n = mark
-            per.setdefault(name, {}).setdefault(label, {})[kind] = (cost, n)
-    print(f"{'operation':44} {'builtin':>10} {'swiftbuf':>10} {'ratio':>7}")
-    ratios = []
+            own = 0
+            if args.split:
+                mine = OWN[label]
+                own = sum(c for (obj, src), c in self_costs(path).items() if mine(obj, src))
+            per.setdefault(name, {}).setdefault(label, {})[kind] = (cost, own, n)
+    header = f"{'operation':44} {'builtin':>10} {'swiftbuf':>10} {'ratio':>7}"
+    if args.split:
+        header += f" {'own B':>8} {'own S':>8} {'rest B':>8} {'rest S':>8} {'floor':>6}"
+    print(header)
+    ratios, floors = [], []
     for name, by_label in per.items():
-        ins = {}
+        ins, own = {}, {}
         for label, kinds in by_label.items():
-            (op, n), (base, _) = kinds["op"], kinds["base"]
+            (op, op_own, n), (base, base_own, _) = kinds["op"], kinds["base"]
             ins[label] = max(op - base, 1) / n
+            own[label] = (op_own - base_own) / n
         ratio = ins["swiftbuf"] / ins["builtin"]
         ratios.append(ratio)
-        flag = "  <-- above 1.05x" if ratio > 1.05 else ""
-        print(f"{name:44} {ins['builtin']:10.0f} {ins['swiftbuf']:10.0f} {ratio:7.3f}{flag}")
+        line = f"{name:44} {ins['builtin']:10.0f} {ins['swiftbuf']:10.0f} {ratio:7.3f}"
+        if args.split:
+            # The ratio swiftbuf would have if its own code cost nothing and it made the same calls.
+            floor = max(ins["swiftbuf"] - own["swiftbuf"], 1) / ins["builtin"]
+            floors.append(floor)
+            line += (f" {own['builtin']:8.0f} {own['swiftbuf']:8.0f} {ins['builtin'] - own['builtin']:8.0f}"
+                     f" {ins['swiftbuf'] - own['swiftbuf']:8.0f} {floor:6.3f}")
+        print(line + ("  <-- above 1.05x" if ratio > 1.05 else ""))
     if ratios:
         geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
         print(f"{'geometric mean (swiftbuf / builtin)':66} {geo:7.3f}")
         print(f"{'worst':66} {max(ratios):7.3f}")
+    if floors:
+        geo = math.exp(sum(math.log(x) for x in floors) / len(floors))
+        print(f"{'geometric mean if swiftbuf own code cost nothing (floor)':66} {geo:7.3f}")
     if not args.keep:
         for path in glob.glob(os.path.join(out_dir, "*")):  # only what this run wrote
             os.remove(path)
