@@ -139,10 +139,19 @@ import SwiftBuffer
                 defer { withExtendedLifetime((ha, hb)) {} }
                 let va = ha.view, vb = hb.view
                 let expected = a.values() == b.values()
-                #expect(MemoryView.elementsEqual(va.layout, vb.layout, code: .int) == expected, "\(a) vs \(b)")
+                // `.int` compares by bytes (whole rows where they are runs); `.float` by value,
+                // element by element. The values are small positive integers, whose bit
+                // patterns are distinct floats that are not NaN, so both agree with Int32's.
+                for code in [ElementCodec.Code.int, .float] {
+                    #expect(MemoryView.elementsEqual(va.layout, vb.layout, code: code) == expected, "\(a) vs \(b) as \(code)")
+                }
                 if !a.indices().isEmpty && Set(a.indices().map { unsafe a.address(of: $0) }).count == a.count {
-                    unsafe b.address(of: b.indices()[0]).storeBytes(of: -7, as: Int32.self)
-                    #expect(!MemoryView.elementsEqual(va.layout, vb.layout, code: .int))
+                    // The last element in C order: a walk that stops early, or skips a row or
+                    // the end of one, misses it.
+                    unsafe b.address(of: b.indices().last!).storeBytes(of: 1 << 20, as: Int32.self)
+                    for code in [ElementCodec.Code.int, .float] {
+                        #expect(!MemoryView.elementsEqual(va.layout, vb.layout, code: code), "\(a) vs \(b) as \(code)")
+                    }
                 }
             }
         }
