@@ -258,6 +258,31 @@ extension Layout {
         }
     }
 
+    /// One innermost row of `copy_rec` that is not a contiguous run on both sides (`copy_base`):
+    /// each element follows the row's suboffset where it has one, and with `scratch` the row
+    /// is gathered whole before it is scattered, so overlapping memory ends up as CPython's.
+    @unsafe @usableFromInline
+    struct RowCopy {
+        let extent: Int, itemsize: Int, level: Int
+        let dptr: UnsafeMutableRawPointer, dstride: Int, dsub: UnsafeMutablePointer<Int>?
+        let sptr: UnsafeMutableRawPointer, sstride: Int, ssub: UnsafeMutablePointer<Int>?
+        let scratch: UnsafeMutableRawPointer?
+
+        /// Moves the row, `move` copying one element (itemsize bytes) from its second
+        /// argument to its first.
+        @inline(__always)
+        func run(_ move: (UnsafeMutableRawPointer, UnsafeRawPointer) -> Void) {
+            if let row = unsafe scratch {
+                for i in unsafe 0..<extent { unsafe move(row + i &* itemsize, follow(sptr + i &* sstride, ssub, dimension: level)) }
+                for i in unsafe 0..<extent { unsafe move(follow(dptr + i &* dstride, dsub, dimension: level), row + i &* itemsize) }
+            } else {
+                for i in unsafe 0..<extent {
+                    unsafe move(follow(dptr + i &* dstride, dsub, dimension: level), follow(sptr + i &* sstride, ssub, dimension: level))
+                }
+            }
+        }
+    }
+
     /// `copy_rec` (for a Fortran walk the table is reversed and there are no suboffsets).
     @usableFromInline
     static func copyRows(level: Int, ndim: Int, itemsize: Int, table: UnsafePointer<Int>,
@@ -270,18 +295,20 @@ extension Layout {
             let sIndirect = unsafe ssub.map { unsafe $0[level] >= 0 } ?? false
             if !dIndirect && !sIndirect && dstride == itemsize && sstride == itemsize {
                 unsafe dptr.copyMemory(from: sptr, byteCount: extent &* itemsize)  // memmove
-            } else if let row = unsafe scratch {
-                for i in 0..<extent {
-                    unsafe (row + i &* itemsize).copyMemory(from: follow(sptr + i &* sstride, ssub, dimension: level), byteCount: itemsize)
-                }
-                for i in 0..<extent {
-                    unsafe follow(dptr + i &* dstride, dsub, dimension: level).copyMemory(from: row + i &* itemsize, byteCount: itemsize)
-                }
-            } else {
-                for i in 0..<extent {
-                    unsafe follow(dptr + i &* dstride, dsub, dimension: level)
-                        .copyMemory(from: follow(sptr + i &* sstride, ssub, dimension: level), byteCount: itemsize)
-                }
+                return
+            }
+            // Elements of a machine size move as one load and one store; a memmove per
+            // element was about 15 instructions in libc and 5 here for the call, for each of
+            // the two passes through scratch (`m[:] = o` of 4096 bytes from a PIL view:
+            // 245 081 instructions, the builtin's copy_base 234 686).
+            let row = unsafe RowCopy(extent: extent, itemsize: itemsize, level: level, dptr: dptr, dstride: dstride, dsub: dsub,
+                              sptr: sptr, sstride: sstride, ssub: ssub, scratch: scratch)
+            switch itemsize {
+            case 1: unsafe row.run { d, s in unsafe d.storeBytes(of: s.load(as: UInt8.self), as: UInt8.self) }
+            case 2: unsafe row.run { d, s in unsafe d.storeBytes(of: s.loadUnaligned(as: UInt16.self), as: UInt16.self) }
+            case 4: unsafe row.run { d, s in unsafe d.storeBytes(of: s.loadUnaligned(as: UInt32.self), as: UInt32.self) }
+            case 8: unsafe row.run { d, s in unsafe d.storeBytes(of: s.loadUnaligned(as: UInt64.self), as: UInt64.self) }
+            default: unsafe row.run { d, s in unsafe d.copyMemory(from: s, byteCount: itemsize) }
             }
             return
         }

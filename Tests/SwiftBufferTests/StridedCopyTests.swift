@@ -85,6 +85,52 @@ private func contiguousValues(_ buffer: UnsafeMutableRawPointer, count: Int) -> 
         }
     }
 
+    /// Elements of every size move whole (the machine sizes as one load and store, the others
+    /// by memmove), with and without scratch, at odd byte addresses, and through a suboffset:
+    /// a source of strides `2 * itemsize + 1`, directly and through a pointer table, into a
+    /// reversed destination.
+    @Test func copyMovesElementsOfEverySize() throws {
+        let n = 5
+        for itemsize in [1, 2, 3, 4, 8, 12] {
+            let sStride = 2 * itemsize + 1
+            let sBytes = sStride * n + 1, dBytes = itemsize * n + 1
+            let src = UnsafeMutableRawPointer.allocate(byteCount: sBytes, alignment: 16)
+            let dst = UnsafeMutableRawPointer.allocate(byteCount: dBytes, alignment: 16)
+            let table = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: n)
+            let arrays = UnsafeMutablePointer<Int>.allocate(capacity: 5)
+            defer { unsafe src.deallocate(); unsafe dst.deallocate(); unsafe table.deallocate(); unsafe arrays.deallocate() }
+            for k in 0..<sBytes { unsafe src.storeBytes(of: UInt8(truncatingIfNeeded: k &* 37 &+ 11), toByteOffset: k, as: UInt8.self) }
+            // shape, source stride, destination stride, pointer-table stride, suboffset.
+            for (i, v) in [n, sStride, -itemsize, MemoryLayout<UnsafeMutableRawPointer>.stride, 1].enumerated() {
+                unsafe (arrays + i).initialize(to: v)
+            }
+            for i in 0..<n { unsafe (table + i).initialize(to: src + i * sStride) }
+            let strided = unsafe BufferDescriptor(buf: src + 1, len: n * itemsize, itemsize: itemsize, readonly: true, ndim: 1,
+                                                  format: nil, shape: arrays, strides: arrays + 1, suboffsets: nil)
+            let indirect = unsafe BufferDescriptor(buf: UnsafeMutableRawPointer(table), len: n * itemsize, itemsize: itemsize,
+                                                   readonly: true, ndim: 1, format: nil, shape: arrays, strides: arrays + 3,
+                                                   suboffsets: arrays + 4)
+            let destination = unsafe BufferDescriptor(buf: dst + 1 + (n - 1) * itemsize, len: n * itemsize, itemsize: itemsize,
+                                                      readonly: false, ndim: 1, format: nil, shape: arrays, strides: arrays + 2,
+                                                      suboffsets: nil)
+            for (name, source) in [("strided", strided), ("indirect", indirect)] {
+                for withScratch in [false, true] {
+                    unsafe dst.initializeMemory(as: UInt8.self, repeating: 0, count: dBytes)
+                    let bytes = try #require(try Layout.copyScratchBytes(from: source, to: destination))
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+                    defer { unsafe scratch.deallocate() }
+                    unsafe Layout.copy(from: source, to: destination, scratch: withScratch ? scratch : nil)
+                    for i in 0..<n {
+                        let expected = (0..<itemsize).map { unsafe src.load(fromByteOffset: 1 + i * sStride + $0, as: UInt8.self) }
+                        let moved = (0..<itemsize).map { unsafe dst.load(fromByteOffset: 1 + (n - 1 - i) * itemsize + $0, as: UInt8.self) }
+                        #expect(moved == expected, "itemsize \(itemsize), \(name), scratch \(withScratch), element \(i)")
+                    }
+                    #expect(unsafe dst.load(as: UInt8.self) == 0, "itemsize \(itemsize), \(name): a byte before the destination was written")
+                }
+            }
+        }
+    }
+
     /// Copying a layout onto itself reversed (overlapping memory) goes through the scratch row,
     /// as CPython's copy_buffer does.
     @Test func overlappingReversal() throws {
