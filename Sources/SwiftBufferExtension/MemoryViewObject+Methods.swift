@@ -51,6 +51,11 @@ func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, co
     func build<C: ElementConversion>(_ convert: C) throws(PythonError) -> PyObjectRef {
         unsafe try nestedList(layout, at: base, convert, checking: view)
     }
+    // Each native code its own specialisation of the walk, so no element switches on the
+    // code: through `AnyElement`, `m.tolist()` of 4096 'h' cost 21 instructions an element in
+    // the walk (memoryview_tolist: 33), through `Fixed` 14. The six most common keep their
+    // one-line conversions (what `elementObject` does for them): through `Fixed`, 'B' took
+    // 14 instead of 12, from register allocation alone.
     switch code {
     case .unsignedChar: return unsafe try build(UnsignedCharElement())
     case .signedChar: return unsafe try build(SignedCharElement())
@@ -58,7 +63,16 @@ func nestedList(_ layout: BufferDescriptor, at base: UnsafeMutableRawPointer, co
     case .long, .longLong, .ssize: return unsafe try build(LongElement())
     case .int: return unsafe try build(IntElement())
     case .float: return unsafe try build(FloatElement())
-    default: return unsafe try build(AnyElement(code: code))
+    case .char: return unsafe try build(Fixed<CharCode>())
+    case .bool: return unsafe try build(Fixed<BoolCode>())
+    case .short: return unsafe try build(Fixed<ShortCode>())
+    case .unsignedShort: return unsafe try build(Fixed<UnsignedShortCode>())
+    case .unsignedInt: return unsafe try build(Fixed<UnsignedIntCode>())
+    case .unsignedLong: return unsafe try build(Fixed<UnsignedLongCode>())
+    case .unsignedLongLong: return unsafe try build(Fixed<UnsignedLongLongCode>())
+    case .size: return unsafe try build(Fixed<SizeCode>())
+    case .pointer: return unsafe try build(Fixed<PointerCode>())
+    case .half: return unsafe try build(AnyElement(code: code))
     }
 }
 
@@ -95,6 +109,24 @@ private struct FloatElement: ElementConversion {
     @inline(__always) func object(_ p: UnsafeRawPointer) -> PyObjectRef? { unsafe PyFloat_FromDouble(Double(p.loadUnaligned(as: Float.self))) }
 }
 
+/// A native code fixed at compile time.
+private protocol FixedCode { static var code: ElementCodec.Code { get } }
+private enum CharCode: FixedCode { static var code: ElementCodec.Code { .char } }
+private enum BoolCode: FixedCode { static var code: ElementCodec.Code { .bool } }
+private enum ShortCode: FixedCode { static var code: ElementCodec.Code { .short } }
+private enum UnsignedShortCode: FixedCode { static var code: ElementCodec.Code { .unsignedShort } }
+private enum UnsignedIntCode: FixedCode { static var code: ElementCodec.Code { .unsignedInt } }
+private enum UnsignedLongCode: FixedCode { static var code: ElementCodec.Code { .unsignedLong } }
+private enum UnsignedLongLongCode: FixedCode { static var code: ElementCodec.Code { .unsignedLongLong } }
+private enum SizeCode: FixedCode { static var code: ElementCodec.Code { .size } }
+private enum PointerCode: FixedCode { static var code: ElementCodec.Code { .pointer } }
+
+/// `elementObject` of a code known when the walk is specialised.
+private struct Fixed<K: FixedCode>: ElementConversion {
+    @inline(__always) func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? { unsafe elementObject(K.code, pointer) }
+}
+
+/// `elementObject` of a code read at run time.
 private struct AnyElement: ElementConversion {
     let code: ElementCodec.Code
     @inline(__always) func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? { unsafe elementObject(code, pointer) }
