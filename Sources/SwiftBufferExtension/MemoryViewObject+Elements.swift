@@ -142,8 +142,11 @@ private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
 
 // MARK: - Unpacking with the struct module (struct_get_unpacker, struct_unpack_single)
 
-/// `struct.Struct(format).unpack_from` over a scratch copy of one element: how the builtin
-/// reads elements of formats it has no native code for, when comparing.
+/// `struct.Struct(format).unpack_from` over a scratch copy of one element (`struct_get_unpacker`,
+/// `struct_unpack_single`): how the builtin compares elements of formats it has no native code
+/// for, and how `_testbuffer` lists items whose struct size is not the itemsize. The scratch
+/// is a bytearray (CPython's is a memoryview of Python memory: measured the same per element,
+/// and about 1000 instructions more to make).
 @unsafe struct StructUnpacker {
     let unpackFrom: PyObjectRef
     let scratch: PyObjectRef
@@ -156,6 +159,11 @@ private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
         defer { unsafe decref(formatBytes) }
         let compiled = unsafe try checked(PyObject_CallOneArg(structType, formatBytes))
         defer { unsafe decref(compiled) }
+        unsafe try self.init(compiled: compiled, itemsize: itemsize)
+    }
+
+    /// Unpacks with the `unpack_from` of `compiled`, a `struct.Struct`.
+    init(compiled: PyObjectRef, itemsize: Int) throws(PythonError) {
         let unpackFrom = unsafe try checked(getAttribute(compiled, .unpackFrom))
         guard let scratch = unsafe PyByteArray_FromStringAndSize(nil, itemsize) else {
             unsafe decref(unpackFrom)
@@ -171,17 +179,21 @@ private func invalidValue(_ code: ElementCodec.Code) -> PythonError {
         if unsafe itemsize > 0 {
             unsafe UnsafeMutableRawPointer(PyByteArray_AsString(scratch)!).copyMemory(from: pointer, byteCount: itemsize)
         }
-        let values = unsafe try checked(PyObject_CallOneArg(unpackFrom, scratch))
-        if unsafe swiftbuf_PyTuple_GET_SIZE(values) == 1 {
-            let item = unsafe newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
-            unsafe decref(values)
-            return unsafe item
-        }
-        return unsafe values
+        return unsafe unwrapped(try checked(PyObject_CallOneArg(unpackFrom, scratch)))
     }
 
     func dispose() {
         unsafe decref(unpackFrom)
         unsafe decref(scratch)
     }
+}
+
+/// An unpacked struct's value: a one-member struct unpacks to a 1-tuple, whose member this
+/// is (as memoryview and _testbuffer return it); the tuple of several otherwise.
+@inline(__always)
+func unwrapped(_ values: PyObjectRef) -> PyObjectRef {
+    guard unsafe swiftbuf_PyTuple_GET_SIZE(values) == 1 else { return unsafe values }
+    let item = unsafe newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
+    unsafe decref(values)
+    return unsafe item
 }

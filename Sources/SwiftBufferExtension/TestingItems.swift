@@ -121,15 +121,6 @@ func packSingle(_ item: PyObjectRef, at pointer: UnsafeMutableRawPointer, format
 
 // MARK: - Unpacking
 
-/// A one-member struct unpacks to a 1-tuple; _testbuffer returns its member.
-@inline(__always)
-private func unwrapped(_ values: PyObjectRef) -> PyObjectRef {
-    guard unsafe swiftbuf_PyTuple_GET_SIZE(values) == 1 else { return unsafe values }
-    let item = unsafe newReference(swiftbuf_PyTuple_GET_ITEM(values, 0))
-    unsafe decref(values)
-    return unsafe item
-}
-
 /// `unpack_single`: `struct.unpack_from(format, memory at pointer)` (`format` nil means "B",
 /// one byte).
 func unpackSingle(at pointer: UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int) throws(PythonError) -> PyObjectRef {
@@ -215,13 +206,9 @@ func unpackAll(_ base: BufferDescriptor) throws(PythonError) -> PyObjectRef {
         return unsafe try list(IteratedElement(iterator: iterator))
     }
     // unpack_rec: each item copied into a scratch item, unpacked from there.
-    guard let scratch = unsafe PyMem_Malloc(max(itemsize, 1)) else { throw .noMemory }
-    defer { unsafe PyMem_Free(scratch) }
-    let scratchView = unsafe try checked(PyMemoryView_FromMemory(scratch.assumingMemoryBound(to: CChar.self), itemsize, PyBUF_WRITE))
-    defer { unsafe decref(scratchView) }
-    let unpackFrom = unsafe try checked(getAttribute(unpacker, .unpackFrom))
-    defer { unsafe decref(unpackFrom) }
-    return unsafe try list(UnpackedElement(scratch: scratch, itemsize: itemsize, scratchView: scratchView, unpackFrom: unpackFrom))
+    let element = unsafe try StructUnpacker(compiled: unpacker, itemsize: itemsize)
+    defer { unsafe element.dispose() }
+    return unsafe try list(UnpackedElement(unpacker: element))
 }
 
 /// For a shape with no items: never asked for one.
@@ -244,15 +231,15 @@ private struct NoElement: ElementConversion {
     }
 }
 
-/// `unpack_rec`'s item: copied into `scratch`, unpacked from there with `unpack_from`.
+/// `unpack_rec`'s item, through the struct's `unpack_from`.
 @unsafe private struct UnpackedElement: ElementConversion {
-    let scratch: UnsafeMutableRawPointer
-    let itemsize: Int
-    let scratchView: PyObjectRef
-    let unpackFrom: PyObjectRef
+    let unpacker: StructUnpacker
     func object(_ pointer: UnsafeRawPointer) -> PyObjectRef? {
-        unsafe scratch.copyMemory(from: pointer, byteCount: itemsize)
-        let values = unsafe [scratchView].withUnsafeBufferPointer { unsafe PyObject_Vectorcall(unpackFrom, $0.baseAddress, 1, nil) }
-        return unsafe values.map(unwrapped)
+        do throws(PythonError) {
+            return unsafe try unpacker.unpack(pointer)
+        } catch {
+            error.raise()   // .alreadySet: the call's exception stays set
+            return nil
+        }
     }
 }
