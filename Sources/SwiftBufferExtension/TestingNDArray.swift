@@ -102,8 +102,7 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         unsafe try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
         let v = unsafe a.object(0)!, shape = unsafe a.object(1), strides = unsafe a.object(2), offset = a.ssize(3)
         let format = unsafe a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
-        if let raw = unsafe ndarrayFields(object).pointee.array,
-           case let live = unsafe Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue().liveExports, live > 0 {
+        if let array = unsafe ndarrayReference(object), case let live = unsafe array.takeUnretainedValue().liveExports, live > 0 {
             // _testbuffer leaks the old state here and corrupts it later; refuse instead.
             throw .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")")
         }
@@ -202,8 +201,8 @@ func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buf
 
 @_cdecl("swiftbuf_ndarray_releasebuffer")
 func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    guard let token = unsafe view.pointee.internal, let raw = unsafe ndarrayFields(object).pointee.array else { return }
-    unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
+    guard let token = unsafe view.pointee.internal, let reference = unsafe ndarrayReference(object) else { return }
+    unsafe reference._withUnsafeGuaranteedRef { array in
         unsafe Unmanaged<NDBuffer>.fromOpaque(token)._withUnsafeGuaranteedRef { array.released($0) }
     }
 }
@@ -230,13 +229,13 @@ private func attribute(_ o: PyObjectRef, _ body: ((base: BufferDescriptor, flags
 /// `__init__` has not run.
 @inline(__always)
 private func borrowed(_ o: PyObjectRef, _ body: (NDArray) -> PyObjectRef?) -> PyObjectRef? {
-    guard let raw = unsafe ndarrayFields(o).pointee.array else { return unsafe raiseUninitialized() }
-    return unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    guard let reference = unsafe ndarrayReference(o) else { return unsafe raiseUninitialized() }
+    return unsafe reference._withUnsafeGuaranteedRef(body)
 }
 
 @inline(never)
 private func raiseUninitialized() -> PyObjectRef? {
-    unsafe raising(.valueError("ndarray is not initialized"))
+    unsafe raising(uninitializedNDArray)
 }
 
 /// `ssize_array_as_tuple`: () for a missing array.

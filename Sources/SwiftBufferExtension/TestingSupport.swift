@@ -129,12 +129,22 @@ func isNDArray(_ o: PyObjectRef) -> Bool {
     unsafe swiftbuf_Py_TYPE(o) == swiftbuf_ndarray_type()
 }
 
-/// The NDArray behind an ndarray object. `ndarray.__new__` alone leaves none; _testbuffer
-/// crashes on such an object, swiftbuf.testing raises ValueError.
+/// The NDArray behind an ndarray object, unretained (the object owns it); nil when there is
+/// none: `ndarray.__new__` alone leaves none, and _testbuffer crashes on such an object where
+/// swiftbuf.testing raises `uninitializedNDArray`.
+@inline(__always)
+func ndarrayReference(_ o: PyObjectRef) -> Unmanaged<NDArray>? {
+    unsafe ndarrayFields(o).pointee.array.map { unsafe Unmanaged<NDArray>.fromOpaque($0) }
+}
+
+/// What using an ndarray object without an NDArray raises.
+var uninitializedNDArray: PythonError { .valueError("ndarray is not initialized") }
+
+/// The NDArray behind an ndarray object, or `uninitializedNDArray`.
 @inline(__always)
 func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
-    guard let raw = unsafe ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
-    return unsafe Unmanaged<NDArray>.fromOpaque(raw).takeUnretainedValue()
+    guard let array = unsafe ndarrayReference(o) else { throw uninitializedNDArray }
+    return unsafe array.takeUnretainedValue()
 }
 
 /// `body` on the NDArray behind an ndarray object, borrowed: the object owns it and the
@@ -143,8 +153,8 @@ func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
 /// which could re-initialise the object and free the NDArray.
 @inline(__always)
 func withNDArray<R>(_ o: PyObjectRef, _ body: (NDArray) throws(PythonError) -> R) throws(PythonError) -> R {
-    guard let raw = unsafe ndarrayFields(o).pointee.array else { throw .valueError("ndarray is not initialized") }
-    return try unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array -> Result<R, PythonError> in
+    guard let reference = unsafe ndarrayReference(o) else { throw uninitializedNDArray }
+    return try unsafe reference._withUnsafeGuaranteedRef { array -> Result<R, PythonError> in
         do throws(PythonError) { return .success(try body(array)) } catch { return .failure(error) }
     }.get()
 }
