@@ -75,17 +75,28 @@ def child(out_dir, pattern):
             f.write(repr(m) + "\n")
 
 
-OWN = {"builtin": lambda obj, src: src.endswith("Objects/memoryobject.c"),
+OWN = {"builtin": lambda obj, src: src.endswith(("Objects/memoryobject.c", "Objects/clinic/memoryobject.c.h")),
        "swiftbuf": lambda obj, src: "_swiftbuf" in obj or "libswift" in obj}
 
 
-def self_costs(path):
-    """Self instructions of one dump, summed by (object, source file of the function).
+def is_header(src):
+    return src.endswith(".h") and not src.endswith(".c.h")
 
-    Callgrind's format: `ob=`/`fl=` name the object and file of the functions that follow,
+
+def self_costs(path):
+    """Self instructions of one dump, summed by (object, source file).
+
+    Callgrind's format: `ob=` names the object of the functions that follow, `fl=` the file
+    of a function's first lines, `fi=`/`fe=` the file of the lines that follow (inlined code),
     `fn=` starts a function, and the cost line after a `calls=` line is that call's inclusive
     cost, which belongs to the callee and is skipped here. Names are compressed to `(id)`
     after their first use in a file.
+
+    A line's file is the one in effect, but a line from a header (`Py_INCREF`, `Py_SIZE`, an
+    inline function of `Include/`) counts for the file of the function it was inlined into:
+    the function's first file that is not a header (its `fl=` may itself be a header when its
+    first instruction is inlined). Argument clinic's `memoryobject.c.h` is memoryobject.c's
+    (`memoryview_cast` is defined there, with its `_impl` inlined).
     """
     names = {"ob": {}, "fl": {}, "fn": {}}
     space = {"ob": "ob", "cob": "ob", "fl": "fl", "fi": "fl", "fe": "fl", "cfi": "fl", "cfl": "fl",
@@ -99,10 +110,11 @@ def self_costs(path):
         if m.group(2):
             table[m.group(1)] = m.group(2)
         return table.get(m.group(1), "?")
-    obj = src = ""
-    fn_key = ("", "")
+    obj = fl = current = ""
+    function = None
+    home = {}  # function -> its first file that is not a header
     skip = False
-    out = {}
+    costs = {}  # (function, file in effect) -> instructions
     with open(path) as f:
         for line in f:
             c = line[:1]
@@ -110,7 +122,8 @@ def self_costs(path):
                 if skip:
                     skip = False
                     continue
-                out[fn_key] = out.get(fn_key, 0) + int(line.split()[-1])
+                key = (function, current)
+                costs[key] = costs.get(key, 0) + int(line.split()[-1])
                 continue
             key, eq, value = line.partition("=")
             if not eq or key not in space:
@@ -121,9 +134,22 @@ def self_costs(path):
             if key == "ob":
                 obj = named
             elif key == "fl":
-                src = named
+                fl = current = named
+            elif key in ("fi", "fe"):
+                current = named
             elif key == "fn":
-                fn_key = (obj, src)
+                function = (obj, named)
+                current = fl
+            if key in ("fl", "fi", "fe", "fn") and function and not is_header(current):
+                home.setdefault(function, current)
+    out = {}
+    for (function, src), cost in costs.items():
+        if function is None:
+            continue
+        if is_header(src):
+            src = home.get(function, src)
+        key = (function[0], src)
+        out[key] = out.get(key, 0) + cost
     return out
 
 
