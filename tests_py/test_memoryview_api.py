@@ -84,6 +84,27 @@ def test_arguments_are_parsed_like_argument_clinic(method):
             same(lambda V: getattr(V(b"a"), method)(*args, **kwargs))
 
 
+class KeywordName(str):
+    pass
+
+
+@pytest.mark.parametrize("method, name, value", [("__new__", "object", b"a"), ("cast", "format", "B"), ("cast", "shape", [1]),
+                                                 ("tobytes", "order", "C"), ("hex", "sep", ":"),
+                                                 ("hex", "bytes_per_sep", 2)])
+def test_keywords_are_matched_by_value(method, name, value):
+    """A keyword's name is found by value when it is not the interned string: built at run
+    time, a str subclass; and refused when it only looks close (same length, a prefix,
+    a non-ASCII last character)."""
+    for key in ["".join(list(name)), KeywordName(name), name[:-1] + "X", name[:-1], name[:-1] + "\u00e9"]:
+        kwargs = {key: value}
+        if method == "__new__":
+            same(lambda V: V(**kwargs).tobytes())
+        elif name == "shape":
+            same(lambda V: V(b"a").cast("B", **kwargs).tolist())
+        else:
+            same(lambda V: getattr(V(b"a"), method)(**kwargs))
+
+
 # MARK: - count() and index(): CPython 3.14
 
 def test_count_and_index_argument_errors():

@@ -104,6 +104,7 @@ static inline Py_UCS1 *swiftbuf_PyUnicode_1BYTE_DATA(PyObject *o) { return PyUni
 // A compact ASCII str's characters are its bytes, NUL-terminated, in the object.
 static inline int swiftbuf_PyUnicode_IS_COMPACT_ASCII(PyObject *o) { return PyUnicode_IS_COMPACT_ASCII(o); }
 static inline const char *swiftbuf_PyUnicode_ASCII_DATA(PyObject *o) { return (const char *)(((PyASCIIObject *)o) + 1); }
+static inline Py_ssize_t swiftbuf_PyUnicode_GET_LENGTH(PyObject *o) { return PyUnicode_GET_LENGTH(o); }
 static inline Py_ssize_t swiftbuf_PyDict_GET_SIZE(PyObject *d) { return PyDict_GET_SIZE(d); }
 static inline PyObject **swiftbuf_PyList_ITEMS(PyObject *l) { return ((PyListObject *)l)->ob_item; }
 // pycore_abstract.h's _PyIndex_Check, inline (PyIndex_Check is an exported function in 3.11).
