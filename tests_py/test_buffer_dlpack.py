@@ -226,6 +226,25 @@ def test_from_dlpack_refusals():
         assert str(info.value) == message
 
 
+def test_from_dlpack_lets_the_producers_own_errors_through():
+    """Only a producer without `__dlpack__` gets from_dlpack's TypeError: an AttributeError raised
+    inside the method, or one from an instance attribute's call, is the producer's and goes
+    through unchanged, as NumPy's from_dlpack lets it."""
+    class Broken:
+        def __dlpack__(self, **kw):
+            raise AttributeError("inside __dlpack__")
+
+    class Instance:
+        pass
+    instance = Instance()
+    instance.__dlpack__ = lambda **kw: np.arange(2.0).__dlpack__(**kw)
+    with pytest.raises(AttributeError, match="^inside __dlpack__$"):
+        Buffer.from_dlpack(Broken())
+    with pytest.raises(AttributeError, match="^inside __dlpack__$"):
+        np.from_dlpack(Broken())
+    assert Buffer.from_dlpack(instance).tolist() == [0.0, 1.0]   # found as getattr finds it
+
+
 def test_legacy_producer_without_max_version():
     a = np.arange(3, dtype="int32")
 

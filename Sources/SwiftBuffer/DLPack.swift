@@ -41,37 +41,55 @@ public enum DLPack {
     /// code, in native byte order. Anything else (records, `'c'`, `'s'`, `'P'`, repeat counts,
     /// the other byte order) is refused with BufferError.
     public static func dataType(of format: [UInt8]) throws(SwiftBufferError) -> DataType {
-        var refusal: SwiftBufferError {
-            .bufferError("DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
-                         + "integer and floating-point elements of one value in native byte order")
+        unsafe try format.withUnsafeBufferPointer { bytes throws(SwiftBufferError) in unsafe try dataType(of: bytes) }
+    }
+
+    /// `dataType(of:)` on format bytes read in place, as an export reads its layout's (an array
+    /// of the format made for each `__dlpack__()` was about 150 of its instructions). Concrete,
+    /// not generic over the bytes: called from the bridge, a generic one ran unspecialised.
+    public static func dataType(of format: UnsafeBufferPointer<UInt8>) throws(SwiftBufferError) -> DataType {
+        // One native code, optionally after '@' (what a Buffer of a Swift element type has):
+        // the code's native size, without the parser (which was 150 of `__dlpack__()`'s ~1000
+        // instructions of its own).
+        if let code = unsafe ElementCodec.Code(format: format) {
+            guard let type = dataType(code, size: code.size) else { throw unsafe refusal(format) }
+            return type
         }
         // The parser's items visited, not kept: an items array per export was a quarter of
         // `__dlpack__()`'s instructions.
         var only: StructFormat.Item? = nil, items = 0
-        guard let (byteOrder, _) = try? StructFormat.scan(format, { only = $0; items += 1 }),
+        guard let (byteOrder, _) = unsafe try? StructFormat.scan(format, { only = $0; items += 1 }),
               items == 1, let item = only, item.count == 1 else {
-            throw refusal
+            throw unsafe refusal(format)
         }
         #if _endian(little)
         let native = byteOrder.isLittleEndian
         #else
         let native = !byteOrder.isLittleEndian
         #endif
-        guard native else { throw refusal }
-        let code: TypeCode
-        switch item.code {
-        case UInt8(ascii: "b"), UInt8(ascii: "h"), UInt8(ascii: "i"), UInt8(ascii: "l"), UInt8(ascii: "q"), UInt8(ascii: "n"):
-            code = .int
-        case UInt8(ascii: "B"), UInt8(ascii: "H"), UInt8(ascii: "I"), UInt8(ascii: "L"), UInt8(ascii: "Q"), UInt8(ascii: "N"):
-            code = .uint
-        case UInt8(ascii: "e"), UInt8(ascii: "f"), UInt8(ascii: "d"):
-            code = .float
-        case UInt8(ascii: "?"):
-            code = .bool
-        default:
-            throw refusal
+        guard native, let code = ElementCodec.Code(ascii: item.code), let type = dataType(code, size: item.size) else {
+            throw unsafe refusal(format)
         }
-        return DataType(code: code.rawValue, bits: UInt8(item.size * 8), lanes: 1)
+        return type
+    }
+
+    /// The DLPack type of elements of `code` of `size` bytes (the code's native size, or its
+    /// standard size after a byte-order prefix); nil for `'c'` and `'P'`.
+    private static func dataType(_ code: ElementCodec.Code, size: Int) -> DataType? {
+        let type: TypeCode
+        switch code.kind {
+        case .signedInteger: type = .int
+        case .unsignedInteger: type = .uint
+        case .floatingPoint: type = .float
+        case .boolean: type = .bool
+        case .character, .pointer: return nil
+        }
+        return DataType(code: type.rawValue, bits: UInt8(size * 8), lanes: 1)
+    }
+
+    private static func refusal(_ format: UnsafeBufferPointer<UInt8>) -> SwiftBufferError {
+        unsafe .bufferError("DLPack cannot express format \(SwiftBufferError.pythonRepr(format)): it has bool, signed and unsigned "
+                            + "integer and floating-point elements of one value in native byte order")
     }
 
     /// The native `struct` format of a DLPack type (`q` for 64-bit ints, `e`/`f`/`d`, `?`), or

@@ -10,6 +10,8 @@ import SwiftBuffer
         ("b", 0, 8, "b"), ("h", 0, 16, "h"), ("i", 0, 32, "i"), ("q", 0, 64, "q"), ("l", 0, 64, "q"), ("n", 0, 64, "q"),
         ("B", 1, 8, "B"), ("H", 1, 16, "H"), ("I", 1, 32, "I"), ("Q", 1, 64, "Q"), ("L", 1, 64, "Q"), ("N", 1, 64, "Q"),
         ("e", 2, 16, "e"), ("f", 2, 32, "f"), ("d", 2, 64, "d"), ("?", 6, 8, "?"), ("@d", 2, 64, "d"), ("=i", 0, 32, "i"),
+        // A byte-order prefix gives the standard size ('l' is 4 bytes), the native one '@' or none.
+        ("@l", 0, 64, "q"), ("=l", 0, 32, "i"), ("=L", 1, 32, "I"), ("=?", 6, 8, "?"), ("@e", 2, 16, "e"),
     ])
     func formatsRoundTrip(format: String, code: Int, bits: Int, back: String) throws {
         let type = try DLPack.dataType(of: Array(format.utf8))
@@ -19,7 +21,7 @@ import SwiftBuffer
 
     /// Formats of more than one value, of other kinds, or in the other byte order are refused
     /// with the message that lists what DLPack can say.
-    @Test(arguments: ["2i", "ii", "c", "3s", "P", "x", "", "Z", "T{i}", ">d"])
+    @Test(arguments: ["2i", "ii", "c", "3s", "P", "x", "", "Z", "T{i}", ">d", "@c", "@P", "=c", "@", "@@d", "d@"])
     func formatsDLPackCannotExpress(format: String) {
         #expect(throws: SwiftBufferError.self) { try DLPack.dataType(of: Array(format.utf8)) }
         do {
