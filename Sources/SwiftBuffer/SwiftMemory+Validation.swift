@@ -54,11 +54,11 @@ extension SwiftMemory {
     }
 
     /// `count` bytes from `allocator`, or a MemoryError that says how many for which layout.
-    static func allocate(_ count: Int, zeroed: Bool, shape: [Int], format: [UInt8],
+    static func allocate(_ count: Int, zeroed: Bool, shape: some Collection<Int>, format: some Collection<UInt8>,
                          allocator: RawAllocator) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
         guard let p = unsafe allocator.allocate(max(count, 1), zeroed) else {
             throw .memoryError("Unable to allocate \(sizeDescription(count)) for a swiftbuf.Buffer with shape "
-                               + "\(describe(shape)) and format \(SwiftBufferError.pythonRepr(format))")
+                               + "\(describe(Array(shape))) and format \(SwiftBufferError.pythonRepr(format))")
         }
         return unsafe p
     }

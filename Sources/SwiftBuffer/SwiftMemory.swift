@@ -65,46 +65,86 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
     /// Fortran- and not C-contiguous.
     public let order: Layout.Order
     private var owner: Owner
-    // shape[ndim], strides[ndim], format bytes + NUL; one allocation.
+    // shape[ndim], strides[ndim], format bytes + NUL: in the block `state` starts, right after
+    // the state, unless a resize needed more room than the block has (`layoutCapacity`); then
+    // in an allocation of its own. Every `allocate` of the standard library goes through
+    // posix_memalign: two allocations per Buffer were ~190 of `Buffer(16)`'s instructions more
+    // than one.
     private var layoutStorage: UnsafeMutableRawPointer
+    private let layoutCapacity: Int
     private let formatLength: Int
 
     /// Zero-filled memory of `shape` elements of `format`, in C or Fortran order.
     public convenience init(zeroedShape shape: [Int], format: [UInt8], order: Layout.Order = .c, readonly: Bool = false,
                             allocator: RawAllocator = .swift) throws(SwiftBufferError) {
+        try self.init(zeroing: shape, format: format, order: order, readonly: readonly, allocator: allocator)
+    }
+
+    /// The same over the caller's arrays, read in place (the bridge's `Buffer(shape, format)`
+    /// reads both from Python into the stack: arrays of them, with the strides', were about a
+    /// third of a small Buffer's construction).
+    package convenience init(zeroedShape shape: UnsafeBufferPointer<Int>, format: UnsafeBufferPointer<UInt8>,
+                             order: Layout.Order, readonly: Bool, allocator: RawAllocator) throws(SwiftBufferError) {
+        try unsafe self.init(zeroing: shape, format: format, order: order, readonly: readonly, allocator: allocator)
+    }
+
+    private convenience init(zeroing shape: some Collection<Int>, format: some Collection<UInt8>, order: Layout.Order,
+                             readonly: Bool, allocator: RawAllocator) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
         let count = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
         let memory = unsafe try SwiftMemory.allocate(count, zeroed: true, shape: shape, format: format, allocator: allocator)
         unsafe self.init(base: unsafe memory, byteCount: count, itemsize: itemsize, format: format, shape: shape,
-                  strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                  readonly: readonly, order: order, owner: .allocation(allocator))
+                         contiguousIn: order, readonly: readonly, owner: .allocation(allocator))
     }
 
     /// A copy of `bytes`, laid out in `order`, seen as `shape` elements of `format`
     /// (`shape == nil`: one dimension of `bytes.count / itemsize`).
     public convenience init(copying bytes: UnsafeRawBufferPointer, format: [UInt8], shape: [Int]?, order: Layout.Order = .c,
                             readonly: Bool = false, allocator: RawAllocator = .swift) throws(SwiftBufferError) {
+        if let shape {
+            try unsafe self.init(copyingBytes: bytes, format: format, shape: shape, order: order, readonly: readonly, allocator: allocator)
+        } else {
+            try unsafe self.init(copyingBytes: bytes, format: format, shape: nil as [Int]?, order: order, readonly: readonly,
+                                 allocator: allocator)
+        }
+    }
+
+    /// The same over the caller's format and shape, read in place (`Buffer.frombytes`, unpickling).
+    package convenience init(copying bytes: UnsafeRawBufferPointer, format: UnsafeBufferPointer<UInt8>,
+                             shape: UnsafeBufferPointer<Int>?, order: Layout.Order, readonly: Bool,
+                             allocator: RawAllocator) throws(SwiftBufferError) {
+        try unsafe self.init(copyingBytes: bytes, format: format, shape: shape, order: order, readonly: readonly, allocator: allocator)
+    }
+
+    private convenience init<Shape: Collection<Int>>(copyingBytes bytes: UnsafeRawBufferPointer, format: some Collection<UInt8>,
+                                                     shape: Shape?, order: Layout.Order, readonly: Bool,
+                                                     allocator: RawAllocator) throws(SwiftBufferError) {
         let itemsize = try SwiftMemory.itemsize(of: format)
-        let resolved: [Int]
-        if let shape = shape {
-            resolved = shape
+        if let shape {
             let need = try SwiftMemory.validatedByteCount(shape: shape, format: format, itemsize: itemsize)
             if need != bytes.count {
-                throw .valueError("data length \(bytes.count) does not match shape \(SwiftMemory.describe(shape)) × itemsize \(itemsize) = \(need) bytes")
+                throw .valueError("data length \(bytes.count) does not match shape \(SwiftMemory.describe(Array(shape))) × itemsize \(itemsize) = \(need) bytes")
             }
-        } else {
-            if itemsize == 0 || bytes.count % itemsize != 0 {
-                throw .valueError("data length \(bytes.count) is not a multiple of itemsize \(itemsize)")
-            }
-            resolved = [bytes.count / itemsize]
+        } else if itemsize == 0 || bytes.count % itemsize != 0 {
+            throw .valueError("data length \(bytes.count) is not a multiple of itemsize \(itemsize)")
         }
-        let memory = unsafe try SwiftMemory.allocate(bytes.count, zeroed: false, shape: resolved, format: format, allocator: allocator)
+        let oneDimension = CollectionOfOne(itemsize == 0 ? 0 : bytes.count / itemsize)
+        let memory: UnsafeMutableRawPointer
+        if let shape {
+            unsafe memory = unsafe try SwiftMemory.allocate(bytes.count, zeroed: false, shape: shape, format: format, allocator: allocator)
+        } else {
+            unsafe memory = unsafe try SwiftMemory.allocate(bytes.count, zeroed: false, shape: oneDimension, format: format, allocator: allocator)
+        }
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe memory.copyMemory(from: source, byteCount: bytes.count)
         }
-        unsafe self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: resolved,
-                  strides: Layout.contiguousStrides(shape: resolved, itemsize: itemsize, order: order),
-                  readonly: readonly, order: order, owner: .allocation(allocator))
+        if let shape {
+            unsafe self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: shape,
+                             contiguousIn: order, readonly: readonly, owner: .allocation(allocator))
+        } else {
+            unsafe self.init(base: unsafe memory, byteCount: bytes.count, itemsize: itemsize, format: format, shape: oneDimension,
+                             contiguousIn: order, readonly: readonly, owner: .allocation(allocator))
+        }
     }
 
     /// The storage of `array`, without a copy: the memory lives until the last Python view
@@ -112,14 +152,13 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
     public convenience init<Element: BufferElement>(array: consuming [Element], shape: [Int]? = nil, order: Layout.Order = .c, readonly: Bool = false) throws(SwiftBufferError) {
         let shape = shape ?? [array.count]
         let itemsize = MemoryLayout<Element>.stride
-        let need = try SwiftMemory.validatedByteCount(shape: shape, format: [Element.formatCode], itemsize: itemsize)
+        let need = try SwiftMemory.validatedByteCount(shape: shape, format: CollectionOfOne(Element.formatCode), itemsize: itemsize)
         if need != array.count * itemsize {
             throw .valueError("shape \(SwiftMemory.describe(shape)) needs \(need / itemsize) elements, the array has \(array.count)")
         }
         let box = ArrayBox(consume array)
-        unsafe self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: [Element.formatCode], shape: shape,
-                  strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                  readonly: readonly, order: order, owner: .keeper(box))
+        unsafe self.init(base: unsafe box.base, byteCount: need, itemsize: itemsize, format: CollectionOfOne(Element.formatCode),
+                         shape: shape, contiguousIn: order, readonly: readonly, owner: .keeper(box))
     }
 
     /// Memory the caller allocated, described by `shape`/`strides` (nil strides: C order), freed
@@ -170,16 +209,31 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
                          strides: strides, readonly: readonly, order: nil, owner: .deallocator(deallocator))
     }
 
-    /// `order == nil`: the layout's own (Fortran only when Fortran- and not C-contiguous).
-    private init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: some Collection<UInt8>,
-                 shape: some Collection<Int>, strides: some Collection<Int>, readonly: Bool, order: Layout.Order?, owner: Owner) {
+    /// Memory contiguous in `order`, its strides written straight into the layout storage.
+    private convenience init(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: some Collection<UInt8>,
+                             shape: some Collection<Int>, contiguousIn order: Layout.Order, readonly: Bool, owner: Owner) {
+        unsafe self.init(base: base, byteCount: byteCount, itemsize: itemsize, format: format, shape: shape,
+                         strides: nil as [Int]?, readonly: readonly, order: order, owner: owner)
+    }
+
+    /// `strides == nil`: contiguous in `order`; `order == nil` (given strides only): the
+    /// layout's own (Fortran only when Fortran- and not C-contiguous).
+    private init<Strides: Collection<Int>>(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: some Collection<UInt8>,
+                                           shape: some Collection<Int>, strides: Strides?, readonly: Bool, order: Layout.Order?,
+                                           owner: Owner) {
+        precondition(strides != nil || order != nil, "SwiftMemory: contiguous strides need an order")
         self.itemsize = itemsize
         self.readonly = readonly
         self.owner = owner
         self.formatLength = format.count
-        let storage = unsafe SwiftMemory.makeLayoutStorage(shape: shape, strides: strides, format: format)
+        let layoutBytes = SwiftMemory.layoutByteCount(ndim: shape.count, formatLength: format.count)
+        let block = UnsafeMutableRawPointer.allocate(byteCount: SwiftMemory.layoutOffset + layoutBytes,
+                                                     alignment: MemoryLayout<ExportState>.alignment)
+        unsafe self.state = unsafe block.bindMemory(to: ExportState.self, capacity: 1)
+        let storage = unsafe block + SwiftMemory.layoutOffset
+        unsafe SwiftMemory.writeLayout(into: storage, shape: shape, strides: strides, itemsize: itemsize, order: order ?? .c, format: format)
         unsafe self.layoutStorage = unsafe storage
-        unsafe self.state = UnsafeMutablePointer<ExportState>.allocate(capacity: 1)
+        self.layoutCapacity = layoutBytes
         let descriptor = unsafe SwiftMemory.describe(base: base, byteCount: byteCount, itemsize: itemsize, readonly: readonly,
                                                       ndim: shape.count, storage: storage)
         let contiguity = Contiguity(of: descriptor)
@@ -194,10 +248,21 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
         case .keeper: break
         case .deallocator(let free): unsafe free(memory)
         }
-        unsafe layoutStorage.deallocate()
+        if !layoutIsInline { unsafe layoutStorage.deallocate() }
         unsafe state.deinitialize(count: 1)
-        unsafe state.deallocate()
+        unsafe UnsafeMutableRawPointer(state).deallocate()
     }
+
+    /// Where the layout starts in the block after the state.
+    private static var layoutOffset: Int {
+        (MemoryLayout<ExportState>.stride + MemoryLayout<Int>.alignment - 1) & ~(MemoryLayout<Int>.alignment - 1)
+    }
+
+    private static func layoutByteCount(ndim: Int, formatLength: Int) -> Int {
+        2 * ndim * MemoryLayout<Int>.stride + formatLength + 1
+    }
+
+    private var layoutIsInline: Bool { unsafe layoutStorage == UnsafeMutableRawPointer(state) + SwiftMemory.layoutOffset }
 
     /// The complete layout, pointing into this object's storage.
     @inlinable public var descriptor: BufferDescriptor { unsafe state.pointee.descriptor }
@@ -249,7 +314,12 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
     /// Fortran-order Buffer stays Fortran-order, as NumPy's `ndarray.resize` keeps it), keeping
     /// the leading bytes in memory order and zero-filling the rest, as `bytearray` resizing does.
     /// Refused for read-only memory (TypeError) and while Python views are live (BufferError).
-    public func resize(shape newShape: [Int]) throws(SwiftBufferError) {
+    public func resize(shape newShape: [Int]) throws(SwiftBufferError) { try resizing(to: newShape) }
+
+    /// The same over the caller's shape, read in place (`Buffer.resize` reads it into the stack).
+    package func resize(shape newShape: UnsafeBufferPointer<Int>) throws(SwiftBufferError) { try unsafe resizing(to: newShape) }
+
+    private func resizing(to newShape: some Collection<Int>) throws(SwiftBufferError) {
         if readonly { throw .typeError("cannot resize a read-only swiftbuf.Buffer") }
         try exports.requireNone("Existing exports of data: object cannot be re-sized")
         guard case .allocation(let allocator) = owner else {
@@ -262,9 +332,15 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
         unsafe memory.copyMemory(from: base, byteCount: kept)
         unsafe (memory + kept).initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1) - kept)
         unsafe allocator.deallocate(base)
-        unsafe layoutStorage.deallocate()
-        unsafe layoutStorage = unsafe SwiftMemory.makeLayoutStorage(
-            shape: newShape, strides: Layout.contiguousStrides(shape: newShape, itemsize: itemsize, order: order), format: format)
+        // The new layout in the block when it fits, else in storage of its own. No export is
+        // live (checked above), so nothing points into the old one.
+        if !layoutIsInline { unsafe layoutStorage.deallocate() }
+        let layoutBytes = SwiftMemory.layoutByteCount(ndim: newShape.count, formatLength: format.count)
+        unsafe layoutStorage = unsafe layoutBytes <= layoutCapacity
+            ? UnsafeMutableRawPointer(state) + SwiftMemory.layoutOffset
+            : UnsafeMutableRawPointer.allocate(byteCount: layoutBytes, alignment: MemoryLayout<Int>.alignment)
+        unsafe SwiftMemory.writeLayout(into: layoutStorage, shape: newShape, strides: nil as [Int]?, itemsize: itemsize, order: order,
+                                       format: format)
         let descriptor = unsafe SwiftMemory.describe(base: memory, byteCount: count, itemsize: itemsize, readonly: readonly,
                                                       ndim: newShape.count, storage: layoutStorage)
         unsafe state.pointee.descriptor = descriptor
@@ -284,19 +360,20 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
     /// layout contiguous in neither order becomes C-contiguous.
     public func copy(allocator: RawAllocator) throws(SwiftBufferError) -> SwiftMemory {
         let order = contiguousOrder ?? .c
-        let shape = self.shape, format = self.format
+        // This layout's own arrays, read in place: they live as long as `self`.
+        let shape = unsafe UnsafeBufferPointer(start: descriptor.shape, count: ndim), format = unsafe descriptor.formatBytes
         let memory = unsafe try SwiftMemory.allocate(byteCount, zeroed: false, shape: shape, format: format, allocator: allocator)
         unsafe StridedCopy.gather(descriptor, into: memory, order: order)
         return unsafe SwiftMemory(base: unsafe memory, byteCount: byteCount, itemsize: itemsize, format: format, shape: shape,
-                           strides: Layout.contiguousStrides(shape: shape, itemsize: itemsize, order: order),
-                           readonly: readonly, order: order, owner: .allocation(allocator))
+                                  contiguousIn: order, readonly: readonly, owner: .allocation(allocator))
     }
 
     /// Bytes this object keeps alive and frees: the data when swiftbuf allocated it or holds
     /// the only reference to a Swift array, and the layout; not memory a deallocator gives
     /// back to another owner (a raw pointer's, a DLPack producer's), which it cannot size.
     public var ownedByteCount: Int {
-        let layout = 2 * ndim * MemoryLayout<Int>.stride + formatLength + 1 + MemoryLayout<ExportState>.stride
+        let separate = layoutIsInline ? 0 : SwiftMemory.layoutByteCount(ndim: ndim, formatLength: formatLength)
+        let layout = SwiftMemory.layoutOffset + layoutCapacity + separate
         switch owner {
         case .allocation, .keeper: return byteCount + layout
         case .deallocator: return layout
@@ -325,17 +402,23 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    private static func makeLayoutStorage(shape: some Collection<Int>, strides: some Collection<Int>,
-                                          format: some Collection<UInt8>) -> UnsafeMutableRawPointer {
-        let ints = 2 * shape.count * MemoryLayout<Int>.stride
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: ints + format.count + 1, alignment: MemoryLayout<Int>.alignment)
+    /// Writes shape, strides (`nil`: contiguous in `order`, written in place by the kernel's
+    /// `fillContiguousStrides`) and the NUL-terminated format (`layoutByteCount` bytes).
+    private static func writeLayout<Strides: Collection<Int>>(into storage: UnsafeMutableRawPointer, shape: some Collection<Int>,
+                                                              strides: Strides?, itemsize: Int, order: Layout.Order,
+                                                              format: some Collection<UInt8>) {
+        let ndim = shape.count
+        let ints = 2 * ndim * MemoryLayout<Int>.stride
         let intPointer = unsafe storage.assumingMemoryBound(to: Int.self)
         for (i, v) in shape.enumerated() { unsafe (intPointer + i).initialize(to: v) }
-        for (i, v) in strides.enumerated() { unsafe (intPointer + shape.count + i).initialize(to: v) }
+        if let strides {
+            for (i, v) in strides.enumerated() { unsafe (intPointer + ndim + i).initialize(to: v) }
+        } else {
+            unsafe Layout.fillContiguousStrides(shape: intPointer, ndim: ndim, itemsize: itemsize, order: order, into: intPointer + ndim)
+        }
         let bytes = unsafe (storage + ints).assumingMemoryBound(to: UInt8.self)
         for (i, v) in format.enumerated() { unsafe (bytes + i).initialize(to: v) }
         unsafe (bytes + format.count).initialize(to: 0)
-        return unsafe storage
     }
 }
 

@@ -39,10 +39,14 @@ func orderArgument(_ o: PyObjectRef?) throws(PythonError) -> Layout.Order {
     throw .valueError(unsafe "order must be 'C' or 'F', not \(SwiftBufferError.pythonRepr(s))")
 }
 
-func formatArgument(_ o: PyObjectRef?) throws(PythonError) -> [UInt8] {
-    guard let o = unsafe o else { return [UInt8(ascii: "B")] }
-    return unsafe Array(try strArgument(o, name: "format"))
+/// The format argument's UTF-8, borrowed from the str (which the caller's arguments hold), or
+/// "B" when not given.
+func formatArgument(_ o: PyObjectRef?) throws(PythonError) -> UnsafeBufferPointer<UInt8> {
+    guard let o = unsafe o else { return unsafe UnsafeBufferPointer(start: defaultFormat.utf8Start, count: defaultFormat.utf8CodeUnitCount) }
+    return unsafe try strArgument(o, name: "format")
 }
+
+private let defaultFormat: StaticString = "B"
 
 func typeName(_ o: PyObjectRef) -> String {
     unsafe String(cString: swiftbuf_Py_TYPE(o).pointee.tp_name)
@@ -53,12 +57,13 @@ func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, 
     unsafe pythonCall { () throws(PythonError) in
         let a = unsafe try newSignature.arguments(tuple: args, dict: kwargs)
         let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[2])
-        let shape = unsafe try bufferShapeArgument(a[0]!, format: format)
-        let readonly = unsafe try a[3].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
-        let memory = try core { () throws(SwiftBufferError) in
-            try SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
+        return unsafe try withShapeArgument(a[0]!, format: format) { shape throws(PythonError) in
+            let readonly = unsafe try a[3].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
+            let memory = try core { () throws(SwiftBufferError) in
+                try unsafe SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
+            }
+            return unsafe makeBufferObject(memory, type: type)
         }
-        return unsafe makeBufferObject(memory, type: type)
     }
 }
 
@@ -67,16 +72,22 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
     unsafe pythonCall { () throws(PythonError) in
         let a = unsafe try frombytesSignature.arguments(args, nargs, kwnames)
         let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[3])
-        let shape = unsafe try a[2].flatMap { o throws(PythonError) in unsafe o == swiftbuf_Py_None() ? nil : try bufferShapeArgument(o, format: format) }
-        let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
-        return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly,
-                                 type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
+        let type = unsafe type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 }
+        guard let shapeArgument = unsafe a[2], unsafe shapeArgument != swiftbuf_Py_None() else {
+            let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
+            return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: nil, order: order, readonly: readonly, type: type)
+        }
+        return unsafe try withShapeArgument(shapeArgument, format: format) { shape throws(PythonError) in
+            let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
+            return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly, type: type)
+        }
     }
 }
 
 /// A new Buffer of `type` holding a copy of the bytes `data` exports for `request`, laid out as
 /// `order` says (`frombytes`, and unpickling).
-func bufferCopying(_ data: PyObjectRef, request: BufferRequest, format: [UInt8], shape: [Int]?, order: Layout.Order,
+func bufferCopying(_ data: PyObjectRef, request: BufferRequest, format: UnsafeBufferPointer<UInt8>, shape: UnsafeBufferPointer<Int>?,
+                   order: Layout.Order,
                    readonly: Bool, type: UnsafeMutablePointer<PyTypeObject>) throws(PythonError) -> PyObjectRef? {
     let held = unsafe try HeldBuffer(from: data, request: request)
     let d = unsafe held.descriptor
@@ -212,9 +223,11 @@ private let resizeSignature = ClinicSignature("resize", "shape", count: 1, requi
 func bufferResize(_ o: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargs: Int, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     unsafe method(o) { m throws(PythonError) in
         let a = unsafe try resizeSignature.arguments(args, nargs, kwnames)
-        let shape = unsafe try bufferShapeArgument(a[0]!, format: m.format)
-        try core { () throws(SwiftBufferError) in try m.resize(shape: shape) }
-        return unsafe pyNone
+        // The format copied: converting the shape runs Python code, which may resize the Buffer.
+        return unsafe try withShapeArgument(a[0]!, format: m.format) { shape throws(PythonError) in
+            try core { () throws(SwiftBufferError) in try unsafe m.resize(shape: shape) }
+            return unsafe pyNone
+        }
     }
 }
 

@@ -54,12 +54,13 @@ func bufferFrompickle(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?,
         try checkPositional("_frompickle", nargs, min: 5, max: 5)
         let args = unsafe args!
         let format = unsafe try formatArgument(args[1]!)
-        let shape = unsafe try bufferShapeArgument(args[2]!, format: format)
-        let order = unsafe try orderArgument(args[3]!)
-        let readonly = unsafe try isTrue(args[4]!)
-        // Any contiguous bytes-like object: bytes in band, whatever a buffer callback gave back.
-        return unsafe try bufferCopying(args[0]!, request: .anyContiguous, format: format, shape: shape, order: order,
-                                 readonly: readonly, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
+        return unsafe try withShapeArgument(args[2]!, format: format) { shape throws(PythonError) in
+            let order = unsafe try orderArgument(args[3]!)
+            let readonly = unsafe try isTrue(args[4]!)
+            // Any contiguous bytes-like object: bytes in band, whatever a buffer callback gave back.
+            return unsafe try bufferCopying(args[0]!, request: .anyContiguous, format: format, shape: shape, order: order,
+                                     readonly: readonly, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
+        }
     }
 }
 
