@@ -52,6 +52,25 @@ def test_constructor_errors(call, exc, message):
     raises(exc, message, call)
 
 
+def _outcome(fn):
+    try:
+        b = fn()
+    except Exception as e:  # noqa: BLE001 (every outcome is compared)
+        return (type(e), str(e))
+    return ("Buffer", b.shape, b.format, b.strides, b.readonly, b.tobytes())
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((), {}), ((4,), {}), (((2, 3), "d"), {}), ((2,), {"format": "i"}), ((), {"shape": (2, 2), "order": "F"}),
+    ((3,), {"readonly": True}), ((3,), {"readonly": 0, "format": "h", "order": "C"}), ((1, "B", "C"), {}),
+    ((1,), {"bogus": 2}), ((1, "B"), {"shape": 2}), ((1,), {"order": "A"}), (([2, 2],), {"format": "x"}),
+])
+def test_the_type_call_and_new_agree(args, kwargs):
+    """Buffer(...) is a vectorcall of the type; Buffer.__new__ goes through tp_new with an
+    argument tuple and dict: the same parser behind both, the same outcomes."""
+    assert _outcome(lambda: Buffer(*args, **kwargs)) == _outcome(lambda: Buffer.__new__(Buffer, *args, **kwargs))
+
+
 # Shapes: negative anywhere, too large for Py_ssize_t, products that overflow: every one a
 # ValueError naming the shape and the format (NumPy's rules; the zero extents are left out of
 # the overflow check, as NumPy leaves them out).

@@ -54,16 +54,26 @@ func typeName(_ o: PyObjectRef) -> String {
 
 @_cdecl("swiftbuf_buffer_new")
 func bufferNew(_ type: UnsafeMutablePointer<PyTypeObject>, _ args: PyObjectRef, _ kwargs: PyObjectRef?) -> PyObjectRef? {
+    unsafe pythonCall { () throws(PythonError) in unsafe try newBuffer(newSignature.arguments(tuple: args, dict: kwargs), type: type) }
+}
+
+/// `Buffer(...)`, the type's vectorcall: the arguments as the interpreter passes them.
+@_cdecl("swiftbuf_buffer_vectorcall")
+func bufferVectorcall(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, _ nargsf: UInt, _ kwnames: PyObjectRef?) -> PyObjectRef? {
     unsafe pythonCall { () throws(PythonError) in
-        let a = unsafe try newSignature.arguments(tuple: args, dict: kwargs)
-        let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[2])
-        return unsafe try withShapeArgument(a[0]!, format: format) { shape throws(PythonError) in
-            let readonly = unsafe try a[3].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
-            let memory = try core { () throws(SwiftBufferError) in
-                try unsafe SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
-            }
-            return unsafe makeBufferObject(memory, type: type)
+        let a = unsafe try newSignature.arguments(args, vectorcallArgumentCount(nargsf), kwnames)
+        return unsafe try newBuffer(a, type: type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 })
+    }
+}
+
+private func newBuffer(_ a: ClinicArguments, type: UnsafeMutablePointer<PyTypeObject>) throws(PythonError) -> PyObjectRef? {
+    let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[2])
+    return unsafe try withShapeArgument(a[0]!, format: format) { shape throws(PythonError) in
+        let readonly = unsafe try a[3].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
+        let memory = try core { () throws(SwiftBufferError) in
+            try unsafe SwiftMemory(zeroedShape: shape, format: format, order: order, readonly: readonly, allocator: .python)
         }
+        return unsafe makeBufferObject(memory, type: type)
     }
 }
 

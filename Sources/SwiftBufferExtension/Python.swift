@@ -107,6 +107,11 @@ func strArgument(_ o: PyObjectRef, name: String) throws(PythonError) -> UnsafeBu
     return unsafe try utf8(o)
 }
 
+/// `PyVectorcall_NARGS`: the positional count of a vectorcall's `nargsf`, without the
+/// `PY_VECTORCALL_ARGUMENTS_OFFSET` bit.
+@inline(__always)
+func vectorcallArgumentCount(_ nargsf: UInt) -> Int { Int(bitPattern: nargsf & ~(UInt(1) << (UInt.bitWidth - 1))) }
+
 func isTrue(_ o: PyObjectRef) throws(PythonError) -> Bool {
     let r = unsafe PyObject_IsTrue(o)
     if r < 0 { throw .alreadySet }

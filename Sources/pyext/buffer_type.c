@@ -109,5 +109,10 @@ static PyType_Spec bufferiterator_spec = {
 
 int swiftbuf_add_buffer_type(PyObject *module) {
     if (swiftbuf_make_type(module, &bufferiterator_spec, &swiftbuf_BufferIteratorType, "buffer_iterator") < 0) return -1;
-    return swiftbuf_add_type(module, &buffer_spec, &swiftbuf_BufferType);
+    if (swiftbuf_add_type(module, &buffer_spec, &swiftbuf_BufferType) < 0) return -1;
+    // Calls of the type itself, Buffer(...), by vectorcall: no argument tuple or keyword dict
+    // (a type spec has no slot for it before 3.14; the field is never inherited, and the type
+    // is not a base type). tp_new stays for Buffer.__new__.
+    swiftbuf_BufferType->tp_vectorcall = swiftbuf_buffer_vectorcall;
+    return 0;
 }

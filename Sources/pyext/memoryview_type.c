@@ -155,5 +155,7 @@ int swiftbuf_add_memoryview_type(PyObject *module) {
     PyType_Modified(swiftbuf_MemoryIteratorType);
     if (swiftbuf_add_type(module, &memoryview_spec, &swiftbuf_MemoryViewType) < 0) return -1;
     swiftbuf_MemoryViewType->tp_name = "memoryview";
+    // MemoryView(obj) by vectorcall, as swiftbuf.Buffer (buffer_type.c says why it is set here).
+    swiftbuf_MemoryViewType->tp_vectorcall = swiftbuf_memoryview_vectorcall;
     return 0;
 }

@@ -40,6 +40,7 @@ PyObject *swiftbuf_module_export_release_loop(PyObject *module, PyObject *const 
 
 // swiftbuf.Buffer
 PyObject *swiftbuf_buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs);
+PyObject *swiftbuf_buffer_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 void swiftbuf_buffer_dealloc(PyObject *self);
 int swiftbuf_buffer_getbuffer(PyObject *self, Py_buffer *view, int flags);
 void swiftbuf_buffer_releasebuffer(PyObject *self, Py_buffer *view);

@@ -6,6 +6,7 @@
 
 // The view: construction, lifetime, protocols.
 PyObject *swiftbuf_memoryview_new(PyTypeObject *type, PyObject *args, PyObject *kwargs);
+PyObject *swiftbuf_memoryview_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 void swiftbuf_memoryview_dealloc(PyObject *self);
 int swiftbuf_memoryview_traverse(PyObject *self, visitproc visit, void *arg);
 int swiftbuf_memoryview_clear(PyObject *self);
