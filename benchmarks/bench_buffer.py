@@ -5,7 +5,14 @@ per-repeat ratios, below 1.0 means swiftbuf is faster).
 
 The reference of an operation memoryview has is the builtin memoryview of a bytearray with the
 same data (`b[i]` against `m[i]`); for pickling, copying and DLPack, which memoryview lacks, it is
-the NumPy array of the same data.
+the NumPy array of the same data. Construction is measured against what a user would make
+instead: a bytearray for bytes, bytes for read-only memory, a NumPy array for a shape.
+
+`pickle.loads` is measured twice. Against a pickled bytearray, which copies the pickle's bytes
+into new memory as a Buffer does. Against NumPy, which does not: its unpickled array aliases
+the bytes object of the pickle and is writable all the same (so writing to it mutates an
+immutable bytes), and the copy it skips costs, for 1 MiB, more than a loop of fresh 1 MiB
+allocations that malloc gives back to the system each time (page faults) than the copy itself.
 
     python3 benchmarks/bench_buffer.py
 
@@ -45,10 +52,21 @@ b0 = swiftbuf.Buffer((), 'd')
 m0 = memoryview(bytearray(8)).cast('d', ())
 n, n3 = np.intp(100), np.intp(3)
 sink = []
+Buffer = swiftbuf.Buffer
 """
 
 # (name, swiftbuf statement, reference statement)
 CASES = [
+    # Construction.
+    ("Buffer(n)  (16 bytes)", "Buffer(16)", "bytearray(16)"),
+    ("Buffer(n)  (4 KiB)", "Buffer(4096)", "bytearray(4096)"),
+    ("Buffer(n, readonly=True)", "Buffer(16, readonly=True)", "bytes(16)"),
+    ("Buffer(shape, 'd')  (64x64)", "Buffer((64, 64), 'd')", "np.zeros((64, 64))"),
+    ("Buffer(shape, 'd', order='F')  (8x8)", "Buffer((8, 8), 'd', order='F')", "np.zeros((8, 8), order='F')"),
+    ("Buffer(shape=[...], format=...)  (keywords)", "Buffer(shape=[4, 4], format='i')", "np.zeros(shape=[4, 4], dtype='i')"),
+    ("Buffer.frombytes(data)  (4 KiB)", "Buffer.frombytes(raw)", "bytearray(raw)"),
+    ("Buffer.frombytes(data, 'd', shape)  (32x16)", "Buffer.frombytes(raw, 'd', (32, 16))",
+     "np.frombuffer(raw, 'd').reshape(32, 16).copy()"),
     ("b[i]  ('B')", "b[100]", "m[100]"),
     ("b[i] = v  ('B')", "b[100] = 7", "m[100] = 7"),
     ("b[i]  (double)", "bd[100]", "md[100]"),
@@ -88,12 +106,13 @@ CASES = [
     ("pickle protocol 5, out of band (1 MiB)", "pickle.dumps(bd, 5, buffer_callback=sink.append); sink.clear()",
      "pickle.dumps(a, 5, buffer_callback=sink.append); sink.clear()"),
     ("pickle protocol 4 (1 MiB)", "pickle.dumps(bd, 4)", "pickle.dumps(a, 4)"),
-    ("pickle.loads protocol 4 (1 MiB)", "pickle.loads(pb)", "pickle.loads(pa)"),
+    ("pickle.loads protocol 4 (1 MiB, against bytearray)", "pickle.loads(pb)", "pickle.loads(pba)"),
+    ("pickle.loads protocol 4 (1 MiB, against NumPy)", "pickle.loads(pb)", "pickle.loads(pa)"),
     ("copy.copy (1 MiB)", "copy.copy(bd)", "copy.copy(a)"),
     ("np.from_dlpack(x)", "np.from_dlpack(bd)", "np.from_dlpack(a)"),
     ("Buffer.from_dlpack(ndarray)", "swiftbuf.Buffer.from_dlpack(a)", "np.from_dlpack(a)"),
 ]
-EXTRA_SETUP = "pb = pickle.dumps(bd, 4); pa = pickle.dumps(a, 4)"
+EXTRA_SETUP = "pb = pickle.dumps(bd, 4); pa = pickle.dumps(a, 4); pba = pickle.dumps(bytearray(big), 4)"
 
 
 def measure(ours, theirs, repeats, budget):
