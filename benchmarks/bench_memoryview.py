@@ -228,6 +228,10 @@ CASES = [
     ("m.hex(sep=':', bytes_per_sep=3)  (keywords)", "m = MV(b4k)", "m.hex(sep=':', bytes_per_sep=3)"),
     ("m.hex(':', 1000)  (group > length)", "m = MV(b4k)", "m.hex(':', 10000)"),
     ("m.hex()  (16 bytes)", "m = MV(b4k[:16])", "m.hex()"),
+    ("m.hex()  (3 bytes)", "m = MV(b4k[:3])", "m.hex()"),
+    ("m.hex(':')  (3 bytes)", "m = MV(b4k[:3])", "m.hex(':')"),
+    ("m.hex(sep=':')  (3 bytes, keyword)", "m = MV(b4k[:3])", "m.hex(sep=':')"),
+    ("m.tobytes()  (3 bytes)", "m = MV(b4k[:3])", "m.tobytes()"),
     ("m.hex(':')  (PIL source)", "m = MV(nd_pil)", "m.hex(':')"),
     ("m.hex()  (Fortran source)", "m = MV(nd_f)", "m.hex()"),
     # tolist per format and ndim.

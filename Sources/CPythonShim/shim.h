@@ -98,6 +98,8 @@ static inline int swiftbuf_PyArg_ParseTupleAndKeywords8(PyObject *args, PyObject
 }
 // swiftbuf.MemoryView (element conversions, hex, list building).
 static inline int swiftbuf_PyLong_CheckExact(PyObject *o) { return PyLong_CheckExact(o); }
+static inline int swiftbuf_PyUnicode_CheckExact(PyObject *o) { return PyUnicode_CheckExact(o); }
+static inline int swiftbuf_PyBytes_CheckExact(PyObject *o) { return PyBytes_CheckExact(o); }
 static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_KIND(o); }
 static inline Py_UCS4 swiftbuf_PyUnicode_READ_CHAR(PyObject *o, Py_ssize_t i) { return PyUnicode_READ_CHAR(o, i); }
 static inline Py_UCS1 *swiftbuf_PyUnicode_1BYTE_DATA(PyObject *o) { return PyUnicode_1BYTE_DATA(o); }

@@ -211,28 +211,45 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         unsafe try mv.checkReleased()
         var separator: UInt8 = 0
         if let sep = unsafe sep {
-            // len(sep) may run Python code: hold an export meanwhile, so that releasing the
-            // view from there fails with BufferError instead of freeing the memory we are about
-            // to read (CPython's fix for gh-143195).
-            separator = unsafe try mv.withPinnedExport { () throws(PythonError) in unsafe try hexSeparator(sep) }
+            let length: Int
+            if unsafe swiftbuf_PyUnicode_CheckExact(sep) != 0 {
+                unsafe length = unsafe swiftbuf_PyUnicode_GET_LENGTH(sep)
+            } else if unsafe swiftbuf_PyBytes_CheckExact(sep) != 0 {
+                unsafe length = unsafe swiftbuf_PyBytes_GET_SIZE(sep)
+            } else {
+                // len(sep) may run Python code: hold an export meanwhile, so that releasing the
+                // view from there fails with BufferError instead of freeing the memory we are
+                // about to read (CPython's fix for gh-143195). A str or bytes runs none: its
+                // length is read in place (PyObject_Size and the pin were ~60 of
+                // `m.hex(':')`'s instructions on 3 bytes).
+                length = unsafe try mv.withPinnedExport { () throws(PythonError) in
+                    let n = unsafe PyObject_Size(sep)
+                    if n < 0 { throw .alreadySet }
+                    return n
+                }
+            }
+            separator = unsafe try hexSeparator(sep, length: length)
         } else {
             group = 0
         }
-        let view = unsafe mv.memoryView
+        // The byte count and the cached contiguity read in place; the whole view only to gather
+        // a non-contiguous one (copied out first, it was ~20 of `m.hex()`'s instructions).
+        let byteCount = unsafe mv.pointee.view.len
         let length: Int
-        do throws(SwiftBufferError) { length = try MemoryView.hexLength(byteCount: view.layout.len, bytesPerSeparator: group) } catch {
+        do throws(SwiftBufferError) { length = try MemoryView.hexLength(byteCount: byteCount, bytesPerSeparator: group) } catch {
             throw .noMemory
         }
         let result = unsafe try checked(PyUnicode_New(length, 127))
         let out = unsafe swiftbuf_PyUnicode_1BYTE_DATA(result)!
-        if view.isCContiguous {
-            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: view.layout.buf, count: view.layout.len), separator: separator,
+        let contiguity = unsafe mv.contiguity
+        if contiguity.contains(.c) || contiguity.contains(.scalar) {   // MemoryView.isCContiguous
+            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: mv.pointee.view.buf, count: byteCount), separator: separator,
                                 bytesPerSeparator: group, into: out)
         } else {
-            let copy = unsafe try temporary(view.layout.len)
+            let copy = unsafe try temporary(byteCount)
             defer { unsafe PyMem_Free(copy) }
-            unsafe view.copyBytes(into: copy, order: .c)
-            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: view.layout.len), separator: separator,
+            unsafe mv.memoryView.copyBytes(into: copy, order: .c)
+            unsafe MemoryView.writeHex(UnsafeRawBufferPointer(start: copy, count: byteCount), separator: separator,
                                 bytesPerSeparator: group, into: out)
         }
         return unsafe result
@@ -242,11 +259,9 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
     }
 }
 
-/// The separator character of `hex(sep)` (`_Py_strhex_impl`): one ASCII character, as str
-/// or bytes.
-private func hexSeparator(_ sep: PyObjectRef) throws(PythonError) -> UInt8 {
-    let n = unsafe PyObject_Size(sep)
-    if n < 0 { throw .alreadySet }
+/// The separator character of `hex(sep)` (`_Py_strhex_impl`), whose `len()` is `n`: one
+/// ASCII character, as str or bytes.
+private func hexSeparator(_ sep: PyObjectRef, length n: Int) throws(PythonError) -> UInt8 {
     if n != 1 { throw .literal(.valueError, "sep must be length 1.") }
     let c: UInt32
     if unsafe swiftbuf_PyUnicode_Check(sep) != 0 {

@@ -179,6 +179,19 @@ import SwiftBuffer
                 #expect(got == referenceHex(bytes, group), "\(bytes) \(group)")
             }
         }
+        // Every byte value through the byte-at-a-time tail (fewer than 8 bytes) and through the
+        // 8-byte words, whose digits come from different code.
+        let all = (0...255).map { UInt8($0) }
+        let tails = all.map { [$0] }, words = stride(from: 0, to: 256, by: 8).map { Array(all[$0..<$0 + 8]) }
+        for bytes in tails + words {
+            do {
+                let n = bytes.count
+                let out = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * n)
+                defer { unsafe out.deallocate() }
+                unsafe bytes.withUnsafeBytes { unsafe MemoryView.writeHex($0, separator: 0, bytesPerSeparator: 0, into: out) }
+                #expect(unsafe String(decoding: UnsafeBufferPointer(start: out, count: 2 * n), as: UTF8.self) == referenceHex(bytes, 0))
+            }
+        }
         #expect(throws: SwiftBufferError.noMemory) { try MemoryView.hexLength(byteCount: Int.max / 2, bytesPerSeparator: 1) }
     }
 
