@@ -216,12 +216,11 @@ extension Float16: BufferElement { public static var formatCode: UInt8 { UInt8(a
                          strides: nil as [Int]?, readonly: readonly, order: order, owner: owner)
     }
 
-    /// `strides == nil`: contiguous in `order`; `order == nil` (given strides only): the
-    /// layout's own (Fortran only when Fortran- and not C-contiguous).
+    /// `strides == nil`: contiguous in `order` (C when nil); `order == nil`: the layout's own
+    /// (Fortran only when Fortran- and not C-contiguous).
     private init<Strides: Collection<Int>>(base: UnsafeMutableRawPointer, byteCount: Int, itemsize: Int, format: some Collection<UInt8>,
                                            shape: some Collection<Int>, strides: Strides?, readonly: Bool, order: Layout.Order?,
                                            owner: Owner) {
-        precondition(strides != nil || order != nil, "SwiftMemory: contiguous strides need an order")
         self.itemsize = itemsize
         self.readonly = readonly
         self.owner = owner
