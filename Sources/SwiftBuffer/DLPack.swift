@@ -47,7 +47,7 @@ public enum DLPack {
     /// `dataType(of:)` on format bytes read in place, as an export reads its layout's (an array
     /// of the format made for each `__dlpack__()` was about 150 of its instructions). Concrete,
     /// not generic over the bytes: called from the bridge, a generic one ran unspecialised.
-    public static func dataType(of format: UnsafeBufferPointer<UInt8>) throws(SwiftBufferError) -> DataType {
+    package static func dataType(of format: UnsafeBufferPointer<UInt8>) throws(SwiftBufferError) -> DataType {
         // One native code, optionally after '@' (what a Buffer of a Swift element type has):
         // the code's native size, without the parser (which was 150 of `__dlpack__()`'s ~1000
         // instructions of its own).
