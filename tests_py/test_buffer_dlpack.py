@@ -244,6 +244,13 @@ def test_from_dlpack_lets_the_producers_own_errors_through():
         np.from_dlpack(Broken())
     assert Buffer.from_dlpack(instance).tolist() == [0.0, 1.0]   # found as getattr finds it
 
+    class Failing:
+        def __getattr__(self, name):
+            raise RuntimeError(f"looking up {name}")
+    for from_dlpack in (Buffer.from_dlpack, np.from_dlpack):
+        with pytest.raises(RuntimeError, match="^looking up __dlpack__$"):
+            from_dlpack(Failing())
+
 
 def test_legacy_producer_without_max_version():
     a = np.arange(3, dtype="int32")

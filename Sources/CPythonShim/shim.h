@@ -99,6 +99,14 @@ static inline int swiftbuf_PyArg_ParseTupleAndKeywords8(PyObject *args, PyObject
 // swiftbuf.MemoryView (element conversions, hex, list building).
 static inline int swiftbuf_PyLong_CheckExact(PyObject *o) { return PyLong_CheckExact(o); }
 static inline int swiftbuf_PyUnicode_CheckExact(PyObject *o) { return PyUnicode_CheckExact(o); }
+// int conversion with OverflowError beyond C int: public from 3.13, private (and removed then) before.
+static inline int swiftbuf_PyLong_AsInt(PyObject *o) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyLong_AsInt(o);
+#else
+    return _PyLong_AsInt(o);
+#endif
+}
 static inline int swiftbuf_PyBytes_CheckExact(PyObject *o) { return PyBytes_CheckExact(o); }
 static inline int swiftbuf_PyUnicode_KIND(PyObject *o) { return (int)PyUnicode_KIND(o); }
 static inline Py_UCS4 swiftbuf_PyUnicode_READ_CHAR(PyObject *o, Py_ssize_t i) { return PyUnicode_READ_CHAR(o, i); }

@@ -224,6 +224,8 @@ private enum CapsuleRequest {
 /// `PyObject_VectorcallMethod`, as NumPy calls it, which makes no bound method (one per import,
 /// made and freed, was ~300 of `Buffer.from_dlpack(a)`'s ~4800 instructions). A producer without
 /// the method gets TypeError; an AttributeError from inside its method goes through as raised.
+/// Telling the two apart looks the attribute up a second time, on that error path only; an
+/// error of that lookup other than AttributeError is the one raised.
 private func askForCapsule(_ producer: PyObjectRef) throws(PythonError) -> PyObjectRef {
     let (kwnames, version) = unsafe try CapsuleRequest.arguments()
     let name = unsafe Attribute.dlpack.name
@@ -235,10 +237,13 @@ private func askForCapsule(_ producer: PyObjectRef) throws(PythonError) -> PyObj
     if unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 {
         var type: PyObjectRef?, value: PyObjectRef?, traceback: PyObjectRef?
         unsafe PyErr_Fetch(&type, &value, &traceback)
-        if unsafe PyObject_HasAttr(producer, name) == 0 {
+        guard let found = unsafe PyObject_GetAttr(producer, name) else {
             unsafe xdecref(type); unsafe xdecref(value); unsafe xdecref(traceback)
+            guard unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
+            PyErr_Clear()
             throw .typeError(unsafe "from_dlpack() needs an object with __dlpack__, not \(typeName(producer))")
         }
+        unsafe decref(found)
         unsafe PyErr_Restore(type, value, traceback)
         throw .alreadySet
     }

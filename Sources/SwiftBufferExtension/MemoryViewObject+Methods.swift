@@ -203,7 +203,7 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         let (sep, groupArgument) = unsafe try hexSignature.unpack(args, nargs, kwnames)
         var group: Int32 = 1
         if let g = unsafe groupArgument {
-            let v = unsafe _PyLong_AsInt(g)
+            let v = unsafe swiftbuf_PyLong_AsInt(g)
             if unsafe v == -1 && PyErr_Occurred() != nil { throw .alreadySet }
             group = v
         }
