@@ -213,9 +213,9 @@ func memoryviewHex(_ object: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         if let sep = unsafe sep {
             let length: Int
             if unsafe swiftbuf_PyUnicode_CheckExact(sep) != 0 {
-                unsafe length = unsafe swiftbuf_PyUnicode_GET_LENGTH(sep)
+                length = unsafe swiftbuf_PyUnicode_GET_LENGTH(sep)
             } else if unsafe swiftbuf_PyBytes_CheckExact(sep) != 0 {
-                unsafe length = unsafe swiftbuf_PyBytes_GET_SIZE(sep)
+                length = unsafe swiftbuf_PyBytes_GET_SIZE(sep)
             } else {
                 // len(sep) may run Python code: hold an export meanwhile, so that releasing the
                 // view from there fails with BufferError instead of freeing the memory we are
