@@ -237,7 +237,7 @@ private func askForCapsule(_ producer: PyObjectRef) throws(PythonError) -> PyObj
     if unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 {
         var type: PyObjectRef?, value: PyObjectRef?, traceback: PyObjectRef?
         unsafe PyErr_Fetch(&type, &value, &traceback)
-        guard let found = unsafe PyObject_GetAttr(producer, name) else {
+        guard let found = unsafe getAttribute(producer, .dlpack) else {
             unsafe xdecref(type); unsafe xdecref(value); unsafe xdecref(traceback)
             guard unsafe PyErr_ExceptionMatches(swiftbuf_PyExc_AttributeError()) != 0 else { throw .alreadySet }
             PyErr_Clear()

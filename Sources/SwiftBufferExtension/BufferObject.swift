@@ -83,14 +83,13 @@ func bufferFrombytes(_ type: PyObjectRef, _ args: UnsafePointer<PyObjectRef?>?, 
         let a = unsafe try frombytesSignature.arguments(args, nargs, kwnames)
         let format = unsafe try formatArgument(a[1]), order = unsafe try orderArgument(a[3])
         let type = unsafe type.withMemoryRebound(to: PyTypeObject.self, capacity: 1) { unsafe $0 }
-        guard let shapeArgument = unsafe a[2], unsafe shapeArgument != swiftbuf_Py_None() else {
-            let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
-            return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: nil, order: order, readonly: readonly, type: type)
-        }
-        return unsafe try withShapeArgument(shapeArgument, format: format) { shape throws(PythonError) in
+        // The rest once the shape is known (nil: none given), inside the shape's scratch.
+        func finish(_ shape: UnsafeBufferPointer<Int>?) throws(PythonError) -> PyObjectRef? {
             let readonly = unsafe try a[4].map { o throws(PythonError) in unsafe try isTrue(o) } ?? false
             return unsafe try bufferCopying(a[0]!, request: .simple, format: format, shape: shape, order: order, readonly: readonly, type: type)
         }
+        guard let shapeArgument = unsafe a[2], unsafe shapeArgument != swiftbuf_Py_None() else { return unsafe try finish(nil) }
+        return unsafe try withShapeArgument(shapeArgument, format: format) { shape throws(PythonError) in unsafe try finish(shape) }
     }
 }
 
