@@ -115,9 +115,9 @@ public enum NDDetached {
     /// The layout of `view` over a copy of `owner`'s memory (`view` lies inside it): the copy
     /// replaces `owner.data`, format is interned; shape, strides and suboffsets still point
     /// into `view`'s arrays, which `PyMemoryView_FromBuffer` copies.
-    public static func copy(of view: BufferDescriptor, in owner: NDBuffer) throws(SwiftBufferError) -> BufferDescriptor {
+    public static func copy(of view: BufferDescriptor, in owner: borrowing NDBuffer) throws(SwiftBufferError) -> BufferDescriptor {
         let data = unsafe owner.data!
-        let length = unsafe owner.length
+        let length = owner.length
         if unsafe length > capacity {
             // Older blocks are kept: views made from them may still be alive.
             let grown = unsafe max(length, 2 * capacity)

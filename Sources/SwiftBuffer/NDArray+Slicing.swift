@@ -22,21 +22,21 @@ extension NDBuffer {
     /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf`, then
     /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
     /// arrays are owned, and the new layout's facts.
-    func resetLayoutFlags() {
-        unsafe flags = unsafe flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
+    mutating func resetLayoutFlags() {
+        flags = flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
     }
 
     /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1
     /// dimensions at `pointer`, the address `itemPointer` returned for the exporter
     /// (`ndarray_item`). The arrays stay borrowed from the consumed buffer, one entry further on.
-    public func narrowToItem(at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
+    public mutating func narrowToItem(at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
         // A redirected export may come from an exporter that ignored the request.
         if unsafe base.ndim < 1 || base.shape == nil || (unsafe base.shape![0]) == 0 {
             throw .bufferError("re-exporter does not provide format, shape or strides")
         }
         unsafe base.buf = unsafe pointer
-        unsafe base.len /= unsafe base.shape![0]
-        unsafe base.ndim -= 1
+        base.len /= unsafe base.shape![0]
+        base.ndim -= 1
         unsafe base.shape = unsafe base.shape! + 1
         if let strides = unsafe base.strides { unsafe base.strides = unsafe strides + 1 }
         if let suboffsets = unsafe base.suboffsets { unsafe base.suboffsets = unsafe suboffsets + 1 }
@@ -47,8 +47,8 @@ extension NDBuffer {
 
     /// `copy_structure`: the consumer takes its own copies of shape, strides and suboffsets,
     /// so slicing can change them (`ND_OWN_ARRAYS`).
-    public func ownStructure() {
-        let ndim = unsafe base.ndim
+    public mutating func ownStructure() {
+        let ndim = base.ndim
         let ints = unsafe allocateInts(3 * ndim)
         for i in 0..<ndim {
             unsafe ints[i] = base.extent(i)
@@ -60,71 +60,80 @@ extension NDBuffer {
             for i in 0..<ndim { unsafe ints[2 * ndim + i] = suboffsets[i] }
             unsafe base.suboffsets = unsafe ints + 2 * ndim
         }
-        unsafe flags.insert(.ownArrays)
+        flags.insert(.ownArrays)
     }
 
     /// The length of dimension `dim` for slicing. A key with more slices than the array has
     /// dimensions raises IndexError (_testbuffer reads past its shape there).
     public func sliceExtent(_ dim: Int) throws(SwiftBufferError) -> Int {
-        if unsafe dim >= base.ndim { throw .indexError(unsafe "too many slices for an ndarray of \(base.ndim) dimension\(base.ndim == 1 ? "" : "s")") }
+        if dim >= base.ndim { throw .indexError("too many slices for an ndarray of \(base.ndim) dimension\(base.ndim == 1 ? "" : "s")") }
         return unsafe base.shape![dim]
     }
 
     /// `init_slice` (`Layout.applySlice`) on dimension `dim`, after `ownStructure`.
-    public func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
-        unsafe precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
-        unsafe Layout.applySlice(slice, dimension: dim, to: &base)
+    public mutating func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
+        precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
+        Layout.applySlice(slice, dimension: dim, to: &base)
     }
 
     /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.
-    public func finishSlicing() throws(SwiftBufferError) {
-        unsafe base.len = unsafe try Layout.byteCount(shape: (0..<base.ndim).lazy.map { unsafe self.base.shape![$0] },
-                                        itemsize: unsafe base.itemsize)
+    public mutating func finishSlicing() throws(SwiftBufferError) {
+        let shape = unsafe base.shape!
+        base.len = try Layout.byteCount(shape: (0..<base.ndim).lazy.map { unsafe shape[$0] },
+                                                      itemsize: base.itemsize)
         resetLayoutFlags()
     }
 }
 
 // MARK: - Whole operations for the bridge
 
-extension NDArray {
+extension NDBuffer {
     /// What one integer index along the first dimension selects (`ndarray_item`).
     @unsafe public enum Selection {
         /// An item of a 1-d array, to unpack (or pack) with the array's format.
         case element(UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int)
-        /// The address of a sub-array of ndim-1 dimensions, for `init(subarrayOf:at:)` on a
-        /// full export of this array.
+        /// The address of a sub-array of ndim-1 dimensions, for `subarray(of:hasExporter:at:)`
+        /// on a full export of this array.
         case subarray(UnsafeMutableRawPointer)
     }
 
-    /// `ndarray_item`'s first half on the head: "invalid indexing of scalar" for a 0-d array,
-    /// then the item's address (`NDBuffer.itemPointer`).
-    ///
-    /// Not inlinable, like `headFacts`: the bridge's copy of these reads of `head` and `base`
-    /// made four dynamic exclusivity checks per `nd[1]` (callgrind: 380 of its 1665
-    /// instructions).
-    @inline(never)
+    /// `ndarray_item`'s first half: "invalid indexing of scalar" for a 0-d array, then the
+    /// item's address (`itemPointer`).
     public func select(_ index: Int) throws(SwiftBufferError) -> Selection {
-        let head = unsafe current
-        let base = unsafe head.base
         if base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
-        let pointer = unsafe try head.itemPointer(index)
+        let pointer = unsafe try itemPointer(index)
         if base.ndim == 1 { return unsafe .element(pointer, format: base.format, itemsize: base.itemsize) }
         return unsafe .subarray(pointer)
     }
 
-    /// `ndarray_item`'s sub-array: a re-exporter of `view`, a full export (`PyBUF_FULL_RO`) of
-    /// the array whose `select` answered `.subarray(pointer)`, narrowed to that item.
-    @inline(never)
-    public static func subarray(of view: BufferDescriptor, hasExporter: Bool,
-                                at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) -> NDArray {
-        let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
-        try unsafe sub.narrowToItem(at: pointer)
-        return NDArray(consumer: sub)
+    /// Initialises `storage` (uninitialised memory: the bridge's ndarray object) with a consumer
+    /// of `view` that `body` then narrows or slices; when `body` throws, `storage` is left
+    /// uninitialised again. Built in place: the value is about 190 bytes, and returning it
+    /// through the bridge's closures copied it three times (callgrind: 87 of `nd[1]`'s
+    /// instructions).
+    @inlinable
+    public static func build<E: Error>(at storage: UnsafeMutablePointer<NDBuffer>, subviewOf view: BufferDescriptor,
+                                       hasExporter: Bool, _ body: (inout NDBuffer) throws(E) -> Void) throws(E) {
+        unsafe storage.initialize(to: NDBuffer(subviewOf: view, hasExporter: hasExporter))
+        do throws(E) { try unsafe body(&storage.pointee) } catch {
+            unsafe storage.deinitialize(count: 1)
+            throw error
+        }
     }
 
-    /// `ndarray_subscript`'s slicing: a re-exporter of `view` (a full export of the array
-    /// being sliced) with its own arrays, dimension `i` sliced by `unpacked(i)` for each `i`
-    /// below `count`, then its length and flags.
+    /// `ndarray_item`'s sub-array, built at `storage` (see `build`): a re-exporter of `view`, a
+    /// full export (`PyBUF_FULL_RO`) of the array whose `select` answered `.subarray(pointer)`,
+    /// narrowed to that item.
+    public static func subarray(at storage: UnsafeMutablePointer<NDBuffer>, of view: BufferDescriptor, hasExporter: Bool,
+                                item pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
+        try unsafe build(at: storage, subviewOf: view, hasExporter: hasExporter) { sub throws(SwiftBufferError) in
+            try unsafe sub.narrowToItem(at: pointer)
+        }
+    }
+
+    /// `ndarray_subscript`'s slicing, built at `storage` (see `build`): a re-exporter of `view`
+    /// (a full export of the array being sliced) with its own arrays, dimension `i` sliced by
+    /// `unpacked(i)` for each `i` below `count`, then its length and flags.
     ///
     /// `unpacked(i)` is the key's slice `i` as `PySlice_Unpack` gives it; it runs first for
     /// each dimension, so its refusals (not a slice, an `__index__` that fails) come before
@@ -132,18 +141,18 @@ extension NDArray {
     /// clamped to the dimension's extent (`PySlice_AdjustIndices`) and applied.
     @inlinable
     public static func slicing<E: SwiftBufferErrorCarrying>(
-        _ view: BufferDescriptor, hasExporter: Bool, count: Int,
+        at storage: UnsafeMutablePointer<NDBuffer>, _ view: BufferDescriptor, hasExporter: Bool, count: Int,
         unpacked: (_ dimension: Int) throws(E) -> (start: Int, stop: Int, step: Int)
-    ) throws(E) -> NDArray {
-        let sub = NDBuffer(subviewOf: view, hasExporter: hasExporter)
-        sub.ownStructure()
-        for i in 0..<count {
-            let (start, stop, step) = try unpacked(i)
-            do throws(SwiftBufferError) {
-                try sub.applySlice(Layout.Slice(start: start, stop: stop, step: step, count: sub.sliceExtent(i)), dimension: i)
-            } catch { throw E(core: error) }
+    ) throws(E) {
+        try unsafe build(at: storage, subviewOf: view, hasExporter: hasExporter) { sub throws(E) in
+            sub.ownStructure()
+            for i in 0..<count {
+                let (start, stop, step) = try unpacked(i)
+                do throws(SwiftBufferError) {
+                    try sub.applySlice(Layout.Slice(start: start, stop: stop, step: step, count: sub.sliceExtent(i)), dimension: i)
+                } catch { throw E(core: error) }
+            }
+            do throws(SwiftBufferError) { try sub.finishSlicing() } catch { throw E(core: error) }
         }
-        do throws(SwiftBufferError) { try sub.finishSlicing() } catch { throw E(core: error) }
-        return NDArray(consumer: sub)
     }
 }

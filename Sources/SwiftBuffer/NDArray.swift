@@ -83,35 +83,35 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
 /// An *original* base buffer owns its memory and layout; a *consumer* describes a buffer it
 /// obtained from another exporter (the bridge holds that `Py_buffer` and releases it), borrowing
 /// its arrays until slicing gives it arrays of its own.
-@safe public final class NDBuffer {
-    // The stored properties an export reads or writes skip dynamic exclusivity checks: they
-    // cost more than the rest of an export (callgrind: swift_beginAccess, AccessSet::insert
-    // and the TLS lookup were 12% of `memoryview(nd)`), and every access comes from Python
-    // through the bridge with the GIL held, one at a time, never nested.
-
-    /// The complete layout (`ndbuf->base`). Its arrays point into storage this object owns or,
+///
+/// Non-copyable: it owns memory, freed once by `deinit`. An original lives in its `NDArray`
+/// (one heap block per base buffer, so exports can name it by address); a consumer lives
+/// inline in the bridge's ndarray object, as `_testbuffer`'s `staticbuf` does, so a sub-view
+/// (`nd[1]`, `nd[::2]`) allocates nothing on Swift's side.
+@safe public struct NDBuffer: ~Copyable {
+    /// The complete layout (`ndbuf->base`). Its arrays point into storage this value owns or,
     /// for a consumer, into the consumed buffer.
-    @exclusivity(unchecked) public internal(set) var base: BufferDescriptor
-    @exclusivity(unchecked) public internal(set) var flags: NDFlags
-    /// Live exports of this base buffer (and pins: `NDArray.withPinnedHead`).
-    @exclusivity(unchecked) public internal(set) var exports = ExportCount()
+    public internal(set) var base: BufferDescriptor
+    public internal(set) var flags: NDFlags
+    /// Live exports of this base buffer (and pins: `withPinned`).
+    public internal(set) var exports = ExportCount()
     /// Start of the array relative to `data` (`ndbuf->offset`); -1 for a consumer.
-    @exclusivity(unchecked) public internal(set) var offset: Int
+    public internal(set) var offset: Int
     /// Bytes of `data` (`ndbuf->len`); -1 for a consumer.
-    @exclusivity(unchecked) public internal(set) var length: Int
+    public internal(set) var length: Int
     /// The memory an original owns; nil for a consumer.
-    @exclusivity(unchecked) public internal(set) var data: UnsafeMutableRawPointer?
+    public internal(set) var data: UnsafeMutableRawPointer?
     /// Whether the consumed buffer named its exporter (`base.obj != NULL`); false for originals.
     public let hasExporter: Bool
 
-    let allocator: RawAllocator
-    // What this object owns besides `data`, freed at deinit: its format bytes, one array of
+    /// Where `data` came from; nil for a consumer, which owns no memory from Python (its own
+    /// layout arrays, when slicing makes them, come from Swift's allocator).
+    let allocator: RawAllocator?
+    // What this value owns besides `data`, freed at deinit: its format bytes, one array of
     // shape, strides and suboffsets (3 * ndim), and rarely a second array.
-    // Unchecked too, with NDArray.head and .older (callgrind, instructions per operation with
-    // and without these five opt-outs: memoryview(nd) 1632 vs 1789, nd[1:5] 2985 vs 3155).
-    @exclusivity(unchecked) private var ownedFormat: UnsafeMutablePointer<CChar>?
-    @exclusivity(unchecked) private var ownedInts: UnsafeMutablePointer<Int>?
-    @exclusivity(unchecked) private var ownedExtra: UnsafeMutablePointer<Int>?
+    private var ownedFormat: UnsafeMutablePointer<CChar>? = nil
+    private var ownedInts: UnsafeMutablePointer<Int>? = nil
+    private var ownedExtra: UnsafeMutablePointer<Int>? = nil
 
     /// `ndbuf_new`: zeroed memory for `itemCount` items of `itemsize` bytes, seen as bytes
     /// until `setElement` and `setStructure` describe it.
@@ -127,37 +127,37 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe data.initializeMemory(as: UInt8.self, repeating: 0, count: length)
         self.allocator = allocator
         unsafe self.data = unsafe data
-        unsafe self.length = length
-        unsafe self.offset = offset
-        unsafe self.flags = flags
+        self.length = length
+        self.offset = offset
+        self.flags = flags
         self.hasExporter = false
-        unsafe self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
+        self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
                                             format: nil, shape: nil, strides: nil, suboffsets: nil)
     }
 
     /// A consumer of `view` (`ndarray_init_staticbuf` + `init_flags`): writable when the view
     /// is, plus the layout facts of the view, plus `userFlags`.
-    public convenience init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
+    public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
         self.init(subviewOf: view, hasExporter: hasExporter)
-        unsafe flags.formUnion(NDFlags(layoutOf: view))
-        unsafe flags.formUnion(userFlags)
+        flags.formUnion(NDFlags(layoutOf: view))
+        flags.formUnion(userFlags)
     }
 
     /// A consumer of `view` about to be narrowed (`narrowToItem`) or sliced (`ownStructure`,
     /// `applySlice`, `finishSlicing`), which compute its layout flags once they are done
     /// (`ndarray_init_staticbuf` alone: only writability is known).
     public init(subviewOf view: BufferDescriptor, hasExporter: Bool) {
-        self.allocator = .swift
-        unsafe self.base = view
-        unsafe self.offset = -1
-        unsafe self.length = -1
+        self.allocator = nil
+        self.base = view
+        self.offset = -1
+        self.length = -1
         unsafe self.data = nil
         self.hasExporter = hasExporter
-        unsafe self.flags = view.readonly ? [] : .writable
+        self.flags = view.readonly ? [] : .writable
     }
 
     deinit {
-        if let data = unsafe data { unsafe allocator.deallocate(data) }
+        if let data = unsafe data { unsafe allocator!.deallocate(data) }
         unsafe ownedFormat?.deallocate()
         unsafe ownedInts?.deallocate()
         unsafe ownedExtra?.deallocate()
@@ -171,8 +171,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe UnsafeMutableRawBufferPointer(start: data, count: max(length, 0))
     }
 
-    /// `count` Ints owned by this object (the layout array; a second request gets the extra one).
-    func allocateInts(_ count: Int) -> UnsafeMutablePointer<Int> {
+    /// `count` Ints owned by this value (the layout array; a second request gets the extra one).
+    mutating func allocateInts(_ count: Int) -> UnsafeMutablePointer<Int> {
         let p = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
         if unsafe ownedInts == nil {
             unsafe ownedInts = p
@@ -183,8 +183,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         return unsafe p
     }
 
-    /// A NUL-terminated copy of `bytes`, owned by this object, as its format.
-    func ownFormat(_ bytes: UnsafeRawBufferPointer) -> UnsafePointer<CChar> {
+    /// A NUL-terminated copy of `bytes`, owned by this value, as its format.
+    mutating func ownFormat(_ bytes: UnsafeRawBufferPointer) -> UnsafePointer<CChar> {
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
         if let source = bytes.baseAddress, bytes.count > 0 {
             unsafe UnsafeMutableRawPointer(p).copyMemory(from: source, byteCount: bytes.count)
@@ -193,6 +193,18 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe ownedFormat?.deallocate()
         unsafe ownedFormat = p
         return unsafe UnsafePointer(p)
+    }
+
+    /// Runs `body`, a use of the consumer at `buffer` that runs Python code (packing an item,
+    /// hashing the consumed exporter), with that use counted as an export, so the code cannot
+    /// re-initialise the ndarray and free the layout being used. The one way to pin a base
+    /// buffer; the pin ends as an export does, also when `body` throws. (An original's base
+    /// buffer is kept by `NDArray.withRetainedHead` instead, so `pop` still works meanwhile.)
+    public static func withPinned<R, E: Error>(_ buffer: UnsafeMutablePointer<NDBuffer>,
+                                               _ body: () throws(E) -> R) throws(E) -> R {
+        unsafe buffer.pointee.exports.opened()
+        defer { unsafe buffer.pointee.released() }
+        return try body()
     }
 
     // MARK: - Construction (init_ndbuf, in its order)
@@ -224,25 +236,25 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     }
 
     /// The end of `init_simple`, once the items are packed: the element format and size.
-    public func setElement(itemsize: Int, format: UnsafeRawBufferPointer) {
-        unsafe base.readonly = unsafe !flags.contains(.writable)
-        unsafe base.itemsize = itemsize
+    public mutating func setElement(itemsize: Int, format: UnsafeRawBufferPointer) {
+        base.readonly = !flags.contains(.writable)
+        base.itemsize = itemsize
         unsafe base.format = unsafe ownFormat(format)
     }
 
     /// `setElement` with the format as an array.
-    public func setElement(itemsize: Int, format: [UInt8]) {
+    public mutating func setElement(itemsize: Int, format: [UInt8]) {
         unsafe format.withUnsafeBytes { unsafe setElement(itemsize: itemsize, format: $0) }
     }
 
     /// `init_structure`: shape, strides (default C or Fortran order), bounds, contiguity, and
     /// the PIL conversion when `ND_PIL` is set. `shape.count` is the number of dimensions.
-    public func setStructure(shape: [Int], strides explicit: [Int]?) throws(SwiftBufferError) {
+    public mutating func setStructure(shape: [Int], strides explicit: [Int]?) throws(SwiftBufferError) {
         let ndim = shape.count
-        unsafe base.ndim = ndim
+        base.ndim = ndim
         if ndim == 0 {
-            if unsafe flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
-            unsafe flags.formUnion([.scalar, .c, .fortran])
+            if flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
+            flags.formUnion([.scalar, .c, .fortran])
             return
         }
         // shape, strides and (for PIL) suboffsets in one owned array.
@@ -259,7 +271,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
                                                 order: flags.contains(.fortran) ? .fortran : .c, into: strides)
         }
         let stridesArray = (0..<ndim).map { unsafe strides[$0] }
-        if let problem = unsafe Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,
+        if let problem = Layout.verifyStructure(memoryLength: base.len, itemsize: base.itemsize, offset: offset,
                                                 shape: shape, strides: stridesArray) {
             throw .valueError(problem)
         }
@@ -267,31 +279,32 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe base.strides = unsafe strides
         unsafe base.buf = unsafe data! + offset
         // init_len; a product that overflows can only come from zero strides.
-        unsafe base.len = unsafe try Layout.byteCount(shape: shape, itemsize: base.itemsize)
-        if unsafe Layout.isContiguous(base, order: .c) { unsafe flags.insert(.c) }
-        if unsafe Layout.isContiguous(base, order: .fortran) { unsafe flags.insert(.fortran) }
-        if unsafe flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
+        base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
+        if Layout.isContiguous(base, order: .c) { flags.insert(.c) }
+        if Layout.isContiguous(base, order: .fortran) { flags.insert(.fortran) }
+        if flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
     }
 
     /// `init_suboffsets`: the first dimension becomes an array of pointers to the sub-arrays,
     /// placed in front of the data (aligned to 8 bytes); `suboffsets[0]` is what each pointer
     /// needs added to reach the first element of its sub-array when later strides are negative.
-    func convertToSuboffsets(suboffsets: UnsafeMutablePointer<Int>) throws(SwiftBufferError) {
+    mutating func convertToSuboffsets(suboffsets: UnsafeMutablePointer<Int>) throws(SwiftBufferError) {
         let pointerSize = unsafe MemoryLayout<UnsafeRawPointer>.size
-        let ndim = unsafe base.ndim
+        let ndim = base.ndim
         let shape = unsafe base.shape!
         let strides = unsafe base.strides!
         let (table, o1) = unsafe shape[0].multipliedReportingOverflow(by: pointerSize)
         let (padded, o2) = table.addingReportingOverflow(7)
         let addsize = padded / 8 * 8
-        let (total, o3) = unsafe length.addingReportingOverflow(addsize)
+        let (total, o3) = length.addingReportingOverflow(addsize)
         if o1 || o2 || o3 { throw .noMemory }
+        let allocator = allocator!
         let newData = unsafe try allocator.bytes(total, zeroed: false)
         unsafe newData.initializeMemory(as: UInt8.self, repeating: 0, count: addsize)
         unsafe (newData + addsize).copyMemory(from: data!, byteCount: length)
         unsafe allocator.deallocate(data!)
         unsafe data = unsafe newData
-        unsafe length = total
+        length = total
         unsafe base.buf = unsafe newData
 
         // imin: lowest byte index of the array relative to `offset`; suboffset0: the same for
@@ -305,7 +318,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
                 if n >= 1 { suboffset0 -= x }
             }
         }
-        let start = unsafe addsize + offset + imin
+        let start = addsize + offset + imin
         let step = unsafe strides[0] < 0 ? -strides[0] : strides[0]
         let pointers = unsafe newData.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
         let count = unsafe shape[0]
@@ -321,20 +334,20 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe strides[0] = -pointerSize
             if unsafe shape[0] > 0 { unsafe base.buf = unsafe newData + (shape[0] - 1) * pointerSize }
         }
-        unsafe flags.subtract([.c, .fortran])
-        unsafe offset = 0
+        flags.subtract([.c, .fortran])
+        offset = 0
     }
 
     /// `add_suboffsets`: redundant (all negative) suboffsets, for testing consumers. The
     /// contiguity flags are cleared and `ND_PIL` is not set, exactly as _testbuffer does.
-    public func addRedundantSuboffsets() throws(SwiftBufferError) {
+    public mutating func addRedundantSuboffsets() throws(SwiftBufferError) {
         if unsafe base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
         if unsafe base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
         // An original's layout array has room for them after its strides.
         let suboffsets = unsafe data != nil ? unsafe base.strides! + base.ndim : unsafe allocateInts(base.ndim)
-        for i in unsafe 0..<base.ndim { unsafe suboffsets[i] = -1 }
+        for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
         unsafe base.suboffsets = unsafe suboffsets
-        unsafe flags.subtract([.c, .fortran])
+        flags.subtract([.c, .fortran])
     }
 
     /// A contiguous copy of `source` in `order` (`.any` means C), read-only: what
@@ -345,11 +358,11 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe StridedCopy.gather(source, into: data, order: order == .fortran ? .fortran : .c)
         self.allocator = allocator
         unsafe self.data = unsafe data
-        unsafe self.length = source.len
-        unsafe self.offset = 0
+        self.length = source.len
+        self.offset = 0
         self.hasExporter = false
-        unsafe self.flags = []
-        unsafe self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
+        self.flags = []
+        self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
                                             ndim: source.ndim, format: nil, shape: nil, strides: nil, suboffsets: nil)
         unsafe base.format = unsafe ownFormat(UnsafeRawBufferPointer(source.formatBytes))
         if source.ndim > 0 {
@@ -361,80 +374,19 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe base.shape = unsafe ints
             unsafe base.strides = unsafe ints + source.ndim
         }
-        unsafe flags = unsafe NDFlags(layoutOf: base)
+        flags = NDFlags(layoutOf: base)
     }
 }
 
-// MARK: - The ndarray
+// MARK: - Exports of a base buffer
 
-/// The state of one `ndarray`: either a list of base buffers it created (the head is the
-/// current layout; older ones stay while they are exported, so `push`/`pop` can change the
-/// layout under live views with `ND_VAREXPORT`), or one buffer it consumed from another exporter.
-///
-/// A base buffer outlives its exports: the head stays until popped, and `pop` refuses while it
-/// is exported; an older one stays in the list until its last export is released. The bridge
-/// therefore hands out unretained references to base buffers with each export.
-public final class NDArray {
-    /// Whether the array re-exports another exporter's buffer (`ND_IS_CONSUMER`).
-    public let isConsumer: Bool
-    /// The ndarray-level flag (`nd->flags`): layout changes allowed while exported.
-    public let varExport: Bool
-    /// The current base buffer.
-    ///
-    /// Stored as `current`; read from another module through this getter, which is not
-    /// inlinable. Inlined there, each read was a dynamic exclusivity check
-    /// (`@exclusivity(unchecked)` holds only in this module): 76 instructions in callgrind,
-    /// against a call of about 10.
-    public var head: NDBuffer {
-        @inline(never) get { unsafe current }
-    }
-    @exclusivity(unchecked) var current: NDBuffer
-
-    /// The current base buffer as the token its export carries (`Py_buffer.internal`),
-    /// unretained: the array keeps each exported base buffer until `released(_:)`. Not
-    /// inlinable, like `head`, and without `head`'s retain and release (callgrind: 42
-    /// instructions of each `ndarray_getbuf`, against a call of about 10).
-    public var headToken: UnsafeMutableRawPointer {
-        @inline(never) get { unsafe Unmanaged.passUnretained(current).toOpaque() }
-    }
-    // Earlier heads, oldest first (empty for consumers, so they allocate no list).
-    @exclusivity(unchecked) private var older: [NDBuffer] = []
-
-    /// An original exporter whose first base buffer is `head`.
-    public init(original head: NDBuffer, varExport: Bool = false) {
-        self.isConsumer = false
-        self.varExport = varExport
-        unsafe self.current = head
-    }
-
-    /// A re-exporter of the buffer `head` describes.
-    public init(consumer head: NDBuffer) {
-        self.isConsumer = true
-        self.varExport = false
-        unsafe self.current = head
-    }
-
-    /// The current base buffer's layout, flags and offset, for the bridge's attribute getters.
-    /// Not inlinable: inlined into another module, each read of `head` and of its properties
-    /// was a dynamic exclusivity check (`@exclusivity(unchecked)` holds only in this module;
-    /// callgrind: 76 instructions per check, two per getter, `nd.itemsize` 196 instructions
-    /// against _testbuffer's 25).
-    @inline(never)
-    public var headFacts: (base: BufferDescriptor, flags: NDFlags, offset: Int) {
-        let h = unsafe current
-        return unsafe (h.base, h.flags, h.offset)
-    }
-
+extension NDBuffer {
     /// `ndarray_c_contig`, `ndarray_fortran_contig` and `ndarray_contig` (`.any`): whether the
-    /// head's layout is contiguous in `order` (`PyBuffer_IsContiguous`), or nil when its flags
-    /// claim otherwise (the getters' RuntimeError). Not inlinable, like `headFacts`; reading
-    /// the layout in place instead of copying `headFacts` out (callgrind: `nd.c_contiguous`
-    /// 139 instructions in the bridge against _testbuffer's 65).
-    @inline(never)
+    /// layout is contiguous in `order` (`PyBuffer_IsContiguous`), or nil when the flags claim
+    /// otherwise (the getters' RuntimeError).
     public func checkedContiguity(_ order: Layout.Order) -> Bool? {
-        let head = unsafe current
-        let actual = unsafe Layout.isContiguous(head.base, order: order)
-        let claimed = unsafe head.flags.contiguity
+        let actual = Layout.isContiguous(base, order: order)
+        let claimed = flags.contiguity
         let expected: Bool
         switch order {
         case .c: expected = claimed.contains(.c)
@@ -444,49 +396,10 @@ public final class NDArray {
         return actual == expected ? actual : nil
     }
 
-    /// Live exports of every base buffer.
-    public var liveExports: Int { unsafe older.reduce(current.exports.live) { unsafe $0 + $1.exports.live } }
-
-    private func checkMutable() throws(SwiftBufferError) {
-        if isConsumer { throw .bufferError("structure of re-exporting object is immutable") }
-    }
-
-    private func changeRefusal(_ exports: Int) -> SwiftBufferError {
-        .bufferError("cannot change structure: \(exports) exported buffer\(exports == 1 ? "" : "s")")
-    }
-
-    /// `ndarray_push`'s checks, made before the new base buffer is built.
-    public func checkPush(flags: NDFlags) throws(SwiftBufferError) {
-        if flags.contains(.varExport) {
-            throw .valueError("ND_VAREXPORT flag can only be used during object creation")
-        }
-        try checkMutable()
-        if unsafe !varExport && current.exports.live > 0 { throw unsafe changeRefusal(current.exports.live) }
-    }
-
-    /// Makes `buffer` the head (after `checkPush`).
-    public func push(_ buffer: NDBuffer) {
-        unsafe older.append(current)
-        unsafe current = buffer
-    }
-
-    /// `ndarray_pop`: drops the head, which must not be exported.
-    public func pop() throws(SwiftBufferError) {
-        try checkMutable()
-        if unsafe current.exports.live > 0 { throw unsafe changeRefusal(current.exports.live) }
-        guard let previous = unsafe older.popLast() else { throw .bufferError("list only has a single base") }
-        unsafe current = previous
-    }
-
-    // MARK: - getbuffer
-
     /// `ndarray_getbuf`: the view to hand out for `request`, or nil when the request must be
     /// redirected to the consumed exporter (`ND_REDIRECT`). Counts the export on success.
-    public func export(_ request: BufferRequest) throws(SwiftBufferError) -> BufferDescriptor? {
-        let buffer = unsafe current
-        let flags = unsafe buffer.flags
-        if isConsumer && buffer.hasExporter && flags.contains(.redirect) { return nil }
-        let base = unsafe buffer.base
+    public mutating func export(_ request: BufferRequest) throws(SwiftBufferError) -> BufferDescriptor? {
+        if isConsumer && hasExporter && flags.contains(.redirect) { return nil }
         if unsafe base.ndim != 0 && ((request.asksShape && base.shape == nil) || (request.asksStrides && base.strides == nil)) {
             // A re-exporter created without full information, for testing consumers.
             throw .bufferError("re-exporter does not provide format, shape or strides")
@@ -506,26 +419,115 @@ public final class NDArray {
             || (view.strides == nil && !Layout.isContiguous(base, order: .c)) {
             throw .bufferError("ndarray: contiguity mismatch in getbuf()")
         }
-        unsafe buffer.exports.opened()
+        exports.opened()
         return view
     }
 
-    /// Runs `body`, a use of the head that runs Python code (packing an item, hashing the
-    /// consumed exporter), with that use counted as an export of the head, so the code cannot pop
-    /// or re-initialise the array and free the memory being used. The one way to pin a base
-    /// buffer; the pin ends as an export does (`released(_:)`), also when `body` throws.
-    public func withPinnedHead<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        let pinned = unsafe current
-        unsafe pinned.exports.opened()
-        defer { released(pinned) }
-        return try body()
+    /// `ndarray_releasebuf` for a consumer: an export (or a pin) ended.
+    public mutating func released() { exports.closed() }
+}
+
+// MARK: - The ndarray
+
+/// The state of one original `ndarray`: the list of base buffers it created. The head is the
+/// current layout; older ones stay while they are exported, so `push`/`pop` can change the
+/// layout under live views with `ND_VAREXPORT`. (A consumer has one base buffer, an `NDBuffer`
+/// the bridge keeps inline in its object, and no list.)
+///
+/// A base buffer outlives its exports: the head stays until popped, and `pop` refuses while it
+/// is exported; an older one stays in the list until its last export is released. Each export
+/// therefore carries the address of its base buffer (`Py_buffer.internal`), unretained.
+public final class NDArray {
+    /// One base buffer at a fixed address, for as long as the list (or a caller of
+    /// `withRetainedHead`) holds it.
+    @safe final class Slot {
+        let buffer: UnsafeMutablePointer<NDBuffer>
+        init(_ value: consuming NDBuffer) {
+            unsafe buffer = .allocate(capacity: 1)
+            unsafe buffer.initialize(to: value)
+        }
+        deinit {
+            unsafe buffer.deinitialize(count: 1)
+            unsafe buffer.deallocate()
+        }
     }
 
-    /// `ndarray_releasebuf`: an export of `buffer` ended; a base buffer that is no longer the
-    /// head is dropped with its last export.
-    public func released(_ buffer: NDBuffer) {
-        unsafe buffer.exports.closed()
-        if unsafe isConsumer || buffer.exports.live != 0 || buffer === current { return }
-        if let i = unsafe older.firstIndex(where: { $0 === buffer }) { unsafe older.remove(at: i) }
+    /// The ndarray-level flag (`nd->flags`): layout changes allowed while exported.
+    public let varExport: Bool
+    // The stored properties skip dynamic exclusivity checks: every access comes from Python
+    // through the bridge with the GIL held, one at a time, never nested (callgrind, with and
+    // without them: memoryview(nd) 1632 vs 1789 instructions).
+    @exclusivity(unchecked) var current: Slot
+    // Earlier heads, oldest first.
+    @exclusivity(unchecked) private var older: [Slot] = []
+
+    /// An original exporter whose first base buffer is `head`.
+    public init(original head: consuming NDBuffer, varExport: Bool = false) {
+        self.varExport = varExport
+        unsafe self.current = Slot(head)
+    }
+
+    /// The current base buffer, at the address its exports carry. Valid until the head is
+    /// popped or the array is freed; `withRetainedHead` keeps it across Python code. Not
+    /// inlinable: inlined into another module, each read of `current` was a dynamic
+    /// exclusivity check (`@exclusivity(unchecked)` holds only in this module; 76
+    /// instructions in callgrind against a call of about 10).
+    public var head: UnsafeMutablePointer<NDBuffer> {
+        @inline(never) get { unsafe current.buffer }
+    }
+
+    /// Runs `body` on the head, keeping it alive even if `body` runs Python code that pops it or
+    /// re-initialises the ndarray (a store then goes to the popped base buffer, which lives
+    /// until `body` is done: _testbuffer writes into freed memory there).
+    public func withRetainedHead<R, E: Error>(_ body: (UnsafeMutablePointer<NDBuffer>) throws(E) -> R) throws(E) -> R {
+        let slot = unsafe current
+        defer { withExtendedLifetime(slot) {} }
+        return try unsafe body(slot.buffer)
+    }
+
+    /// Live exports of every base buffer.
+    public var liveExports: Int {
+        unsafe older.reduce(current.buffer.pointee.exports.live) { unsafe $0 + $1.buffer.pointee.exports.live }
+    }
+
+    private func changeRefusal(_ exports: Int) -> SwiftBufferError {
+        .bufferError("cannot change structure: \(exports) exported buffer\(exports == 1 ? "" : "s")")
+    }
+
+    /// What changing a consumer's structure raises (`push` and `pop` on a re-exporter).
+    public static var consumerRefusal: SwiftBufferError { .bufferError("structure of re-exporting object is immutable") }
+
+    /// `ndarray_push`'s checks, made before the new base buffer is built; `array` is nil for a
+    /// consumer, whose structure cannot change.
+    public static func checkPush(flags: NDFlags, onto array: NDArray?) throws(SwiftBufferError) {
+        if flags.contains(.varExport) {
+            throw .valueError("ND_VAREXPORT flag can only be used during object creation")
+        }
+        guard let array else { throw consumerRefusal }
+        let live = unsafe array.current.buffer.pointee.exports.live
+        if !array.varExport && live > 0 { throw array.changeRefusal(live) }
+    }
+
+    /// Makes `buffer` the head (after `checkPush`).
+    public func push(_ buffer: consuming NDBuffer) {
+        unsafe older.append(current)
+        unsafe current = Slot(buffer)
+    }
+
+    /// `ndarray_pop`: drops the head, which must not be exported.
+    public func pop() throws(SwiftBufferError) {
+        let live = unsafe current.buffer.pointee.exports.live
+        if live > 0 { throw changeRefusal(live) }
+        guard let previous = unsafe older.popLast() else { throw .bufferError("list only has a single base") }
+        unsafe current = previous
+    }
+
+    /// `ndarray_releasebuf`: an export of the base buffer at `token` (the `head` it was made
+    /// from) ended; a base buffer that is no longer the head is dropped with its last export.
+    public func released(_ token: UnsafeMutableRawPointer) {
+        let buffer = unsafe token.assumingMemoryBound(to: NDBuffer.self)
+        unsafe buffer.pointee.released()
+        if unsafe buffer.pointee.exports.live != 0 || buffer == current.buffer { return }
+        if let i = unsafe older.firstIndex(where: { unsafe $0.buffer == buffer }) { unsafe older.remove(at: i) }
     }
 }

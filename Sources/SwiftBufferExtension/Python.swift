@@ -215,7 +215,7 @@ func getAttribute(_ o: PyObjectRef, _ attribute: Attribute) -> PyObjectRef? {
 
 /// Runs core code, passing its error on as a bridge error.
 @inline(__always)
-func core<R>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R {
+func core<R: ~Copyable>(_ body: () throws(SwiftBufferError) -> R) throws(PythonError) -> R {
     do throws(SwiftBufferError) { return try body() } catch { throw PythonError(core: error) }
 }
 

@@ -226,7 +226,7 @@ func testingIsContiguous(_: PyObjectRef?, _ args: PyObjectRef) -> PyObjectRef? {
         let object = unsafe a.object(0)!
         if unsafe isNDArray(object) {
             // Skips the buffer protocol, so simple re-exports are checked as they are.
-            return unsafe pyBool(Layout.isContiguous(try ndarrayState(object).head.base, order: order))
+            return unsafe pyBool(Layout.isContiguous(try ndarrayHead(object).pointee.base, order: order))
         }
         let held: HeldBuffer
         do throws(PythonError) { unsafe held = unsafe try HeldBuffer(from: object, request: .fullRO) } catch {

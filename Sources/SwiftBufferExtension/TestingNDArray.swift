@@ -55,7 +55,7 @@ func makeBaseBuffer(items: PyObjectRef, shape shapeArgument: PyObjectRef, stride
     defer { unsafe decref(list) }
     let count = unsafe PySequence_Fast_GET_SIZE_shim(list)
     try core { () throws(SwiftBufferError) in try NDBuffer.checkItemCount(count) }
-    let buffer = try core { () throws(SwiftBufferError) in
+    var buffer = try core { () throws(SwiftBufferError) in
         try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags, allocator: .python)
     }
     // init_simple: pack, then take the format.
@@ -102,7 +102,7 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         unsafe try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
         let v = unsafe a.object(0)!, shape = unsafe a.object(1), strides = unsafe a.object(2), offset = a.ssize(3)
         let format = unsafe a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
-        if let array = unsafe ndarrayReference(object), case let live = unsafe array.takeUnretainedValue().liveExports, live > 0 {
+        if case let live = unsafe liveExports(object), live > 0 {
             // _testbuffer leaks the old state here and corrupts it later; refuse instead.
             throw .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")")
         }
@@ -115,8 +115,8 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
                 throw .typeError("construction from exporter object only takes 'obj', 'getbuf' and 'flags' arguments")
             }
             let request = BufferRequest(rawValue: getbuf == unusedRequest ? BufferRequest.fullRO.rawValue : getbuf)
-            unsafe try consume(object, v, request: request) { view, hasExporter in
-                NDArray(consumer: NDBuffer(consuming: view, hasExporter: hasExporter, userFlags: flags))
+            unsafe try consume(object, v, request: request) { view, hasExporter, storage in
+                unsafe storage.initialize(to: NDBuffer(consuming: view, hasExporter: hasExporter, userFlags: flags))
             }
             return
         }
@@ -141,12 +141,12 @@ func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
     unsafe pythonCall { () throws(PythonError) in
         var a = pushDefaults
         unsafe try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
-        let array = unsafe try ndarrayState(object)
+        let array = unsafe try originalArray(object)
         let flags = NDFlags(rawValue: a.int(5))
-        try core { () throws(SwiftBufferError) in try array.checkPush(flags: flags) }
+        try core { () throws(SwiftBufferError) in try NDArray.checkPush(flags: flags, onto: array) }
         let buffer = unsafe try makeBaseBuffer(items: a.object(0)!, shape: a.object(1)!, strides: a.object(2),
                                         offset: a.ssize(3), format: a.object(4)!, flags: flags)
-        array.push(buffer)
+        array!.push(buffer)
         return unsafe pyNone
     }
 }
@@ -154,7 +154,7 @@ func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
 @_cdecl("swiftbuf_ndarray_pop")
 func ndarrayPop(_ object: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     unsafe pythonCall { () throws(PythonError) in
-        let array = unsafe try ndarrayState(object)
+        guard let array = unsafe try originalArray(object) else { throw PythonError(core: NDArray.consumerRefusal) }
         try core { () throws(SwiftBufferError) in try array.pop() }
         return unsafe pyNone
     }
@@ -172,65 +172,55 @@ func ndarrayDealloc(_ object: PyObjectRef) {
 
 @_cdecl("swiftbuf_ndarray_getbuffer")
 func ndarrayGetbuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>, _ flags: Int32) -> Int32 {
-    let fields = unsafe ndarrayFields(object)
-    guard let raw = unsafe fields.pointee.array else {
+    let head: UnsafeMutablePointer<NDBuffer>
+    do throws(PythonError) { unsafe head = unsafe try ndarrayHead(object) } catch {
         unsafe view.pointee.obj = nil
         PythonError.bufferError("ndarray is not initialized").raise()
         return -1
     }
-    return unsafe Unmanaged<NDArray>.fromOpaque(raw)._withUnsafeGuaranteedRef { array in
-        do throws(SwiftBufferError) {
-            guard let answer = try array.export(BufferRequest(rawValue: flags)) else {
-                // ND_REDIRECT: the consumed exporter answers, and its release is its own.
-                return unsafe PyObject_GetBuffer(fields.pointee.consumed.obj!, view, flags)
-            }
-            unsafe view.fill(answer, exporter: object)
-            // Which base buffer this export belongs to; the NDArray keeps it alive until the
-            // export is released (and refuses `__init__` while exports are live).
-            unsafe view.pointee.internal = unsafe array.headToken
-            return 0
-        } catch {
-            // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
-            let undefined: NDFlags = [.getbufFail, .getbufUndefined]
-            unsafe view.pointee.obj = unsafe array.head.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
-            PythonError(core: error).raise()
-            return -1
+    do throws(SwiftBufferError) {
+        guard let answer = unsafe try head.pointee.export(BufferRequest(rawValue: flags)) else {
+            // ND_REDIRECT: the consumed exporter answers, and its release is its own.
+            return unsafe PyObject_GetBuffer(ndarrayFields(object).pointee.consumed.obj!, view, flags)
         }
+        unsafe view.fill(answer, exporter: object)
+        // Which base buffer this export belongs to; it stays until the export is released
+        // (and `__init__` refuses while exports are live).
+        unsafe view.pointee.internal = UnsafeMutableRawPointer(head)
+        return 0
+    } catch {
+        // ND_GETBUF_UNDEFINED: a wrong but (in <= 3.2) permitted view.obj after failure.
+        let undefined: NDFlags = [.getbufFail, .getbufUndefined]
+        unsafe view.pointee.obj = unsafe head.pointee.flags.isSuperset(of: undefined) ? PyObjectRef(bitPattern: 1) : nil
+        PythonError(core: error).raise()
+        return -1
     }
 }
 
 @_cdecl("swiftbuf_ndarray_releasebuffer")
 func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py_buffer>) {
-    guard let token = unsafe view.pointee.internal, let reference = unsafe ndarrayReference(object) else { return }
-    unsafe reference._withUnsafeGuaranteedRef { array in
-        unsafe Unmanaged<NDBuffer>.fromOpaque(token)._withUnsafeGuaranteedRef { array.released($0) }
+    guard let token = unsafe view.pointee.internal else { return }
+    if let consumer = unsafe consumerBuffer(object) {
+        unsafe consumer.pointee.released()
+    } else if let reference = unsafe ndarrayReference(object) {
+        unsafe reference._withUnsafeGuaranteedRef { unsafe $0.released(token) }
     }
 }
 
 // MARK: - Attributes
 
-/// A getter on the current base buffer.
+/// A getter on the current base buffer, which it may change (`add_suboffsets`).
 @inline(__always)
-private func getter(_ o: PyObjectRef, _ body: (NDBuffer) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in unsafe try body(try ndarrayState(o).head) }
+private func getter(_ o: PyObjectRef, _ body: (UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
+    unsafe pythonCall { () throws(PythonError) in unsafe try body(try ndarrayHead(o)) }
 }
 
-/// A getter that cannot fail on an initialised ndarray, on the current base buffer's facts
-/// (`NDArray.headFacts` says why they are read there). The object owns its NDArray and the
-/// caller holds the object, so the NDArray is borrowed. Through `getter` the head was also
-/// retained and released around the result's constructor: 1.5-2.3x _testbuffer's getters
-/// wall-clock.
+/// A getter that cannot fail on an initialised ndarray, on the current base buffer, borrowed:
+/// the object owns it and the caller holds the object. For bodies that run no Python code.
 @inline(__always)
-private func attribute(_ o: PyObjectRef, _ body: ((base: BufferDescriptor, flags: NDFlags, offset: Int)) -> PyObjectRef?) -> PyObjectRef? {
-    unsafe borrowed(o) { unsafe body($0.headFacts) }
-}
-
-/// `body` on the object's NDArray, borrowed (see `attribute`); ValueError for an object whose
-/// `__init__` has not run.
-@inline(__always)
-private func borrowed(_ o: PyObjectRef, _ body: (NDArray) -> PyObjectRef?) -> PyObjectRef? {
-    guard let reference = unsafe ndarrayReference(o) else { return unsafe raiseUninitialized() }
-    return unsafe reference._withUnsafeGuaranteedRef(body)
+private func attribute(_ o: PyObjectRef, _ body: (borrowing NDBuffer) -> PyObjectRef?) -> PyObjectRef? {
+    guard let head = unsafe try? ndarrayHead(o) else { return unsafe raiseUninitialized() }
+    return unsafe body(head.pointee)
 }
 
 @inline(never)
@@ -246,8 +236,8 @@ private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
 private func contiguity(_ o: PyObjectRef, _ order: Layout.Order) -> PyObjectRef? {
-    unsafe borrowed(o) { array in
-        guard let answer = array.checkedContiguity(order) else {
+    unsafe attribute(o) { head in
+        guard let answer = head.checkedContiguity(order) else {
             return unsafe raising(.runtimeError("results from PyBuffer_IsContiguous() and flags differ"))
         }
         return unsafe pyBool(answer)
@@ -294,7 +284,7 @@ func ndarrayGetContiguous(_ o: PyObjectRef, _: UnsafeMutableRawPointer?) -> PyOb
 
 @_cdecl("swiftbuf_ndarray_tolist")
 func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe getter(o) { b throws(PythonError) in unsafe try unpackAll(b.base) }
+    unsafe getter(o) { b throws(PythonError) in unsafe try unpackAll(b.pointee.base) }
 }
 
 /// `ndarray_tobytes`: the items of `base` in C order, nil with the exception set.
@@ -315,7 +305,7 @@ func ndarrayTobytes(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_ndarray_add_suboffsets")
 func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     unsafe getter(o) { b throws(PythonError) in
-        try core { () throws(SwiftBufferError) in try b.addRedundantSuboffsets() }
+        try core { () throws(SwiftBufferError) in try unsafe b.pointee.addRedundantSuboffsets() }
         return unsafe pyNone
     }
 }
@@ -323,20 +313,19 @@ func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 @_cdecl("swiftbuf_ndarray_memoryview_from_buffer")
 func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     unsafe pythonCall { () throws(PythonError) in
-        let array = unsafe try ndarrayState(o)
+        let head = unsafe try ndarrayHead(o)
         // The base buffer whose memory the view lies in: this array's own, or that of the
-        // original ndarray it consumes.
-        let owner: NDBuffer
-        if !array.isConsumer {
-            owner = array.head
-        } else if let exporter = unsafe consumedExporter(o), unsafe isNDArray(exporter),
-                  let exported = unsafe try? ndarrayState(exporter), !exported.isConsumer,
+        // original ndarray it consumes (the one its consumed export was made from).
+        let owner: UnsafeMutablePointer<NDBuffer>
+        if unsafe !head.pointee.isConsumer {
+            unsafe owner = unsafe head
+        } else if let exporter = unsafe consumedExporter(o), unsafe isNDArray(exporter), unsafe ndarrayReference(exporter) != nil,
                   let token = unsafe ndarrayFields(o).pointee.consumed.internal {
-            owner = unsafe Unmanaged<NDBuffer>.fromOpaque(token).takeUnretainedValue()
+            unsafe owner = unsafe token.assumingMemoryBound(to: NDBuffer.self)
         } else {
             throw .typeError("memoryview_from_buffer(): ndarray must be original exporter or consumer from ndarray/original exporter")
         }
-        let info = try core { () throws(SwiftBufferError) in try NDDetached.copy(of: array.head.base, in: owner) }
+        let info = try core { () throws(SwiftBufferError) in unsafe try NDDetached.copy(of: head.pointee.base, in: owner.pointee) }
         // PyMemoryView_FromBuffer copies shape, strides and suboffsets; the view has no owner.
         var buffer = unsafe Py_buffer()
         unsafe withUnsafeMutablePointer(to: &buffer) { unsafe $0.store(info) }
@@ -349,16 +338,15 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
 @_cdecl("swiftbuf_ndarray_hash")
 func ndarrayHash(_ o: PyObjectRef) -> Int {
     do throws(PythonError) {
-        let array = unsafe try ndarrayState(o)
-        let b = array.head
-        if !b.base.readonly { throw .valueError("cannot hash writable ndarray object") }
+        let head = unsafe try ndarrayHead(o)
+        if unsafe !head.pointee.base.readonly { throw .valueError("cannot hash writable ndarray object") }
         if let exporter = unsafe consumedExporter(o) {
             // The exporter's __hash__ may run Python code: re-initialising the array from there
             // would give back the buffer hashed next, so it refuses meanwhile.
-            let hash = array.withPinnedHead { unsafe PyObject_Hash(exporter) }
+            let hash = unsafe NDBuffer.withPinned(head) { unsafe PyObject_Hash(exporter) }
             if hash == -1 { throw .alreadySet }
         }
-        let bytes = unsafe try checked(ndarrayBytes(b.base))
+        let bytes = unsafe try checked(ndarrayBytes(head.pointee.base))
         defer { unsafe decref(bytes) }
         return unsafe PyObject_Hash(bytes)
     } catch {

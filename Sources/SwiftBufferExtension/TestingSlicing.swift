@@ -7,19 +7,22 @@ import SwiftBufferPython
 
 /// `ndarray_item`: one item (ndim = 1), or a sub-array of ndim-1 dimensions.
 private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> PyObjectRef {
-    switch unsafe try withNDArray(object, { array throws(PythonError) in unsafe try core { () throws(SwiftBufferError) in unsafe try array.select(index) } }) {
+    let head = unsafe try ndarrayHead(object)
+    switch unsafe try core({ () throws(SwiftBufferError) in unsafe try head.pointee.select(index) }) {
     case .element(let pointer, let format, let itemsize):
         return unsafe try unpackSingle(at: pointer, format: format, itemsize: itemsize)
     case .subarray(let pointer):
-        return unsafe try subview(of: object) { view, hasExporter throws(PythonError) in
-            try core { () throws(SwiftBufferError) in unsafe try NDArray.subarray(of: view, hasExporter: hasExporter, at: pointer) }
+        return unsafe try subview(of: object) { view, hasExporter, storage throws(PythonError) in
+            try core { () throws(SwiftBufferError) in
+                unsafe try NDBuffer.subarray(at: storage, of: view, hasExporter: hasExporter, item: pointer)
+            }
         }
     }
 }
 
 /// A new ndarray consuming a full export (`PyBUF_FULL_RO`) of `object`, described by `make`.
 private func subview(of object: PyObjectRef,
-                     _ make: (BufferDescriptor, Bool) throws(PythonError) -> NDArray) throws(PythonError) -> PyObjectRef {
+                     _ make: (BufferDescriptor, Bool, UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> Void) throws(PythonError) -> PyObjectRef {
     let result = unsafe try newNDArrayObject()
     do throws(PythonError) {
         unsafe try consume(result, object, request: .fullRO, make)
@@ -39,7 +42,7 @@ private func unpacked(_ slice: PyObjectRef) throws(PythonError) -> (start: Int, 
 
 /// `ndarray_subscript`.
 private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(PythonError) -> PyObjectRef {
-    let base = unsafe try withNDArray(object) { $0.headFacts.base }
+    let base = unsafe try ndarrayHead(object).pointee.base
     if base.ndim == 0 {
         if unsafe swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
             return unsafe try unpackSingle(at: base.buf!, format: base.format, itemsize: base.itemsize)
@@ -54,14 +57,14 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Py
     }
     // The new ndarray consumes a full export and slices its own copy of the arrays; a key that
     // is not a slice or a tuple of them is refused after that, as _testbuffer refuses it.
-    return unsafe try subview(of: object) { view, hasExporter throws(PythonError) in
+    return unsafe try subview(of: object) { view, hasExporter, storage throws(PythonError) in
         if unsafe swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.
-            return try NDArray.slicing(view, hasExporter: hasExporter, count: 1) { _ throws(PythonError) in unsafe try unpacked(key) }
+            return try unsafe NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: 1) { _ throws(PythonError) in unsafe try unpacked(key) }
         }
         if unsafe swiftbuf_PyTuple_Check(key) != 0 {
             // Multi-dimensional slice.
-            return unsafe try NDArray.slicing(view, hasExporter: hasExporter, count: swiftbuf_PyTuple_GET_SIZE(key)) { i throws(PythonError) in
+            return unsafe try NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: swiftbuf_PyTuple_GET_SIZE(key)) { i throws(PythonError) in
                 let k = unsafe swiftbuf_PyTuple_GET_ITEM(key, i)!
                 if unsafe swiftbuf_PySlice_Check(k) == 0 { throw .typeError(unsafe "cannot index memory using \"\(typeName(k))\"") }
                 return unsafe try unpacked(k)
@@ -81,49 +84,53 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
     unsafe pythonCall { () throws(PythonError) in unsafe try subscriptValue(object, key) }
 }
 
-/// `pack_single` into the head of `array`, whose layout is `base`. Packing runs Python code (an
-/// item's `__bool__` or `__float__`): a consumer counts it as an export meanwhile, so that
-/// `__init__` refuses instead of giving back the consumed buffer about to be written
-/// (_testbuffer keeps that buffer by pushing the new state on top of it). An original's head
-/// is kept alive by the caller.
-private func pack(_ value: PyObjectRef, at pointer: UnsafeMutableRawPointer, in array: NDArray, _ base: BufferDescriptor) throws(PythonError) {
-    guard array.isConsumer else { return unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize) }
-    try array.withPinnedHead { () throws(PythonError) in
-        unsafe try packSingle(value, at: pointer, format: base.format, itemsize: base.itemsize)
-    }
-}
-
 /// `ndarray_ass_subscript`: one item from a value, or a slice from another exporter.
 @_cdecl("swiftbuf_ndarray_ass_subscript")
 func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(PythonError) in
-        let array = unsafe try ndarrayState(object)
-        // Kept for the store: packing runs Python code, which could re-initialise an original.
-        let head = array.head
-        // Through the core's accessor: `head.base` inlined here made two dynamic exclusivity
-        // checks (callgrind: 152 of nd[i] = v's instructions).
-        let dest = array.headFacts.base
-        if dest.readonly { throw .typeError("ndarray is not writable") }
-        guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
-        if dest.ndim == 0 {
-            if unsafe isZeroDimensionalKey(key) {
-                return unsafe try pack(value, at: dest.buf!, in: array, dest)
-            }
-            throw .typeError("invalid indexing of scalar")
+        // Packing an item runs Python code (its `__bool__` or `__float__`). A consumer counts it
+        // as an export meanwhile, so that `__init__` refuses instead of giving back the
+        // consumed buffer about to be written (_testbuffer keeps that buffer by pushing the new
+        // state on top of it). An original's head is retained instead: a `pop` or `__init__`
+        // from there goes ahead, and the store lands in the base buffer it replaced.
+        if let consumer = unsafe consumerBuffer(object) {
+            return unsafe try assign(object, key, value, head: consumer, pinned: true)
         }
-        if unsafe dest.ndim == 1 && swiftbuf_PyIndex_Check(key) != 0 {
-            // The rvalue is a single item.
-            let index = unsafe PyLong_AsSsize_t(key)
-            if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
-            let pointer = unsafe try core { () throws(SwiftBufferError) in unsafe try head.itemPointer(index) }
-            return unsafe try pack(value, at: pointer, in: array, dest)
+        guard let array = unsafe try originalArray(object) else { return }
+        try unsafe array.withRetainedHead { head throws(PythonError) in
+            unsafe try assign(object, key, value, head: head, pinned: false)
         }
-        // The rvalue is an exporter.
-        let source = unsafe try HeldBuffer(from: value, request: .fullRO)
-        let target = unsafe try subscriptValue(object, key)
-        defer { unsafe decref(target) }
-        let targetBase = unsafe try ndarrayState(target).head.base
-        let sourceBase = unsafe source.descriptor
-        try core { () throws(SwiftBufferError) in try NDAssignment.copy(sourceBase, into: targetBase, allocator: .python) }
     }
+}
+
+/// `ndarray_ass_subscript` on `head`, the object's current base buffer, kept alive by the
+/// caller; `pinned` counts packing as an export of it.
+private func assign(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?,
+                    head: UnsafeMutablePointer<NDBuffer>, pinned: Bool) throws(PythonError) {
+    let dest = unsafe head.pointee.base
+    if dest.readonly { throw .typeError("ndarray is not writable") }
+    guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
+    func pack(at pointer: UnsafeMutableRawPointer) throws(PythonError) {
+        guard pinned else { return unsafe try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize) }
+        try unsafe NDBuffer.withPinned(head) { () throws(PythonError) in
+            unsafe try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize)
+        }
+    }
+    if dest.ndim == 0 {
+        if unsafe isZeroDimensionalKey(key) { return unsafe try pack(at: dest.buf!) }
+        throw .typeError("invalid indexing of scalar")
+    }
+    if unsafe dest.ndim == 1 && swiftbuf_PyIndex_Check(key) != 0 {
+        // The rvalue is a single item.
+        let index = unsafe PyLong_AsSsize_t(key)
+        if unsafe index == -1 && PyErr_Occurred() != nil { throw .alreadySet }
+        return try unsafe pack(at: try core { () throws(SwiftBufferError) in unsafe try head.pointee.itemPointer(index) })
+    }
+    // The rvalue is an exporter.
+    let source = unsafe try HeldBuffer(from: value, request: .fullRO)
+    let target = unsafe try subscriptValue(object, key)
+    defer { unsafe decref(target) }
+    let targetBase = unsafe try ndarrayHead(target).pointee.base
+    let sourceBase = unsafe source.descriptor
+    try core { () throws(SwiftBufferError) in try NDAssignment.copy(sourceBase, into: targetBase, allocator: .python) }
 }

@@ -129,34 +129,46 @@ func isNDArray(_ o: PyObjectRef) -> Bool {
     unsafe swiftbuf_Py_TYPE(o) == swiftbuf_ndarray_type()
 }
 
-/// The NDArray behind an ndarray object, unretained (the object owns it); nil when there is
-/// none: `ndarray.__new__` alone leaves none, and _testbuffer crashes on such an object where
-/// swiftbuf.testing raises `uninitializedNDArray`.
+/// The NDArray of an original ndarray object, unretained (the object owns it); nil for a
+/// consumer, and for an object `ndarray.__new__` alone made (_testbuffer crashes on such an
+/// object where swiftbuf.testing raises `uninitializedNDArray`).
 @inline(__always)
 func ndarrayReference(_ o: PyObjectRef) -> Unmanaged<NDArray>? {
     unsafe ndarrayFields(o).pointee.array.map { unsafe Unmanaged<NDArray>.fromOpaque($0) }
 }
 
-/// What using an ndarray object without an NDArray raises.
-var uninitializedNDArray: PythonError { .valueError("ndarray is not initialized") }
-
-/// The NDArray behind an ndarray object, or `uninitializedNDArray`.
+/// A consumer's base buffer, which lives in its object (`consumerStorage`); nil for an
+/// original or an uninitialised object.
 @inline(__always)
-func ndarrayState(_ o: PyObjectRef) throws(PythonError) -> NDArray {
-    guard let array = unsafe ndarrayReference(o) else { throw uninitializedNDArray }
-    return unsafe array.takeUnretainedValue()
+func consumerBuffer(_ o: PyObjectRef) -> UnsafeMutablePointer<NDBuffer>? {
+    unsafe ndarrayFields(o).pointee.consumer.map { unsafe $0.assumingMemoryBound(to: NDBuffer.self) }
 }
 
-/// `body` on the NDArray behind an ndarray object, borrowed: the object owns it and the
-/// caller holds the object, so nothing is retained (`ndarrayState`'s reference was retained and
-/// released around each use: 4 of `nd[1]`'s retains). For bodies that run no Python code,
-/// which could re-initialise the object and free the NDArray.
+/// What using an ndarray object without state raises.
+var uninitializedNDArray: PythonError { .valueError("ndarray is not initialized") }
+
+/// The current base buffer of an ndarray object: a consumer's own, an original's head; valid
+/// while the caller holds the object and runs no Python code (which could pop the head or
+/// re-initialise the object). `uninitializedNDArray` for an object without state.
 @inline(__always)
-func withNDArray<R>(_ o: PyObjectRef, _ body: (NDArray) throws(PythonError) -> R) throws(PythonError) -> R {
+func ndarrayHead(_ o: PyObjectRef) throws(PythonError) -> UnsafeMutablePointer<NDBuffer> {
+    if let consumer = unsafe consumerBuffer(o) { return unsafe consumer }
     guard let reference = unsafe ndarrayReference(o) else { throw uninitializedNDArray }
-    return try unsafe reference._withUnsafeGuaranteedRef { array -> Result<R, PythonError> in
-        do throws(PythonError) { return .success(try body(array)) } catch { return .failure(error) }
-    }.get()
+    return unsafe reference._withUnsafeGuaranteedRef { unsafe $0.head }
+}
+
+/// The NDArray of an original ndarray object, retained by the caller's reference; nil for a
+/// consumer; `uninitializedNDArray` for an object without state.
+func originalArray(_ o: PyObjectRef) throws(PythonError) -> NDArray? {
+    if let reference = unsafe ndarrayReference(o) { return unsafe reference.takeUnretainedValue() }
+    if unsafe consumerBuffer(o) != nil { return nil }
+    throw uninitializedNDArray
+}
+
+/// Live exports of the object's base buffers (0 without state).
+func liveExports(_ o: PyObjectRef) -> Int {
+    if let consumer = unsafe consumerBuffer(o) { return unsafe consumer.pointee.exports.live }
+    return unsafe ndarrayReference(o)?.takeUnretainedValue().liveExports ?? 0
 }
 
 /// The exporter a consumer's buffer came from (`base.obj`), borrowed; nil for an original.
@@ -171,21 +183,39 @@ func consumedSlot(_ o: PyObjectRef) -> UnsafeMutablePointer<Py_buffer> {
         .assumingMemoryBound(to: Py_buffer.self)
 }
 
-/// Drops the object's state: its NDArray, and the buffer it consumed (given back once).
+/// Where a consumer's `NDBuffer` lives: after the object's C fields, aligned (the type's
+/// `basicsize` is `ndarrayBasicSize`), as `_testbuffer`'s `staticbuf` lives in its object,
+/// so a sub-view allocates no Swift object.
+private let consumerOffset: Int = {
+    let alignment = MemoryLayout<NDBuffer>.alignment
+    return unsafe (MemoryLayout<swiftbuf_NDArrayObject>.size + alignment - 1) / alignment * alignment
+}()
+
+/// The ndarray type's `basicsize`: the C fields and room for a consumer's `NDBuffer`.
+@_cdecl("swiftbuf_ndarray_basicsize")
+func ndarrayBasicSize() -> Int { consumerOffset + MemoryLayout<NDBuffer>.size }
+
+/// Drops the object's state: its NDArray or its consumer base buffer, and the buffer it
+/// consumed (given back once).
 func clearState(_ o: PyObjectRef) {
     let fields = unsafe ndarrayFields(o)
     if let raw = unsafe fields.pointee.array {
         unsafe fields.pointee.array = nil
         unsafe Unmanaged<NDArray>.fromOpaque(raw).release()
     }
+    if let consumer = unsafe consumerBuffer(o) {
+        unsafe fields.pointee.consumer = nil
+        unsafe consumer.deinitialize(count: 1)
+    }
     // Releasing a zeroed (or already released) Py_buffer does nothing.
     unsafe PyBuffer_Release(consumedSlot(o))
 }
 
 /// Makes the object a consumer: obtains `request` from `exporter` into its own slot, then
-/// describes it with `make`. Any earlier state is dropped first; on failure none is left.
+/// describes it with `make`, which initialises the base buffer storage it is given (or throws,
+/// leaving it uninitialised). Any earlier state is dropped first; on failure none is left.
 func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
-             _ make: (BufferDescriptor, Bool) throws(PythonError) -> NDArray) throws(PythonError) {
+             _ make: (BufferDescriptor, Bool, UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> Void) throws(PythonError) {
     unsafe clearState(o)
     let slot = unsafe consumedSlot(o)
     if unsafe PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
@@ -193,8 +223,9 @@ func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
         throw .alreadySet
     }
     do throws(PythonError) {
-        let array = unsafe try make(BufferDescriptor(slot), slot.pointee.obj != nil)
-        unsafe ndarrayFields(o).pointee.array = unsafe Unmanaged.passRetained(array).toOpaque()
+        let storage = unsafe (UnsafeMutableRawPointer(o) + consumerOffset).assumingMemoryBound(to: NDBuffer.self)
+        unsafe try make(BufferDescriptor(slot), slot.pointee.obj != nil, storage)
+        unsafe ndarrayFields(o).pointee.consumer = UnsafeMutableRawPointer(storage)
     } catch {
         unsafe PyBuffer_Release(slot)
         throw error

@@ -36,7 +36,7 @@ static PyGetSetDef ndarray_getset[] = {
 };
 
 static PyType_Slot ndarray_slots[] = {
-    {Py_tp_new, PyType_GenericNew},  // zeroed: `array` stays NULL until __init__
+    {Py_tp_new, PyType_GenericNew},  // zeroed: `array` and `consumer` stay NULL until __init__
     {Py_tp_init, swiftbuf_ndarray_init},
     {Py_tp_dealloc, swiftbuf_ndarray_dealloc},
     {Py_tp_hash, swiftbuf_ndarray_hash},
@@ -52,7 +52,7 @@ static PyType_Slot ndarray_slots[] = {
 
 static PyType_Spec ndarray_spec = {
     .name = "swiftbuf.testing.ndarray",
-    .basicsize = sizeof(swiftbuf_NDArrayObject),
+    .basicsize = 0,  // swiftbuf_ndarray_basicsize(), set before the type is made
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,  // not a base type, like _testbuffer's
     .slots = ndarray_slots,
 };
@@ -92,6 +92,7 @@ static PyMethodDef testing_functions[] = {
 int swiftbuf_add_testing(PyObject *module) {
     PyObject *testing = PyModule_New("swiftbuf.testing");
     if (testing == NULL) return -1;
+    ndarray_spec.basicsize = (int)swiftbuf_ndarray_basicsize();
     if (PyModule_AddFunctions(testing, testing_functions) < 0
         || swiftbuf_add_type(testing, &ndarray_spec, &swiftbuf_NDArrayType) < 0
         || swiftbuf_add_type(testing, &staticarray_spec, &swiftbuf_StaticArrayType) < 0

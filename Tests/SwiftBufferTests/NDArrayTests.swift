@@ -11,12 +11,22 @@ private let itemsize = 2
 /// `shape`/`strides`/`offset`/`flags` (`init_ndbuf` without the struct module).
 private func makeBuffer(count: Int, shape: [Int], strides: [Int]?, offset: Int,
                         flags: NDFlags = []) throws(SwiftBufferError) -> NDBuffer {
-    let buffer = try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags)
+    var buffer = try NDBuffer(itemCount: count, itemsize: itemsize, offset: offset, flags: flags)
     let raw = buffer.rawBytes
     for k in 0..<count { unsafe raw.storeBytes(of: Int16(k + 1), toByteOffset: itemsize * k, as: Int16.self) }
     buffer.setElement(itemsize: itemsize, format: Array("h".utf8))
     try buffer.setStructure(shape: shape, strides: strides)
     return buffer
+}
+
+/// Runs `body` on uninitialised storage for a consumer (what the bridge's ndarray object holds),
+/// then deinitialises it if `body` left it initialised.
+private func withConsumerStorage<R>(_ body: (UnsafeMutablePointer<NDBuffer>) throws -> (R, initialised: Bool)) rethrows -> R {
+    let storage = UnsafeMutablePointer<NDBuffer>.allocate(capacity: 1)
+    defer { storage.deallocate() }
+    let (result, initialised) = try body(storage)
+    if initialised { storage.deinitialize(count: 1) }
+    return result
 }
 
 /// The element at `index`, by PEP 3118's addressing (strides, then suboffsets).
@@ -70,27 +80,28 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                         let expected = oracle(count: count, shape: shape, strides: strides, offset: offset)
                         for pil in [false, true] {
                             let label = "shape=\(shape) strides=\(strides) offset=\(offset) count=\(count) pil=\(pil)"
-                            let built: NDBuffer
-                            do {
-                                built = try makeBuffer(count: count, shape: shape, strides: strides, offset: offset,
-                                                       flags: pil ? .pil : [])
-                            } catch {
-                                #expect(error == .valueError(expected ?? "accepted"), "\(label)")
+                            let attempt = Result { () throws(SwiftBufferError) in
+                                NDArray(original: try makeBuffer(count: count, shape: shape, strides: strides, offset: offset,
+                                                                 flags: pil ? .pil : []))
+                            }
+                            guard case .success(let array) = attempt else {
+                                if case .failure(let error) = attempt { #expect(error == .valueError(expected ?? "accepted"), "\(label)") }
                                 continue
                             }
+                            let built = array.head
                             #expect(expected == nil, "\(label)")
-                            let view = built.base
+                            let view = built.pointee.base
                             #expect(view.len == shape.reduce(itemsize, *), "\(label)")
                             for index in TestLayout.indices(of: shape) {
                                 let position = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
                                 #expect(element(view, index) == Int16(position / itemsize + 1), "\(label) \(index)")
                             }
                             if pil {
-                                #expect(view.suboffsets != nil && built.flags.contains(.pil) && built.offset == 0, "\(label)")
-                                #expect(built.flags.isDisjoint(with: [.c, .fortran]), "\(label)")
+                                #expect(view.suboffsets != nil && built.pointee.flags.contains(.pil) && built.pointee.offset == 0, "\(label)")
+                                #expect(built.pointee.flags.isDisjoint(with: [.c, .fortran]), "\(label)")
                             } else {
-                                #expect(built.flags.contains(.c) == Layout.isContiguous(view, order: .c), "\(label)")
-                                #expect(built.flags.contains(.fortran) == Layout.isContiguous(view, order: .fortran), "\(label)")
+                                #expect(built.pointee.flags.contains(.c) == Layout.isContiguous(view, order: .c), "\(label)")
+                                #expect(built.pointee.flags.contains(.fortran) == Layout.isContiguous(view, order: .fortran), "\(label)")
                             }
                         }
                     }
@@ -115,7 +126,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
 
     @Test func constructionRefusals() {
         #expect(throws: SwiftBufferError.typeError("ndim = 0 cannot be used in conjunction with ND_PIL")) {
-            try makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: .pil)
+            _ = try makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: .pil)
         }
         #expect(throws: SwiftBufferError.valueError("ndim must not exceed 128")) { try NDBuffer.checkDimensions(129) }
         #expect(throws: SwiftBufferError.typeError("ND_FORTRAN cannot be used together with strides")) {
@@ -126,33 +137,36 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
         }
         #expect((try? NDBuffer.checkStrides(count: 0, ndim: 3, flags: .fortran)) == false)
         #expect(throws: SwiftBufferError.noMemory) {
-            try NDBuffer(itemCount: Int.max / 2, itemsize: 4, offset: 0, flags: [])
+            _ = try NDBuffer(itemCount: Int.max / 2, itemsize: 4, offset: 0, flags: [])
         }
         // Zero strides over a huge extent: product(shape) * itemsize does not fit in Int.
         #expect(throws: SwiftBufferError.valueError("product(shape) * itemsize is too large")) {
-            try makeBuffer(count: 1, shape: [Int.max / 2, 4], strides: [0, 0], offset: 0)
+            _ = try makeBuffer(count: 1, shape: [Int.max / 2, 4], strides: [0, 0], offset: 0)
         }
     }
 
     // MARK: - Indexing and slicing
 
-    private func sources(_ flags: NDFlags = []) throws -> [NDBuffer] {
+    /// Originals of several layouts, each the one base buffer of an NDArray (an array cannot
+    /// hold the non-copyable NDBuffer itself).
+    private func sources(_ flags: NDFlags = []) throws -> [NDArray] {
         try [
-            makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags),
-            makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags.union(.pil)),
-            makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: flags),
-            makeBuffer(count: 30, shape: [3, 5], strides: [10, -2], offset: 8, flags: flags.union(.pil)),
-            makeBuffer(count: 30, shape: [5, 3], strides: nil, offset: 0, flags: flags.union(.fortran)),
-            makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: flags),
+            NDArray(original: makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags)),
+            NDArray(original: makeBuffer(count: 30, shape: [2, 3, 5], strides: nil, offset: 0, flags: flags.union(.pil))),
+            NDArray(original: makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: flags)),
+            NDArray(original: makeBuffer(count: 30, shape: [3, 5], strides: [10, -2], offset: 8, flags: flags.union(.pil))),
+            NDArray(original: makeBuffer(count: 30, shape: [5, 3], strides: nil, offset: 0, flags: flags.union(.fortran))),
+            NDArray(original: makeBuffer(count: 1, shape: [], strides: nil, offset: 0, flags: flags)),
         ]
     }
 
     @Test func itemSubviews() throws {
-        for source in try sources() where source.base.ndim > 1 {
-            let view = source.base
+        for array in try sources() where array.head.pointee.base.ndim > 1 {
+            let source = array.head
+            let view = source.pointee.base
             for i in -view.extent(0)..<view.extent(0) {
-                let pointer = try source.itemPointer(i)
-                let sub = NDBuffer(consuming: view, hasExporter: true)
+                let pointer = try source.pointee.itemPointer(i)
+                var sub = NDBuffer(consuming: view, hasExporter: true)
                 try sub.narrowToItem(at: pointer)
                 let i0 = i < 0 ? i + view.extent(0) : i
                 for rest in TestLayout.indices(of: shape(of: sub.base)) {
@@ -160,21 +174,21 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                 }
                 #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
             }
-            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.itemPointer(view.extent(0)) }
-            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.itemPointer(-view.extent(0) - 1) }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(view.extent(0)) }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(-view.extent(0) - 1) }
         }
     }
 
     @Test func slicesSelectTheIndicesTheyName() throws {
         let bounds = [-7, -3, -1, 0, 1, 2, 4, 7]
-        for source in try sources() where source.base.ndim > 0 {
-            let view = source.base
+        for array in try sources() where array.head.pointee.base.ndim > 0 {
+            let view = array.head.pointee.base
             for start in bounds {
                 for stop in bounds {
                     for step in [-3, -1, 1, 2] {
                         // The same slice on every dimension.
                         let slices = (0..<view.ndim).map { Layout.Slice(start: start, stop: stop, step: step, count: view.extent($0)) }
-                        let sliced = NDBuffer(consuming: view, hasExporter: true)
+                        var sliced = NDBuffer(consuming: view, hasExporter: true)
                         sliced.ownStructure()
                         for (d, s) in slices.enumerated() { sliced.applySlice(s, dimension: d) }
                         try sliced.finishSlicing()
@@ -199,59 +213,72 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
             init(core: SwiftBufferError) { self.core = core }
             init() { core = nil }
         }
-        let oneD = try makeBuffer(count: 6, shape: [6], strides: [-2], offset: 10)
-        for source in try sources() + [oneD] {
-            let array = NDArray(original: source)
-            let view = source.base
+        let oneD = NDArray(original: try makeBuffer(count: 6, shape: [6], strides: [-2], offset: 10))
+        for array in try sources() + [oneD] {
+            let head = array.head
+            let token = UnsafeMutableRawPointer(head)
+            let view = head.pointee.base
             if view.ndim == 0 {
-                #expect(throws: SwiftBufferError.typeError("invalid indexing of scalar")) { try array.select(0) }
+                #expect(throws: SwiftBufferError.typeError("invalid indexing of scalar")) { try head.pointee.select(0) }
                 continue
             }
             for i in -view.extent(0)..<view.extent(0) {
                 let i0 = i < 0 ? i + view.extent(0) : i
-                switch unsafe try array.select(i) {
+                switch unsafe try head.pointee.select(i) {
                 case .element(let pointer, let format, let itemsize):
                     #expect(unsafe view.ndim == 1 && itemsize == 2 && format == view.format)
                     #expect(unsafe pointer.loadUnaligned(as: Int16.self) == element(view, [i0]))
                 case .subarray(let pointer):
                     #expect(view.ndim > 1)
-                    let full = try #require(try array.export(.fullRO))
-                    let sub = try NDArray.subarray(of: full, hasExporter: true, at: pointer).head
-                    #expect(shape(of: sub.base) == Array(shape(of: view).dropFirst()))
-                    for rest in TestLayout.indices(of: shape(of: sub.base)) {
-                        #expect(element(sub.base, rest) == element(view, [i0] + rest))
+                    let full = try #require(try head.pointee.export(.fullRO))
+                    try withConsumerStorage { storage in
+                        try NDBuffer.subarray(at: storage, of: full, hasExporter: true, item: pointer)
+                        let sub = storage.pointee.base
+                        #expect(shape(of: sub) == Array(shape(of: view).dropFirst()))
+                        for rest in TestLayout.indices(of: shape(of: sub)) {
+                            #expect(element(sub, rest) == element(view, [i0] + rest))
+                        }
+                        #expect(storage.pointee.flags.contains(.c) == Layout.isContiguous(sub, order: .c))
+                        return ((), initialised: true)
                     }
-                    #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
-                    array.released(array.head)
+                    array.released(token)
                 }
             }
-            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try array.select(view.extent(0)) }
+            #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try head.pointee.select(view.extent(0)) }
 
             // [1:: -1] on the first dimension, [::2] on the others.
-            let full = try #require(try array.export(.fullRO))
+            let full = try #require(try head.pointee.export(.fullRO))
             let unpacked = { (d: Int) throws(Unpack) in d == 0 ? (start: 1, stop: Int.min, step: -1) : (start: 0, stop: Int.max, step: 2) }
-            let sliced = try NDArray.slicing(full, hasExporter: true, count: view.ndim, unpacked: unpacked).head
-            let slices = (0..<view.ndim).map { d in
-                let (start, stop, step) = try! unpacked(d)
-                return Layout.Slice(start: start, stop: stop, step: step, count: view.extent(d))
-            }
-            #expect(shape(of: sliced.base) == slices.map(\.length))
-            for index in TestLayout.indices(of: shape(of: sliced.base)) {
-                #expect(element(sliced.base, index) == element(view, zip(index, slices).map { $1.start + $0 * $1.step }))
-            }
-            #expect(sliced.base.len == slices.reduce(itemsize) { $0 * $1.length })
-            // One slice too many: the key's own refusal first, then "too many slices".
-            #expect(throws: Unpack()) {
-                try NDArray.slicing(full, hasExporter: true, count: view.ndim + 1) { d throws(Unpack) in
-                    if d == view.ndim { throw Unpack() }
-                    return (0, 1, 1)
+            try withConsumerStorage { storage in
+                try NDBuffer.slicing(at: storage, full, hasExporter: true, count: view.ndim, unpacked: unpacked)
+                let sliced = storage.pointee.base
+                let slices = (0..<view.ndim).map { d in
+                    let (start, stop, step) = try! unpacked(d)
+                    return Layout.Slice(start: start, stop: stop, step: step, count: view.extent(d))
                 }
+                #expect(shape(of: sliced) == slices.map(\.length))
+                for index in TestLayout.indices(of: shape(of: sliced)) {
+                    #expect(element(sliced, index) == element(view, zip(index, slices).map { $1.start + $0 * $1.step }))
+                }
+                #expect(sliced.len == slices.reduce(itemsize) { $0 * $1.length })
+                return ((), initialised: true)
             }
-            let ndim = view.ndim
-            #expect(throws: Unpack(core: .indexError("too many slices for an ndarray of \(ndim) dimension\(ndim == 1 ? "" : "s")"))) {
-                try NDArray.slicing(full, hasExporter: true, count: ndim + 1) { _ throws(Unpack) in (0, 1, 1) }
+            // One slice too many: the key's own refusal first, then "too many slices". Either
+            // leaves the storage uninitialised (it is not deinitialised here).
+            withConsumerStorage { storage in
+                #expect(throws: Unpack()) {
+                    try NDBuffer.slicing(at: storage, full, hasExporter: true, count: view.ndim + 1) { d throws(Unpack) in
+                        if d == view.ndim { throw Unpack() }
+                        return (0, 1, 1)
+                    }
+                }
+                let ndim = view.ndim
+                #expect(throws: Unpack(core: .indexError("too many slices for an ndarray of \(ndim) dimension\(ndim == 1 ? "" : "s")"))) {
+                    try NDBuffer.slicing(at: storage, full, hasExporter: true, count: ndim + 1) { _ throws(Unpack) in (0, 1, 1) }
+                }
+                return ((), initialised: false)
             }
-            array.released(array.head)
+            array.released(token)
             #expect(array.liveExports == 0)
         }
     }
@@ -259,14 +286,13 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
     /// `c_contiguous`, `f_contiguous`, `contiguous`: the layout's answer, or nil where the
     /// flags claim otherwise (a hand-set ND_SCALAR claims every contiguity).
     @Test func checkedContiguityComparesLayoutAndFlags() throws {
-        for source in try sources() {
-            let array = NDArray(original: source)
+        for array in try sources() {
             for order in [Layout.Order.c, .fortran, .any] {
-                #expect(array.checkedContiguity(order) == Layout.isContiguous(source.base, order: order))
+                #expect(array.head.pointee.checkedContiguity(order) == Layout.isContiguous(array.head.pointee.base, order: order))
             }
         }
         let lying = try makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: .scalar)
-        #expect(NDArray(original: lying).checkedContiguity(.c) == nil)
+        #expect(lying.checkedContiguity(.c) == nil)
     }
 
     @Test func sliceLengthsMatchIndexEnumeration() {
@@ -319,20 +345,19 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                 // Two views of one array, possibly overlapping: the case where order matters.
                 let result = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: pil ? .pil : [])
                 let expected = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: pil ? .pil : [])
-                func view(_ b: NDBuffer, _ k: Int) throws -> NDBuffer {
-                    let v = NDBuffer(consuming: b.base, hasExporter: true)
+                func view(_ b: borrowing NDBuffer, _ k: Int) throws -> NDBuffer {
+                    var v = NDBuffer(consuming: b.base, hasExporter: true)
                     v.ownStructure()
                     for (d, s) in slicesOf[k].enumerated() { v.applySlice(s, dimension: d) }
                     try v.finishSlicing()
                     return v
                 }
-                // The views own the arrays their descriptors point into: keep them alive.
-                let (left, right) = (try view(result, l), try view(result, r))
-                let (oracleLeft, oracleRight) = (try view(expected, l), try view(expected, r))
-                try withExtendedLifetime((left, right, oracleLeft, oracleRight)) {
-                    try NDAssignment.copy(right.base, into: left.base)
-                    rowBufferedOracle(oracleLeft.base, oracleRight.base)
-                }
+                // The views own the arrays their descriptors point into; they live to the end
+                // of the scope.
+                let left = try view(result, l), right = try view(result, r)
+                let oracleLeft = try view(expected, l), oracleRight = try view(expected, r)
+                try NDAssignment.copy(right.base, into: left.base)
+                rowBufferedOracle(oracleLeft.base, oracleRight.base)
                 for index in TestLayout.indices(of: [3, 5]) {
                     #expect(element(result.base, index) == element(expected.base, index), "pil=\(pil) \(l)<-\(r) \(index)")
                 }
@@ -348,88 +373,109 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
     // MARK: - Exports and the list of base buffers
 
     @Test func exportsAnswerLikeExportRules() throws {
-        for source in try sources() + sources(.writable) {
-            do {
-                let array = NDArray(original: source)
-                for raw in 0..<Int32(0x200) {
-                    let request = BufferRequest(rawValue: raw)
-                    let rules = Result { () throws(SwiftBufferError) in
-                        try ExportRules.answer(request, base: source.base, contiguity: source.flags.contiguity, voice: .ndarray)
-                    }
-                    let exports = source.exports.live
-                    switch (rules, Result { () throws(SwiftBufferError) in try array.export(request) }) {
-                    case (.failure(let e1), .failure(let e2)):
-                        #expect(e1 == e2, "request \(raw)")
-                        #expect(source.exports.live == exports)
-                    case (.success(let v1), .success(let v2?)):
-                        #expect(unsafe v1.buf == v2.buf && v1.ndim == v2.ndim && v1.shape == v2.shape
-                                && v1.strides == v2.strides && v1.format == v2.format, "request \(raw)")
-                        #expect(source.exports.live == exports + 1)
-                        array.released(source)
-                    default:
-                        Issue.record("request \(raw): ExportRules \(rules), ndarray disagrees")
-                    }
+        for array in try sources() + sources(.writable) {
+            let source = array.head
+            for raw in 0..<Int32(0x200) {
+                let request = BufferRequest(rawValue: raw)
+                let rules = Result { () throws(SwiftBufferError) in
+                    try ExportRules.answer(request, base: source.pointee.base, contiguity: source.pointee.flags.contiguity, voice: .ndarray)
                 }
-                #expect(source.exports.live == 0)
+                let exports = source.pointee.exports.live
+                switch (rules, Result { () throws(SwiftBufferError) in try source.pointee.export(request) }) {
+                case (.failure(let e1), .failure(let e2)):
+                    #expect(e1 == e2, "request \(raw)")
+                    #expect(source.pointee.exports.live == exports)
+                case (.success(let v1), .success(let v2?)):
+                    #expect(unsafe v1.buf == v2.buf && v1.ndim == v2.ndim && v1.shape == v2.shape
+                            && v1.strides == v2.strides && v1.format == v2.format, "request \(raw)")
+                    #expect(source.pointee.exports.live == exports + 1)
+                    array.released(UnsafeMutableRawPointer(source))
+                default:
+                    Issue.record("request \(raw): ExportRules \(rules), ndarray disagrees")
+                }
             }
+            #expect(source.pointee.exports.live == 0)
         }
     }
 
     @Test func getbufFailAndRedirect() throws {
-        let failing = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0, flags: .getbufFail)
+        var failing = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0, flags: .getbufFail)
         #expect(throws: SwiftBufferError.bufferError("ND_GETBUF_FAIL: forced test exception")) {
-            try NDArray(original: failing).export(.fullRO)
+            try failing.export(.fullRO)
         }
-        let source = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0)
-        let simple = NDBuffer(consuming: try #require(try NDArray(original: source).export(.simple)), hasExporter: true)
-        let consumer = NDArray(consumer: simple)
+        var source = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0)
+        var consumer = NDBuffer(consuming: try #require(try source.export(.simple)), hasExporter: true)
         #expect(throws: SwiftBufferError.bufferError("re-exporter does not provide format, shape or strides")) {
             try consumer.export(.nd)
         }
         #expect(try consumer.export(.simple) != nil)
-        let redirecting = NDArray(consumer: NDBuffer(consuming: source.base, hasExporter: true, userFlags: .redirect))
+        #expect(consumer.exports.live == 1)
+        consumer.released()
+        #expect(consumer.exports.live == 0)
+        var redirecting = NDBuffer(consuming: source.base, hasExporter: true, userFlags: .redirect)
         #expect(try redirecting.export(.fullRO) == nil)  // the bridge asks the exporter instead
+        #expect(redirecting.exports.live == 0)
     }
 
     @Test func baseBuffersLiveWhileExported() throws {
-        let first = try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0)
-        let array = NDArray(original: first, varExport: true)
-        _ = try array.export(.fullRO)
+        let array = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0), varExport: true)
+        let first = UnsafeMutableRawPointer(array.head)
+        _ = try array.head.pointee.export(.fullRO)
         let second = try makeBuffer(count: 2, shape: [2], strides: nil, offset: 0)
-        try array.checkPush(flags: [])  // allowed under ND_VAREXPORT
+        let secondMemory = second.base.buf
+        try NDArray.checkPush(flags: [], onto: array)  // allowed under ND_VAREXPORT
         array.push(second)
-        #expect(array.head === second && array.liveExports == 1)
+        #expect(array.head.pointee.base.buf == secondMemory && array.liveExports == 1)
         array.released(first)  // not the head: dropped with its last export
         #expect(array.liveExports == 0)
         #expect(throws: SwiftBufferError.bufferError("list only has a single base")) { try array.pop() }
 
         let fixed = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
-        _ = try fixed.export(.simple)
-        _ = try fixed.export(.simple)
-        #expect(throws: SwiftBufferError.bufferError("cannot change structure: 2 exported buffers")) { try fixed.checkPush(flags: []) }
-        #expect(throws: SwiftBufferError.valueError("ND_VAREXPORT flag can only be used during object creation")) {
-            try fixed.checkPush(flags: .varExport)
+        _ = try fixed.head.pointee.export(.simple)
+        _ = try fixed.head.pointee.export(.simple)
+        #expect(throws: SwiftBufferError.bufferError("cannot change structure: 2 exported buffers")) {
+            try NDArray.checkPush(flags: [], onto: fixed)
         }
-        let consumer = NDArray(consumer: NDBuffer(consuming: fixed.head.base, hasExporter: true))
-        #expect(throws: SwiftBufferError.bufferError("structure of re-exporting object is immutable")) { try consumer.pop() }
+        #expect(throws: SwiftBufferError.bufferError("cannot change structure: 2 exported buffers")) { try fixed.pop() }
+        #expect(throws: SwiftBufferError.valueError("ND_VAREXPORT flag can only be used during object creation")) {
+            try NDArray.checkPush(flags: .varExport, onto: fixed)
+        }
+        // A consumer (no NDArray) refuses every change, after the flag check.
+        #expect(throws: SwiftBufferError.bufferError("structure of re-exporting object is immutable")) {
+            try NDArray.checkPush(flags: [], onto: nil)
+        }
+        #expect(NDArray.consumerRefusal == .bufferError("structure of re-exporting object is immutable"))
+        #expect(throws: SwiftBufferError.valueError("ND_VAREXPORT flag can only be used during object creation")) {
+            try NDArray.checkPush(flags: .varExport, onto: nil)
+        }
     }
 
-    @Test func pinnedHeadCountsAsAnExport() throws {
+    @Test func pinnedConsumerCountsAsAnExport() throws {
         let array = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
-        let head = array.head
-        let refused = SwiftBufferError.bufferError("cannot change structure: 1 exported buffer")
-        array.withPinnedHead {
-            #expect(head.exports.live == 1 && array.liveExports == 1)
-            #expect(throws: refused) { try array.checkPush(flags: []) }
-            #expect(throws: refused) { try array.pop() }
+        withConsumerStorage { storage in
+            storage.initialize(to: NDBuffer(consuming: array.head.pointee.base, hasExporter: true))
+            NDBuffer.withPinned(storage) {
+                #expect(storage.pointee.exports.live == 1)
+            }
+            #expect(storage.pointee.exports.live == 0)
+            // Given back when the body throws, too.
+            #expect(throws: SwiftBufferError.valueError("from the body")) {
+                try NDBuffer.withPinned(storage) { () throws(SwiftBufferError) in throw .valueError("from the body") }
+            }
+            #expect(storage.pointee.exports.live == 0)
+            return ((), initialised: true)
         }
-        #expect(head.exports.live == 0)
-        // Given back when the body throws, too.
-        #expect(throws: SwiftBufferError.valueError("from the body")) {
-            try array.withPinnedHead { () throws(SwiftBufferError) in throw .valueError("from the body") }
+    }
+
+    @Test func retainedHeadOutlivesPop() throws {
+        let array = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
+        array.push(try makeBuffer(count: 2, shape: [2], strides: [-2], offset: 2))
+        array.withRetainedHead { head in
+            #expect(throws: Never.self) { try array.pop() }
+            // The popped base buffer is still whole: its items, as built.
+            #expect(element(head.pointee.base, [0]) == 2 && element(head.pointee.base, [1]) == 1)
+            #expect(array.head != head && array.head.pointee.base.ndim == 1 && array.head.pointee.base.extent(0) == 3)
         }
-        #expect(array.liveExports == 0)
-        try array.checkPush(flags: [])
     }
 
     // MARK: - Copies and comparisons
@@ -453,14 +499,15 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
     }
 
     @Test func getPointerAddressesLikePEP3118() throws {
-        for source in try sources() {
-            for index in TestLayout.indices(of: shape(of: source.base)) {
-                let p = NDInspect.pointer(in: source.base, at: index)
-                #expect(unsafe p.loadUnaligned(as: Int16.self) == element(source.base, index))
+        for array in try sources() {
+            let source = array.head.pointee.base
+            for index in TestLayout.indices(of: shape(of: source)) {
+                let p = NDInspect.pointer(in: source, at: index)
+                #expect(unsafe p.loadUnaligned(as: Int16.self) == element(source, index))
             }
-            if source.base.ndim > 1 {
+            if source.ndim > 1 {
                 #expect(throws: SwiftBufferError.valueError("get_pointer(): invalid index 9 at position 1")) {
-                    try NDInspect.checkIndex(9, position: 1, of: source.base)
+                    try NDInspect.checkIndex(9, position: 1, of: source)
                 }
             }
         }

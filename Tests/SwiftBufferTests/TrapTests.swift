@@ -45,7 +45,7 @@ struct TrapTests {
     @Test("NDBuffer: a third owned layout array")
     func thirdOwnedArray() async {
         await #expect(processExitsWith: .failure) {
-            let buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
+            var buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
             buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
             try! buffer.setStructure(shape: [4], strides: nil)   // the first array
             buffer.ownStructure()                                // the second
@@ -56,17 +56,17 @@ struct TrapTests {
     @Test("NDBuffer.applySlice before ownStructure, or past ndim")
     func sliceWithoutOwnArrays() async {
         await #expect(processExitsWith: .failure) {
-            let buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
+            var buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
             buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
             try! buffer.setStructure(shape: [4], strides: nil)
-            let consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
+            var consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
             consumer.applySlice(Layout.Slice(start: 0, stop: 2, step: 1, count: 4), dimension: 0)
         }
         await #expect(processExitsWith: .failure) {
-            let buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
+            var buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
             buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
             try! buffer.setStructure(shape: [4], strides: nil)
-            let consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
+            var consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
             consumer.ownStructure()
             consumer.applySlice(Layout.Slice(start: 0, stop: 2, step: 1, count: 4), dimension: 1)
         }
@@ -105,11 +105,11 @@ struct TrapTests {
     @Test("the contracts' valid side runs")
     func validSide() throws {
         #expect(Layout.Slice(start: 0, stop: 4, step: 2, count: 4).length == 2)
-        let buffer = try NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
+        var buffer = try NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
         buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
         try buffer.setStructure(shape: [4], strides: nil)
         buffer.ownStructure()
-        let consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
+        var consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
         consumer.ownStructure()
         consumer.applySlice(Layout.Slice(start: 0, stop: 2, step: 1, count: 4), dimension: 0)
         try consumer.finishSlicing()

@@ -11,6 +11,7 @@
 int swiftbuf_testing_exec(PyObject *module);
 
 // swiftbuf.testing.ndarray
+Py_ssize_t swiftbuf_ndarray_basicsize(void);  // the C fields and a consumer's Swift state
 int swiftbuf_ndarray_init(PyObject *self, PyObject *args, PyObject *kwargs);
 void swiftbuf_ndarray_dealloc(PyObject *self);
 int swiftbuf_ndarray_getbuffer(PyObject *self, Py_buffer *view, int flags);

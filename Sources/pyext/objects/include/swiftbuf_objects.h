@@ -81,14 +81,17 @@ typedef struct {
     int code;                // the element's format character
 } swiftbuf_BufferIteratorObject;
 
-// swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject: `array` is a retained
-// NDArray (the list of base buffers, or a consumer's one base buffer), NULL until __init__;
-// `consumed` is the buffer a consumer obtained from its exporter (`staticbuf` in C: filled in
-// place, never moved, released once at dealloc; zeroed, so releasing it does nothing, for an
+// swiftbuf.testing.ndarray, laid out like _testbuffer's NDArrayObject. An original's `array` is
+// a retained NDArray (its list of base buffers); a consumer's `consumer` points at its one base
+// buffer, a Swift NDBuffer kept after these fields (the type's basicsize,
+// swiftbuf_ndarray_basicsize(), leaves room for it). Both are NULL until __init__. `consumed`
+// is the buffer a consumer obtained from its exporter (`staticbuf` in C: filled in place,
+// never moved, released once at dealloc; zeroed, so releasing it does nothing, for an
 // original exporter).
 typedef struct {
     PyObject_HEAD
     void *array;
+    void *consumer;
     Py_buffer consumed;
 } swiftbuf_NDArrayObject;
 
