@@ -47,9 +47,9 @@ extension NDBuffer {
 
     /// `copy_structure`: the consumer takes its own copies of shape, strides and suboffsets,
     /// so slicing can change them (`ND_OWN_ARRAYS`).
-    public mutating func ownStructure() {
+    public mutating func ownStructure() throws(SwiftBufferError) {
         let ndim = base.ndim
-        let ints = unsafe allocateInts(3 * ndim)
+        let ints = unsafe try allocateInts(3 * ndim)
         for i in 0..<ndim {
             unsafe ints[i] = base.extent(i)
             unsafe ints[ndim + i] = base.stride(i)
@@ -113,12 +113,29 @@ extension NDBuffer {
     /// instructions).
     @inlinable
     public static func build<E: Error>(at storage: UnsafeMutablePointer<NDBuffer>, subviewOf view: BufferDescriptor,
-                                       hasExporter: Bool, _ body: (inout NDBuffer) throws(E) -> Void) throws(E) {
-        unsafe storage.initialize(to: NDBuffer(subviewOf: view, hasExporter: hasExporter))
+                                       hasExporter: Bool, allocator: RawAllocator? = nil,
+                                       _ body: (inout NDBuffer) throws(E) -> Void) throws(E) {
+        unsafe initialize(storage, subviewOf: view, hasExporter: hasExporter, allocator: allocator)
         do throws(E) { try unsafe body(&storage.pointee) } catch {
             unsafe storage.deinitialize(count: 1)
             throw error
         }
+    }
+
+    /// Ends the consumer at `storage` that `build` made: its deinit runs there and the memory
+    /// is uninitialised again. Compiled here: `deinitialize` inlined into the bridge moved the
+    /// value to the stack first (29 instructions).
+    public static func destroy(_ storage: UnsafeMutablePointer<NDBuffer>) {
+        unsafe storage.deinitialize(count: 1)
+    }
+
+    /// `storage.initialize(to: NDBuffer(subviewOf:...))`, compiled here, where the value is
+    /// written into `storage` directly; inlined into the bridge it was built on the stack and
+    /// copied (29 instructions a copy).
+    @usableFromInline
+    static func initialize(_ storage: UnsafeMutablePointer<NDBuffer>, subviewOf view: BufferDescriptor,
+                           hasExporter: Bool, allocator: RawAllocator?) {
+        unsafe storage.initialize(to: NDBuffer(subviewOf: view, hasExporter: hasExporter, allocator: allocator))
     }
 
     /// `ndarray_item`'s sub-array, built at `storage` (see `build`): a re-exporter of `view`, a
@@ -133,7 +150,8 @@ extension NDBuffer {
 
     /// `ndarray_subscript`'s slicing, built at `storage` (see `build`): a re-exporter of `view`
     /// (a full export of the array being sliced) with its own arrays, dimension `i` sliced by
-    /// `unpacked(i)` for each `i` below `count`, then its length and flags.
+    /// `unpacked(i)` for each `i` below `count`, then its length and flags. Its own arrays come
+    /// from `allocator` (nil: Swift's).
     ///
     /// `unpacked(i)` is the key's slice `i` as `PySlice_Unpack` gives it; it runs first for
     /// each dimension, so its refusals (not a slice, an `__index__` that fails) come before
@@ -142,10 +160,10 @@ extension NDBuffer {
     @inlinable
     public static func slicing<E: SwiftBufferErrorCarrying>(
         at storage: UnsafeMutablePointer<NDBuffer>, _ view: BufferDescriptor, hasExporter: Bool, count: Int,
-        unpacked: (_ dimension: Int) throws(E) -> (start: Int, stop: Int, step: Int)
+        allocator: RawAllocator? = nil, unpacked: (_ dimension: Int) throws(E) -> (start: Int, stop: Int, step: Int)
     ) throws(E) {
-        try unsafe build(at: storage, subviewOf: view, hasExporter: hasExporter) { sub throws(E) in
-            sub.ownStructure()
+        try unsafe build(at: storage, subviewOf: view, hasExporter: hasExporter, allocator: allocator) { sub throws(E) in
+            do throws(SwiftBufferError) { try sub.ownStructure() } catch { throw E(core: error) }
             for i in 0..<count {
                 let (start, stop, step) = try unpacked(i)
                 do throws(SwiftBufferError) {

@@ -104,8 +104,10 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// Whether the consumed buffer named its exporter (`base.obj != NULL`); false for originals.
     public let hasExporter: Bool
 
-    /// Where `data` came from; nil for a consumer, which owns no memory from Python (its own
-    /// layout arrays, when slicing makes them, come from Swift's allocator).
+    /// Where `data` and the owned layout arrays come from; nil means Swift's allocator for the
+    /// arrays (a consumer has no `data`). The bridge gives a consumer CPython's object
+    /// allocator: a sliced consumer's one array through Swift's (which always takes
+    /// posix_memalign) and glibc's free was ~190 of `nd[1:3]`'s instructions.
     let allocator: RawAllocator?
     // What this value owns besides `data`, freed at deinit: its format bytes, one array of
     // shape, strides and suboffsets (3 * ndim), and rarely a second array.
@@ -146,8 +148,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// A consumer of `view` about to be narrowed (`narrowToItem`) or sliced (`ownStructure`,
     /// `applySlice`, `finishSlicing`), which compute its layout flags once they are done
     /// (`ndarray_init_staticbuf` alone: only writability is known).
-    public init(subviewOf view: BufferDescriptor, hasExporter: Bool) {
-        self.allocator = nil
+    public init(subviewOf view: BufferDescriptor, hasExporter: Bool, allocator: RawAllocator? = nil) {
+        self.allocator = allocator
         self.base = view
         self.offset = -1
         self.length = -1
@@ -159,8 +161,11 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     deinit {
         if let data = unsafe data { unsafe allocator!.deallocate(data) }
         unsafe ownedFormat?.deallocate()
-        unsafe ownedInts?.deallocate()
-        unsafe ownedExtra?.deallocate()
+        if let ints = unsafe ownedInts { unsafe free(ints) }
+        if let ints = unsafe ownedExtra { unsafe free(ints) }
+        func free(_ ints: UnsafeMutablePointer<Int>) {
+            if let allocator { unsafe allocator.deallocate(UnsafeMutableRawPointer(ints)) } else { unsafe ints.deallocate() }
+        }
     }
 
     /// Whether this base buffer describes memory obtained from another exporter.
@@ -172,8 +177,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     }
 
     /// `count` Ints owned by this value (the layout array; a second request gets the extra one).
-    mutating func allocateInts(_ count: Int) -> UnsafeMutablePointer<Int> {
-        let p = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+    mutating func allocateInts(_ count: Int) throws(SwiftBufferError) -> UnsafeMutablePointer<Int> {
+        let p = unsafe try NDBuffer.layoutArray(count, allocator: allocator)
         if unsafe ownedInts == nil {
             unsafe ownedInts = p
         } else {
@@ -181,6 +186,13 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe ownedExtra = p
         }
         return unsafe p
+    }
+
+    /// `count` Ints from `allocator`, or from Swift's when it is nil.
+    private static func layoutArray(_ count: Int, allocator: RawAllocator?) throws(SwiftBufferError) -> UnsafeMutablePointer<Int> {
+        guard let allocator else { return UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1)) }
+        // count <= 3 * NDFlags.maxDimensions: the product cannot overflow.
+        return unsafe try allocator.bytes(count * MemoryLayout<Int>.stride, zeroed: false).bindMemory(to: Int.self, capacity: count)
     }
 
     /// A NUL-terminated copy of `bytes`, owned by this value, as its format.
@@ -258,7 +270,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             return
         }
         // shape, strides and (for PIL) suboffsets in one owned array.
-        let ints = unsafe allocateInts(3 * ndim)
+        let ints = unsafe try allocateInts(3 * ndim)
         for i in 0..<ndim { unsafe ints[i] = shape[i] }
         let strides = unsafe ints + ndim
         if let explicit = explicit {
@@ -344,7 +356,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         if unsafe base.suboffsets != nil { throw .typeError("cannot add suboffsets to PIL-style array") }
         if unsafe base.strides == nil { throw .typeError("cannot add suboffsets to array without strides") }
         // An original's layout array has room for them after its strides.
-        let suboffsets = unsafe data != nil ? unsafe base.strides! + base.ndim : unsafe allocateInts(base.ndim)
+        let suboffsets = unsafe data != nil ? unsafe base.strides! + base.ndim : unsafe try allocateInts(base.ndim)
         for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
         unsafe base.suboffsets = unsafe suboffsets
         flags.subtract([.c, .fortran])
@@ -354,7 +366,16 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// `PyMemoryView_GetContiguous` builds when the source is not contiguous.
     public init(contiguousCopyOf source: BufferDescriptor, order: Layout.Order,
                 allocator: RawAllocator = .swift) throws(SwiftBufferError) {
+        // 3 * ndim, like every original: room for add_suboffsets. Allocated before `self` is
+        // whole, so a failure leaves nothing to free but `data`.
         let data = unsafe try allocator.bytes(source.len, zeroed: false)
+        let ints: UnsafeMutablePointer<Int>?
+        do throws(SwiftBufferError) {
+            unsafe ints = source.ndim > 0 ? unsafe try NDBuffer.layoutArray(3 * source.ndim, allocator: allocator) : nil
+        } catch {
+            unsafe allocator.deallocate(data)
+            throw error
+        }
         unsafe StridedCopy.gather(source, into: data, order: order == .fortran ? .fortran : .c)
         self.allocator = allocator
         unsafe self.data = unsafe data
@@ -365,9 +386,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         self.base = unsafe BufferDescriptor(buf: data, len: source.len, itemsize: source.itemsize, readonly: true,
                                             ndim: source.ndim, format: nil, shape: nil, strides: nil, suboffsets: nil)
         unsafe base.format = unsafe ownFormat(UnsafeRawBufferPointer(source.formatBytes))
-        if source.ndim > 0 {
-            // 3 * ndim, like every original: room for add_suboffsets.
-            let ints = unsafe allocateInts(3 * source.ndim)
+        if let ints = unsafe ints {
+            unsafe ownedInts = unsafe ints
             for i in 0..<source.ndim { unsafe ints[i] = source.extent(i) }
             unsafe Layout.fillContiguousStrides(shape: ints, ndim: source.ndim, itemsize: source.itemsize,
                                                 order: order == .fortran ? .fortran : .c, into: ints + source.ndim)
@@ -383,7 +403,9 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
 extension NDBuffer {
     /// `ndarray_c_contig`, `ndarray_fortran_contig` and `ndarray_contig` (`.any`): whether the
     /// layout is contiguous in `order` (`PyBuffer_IsContiguous`), or nil when the flags claim
-    /// otherwise (the getters' RuntimeError).
+    /// otherwise (the getters' RuntimeError). Inlinable: called through a pointer from the
+    /// bridge, a call copied the value out first (29 instructions of 40).
+    @inlinable
     public func checkedContiguity(_ order: Layout.Order) -> Bool? {
         let actual = Layout.isContiguous(base, order: order)
         let claimed = flags.contiguity

@@ -225,4 +225,11 @@ extension RawAllocator {
     static let python = unsafe RawAllocator(
         allocate: { count, zeroed in unsafe zeroed ? PyMem_RawCalloc(count, 1) : PyMem_RawMalloc(count) },
         deallocate: { unsafe PyMem_RawFree($0) })
+
+    /// CPython's object allocator (`PyMem_Malloc`: pymalloc for small blocks), for memory
+    /// allocated and freed only with the GIL held: a swiftbuf.testing consumer's layout arrays,
+    /// which _testbuffer allocates with it too.
+    static let pymalloc = unsafe RawAllocator(
+        allocate: { count, zeroed in unsafe zeroed ? PyMem_Calloc(count, 1) : PyMem_Malloc(count) },
+        deallocate: { unsafe PyMem_Free($0) })
 }

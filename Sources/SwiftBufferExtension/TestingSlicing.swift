@@ -60,11 +60,11 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Py
     return unsafe try subview(of: object) { view, hasExporter, storage throws(PythonError) in
         if unsafe swiftbuf_PySlice_Check(key) != 0 {
             // One-dimensional slice.
-            return try unsafe NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: 1) { _ throws(PythonError) in unsafe try unpacked(key) }
+            return try unsafe NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: 1, allocator: .pymalloc) { _ throws(PythonError) in unsafe try unpacked(key) }
         }
         if unsafe swiftbuf_PyTuple_Check(key) != 0 {
             // Multi-dimensional slice.
-            return unsafe try NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: swiftbuf_PyTuple_GET_SIZE(key)) { i throws(PythonError) in
+            return unsafe try NDBuffer.slicing(at: storage, view, hasExporter: hasExporter, count: swiftbuf_PyTuple_GET_SIZE(key), allocator: .pymalloc) { i throws(PythonError) in
                 let k = unsafe swiftbuf_PyTuple_GET_ITEM(key, i)!
                 if unsafe swiftbuf_PySlice_Check(k) == 0 { throw .typeError(unsafe "cannot index memory using \"\(typeName(k))\"") }
                 return unsafe try unpacked(k)

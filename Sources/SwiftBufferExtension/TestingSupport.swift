@@ -205,7 +205,7 @@ func clearState(_ o: PyObjectRef) {
     }
     if let consumer = unsafe consumerBuffer(o) {
         unsafe fields.pointee.consumer = nil
-        unsafe consumer.deinitialize(count: 1)
+        unsafe NDBuffer.destroy(consumer)
     }
     // Releasing a zeroed (or already released) Py_buffer does nothing.
     unsafe PyBuffer_Release(consumedSlot(o))
@@ -213,10 +213,10 @@ func clearState(_ o: PyObjectRef) {
 
 /// Makes the object a consumer: obtains `request` from `exporter` into its own slot, then
 /// describes it with `make`, which initialises the base buffer storage it is given (or throws,
-/// leaving it uninitialised). Any earlier state is dropped first; on failure none is left.
+/// leaving it uninitialised). The object has no state yet (a new one, or `clearState` emptied
+/// it); on failure it has none either.
 func consume(_ o: PyObjectRef, _ exporter: PyObjectRef, request: BufferRequest,
              _ make: (BufferDescriptor, Bool, UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> Void) throws(PythonError) {
-    unsafe clearState(o)
     let slot = unsafe consumedSlot(o)
     if unsafe PyObject_GetBuffer(exporter, slot, request.rawValue) < 0 {
         unsafe slot.pointee.obj = nil  // ND_GETBUF_UNDEFINED leaves garbage here

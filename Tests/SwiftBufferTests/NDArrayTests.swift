@@ -189,7 +189,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                         // The same slice on every dimension.
                         let slices = (0..<view.ndim).map { Layout.Slice(start: start, stop: stop, step: step, count: view.extent($0)) }
                         var sliced = NDBuffer(consuming: view, hasExporter: true)
-                        sliced.ownStructure()
+                        try sliced.ownStructure()
                         for (d, s) in slices.enumerated() { sliced.applySlice(s, dimension: d) }
                         try sliced.finishSlicing()
                         #expect(shape(of: sliced.base) == slices.map(\.length))
@@ -347,7 +347,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                 let expected = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: pil ? .pil : [])
                 func view(_ b: borrowing NDBuffer, _ k: Int) throws -> NDBuffer {
                     var v = NDBuffer(consuming: b.base, hasExporter: true)
-                    v.ownStructure()
+                    try v.ownStructure()
                     for (d, s) in slicesOf[k].enumerated() { v.applySlice(s, dimension: d) }
                     try v.finishSlicing()
                     return v

@@ -48,8 +48,8 @@ struct TrapTests {
             var buffer = try! NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
             buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
             try! buffer.setStructure(shape: [4], strides: nil)   // the first array
-            buffer.ownStructure()                                // the second
-            buffer.ownStructure()                                // no room for a third
+            try! buffer.ownStructure()                              // the second
+            try! buffer.ownStructure()                              // no room for a third
         }
     }
 
@@ -67,7 +67,7 @@ struct TrapTests {
             buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
             try! buffer.setStructure(shape: [4], strides: nil)
             var consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
-            consumer.ownStructure()
+            try! consumer.ownStructure()
             consumer.applySlice(Layout.Slice(start: 0, stop: 2, step: 1, count: 4), dimension: 1)
         }
     }
@@ -108,9 +108,9 @@ struct TrapTests {
         var buffer = try NDBuffer(itemCount: 4, itemsize: 1, offset: 0, flags: [])
         buffer.setElement(itemsize: 1, format: [UInt8(ascii: "B")])
         try buffer.setStructure(shape: [4], strides: nil)
-        buffer.ownStructure()
+        try buffer.ownStructure()
         var consumer = NDBuffer(subviewOf: buffer.base, hasExporter: false)
-        consumer.ownStructure()
+        try consumer.ownStructure()
         consumer.applySlice(Layout.Slice(start: 0, stop: 2, step: 1, count: 4), dimension: 0)
         try consumer.finishSlicing()
         #expect(consumer.base.len == 2)
