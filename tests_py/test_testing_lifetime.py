@@ -129,6 +129,18 @@ def test_hand_set_scalar_flag_is_safe():
             S.ndarray(nd, getbuf=request)
 
 
+def test_hand_set_c_flag_does_not_decide_tobytes():
+    """ND_C (0x100, internal) set by hand on a Fortran-ordered array: _testbuffer's tobytes()
+    and hash() trust the flag and copy the memory as it lies (b"\\x00\\x01..."); here the layout
+    decides, so the items come in C order (the layout fact is kept beside the flags)."""
+    nd = S.ndarray(list(range(12)), shape=[3, 4], strides=[1, 3], flags=0x100)
+    assert nd.flags & 0x100
+    c_order = bytes([0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11])
+    assert nd.tobytes() == c_order
+    assert hash(nd) == hash(c_order)
+    assert nd.tolist() == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]]
+
+
 def test_memoryview_from_buffer_views_stay_readable():
     """One static buffer is shared, as in _testbuffer, but never freed: an older view shows
     the newer array's bytes instead of freed memory."""

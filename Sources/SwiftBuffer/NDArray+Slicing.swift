@@ -23,7 +23,9 @@ extension NDBuffer {
     /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
     /// arrays are owned, and the new layout's facts.
     mutating func resetLayoutFlags() {
-        flags = flags.intersection([.writable, .ownArrays]).union(NDFlags(layoutOf: base))
+        let facts = NDFlags(layoutOf: base)
+        isCContiguousLayout = facts.contains(.c)
+        flags = flags.intersection([.writable, .ownArrays]).union(facts)
     }
 
     /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1
@@ -74,6 +76,7 @@ extension NDBuffer {
     public mutating func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
         precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
         Layout.applySlice(slice, dimension: dim, to: &base)
+        isCContiguousLayout = false  // until finishSlicing
     }
 
     /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.

@@ -289,11 +289,17 @@ func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
     unsafe getter(o) { b throws(PythonError) in unsafe try unpackAll(b.pointee.base) }
 }
 
-/// `ndarray_tobytes`: the items of `base` in C order, nil with the exception set.
+/// `ndarray_tobytes`: the items of the base buffer at `head` in C order, nil with the
+/// exception set.
 ///
-/// _testbuffer trusts the flags here, so a hand-set ND_SCALAR on a larger array copies bytes
-/// past the memory; the layout decides instead, which is the same whenever the flags are true.
-func ndarrayBytes(_ base: BufferDescriptor) -> PyObjectRef? {
+/// _testbuffer trusts the flags here, so a hand-set ND_SCALAR or ND_C on a larger or strided
+/// array copies bytes past the memory; the layout decides instead (`isCContiguousLayout`),
+/// which is the same whenever the flags are true.
+func ndarrayBytes(_ head: UnsafeMutablePointer<NDBuffer>) -> PyObjectRef? {
+    let base = unsafe head.pointee.base
+    if unsafe head.pointee.isCContiguousLayout {
+        return unsafe PyBytes_FromStringAndSize(base.buf?.assumingMemoryBound(to: CChar.self), base.len)
+    }
     guard let bytes = unsafe PyBytes_FromStringAndSize(nil, base.len) else { return nil }
     unsafe StridedCopy.gather(base, into: UnsafeMutableRawPointer(swiftbuf_PyBytes_AS_STRING(bytes)), order: .c)
     return unsafe bytes
@@ -301,7 +307,7 @@ func ndarrayBytes(_ base: BufferDescriptor) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_ndarray_tobytes") @inline(never)
 func ndarrayTobytes(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe attribute(o) { b in unsafe ndarrayBytes(b.pointee.base) }   // 1.9x _testbuffer's for 12 items through `getter`
+    unsafe attribute(o) { b in unsafe ndarrayBytes(b) }   // 1.9x _testbuffer's for 12 items through `getter`
 }
 
 @_cdecl("swiftbuf_ndarray_add_suboffsets")
@@ -348,7 +354,7 @@ func ndarrayHash(_ o: PyObjectRef) -> Int {
             let hash = unsafe NDBuffer.withPinned(head) { unsafe PyObject_Hash(exporter) }
             if hash == -1 { throw .alreadySet }
         }
-        let bytes = unsafe try checked(ndarrayBytes(head.pointee.base))
+        let bytes = unsafe try checked(ndarrayBytes(head))
         defer { unsafe decref(bytes) }
         return unsafe PyObject_Hash(bytes)
     } catch {

@@ -91,6 +91,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                             let built = array.head
                             #expect(expected == nil, "\(label)")
                             let view = built.pointee.base
+                            #expect(built.pointee.isCContiguousLayout == Layout.isContiguous(view, order: .c), "\(label)")
                             #expect(view.len == shape.reduce(itemsize, *), "\(label)")
                             for index in TestLayout.indices(of: shape) {
                                 let position = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
@@ -173,6 +174,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                     #expect(element(sub.base, rest) == element(view, [i0] + rest))
                 }
                 #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
+                #expect(sub.isCContiguousLayout == Layout.isContiguous(sub.base, order: .c))
             }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(view.extent(0)) }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(-view.extent(0) - 1) }
@@ -199,6 +201,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                         }
                         #expect(sliced.flags.contains(.ownArrays))
                         #expect(sliced.flags.contains(.c) == Layout.isContiguous(sliced.base, order: .c))
+                        #expect(sliced.isCContiguousLayout == Layout.isContiguous(sliced.base, order: .c))
                     }
                 }
             }
@@ -293,6 +296,13 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
         }
         let lying = try makeBuffer(count: 30, shape: [3, 5], strides: [-10, 2], offset: 20, flags: .scalar)
         #expect(lying.checkedContiguity(.c) == nil)
+        // ND_C by hand on a Fortran layout: the flags claim C order, the layout fact does not.
+        let forced = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: [.fortran, .c])
+        #expect(forced.flags.contains(.c) && !forced.isCContiguousLayout)
+        var redundant = try makeBuffer(count: 6, shape: [6], strides: nil, offset: 0)
+        #expect(redundant.isCContiguousLayout == true)
+        try redundant.addRedundantSuboffsets()
+        #expect(!redundant.isCContiguousLayout && !Layout.isContiguous(redundant.base, order: .c))
     }
 
     @Test func sliceLengthsMatchIndexEnumeration() {
