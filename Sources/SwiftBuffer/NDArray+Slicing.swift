@@ -10,6 +10,9 @@ extension NDBuffer {
     ///
     /// Without a shape (a `PyBUF_SIMPLE` re-export) the dimension has `len / itemsize` items;
     /// _testbuffer uses `len`, which reads past the memory when the itemsize is not 1.
+    /// Always inlined, like `select`: called through a pointer from the bridge, a call copied
+    /// the value to the stack first (29 instructions).
+    @inlinable @inline(__always)
     public func itemPointer(_ index: Int) throws(SwiftBufferError) -> UnsafeMutableRawPointer {
         let count = unsafe base.shape.map { unsafe $0[0] } ?? (base.itemsize == 0 ? 0 : base.len / base.itemsize)
         var index = index
@@ -24,7 +27,7 @@ extension NDBuffer {
     /// arrays are owned, and the new layout's facts.
     mutating func resetLayoutFlags() {
         let facts = NDFlags(layoutOf: base)
-        isCContiguousLayout = facts.contains(.c)
+        layoutContiguity = facts.layoutContiguity
         flags = flags.intersection([.writable, .ownArrays]).union(facts)
     }
 
@@ -76,7 +79,7 @@ extension NDBuffer {
     public mutating func applySlice(_ slice: Layout.Slice, dimension dim: Int) {
         precondition(flags.contains(.ownArrays) && dim < base.ndim, "applySlice: call ownStructure first")
         Layout.applySlice(slice, dimension: dim, to: &base)
-        isCContiguousLayout = false  // until finishSlicing
+        layoutContiguity = []  // until finishSlicing
     }
 
     /// The end of `ndarray_subscript`: `init_len` and `init_flags` for the sliced layout.
@@ -102,6 +105,7 @@ extension NDBuffer {
 
     /// `ndarray_item`'s first half: "invalid indexing of scalar" for a 0-d array, then the
     /// item's address (`itemPointer`).
+    @inlinable @inline(__always)
     public func select(_ index: Int) throws(SwiftBufferError) -> Selection {
         if base.ndim == 0 { throw .typeError("invalid indexing of scalar") }
         let pointer = unsafe try itemPointer(index)

@@ -63,6 +63,15 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         return result
     }
 
+    /// The C and Fortran bits as a `Contiguity` (what `init(layoutOf:)` found).
+    @inlinable
+    public var layoutContiguity: Contiguity {
+        var result: Contiguity = []
+        if contains(.c) { result.insert(.c) }
+        if contains(.fortran) { result.insert(.fortran) }
+        return result
+    }
+
     /// `init_flags`: the scalar, PIL and contiguity facts of a layout.
     @inlinable
     public init(layoutOf view: BufferDescriptor) {
@@ -93,12 +102,12 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// for a consumer, into the consumed buffer.
     public internal(set) var base: BufferDescriptor
     public internal(set) var flags: NDFlags
-    /// Whether the layout is known to be C-contiguous, from the last time it was checked
-    /// (`NDFlags(layoutOf:)` at the end of each change): never true when it is not, false while
-    /// it is being changed. The flags cannot say it: a user may set `ND_C` by hand. (`tobytes`
-    /// and `hash` checked the layout again: 39 of `nd.tobytes()`'s 361 instructions, against
-    /// _testbuffer's 285 that trust the flags.)
-    public internal(set) var isCContiguousLayout = false
+    /// The layout's own C and Fortran contiguity (`PyBuffer_IsContiguous` of `base`), found at
+    /// the end of each change to it and empty while it is being changed. The flags cannot say
+    /// it: a user may set `ND_C` by hand, and `add_suboffsets` clears them. Every export
+    /// compared the flags with the layout by walking it twice, and `tobytes` and `hash`
+    /// walked it again (callgrind: 71 of `memoryview(nd)`'s instructions, 39 of `nd.tobytes()`'s).
+    public internal(set) var layoutContiguity: Contiguity = []
     /// Live exports of this base buffer (and pins: `withPinned`).
     public internal(set) var exports = ExportCount()
     /// Start of the array relative to `data` (`ndbuf->offset`); -1 for a consumer.
@@ -138,7 +147,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         self.length = length
         self.offset = offset
         self.flags = flags
-        self.isCContiguousLayout = true  // one dimension of bytes, no shape
+        self.layoutContiguity = [.c, .fortran]  // one dimension of bytes, no shape
         self.hasExporter = false
         self.base = unsafe BufferDescriptor(buf: data, len: length, itemsize: 1, readonly: false, ndim: 1,
                                             format: nil, shape: nil, strides: nil, suboffsets: nil)
@@ -149,7 +158,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
         self.init(subviewOf: view, hasExporter: hasExporter)
         let facts = NDFlags(layoutOf: view)
-        isCContiguousLayout = facts.contains(.c)
+        layoutContiguity = facts.layoutContiguity
         flags.formUnion(facts)
         flags.formUnion(userFlags)
     }
@@ -220,7 +229,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// hashing the consumed exporter), with that use counted as an export, so the code cannot
     /// re-initialise the ndarray and free the layout being used. The one way to pin a base
     /// buffer; the pin ends as an export does, also when `body` throws. (An original's base
-    /// buffer is kept by `NDArray.withRetainedHead` instead, so `pop` still works meanwhile.)
+    /// buffer is kept by `NDArray.retainedHead` instead, so `pop` still works meanwhile.)
     public static func withPinned<R, E: Error>(_ buffer: UnsafeMutablePointer<NDBuffer>,
                                                _ body: () throws(E) -> R) throws(E) -> R {
         unsafe buffer.pointee.exports.opened()
@@ -276,7 +285,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         if ndim == 0 {
             if flags.contains(.pil) { throw .typeError("ndim = 0 cannot be used in conjunction with ND_PIL") }
             flags.formUnion([.scalar, .c, .fortran])
-            isCContiguousLayout = true
+            layoutContiguity = [.c, .fortran]
             return
         }
         // shape, strides and (for PIL) suboffsets in one owned array.
@@ -302,9 +311,9 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe base.buf = unsafe data! + offset
         // init_len; a product that overflows can only come from zero strides.
         base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
-        isCContiguousLayout = Layout.isContiguous(base, order: .c)
-        if isCContiguousLayout { flags.insert(.c) }
-        if Layout.isContiguous(base, order: .fortran) { flags.insert(.fortran) }
+        layoutContiguity = NDFlags(layoutOf: base).layoutContiguity
+        if layoutContiguity.contains(.c) { flags.insert(.c) }
+        if layoutContiguity.contains(.fortran) { flags.insert(.fortran) }
         if flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
     }
 
@@ -358,7 +367,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             if unsafe shape[0] > 0 { unsafe base.buf = unsafe newData + (shape[0] - 1) * pointerSize }
         }
         flags.subtract([.c, .fortran])
-        isCContiguousLayout = false
+        layoutContiguity = []  // suboffsets: contiguous in no order
         offset = 0
     }
 
@@ -372,7 +381,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         for i in 0..<base.ndim { unsafe suboffsets[i] = -1 }
         unsafe base.suboffsets = unsafe suboffsets
         flags.subtract([.c, .fortran])
-        isCContiguousLayout = false
+        layoutContiguity = []  // suboffsets: contiguous in no order
     }
 
     /// A contiguous copy of `source` in `order` (`.any` means C), read-only: what
@@ -408,7 +417,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe base.strides = unsafe ints + source.ndim
         }
         flags = NDFlags(layoutOf: base)
-        isCContiguousLayout = flags.contains(.c)
+        layoutContiguity = flags.layoutContiguity
     }
 }
 
@@ -444,8 +453,14 @@ extension NDBuffer {
         let contiguity = flags.contiguity
         let view = try ExportRules.answer(request, base: base, contiguity: contiguity, voice: .ndarray)
         // The new view must have the exporter's contiguity (skipped for casts to 1-d bytes,
-        // which must be Fortran- and so C-contiguous).
-        if unsafe contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
+        // which must be Fortran- and so C-contiguous). A view with shape and strides has the
+        // base's layout, whose contiguity is known.
+        if unsafe view.shape != nil && view.strides != nil {
+            if contiguity.contains(.c) != layoutContiguity.contains(.c)
+                || (unsafe view.format != nil && contiguity.contains(.fortran) != layoutContiguity.contains(.fortran)) {
+                throw .bufferError("ndarray: contiguity mismatch in getbuf()")
+            }
+        } else if unsafe contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
             || (view.format != nil && view.shape != nil
                 && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
             || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran))
@@ -475,7 +490,7 @@ extension NDBuffer {
 /// therefore carries the address of its base buffer (`Py_buffer.internal`), unretained.
 public final class NDArray {
     /// One base buffer at a fixed address, for as long as the list (or a caller of
-    /// `withRetainedHead`) holds it.
+    /// `retainedHead`) holds it.
     @safe final class Slot {
         let buffer: UnsafeMutablePointer<NDBuffer>
         init(_ value: consuming NDBuffer) {
@@ -504,7 +519,7 @@ public final class NDArray {
     }
 
     /// The current base buffer, at the address its exports carry. Valid until the head is
-    /// popped or the array is freed; `withRetainedHead` keeps it across Python code. Not
+    /// popped or the array is freed; `retainedHead` keeps it across Python code. Not
     /// inlinable: inlined into another module, each read of `current` was a dynamic
     /// exclusivity check (`@exclusivity(unchecked)` holds only in this module; 76
     /// instructions in callgrind against a call of about 10).
@@ -512,13 +527,13 @@ public final class NDArray {
         @inline(never) get { unsafe current.buffer }
     }
 
-    /// Runs `body` on the head, keeping it alive even if `body` runs Python code that pops it or
-    /// re-initialises the ndarray (a store then goes to the popped base buffer, which lives
-    /// until `body` is done: _testbuffer writes into freed memory there).
-    public func withRetainedHead<R, E: Error>(_ body: (UnsafeMutablePointer<NDBuffer>) throws(E) -> R) throws(E) -> R {
-        let slot = unsafe current
-        defer { withExtendedLifetime(slot) {} }
-        return try unsafe body(slot.buffer)
+    /// The head with what keeps it alive: while the caller holds `owner`, the base buffer stays
+    /// even if Python code pops it or re-initialises the ndarray (a store then goes to the
+    /// popped base buffer: _testbuffer writes into freed memory there). Not generic, unlike a
+    /// closure-taking form, which the bridge called unspecialised (56 instructions of
+    /// `nd[i] = v`); not inlinable, like `head`.
+    public var retainedHead: (buffer: UnsafeMutablePointer<NDBuffer>, owner: AnyObject) {
+        @inline(never) get { unsafe (current.buffer, current) }
     }
 
     /// Live exports of every base buffer.

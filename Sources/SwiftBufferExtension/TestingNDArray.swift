@@ -293,11 +293,11 @@ func ndarrayTolist(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 /// exception set.
 ///
 /// _testbuffer trusts the flags here, so a hand-set ND_SCALAR or ND_C on a larger or strided
-/// array copies bytes past the memory; the layout decides instead (`isCContiguousLayout`),
+/// array copies bytes past the memory; the layout decides instead (`layoutContiguity`),
 /// which is the same whenever the flags are true.
 func ndarrayBytes(_ head: UnsafeMutablePointer<NDBuffer>) -> PyObjectRef? {
     let base = unsafe head.pointee.base
-    if unsafe head.pointee.isCContiguousLayout {
+    if unsafe head.pointee.layoutContiguity.contains(.c) {
         return unsafe PyBytes_FromStringAndSize(base.buf?.assumingMemoryBound(to: CChar.self), base.len)
     }
     guard let bytes = unsafe PyBytes_FromStringAndSize(nil, base.len) else { return nil }

@@ -97,9 +97,9 @@ func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyO
             return unsafe try assign(object, key, value, head: consumer, pinned: true)
         }
         guard let array = unsafe try originalArray(object) else { return }
-        try unsafe array.withRetainedHead { head throws(PythonError) in
-            unsafe try assign(object, key, value, head: head, pinned: false)
-        }
+        let (head, owner) = unsafe array.retainedHead
+        defer { withExtendedLifetime(owner) {} }
+        unsafe try assign(object, key, value, head: head, pinned: false)
     }
 }
 

@@ -91,7 +91,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                             let built = array.head
                             #expect(expected == nil, "\(label)")
                             let view = built.pointee.base
-                            #expect(built.pointee.isCContiguousLayout == Layout.isContiguous(view, order: .c), "\(label)")
+                            #expect(built.pointee.layoutContiguity == NDFlags(layoutOf: view).layoutContiguity, "\(label)")
                             #expect(view.len == shape.reduce(itemsize, *), "\(label)")
                             for index in TestLayout.indices(of: shape) {
                                 let position = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
@@ -174,7 +174,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                     #expect(element(sub.base, rest) == element(view, [i0] + rest))
                 }
                 #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
-                #expect(sub.isCContiguousLayout == Layout.isContiguous(sub.base, order: .c))
+                #expect(sub.layoutContiguity == NDFlags(layoutOf: sub.base).layoutContiguity)
             }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(view.extent(0)) }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(-view.extent(0) - 1) }
@@ -201,7 +201,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                         }
                         #expect(sliced.flags.contains(.ownArrays))
                         #expect(sliced.flags.contains(.c) == Layout.isContiguous(sliced.base, order: .c))
-                        #expect(sliced.isCContiguousLayout == Layout.isContiguous(sliced.base, order: .c))
+                        #expect(sliced.layoutContiguity == NDFlags(layoutOf: sliced.base).layoutContiguity)
                     }
                 }
             }
@@ -298,11 +298,11 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
         #expect(lying.checkedContiguity(.c) == nil)
         // ND_C by hand on a Fortran layout: the flags claim C order, the layout fact does not.
         let forced = try makeBuffer(count: 15, shape: [3, 5], strides: nil, offset: 0, flags: [.fortran, .c])
-        #expect(forced.flags.contains(.c) && !forced.isCContiguousLayout)
+        #expect(forced.flags.contains(.c) && forced.layoutContiguity == .fortran)
         var redundant = try makeBuffer(count: 6, shape: [6], strides: nil, offset: 0)
-        #expect(redundant.isCContiguousLayout == true)
+        #expect(redundant.layoutContiguity == [.c, .fortran])
         try redundant.addRedundantSuboffsets()
-        #expect(!redundant.isCContiguousLayout && !Layout.isContiguous(redundant.base, order: .c))
+        #expect(redundant.layoutContiguity == [] && !Layout.isContiguous(redundant.base, order: .c))
     }
 
     @Test func sliceLengthsMatchIndexEnumeration() {
@@ -480,12 +480,12 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
     @Test func retainedHeadOutlivesPop() throws {
         let array = NDArray(original: try makeBuffer(count: 3, shape: [3], strides: nil, offset: 0))
         array.push(try makeBuffer(count: 2, shape: [2], strides: [-2], offset: 2))
-        array.withRetainedHead { head in
-            #expect(throws: Never.self) { try array.pop() }
-            // The popped base buffer is still whole: its items, as built.
-            #expect(element(head.pointee.base, [0]) == 2 && element(head.pointee.base, [1]) == 1)
-            #expect(array.head != head && array.head.pointee.base.ndim == 1 && array.head.pointee.base.extent(0) == 3)
-        }
+        let (head, owner) = array.retainedHead
+        #expect(throws: Never.self) { try array.pop() }
+        // The popped base buffer is still whole: its items, as built.
+        #expect(element(head.pointee.base, [0]) == 2 && element(head.pointee.base, [1]) == 1)
+        #expect(array.head != head && array.head.pointee.base.ndim == 1 && array.head.pointee.base.extent(0) == 3)
+        withExtendedLifetime(owner) {}
     }
 
     // MARK: - Copies and comparisons
