@@ -44,6 +44,7 @@ bo = swiftbuf.Buffer.frombytes(big, 'd')
 mo = memoryview(bytearray(big)).cast('d')
 ro = swiftbuf.Buffer.frombytes(raw, readonly=True)
 a = np.frombuffer(bytearray(big), 'd')
+a8 = np.frombuffer(bytearray(raw), 'B')
 bs = swiftbuf.Buffer.frombytes(raw[:32], 'd')
 ms = memoryview(bytearray(raw[:32])).cast('d')
 bf = swiftbuf.Buffer.frombytes(raw, 'B', (64, 64), order='F')
@@ -80,7 +81,10 @@ CASES = [
     ("b[()]  (0-d)", "b0[()]", "m0[()]"),
     ("b[()] = v  (0-d)", "b0[()] = 1.5", "m0[()] = 1.5"),
     ("b[...] = v  (0-d)", "b0[...] = 1.5", "m0[...] = 1.5"),
+    # A Buffer is an exporter, not a view: slicing it makes a view of it, as slicing a NumPy
+    # array does, where slicing a memoryview derives one view from another.
     ("b[::3]", "b[::3]", "m[::3]"),
+    ("b[::3]  (against NumPy's view)", "b[::3]", "a8[::3]"),
     ("len(b)", "len(b)", "len(m)"),
     ("b.shape", "b2.shape", "m2.shape"),
     ("b.strides", "b2.strides", "m2.strides"),
