@@ -279,6 +279,22 @@ def test_index_that_resizes_the_buffer_cannot_move_memory_under_an_assignment():
     assert Index.refused == "Existing exports of data: object cannot be re-sized"
 
 
+def test_int_subclass_keys_are_read_without_their_index_as_memoryview_reads_them():
+    """An int subclass is used by value: `PyNumber_AsSsize_t` never calls its `__index__`, for
+    memoryview or for a Buffer (which therefore holds no export while reading it)."""
+    class Loud(int):
+        def __index__(self):
+            raise AssertionError("__index__ called")
+    b = Buffer.frombytes(bytes(range(16)), "B", (16,))
+    b2 = Buffer.frombytes(bytes(range(16)), "B", (4, 4))
+    m, m2 = memoryview(bytearray(range(16))), memoryview(bytearray(range(16))).cast("B", (4, 4))
+    for key in (Loud(3), True, False, Loud(-1), Loud(16)):
+        assert outcome(lambda: b[key]) == outcome(lambda: m[key])
+        assert outcome(lambda: b2[key, Loud(2)]) == outcome(lambda: m2[key, Loud(2)])
+        assert outcome(lambda: b.__setitem__(key, 7)) == outcome(lambda: m.__setitem__(key, 7))
+    assert b.tolist() == m.tolist() and b.exports == 0
+
+
 @pytest.mark.parametrize("shape, key", [((8,), "index"), ((4, 4), "tuple")])
 def test_key_whose_index_resizes_the_buffer_is_refused_as_under_a_view(shape, key):
     """An `__index__` in the key runs while the Buffer is read or written: a resize from there

@@ -94,7 +94,6 @@ static PyMethodDef bufferiterator_methods[] = {
 static PyType_Slot bufferiterator_slots[] = {
     {Py_tp_methods, bufferiterator_methods},
     {Py_tp_dealloc, swiftbuf_bufferiterator_dealloc},
-    {Py_tp_traverse, swiftbuf_bufferiterator_traverse},
     {Py_tp_iter, PyObject_SelfIter},
     {Py_tp_iternext, swiftbuf_bufferiterator_next},
     {0, NULL},
@@ -103,7 +102,8 @@ static PyType_Slot bufferiterator_slots[] = {
 static PyType_Spec bufferiterator_spec = {
     .name = "swiftbuf.buffer_iterator",
     .basicsize = sizeof(swiftbuf_BufferIteratorObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    // Not GC: it holds only a Buffer, which holds no object the collector sees.
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = bufferiterator_slots,
 };
 

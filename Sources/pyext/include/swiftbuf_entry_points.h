@@ -55,7 +55,6 @@ PyObject *swiftbuf_buffer_subscript(PyObject *self, PyObject *key);
 int swiftbuf_buffer_ass_subscript(PyObject *self, PyObject *key, PyObject *value);
 PyObject *swiftbuf_buffer_iter(PyObject *self);
 void swiftbuf_bufferiterator_dealloc(PyObject *self);
-int swiftbuf_bufferiterator_traverse(PyObject *self, visitproc visit, void *arg);
 PyObject *swiftbuf_bufferiterator_next(PyObject *self);
 PyObject *swiftbuf_buffer_richcompare(PyObject *self, PyObject *other, int op);
 Py_hash_t swiftbuf_buffer_hash(PyObject *self);
