@@ -182,3 +182,108 @@ def test_no_weak_references_and_no_subclasses():
             __import__("weakref").ref(module.ndarray([1], shape=[1]))
         with pytest.raises(TypeError, match="is not an acceptable base type"):
             type("Sub", (module.ndarray,), {})
+
+
+class _CollectionRunsCode:
+    """Runs `action` once, from the first garbage collection that starts inside the block, and
+    makes collections start at every allocation of a GC-tracked object meanwhile: building a
+    list, a tuple or a memoryview runs Python code this way."""
+    def __init__(self, action):
+        self.action, self.fired, self.errors = action, False, []
+
+    def _callback(self, phase, info):
+        if phase == "start" and not self.fired:
+            self.fired = True
+            try:
+                self.action()
+            except Exception as e:  # a refusal from inside the collection is the outcome
+                self.errors.append((type(e).__name__, str(e)))
+            # Reuse freed memory, so that a read of it shows.
+            self.junk = [bytearray(b"\xee" * 1024) for _ in range(64)]
+
+    def __enter__(self):
+        gc.collect()
+        self.threshold = gc.get_threshold()
+        gc.callbacks.append(self._callback)
+        gc.set_threshold(1)
+        return self
+
+    def __exit__(self, *exc):
+        gc.set_threshold(*self.threshold)
+        gc.callbacks.remove(self._callback)
+
+
+@pytest.mark.parametrize("change", ["pop", "init"])
+def test_tolist_keeps_the_head_it_reads_while_a_collection_changes_the_array(change):
+    """tolist() makes lists, which can start a collection that runs Python code; that code may
+    pop the head or re-initialise the array. The items read are those of the head tolist()
+    started on (kept until it is done), never freed memory."""
+    o = S.ndarray(list(range(256)), shape=[64, 4], format="i")
+    o.push(list(range(100, 356)), shape=[64, 4], format="i")
+    action = o.pop if change == "pop" else (lambda: o.__init__([7], shape=[1], format="i"))
+    with _CollectionRunsCode(action) as run:
+        items = o.tolist()
+    assert run.fired and not run.errors
+    assert [x for row in items for x in row] == list(range(100, 356))
+    assert o.tolist() == (list(map(list, zip(*[iter(range(256))] * 4))) if change == "pop" else [7])
+
+
+def test_layout_getters_and_memoryview_from_buffer_keep_the_head():
+    """shape, strides and memoryview_from_buffer() make a tuple or a view (GC-tracked) before
+    they have read the layout."""
+    o = S.ndarray(list(range(24)), shape=[2, 3, 4], format="i")
+    with _CollectionRunsCode(lambda: o.__init__([7], shape=[1], format="i")):
+        assert o.shape == (2, 3, 4)
+    o = S.ndarray(list(range(24)), shape=[2, 3, 4], format="i")
+    with _CollectionRunsCode(lambda: o.__init__([7], shape=[1], format="i")):
+        m = o.memoryview_from_buffer()
+    assert (m.shape, m.strides, m.tolist()[1][2]) == ((2, 3, 4), (48, 16, 4), [20, 21, 22, 23])
+
+
+def test_consumer_is_pinned_while_tolist_makes_lists():
+    """A consumer's base buffer cannot be given back from inside tolist(): __init__ refuses."""
+    src = S.ndarray(list(range(64 * 8)), shape=[64, 8], format="i")
+    c = src[:, ::2]
+    del src
+    with _CollectionRunsCode(lambda: c.__init__(b"x")) as run:
+        items = c.tolist()
+    assert run.errors == [("BufferError", "cannot change structure: 1 exported buffer")]
+    assert items[1][:2] == [8, 10] and c.tolist() == items
+
+
+@pytest.mark.parametrize("kind", ["original", "consumer"])
+def test_init_refuses_an_export_taken_while_its_items_convert(kind):
+    """__init__ checks for exports before packing the new items and again after: an item's
+    __index__ that exports the array meanwhile makes it refuse, and the old state stays whole
+    under that export (_testbuffer frees it)."""
+    o = S.ndarray(list(range(12)), shape=[12], format="B")
+    if kind == "consumer":
+        o = o[::2]
+    held = []
+
+    class Exporting:
+        def __index__(self):
+            held.append(memoryview(o))
+            return 7
+    before = o.tolist()
+    with pytest.raises(BufferError, match="cannot change structure: 1 exported buffer"):
+        o.__init__([(Exporting(),)], shape=[1])
+    junk = [bytes(range(200)) * 50 for _ in range(100)]  # noqa: F841 (reuse freed memory)
+    assert held[0].tolist() == before == o.tolist()
+    held[0].release()
+    o.__init__([1, 2], shape=[2])  # no export left: allowed
+    assert o.tolist() == [1, 2]
+
+
+def test_push_checks_again_after_its_items_convert():
+    """An export taken while push() packs its items makes it refuse, as one taken before does."""
+    o = S.ndarray(list(range(4)), shape=[4], format="B")
+    held = []
+
+    class Exporting:
+        def __index__(self):
+            held.append(memoryview(o))
+            return 7
+    with pytest.raises(BufferError, match="cannot change structure: 1 exported buffer"):
+        o.push([(Exporting(),)], shape=[1])
+    assert held[0].tolist() == [0, 1, 2, 3] == o.tolist()

@@ -27,7 +27,7 @@ extension NDBuffer {
     /// arrays are owned, and the new layout's facts.
     mutating func resetLayoutFlags() {
         let facts = NDFlags(layoutOf: base)
-        layoutContiguity = facts.layoutContiguity
+        layoutContiguity = facts.contiguousOrders
         flags = flags.intersection([.writable, .ownArrays]).union(facts)
     }
 

@@ -63,9 +63,10 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         return result
     }
 
-    /// The C and Fortran bits as a `Contiguity` (what `init(layoutOf:)` found).
+    /// The C and Fortran bits alone, as a `Contiguity`: what `init(layoutOf:)` found, where
+    /// `contiguity` is what the flags claim (scalar and PIL included).
     @inlinable
-    public var layoutContiguity: Contiguity {
+    public var contiguousOrders: Contiguity {
         var result: Contiguity = []
         if contains(.c) { result.insert(.c) }
         if contains(.fortran) { result.insert(.fortran) }
@@ -158,7 +159,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
         self.init(subviewOf: view, hasExporter: hasExporter)
         let facts = NDFlags(layoutOf: view)
-        layoutContiguity = facts.layoutContiguity
+        layoutContiguity = facts.contiguousOrders
         flags.formUnion(facts)
         flags.formUnion(userFlags)
     }
@@ -311,7 +312,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe base.buf = unsafe data! + offset
         // init_len; a product that overflows can only come from zero strides.
         base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
-        layoutContiguity = NDFlags(layoutOf: base).layoutContiguity
+        layoutContiguity = NDFlags(layoutOf: base).contiguousOrders
         if layoutContiguity.contains(.c) { flags.insert(.c) }
         if layoutContiguity.contains(.fortran) { flags.insert(.fortran) }
         if flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
@@ -417,7 +418,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe base.strides = unsafe ints + source.ndim
         }
         flags = NDFlags(layoutOf: base)
-        layoutContiguity = flags.layoutContiguity
+        layoutContiguity = flags.contiguousOrders
     }
 }
 
@@ -505,12 +506,13 @@ public final class NDArray {
 
     /// The ndarray-level flag (`nd->flags`): layout changes allowed while exported.
     public let varExport: Bool
-    // The stored properties skip dynamic exclusivity checks: every access comes from Python
-    // through the bridge with the GIL held, one at a time, never nested (callgrind, with and
-    // without them: memoryview(nd) 1632 vs 1789 instructions).
-    @exclusivity(unchecked) var current: Slot
+    // Checked dynamically, as Swift checks every class property. The opt-out these had was
+    // worth 157 instructions per `memoryview(nd)` when the base buffers' own fields were class
+    // properties too; with those now struct fields reached through a pointer, it is worth 8
+    // (callgrind, 1570 against 1562), too little to keep.
+    var current: Slot
     // Earlier heads, oldest first.
-    @exclusivity(unchecked) private var older: [Slot] = []
+    private var older: [Slot] = []
 
     /// An original exporter whose first base buffer is `head`.
     public init(original head: consuming NDBuffer, varExport: Bool = false) {

@@ -198,9 +198,10 @@ private func iterableCharacter(_ o: PyObjectRef) -> UInt8? {
 /// export were most of `iter(b)`'s cost: 1.99x the builtin's `iter(m)`): the iterator walks
 /// the Buffer's 1-d layout with an export counted, so the layout cannot change under it.
 private func makeBufferIterator(_ buffer: PyObjectRef, _ memory: SwiftMemory, _ character: UInt8) -> PyObjectRef? {
-    // Not tracked by the collector: it holds only a Buffer, which holds no Python object the
-    // collector could see, so no cycle can run through it (tracking and untracking it were
-    // 31 of iter(b)'s instructions over iter(m)'s).
+    // Not tracked by the collector: it holds only a Buffer, which is not a GC type (what it
+    // holds, a C-API context or a DLPack manager, the collector never sees), so no cycle the
+    // collector could find runs through it (tracking and untracking it were 31 of iter(b)'s
+    // instructions over iter(m)'s).
     guard let block = unsafe PyObject_Malloc(MemoryLayout<swiftbuf_BufferIteratorObject>.size) else {
         return unsafe PyErr_NoMemory()
     }

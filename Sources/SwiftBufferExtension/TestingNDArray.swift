@@ -102,10 +102,8 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         unsafe try a.parse(args, kwargs, format: "O|OOnOii", keywords: initKeywords)
         let v = unsafe a.object(0)!, shape = unsafe a.object(1), strides = unsafe a.object(2), offset = a.ssize(3)
         let format = unsafe a.object(4)!, flags = NDFlags(rawValue: a.int(5)), getbuf = a.int(6)
-        if case let live = unsafe liveExports(object), live > 0 {
-            // _testbuffer leaks the old state here and corrupts it later; refuse instead.
-            throw .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")")
-        }
+        // _testbuffer leaks the old state here and corrupts it later; refuse instead.
+        if let refusal = unsafe exportedRefusal(object) { throw refusal }
 
         // The ndarray re-exports another exporter's buffer.
         if unsafe swiftbuf_PyObject_CheckBuffer(v) != 0 && shape == nil {
@@ -133,6 +131,8 @@ func ndarrayInit(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
         let varExport = baseFlags.contains(.varExport)
         baseFlags.remove(.varExport)
         let head = unsafe try makeBaseBuffer(items: v, shape: shape, strides: strides, offset: offset, format: format, flags: baseFlags)
+        // Packing the items ran Python code, which may have exported the old state.
+        if let refusal = unsafe exportedRefusal(object) { throw refusal }
         unsafe install(object, NDArray(original: head, varExport: varExport))
     }
 }
@@ -142,11 +142,15 @@ func ndarrayPush(_ object: PyObjectRef, _ args: PyObjectRef, _ kwargs: PyObjectR
     unsafe pythonCall { () throws(PythonError) in
         var a = pushDefaults
         unsafe try a.parse(args, kwargs, format: "OO|OnOi", keywords: pushKeywords)
-        let array = unsafe try originalArray(object)
         let flags = NDFlags(rawValue: a.int(5))
-        try core { () throws(SwiftBufferError) in try NDArray.checkPush(flags: flags, onto: array) }
+        let before = unsafe try originalArray(object)
+        try core { () throws(SwiftBufferError) in try NDArray.checkPush(flags: flags, onto: before) }
         let buffer = unsafe try makeBaseBuffer(items: a.object(0)!, shape: a.object(1)!, strides: a.object(2),
                                         offset: a.ssize(3), format: a.object(4)!, flags: flags)
+        // Packing the items ran Python code, which may have exported the head or
+        // re-initialised the object: the checks hold for the state the push lands on.
+        let array = unsafe try originalArray(object)
+        try core { () throws(SwiftBufferError) in try NDArray.checkPush(flags: flags, onto: array) }
         array!.push(buffer)
         return unsafe pyNone
     }
@@ -210,14 +214,16 @@ func ndarrayReleasebuffer(_ object: PyObjectRef, _ view: UnsafeMutablePointer<Py
 
 // MARK: - Attributes
 
-/// A getter on the current base buffer, which it may change (`add_suboffsets`).
+/// A getter or method on the current base buffer, which it may change (`add_suboffsets`) and
+/// which stays while it makes Python objects (`withHeldHead`).
 @inline(__always)
 private func getter(_ o: PyObjectRef, _ body: (UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in unsafe try body(try ndarrayHead(o)) }
+    unsafe pythonCall { () throws(PythonError) in unsafe try withHeldHead(o, body) }
 }
 
 /// A getter that cannot fail on an initialised ndarray, on the current base buffer in place:
-/// the object owns it and the caller holds the object. For bodies that run no Python code.
+/// the object owns it and the caller holds the object. For bodies that run no Python code and
+/// make no GC-tracked object (ints, bools, strs and bytes are not).
 /// (Passed as `borrowing NDBuffer`, the value was copied out first: 29 instructions.)
 @inline(__always)
 private func attribute(_ o: PyObjectRef, _ body: (UnsafeMutablePointer<NDBuffer>) -> PyObjectRef?) -> PyObjectRef? {
@@ -230,10 +236,15 @@ private func raiseUninitialized() -> PyObjectRef? {
     unsafe raising(uninitializedNDArray)
 }
 
-/// `ssize_array_as_tuple`: () for a missing array.
+/// `ssize_array_as_tuple`: () for a missing array. The values are copied out first: making the
+/// tuple can start a collection, which runs Python code that may free the array (the copy
+/// costs `nd.shape` about 45 instructions of 557; holding the head instead cost 160).
 private func optionalTuple(_ values: UnsafeMutablePointer<Int>?, _ count: Int) -> PyObjectRef? {
     guard let values = unsafe values else { return unsafe PyTuple_New(0) }
-    return unsafe pyTuple(values, count: count)
+    return unsafe withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { copy in
+        unsafe copy.baseAddress!.initialize(from: values, count: count)
+        return unsafe pyTuple(copy.baseAddress, count: count)
+    }
 }
 
 /// The `*_contiguous` getters: `PyBuffer_IsContiguous`, checked against the flags.
@@ -320,10 +331,11 @@ func ndarrayAddSuboffsets(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
 
 @_cdecl("swiftbuf_ndarray_memoryview_from_buffer")
 func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectRef? {
-    unsafe pythonCall { () throws(PythonError) in
-        let head = unsafe try ndarrayHead(o)
+    // Through `getter`: the view is made (a GC-tracked object) before it copies the layout.
+    unsafe getter(o) { head throws(PythonError) in
         // The base buffer whose memory the view lies in: this array's own, or that of the
-        // original ndarray it consumes (the one its consumed export was made from).
+        // original ndarray it consumes (the one its consumed export was made from, which that
+        // export keeps).
         let owner: UnsafeMutablePointer<NDBuffer>
         if unsafe !head.pointee.isConsumer {
             unsafe owner = unsafe head
@@ -346,17 +358,15 @@ func ndarrayMemoryviewFromBuffer(_ o: PyObjectRef, _: PyObjectRef?) -> PyObjectR
 @_cdecl("swiftbuf_ndarray_hash")
 func ndarrayHash(_ o: PyObjectRef) -> Int {
     do throws(PythonError) {
-        let head = unsafe try ndarrayHead(o)
-        if unsafe !head.pointee.base.readonly { throw .valueError("cannot hash writable ndarray object") }
-        if let exporter = unsafe consumedExporter(o) {
-            // The exporter's __hash__ may run Python code: re-initialising the array from there
-            // would give back the buffer hashed next, so it refuses meanwhile.
-            let hash = unsafe NDBuffer.withPinned(head) { unsafe PyObject_Hash(exporter) }
-            if hash == -1 { throw .alreadySet }
+        // The exporter's __hash__ may run Python code: re-initialising the array from there
+        // would give back the buffer hashed next, so it is held meanwhile (`withHeldHead`).
+        return try unsafe withHeldHead(o) { head throws(PythonError) in
+            if unsafe !head.pointee.base.readonly { throw .valueError("cannot hash writable ndarray object") }
+            if let exporter = unsafe consumedExporter(o), unsafe PyObject_Hash(exporter) == -1 { throw .alreadySet }
+            let bytes = unsafe try checked(ndarrayBytes(head))
+            defer { unsafe decref(bytes) }
+            return unsafe PyObject_Hash(bytes)
         }
-        let bytes = unsafe try checked(ndarrayBytes(head))
-        defer { unsafe decref(bytes) }
-        return unsafe PyObject_Hash(bytes)
     } catch {
         error.raise()
         return -1

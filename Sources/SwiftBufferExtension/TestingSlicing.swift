@@ -10,7 +10,10 @@ private func item(_ object: PyObjectRef, _ index: Int) throws(PythonError) -> Py
     let head = unsafe try ndarrayHead(object)
     switch unsafe try core({ () throws(SwiftBufferError) in unsafe try head.pointee.select(index) }) {
     case .element(let pointer, let format, let itemsize):
-        return unsafe try unpackSingle(at: pointer, format: format, itemsize: itemsize)
+        // Unpacking makes objects: the head is held meanwhile (`withHeldHead`).
+        return unsafe try withHeldHead(object) { _ throws(PythonError) in
+            unsafe try unpackSingle(at: pointer, format: format, itemsize: itemsize)
+        }
     case .subarray(let pointer):
         return unsafe try subview(of: object) { view, hasExporter, storage throws(PythonError) in
             try core { () throws(SwiftBufferError) in
@@ -45,7 +48,9 @@ private func subscriptValue(_ object: PyObjectRef, _ key: PyObjectRef) throws(Py
     let base = unsafe try ndarrayHead(object).pointee.base
     if base.ndim == 0 {
         if unsafe swiftbuf_PyTuple_Check(key) != 0 && swiftbuf_PyTuple_GET_SIZE(key) == 0 {
-            return unsafe try unpackSingle(at: base.buf!, format: base.format, itemsize: base.itemsize)
+            return unsafe try withHeldHead(object) { _ throws(PythonError) in
+                unsafe try unpackSingle(at: base.buf!, format: base.format, itemsize: base.itemsize)
+            }
         }
         if unsafe key == swiftbuf_Py_Ellipsis() { return unsafe newReference(object) }
         throw .typeError("invalid indexing of scalar")
@@ -88,33 +93,24 @@ func ndarraySubscript(_ object: PyObjectRef, _ key: PyObjectRef) -> PyObjectRef?
 @_cdecl("swiftbuf_ndarray_ass_subscript")
 func ndarrayAssSubscript(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?) -> Int32 {
     pythonStatus { () throws(PythonError) in
-        // Packing an item runs Python code (its `__bool__` or `__float__`). A consumer counts it
-        // as an export meanwhile, so that `__init__` refuses instead of giving back the
-        // consumed buffer about to be written (_testbuffer keeps that buffer by pushing the new
-        // state on top of it). An original's head is retained instead: a `pop` or `__init__`
-        // from there goes ahead, and the store lands in the base buffer it replaced.
-        if let consumer = unsafe consumerBuffer(object) {
-            return unsafe try assign(object, key, value, head: consumer, pinned: true)
-        }
-        guard let array = unsafe try originalArray(object) else { return }
-        let (head, owner) = unsafe array.retainedHead
-        defer { withExtendedLifetime(owner) {} }
-        unsafe try assign(object, key, value, head: head, pinned: false)
+        // Packing an item runs Python code (its `__bool__` or `__float__`), and so can getting
+        // the source's buffer. A consumer's base buffer is pinned meanwhile, so that `__init__`
+        // refuses instead of giving back the consumed buffer about to be written (_testbuffer
+        // keeps that buffer by pushing the new state on top of it). An original's head is
+        // retained instead: a `pop` or `__init__` from there goes ahead, and the store lands
+        // in the base buffer it replaced.
+        try unsafe withHeldHead(object) { head throws(PythonError) in unsafe try assign(object, key, value, head: head) }
     }
 }
 
-/// `ndarray_ass_subscript` on `head`, the object's current base buffer, kept alive by the
-/// caller; `pinned` counts packing as an export of it.
+/// `ndarray_ass_subscript` on `head`, the object's current base buffer, held by the caller.
 private func assign(_ object: PyObjectRef, _ key: PyObjectRef, _ value: PyObjectRef?,
-                    head: UnsafeMutablePointer<NDBuffer>, pinned: Bool) throws(PythonError) {
+                    head: UnsafeMutablePointer<NDBuffer>) throws(PythonError) {
     let dest = unsafe head.pointee.base
     if dest.readonly { throw .typeError("ndarray is not writable") }
     guard let value = unsafe value else { throw .typeError("ndarray data cannot be deleted") }
     func pack(at pointer: UnsafeMutableRawPointer) throws(PythonError) {
-        guard pinned else { return unsafe try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize) }
-        try unsafe NDBuffer.withPinned(head) { () throws(PythonError) in
-            unsafe try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize)
-        }
+        unsafe try packSingle(value, at: pointer, format: dest.format, itemsize: dest.itemsize)
     }
     if dest.ndim == 0 {
         if unsafe isZeroDimensionalKey(key) { return unsafe try pack(at: dest.buf!) }

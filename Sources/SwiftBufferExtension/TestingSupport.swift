@@ -137,7 +137,7 @@ func ndarrayReference(_ o: PyObjectRef) -> Unmanaged<NDArray>? {
     unsafe ndarrayFields(o).pointee.array.map { unsafe Unmanaged<NDArray>.fromOpaque($0) }
 }
 
-/// A consumer's base buffer, which lives in its object (`consumerStorage`); nil for an
+/// A consumer's base buffer, which lives in its object (`consumerOffset`); nil for an
 /// original or an uninitialised object.
 @inline(__always)
 func consumerBuffer(_ o: PyObjectRef) -> UnsafeMutablePointer<NDBuffer>? {
@@ -149,7 +149,10 @@ var uninitializedNDArray: PythonError { .valueError("ndarray is not initialized"
 
 /// The current base buffer of an ndarray object: a consumer's own, an original's head; valid
 /// while the caller holds the object and runs no Python code (which could pop the head or
-/// re-initialise the object). `uninitializedNDArray` for an object without state.
+/// re-initialise the object). Making a GC-tracked object (a list, a tuple, a memoryview) counts
+/// as running Python code: it may start a collection, which runs `__del__`, weakref callbacks
+/// and `gc.callbacks`; such uses go through `withHeldHead`. `uninitializedNDArray` for an
+/// object without state.
 @inline(__always)
 func ndarrayHead(_ o: PyObjectRef) throws(PythonError) -> UnsafeMutablePointer<NDBuffer> {
     if let consumer = unsafe consumerBuffer(o) { return unsafe consumer }
@@ -163,6 +166,27 @@ func originalArray(_ o: PyObjectRef) throws(PythonError) -> NDArray? {
     if let reference = unsafe ndarrayReference(o) { return unsafe reference.takeUnretainedValue() }
     if unsafe consumerBuffer(o) != nil { return nil }
     throw uninitializedNDArray
+}
+
+/// `body` on the object's current base buffer, kept for the whole call even if Python code runs
+/// meanwhile: a consumer's is pinned (`__init__` then refuses), an original's head is retained
+/// (a `pop` or `__init__` goes ahead, and the buffer it replaced lives until `body` returns).
+func withHeldHead<R>(_ o: PyObjectRef, _ body: (UnsafeMutablePointer<NDBuffer>) throws(PythonError) -> R) throws(PythonError) -> R {
+    if let consumer = unsafe consumerBuffer(o) {
+        return try unsafe NDBuffer.withPinned(consumer) { () throws(PythonError) in try unsafe body(consumer) }
+    }
+    guard let array = unsafe ndarrayReference(o)?.takeUnretainedValue() else { throw uninitializedNDArray }
+    let (head, owner) = unsafe array.retainedHead
+    defer { withExtendedLifetime(owner) {} }
+    return try unsafe body(head)
+}
+
+/// The refusal of a change to the object's structure while its base buffers are exported, or
+/// nil. `__init__` asks before and again after the conversions that run Python code, which
+/// could take an export meanwhile.
+func exportedRefusal(_ o: PyObjectRef) -> PythonError? {
+    let live = unsafe liveExports(o)
+    return live > 0 ? .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")") : nil
 }
 
 /// Live exports of the object's base buffers (0 without state).
@@ -240,8 +264,8 @@ func install(_ o: PyObjectRef, _ array: NDArray) {
 
 /// A new, empty ndarray object, made as `ndarray_new` makes it (`PyObject_New`: only the C
 /// fields are cleared, not the room for a consumer's state, which `consume` initialises).
-/// Through `tp_alloc` the whole object was zeroed and the collector consulted: 87 of
-/// `nd[1]`'s instructions against 21.
+/// Through `tp_alloc` (`PyType_GenericAlloc`) the whole object was zeroed: 87 of `nd[1]`'s
+/// instructions against 21.
 func newNDArrayObject() throws(PythonError) -> PyObjectRef {
     let type = unsafe swiftbuf_ndarray_type()!
     guard let memory = unsafe PyObject_Malloc(ndarrayBasicSize()) else { throw .noMemory }

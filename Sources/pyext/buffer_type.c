@@ -102,7 +102,7 @@ static PyType_Slot bufferiterator_slots[] = {
 static PyType_Spec bufferiterator_spec = {
     .name = "swiftbuf.buffer_iterator",
     .basicsize = sizeof(swiftbuf_BufferIteratorObject),
-    // Not GC: it holds only a Buffer, which holds no object the collector sees.
+    // Not GC: it holds only a Buffer, which is not a GC type either.
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = bufferiterator_slots,
 };

@@ -91,7 +91,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                             let built = array.head
                             #expect(expected == nil, "\(label)")
                             let view = built.pointee.base
-                            #expect(built.pointee.layoutContiguity == NDFlags(layoutOf: view).layoutContiguity, "\(label)")
+                            #expect(built.pointee.layoutContiguity == NDFlags(layoutOf: view).contiguousOrders, "\(label)")
                             #expect(view.len == shape.reduce(itemsize, *), "\(label)")
                             for index in TestLayout.indices(of: shape) {
                                 let position = offset + zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
@@ -174,7 +174,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                     #expect(element(sub.base, rest) == element(view, [i0] + rest))
                 }
                 #expect(sub.flags.contains(.c) == Layout.isContiguous(sub.base, order: .c))
-                #expect(sub.layoutContiguity == NDFlags(layoutOf: sub.base).layoutContiguity)
+                #expect(sub.layoutContiguity == NDFlags(layoutOf: sub.base).contiguousOrders)
             }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(view.extent(0)) }
             #expect(throws: SwiftBufferError.indexError("index out of bounds")) { try source.pointee.itemPointer(-view.extent(0) - 1) }
@@ -201,7 +201,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
                         }
                         #expect(sliced.flags.contains(.ownArrays))
                         #expect(sliced.flags.contains(.c) == Layout.isContiguous(sliced.base, order: .c))
-                        #expect(sliced.layoutContiguity == NDFlags(layoutOf: sliced.base).layoutContiguity)
+                        #expect(sliced.layoutContiguity == NDFlags(layoutOf: sliced.base).contiguousOrders)
                     }
                 }
             }
