@@ -13,7 +13,8 @@
 // Memory whose size comes from Python (the items, PIL pointer tables, copies) is allocated
 // through a `RawAllocator`, so the bridge can hand in CPython's allocator: a size too large
 // then raises MemoryError, as in _testbuffer, instead of trapping. Layout arrays are at most
-// `NDFlags.maxDimensions` long and use Swift's allocator.
+// 3 * `NDFlags.maxDimensions` long and come from the base buffer's allocator too (a consumer's
+// from CPython's object allocator, which the bridge hands in), or from Swift's without one.
 
 // MARK: - Flags
 
@@ -427,11 +428,18 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
 extension NDBuffer {
     /// `ndarray_c_contig`, `ndarray_fortran_contig` and `ndarray_contig` (`.any`): whether the
     /// layout is contiguous in `order` (`PyBuffer_IsContiguous`), or nil when the flags claim
-    /// otherwise (the getters' RuntimeError). Inlinable: called through a pointer from the
-    /// bridge, a call copied the value out first (29 instructions of 40).
+    /// otherwise (the getters' RuntimeError). The layout's answer is `layoutContiguity`, found
+    /// when the layout was (`.any` is either order, as in `PyBuffer_IsContiguous`). Inlinable:
+    /// called through a pointer from the bridge, a call copied the value out first (29
+    /// instructions of 40).
     @inlinable
     public func checkedContiguity(_ order: Layout.Order) -> Bool? {
-        let actual = Layout.isContiguous(base, order: order)
+        let actual: Bool
+        switch order {
+        case .c: actual = layoutContiguity.contains(.c)
+        case .fortran: actual = layoutContiguity.contains(.fortran)
+        case .any: actual = !layoutContiguity.isEmpty
+        }
         let claimed = flags.contiguity
         let expected: Bool
         switch order {
@@ -517,7 +525,7 @@ public final class NDArray {
     /// An original exporter whose first base buffer is `head`.
     public init(original head: consuming NDBuffer, varExport: Bool = false) {
         self.varExport = varExport
-        unsafe self.current = Slot(head)
+        self.current = Slot(head)
     }
 
     /// The current base buffer, at the address its exports carry. Valid until the head is
@@ -563,16 +571,16 @@ public final class NDArray {
 
     /// Makes `buffer` the head (after `checkPush`).
     public func push(_ buffer: consuming NDBuffer) {
-        unsafe older.append(current)
-        unsafe current = Slot(buffer)
+        older.append(current)
+        current = Slot(buffer)
     }
 
     /// `ndarray_pop`: drops the head, which must not be exported.
     public func pop() throws(SwiftBufferError) {
         let live = unsafe current.buffer.pointee.exports.live
         if live > 0 { throw changeRefusal(live) }
-        guard let previous = unsafe older.popLast() else { throw .bufferError("list only has a single base") }
-        unsafe current = previous
+        guard let previous = older.popLast() else { throw .bufferError("list only has a single base") }
+        current = previous
     }
 
     /// `ndarray_releasebuf`: an export of the base buffer at `token` (the `head` it was made
@@ -581,6 +589,6 @@ public final class NDArray {
         let buffer = unsafe token.assumingMemoryBound(to: NDBuffer.self)
         unsafe buffer.pointee.released()
         if unsafe buffer.pointee.exports.live != 0 || buffer == current.buffer { return }
-        if let i = unsafe older.firstIndex(where: { unsafe $0.buffer == buffer }) { unsafe older.remove(at: i) }
+        if let i = older.firstIndex(where: { unsafe $0.buffer == buffer }) { older.remove(at: i) }
     }
 }
