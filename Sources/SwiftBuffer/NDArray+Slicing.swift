@@ -98,7 +98,7 @@ extension NDBuffer {
     @unsafe public enum Selection {
         /// An item of a 1-d array, to unpack (or pack) with the array's format.
         case element(UnsafeMutableRawPointer, format: UnsafePointer<CChar>?, itemsize: Int)
-        /// The address of a sub-array of ndim-1 dimensions, for `subarray(of:hasExporter:at:)`
+        /// The address of a sub-array of ndim-1 dimensions, for `subarray(at:of:hasExporter:item:)`
         /// on a full export of this array.
         case subarray(UnsafeMutableRawPointer)
     }

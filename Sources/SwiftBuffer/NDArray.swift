@@ -464,21 +464,21 @@ extension NDBuffer {
         // The new view must have the exporter's contiguity (skipped for casts to 1-d bytes,
         // which must be Fortran- and so C-contiguous). A view with shape and strides has the
         // base's layout, whose contiguity is known.
+        let mismatch: Bool
         if unsafe view.shape != nil && view.strides != nil {
-            if contiguity.contains(.c) != layoutContiguity.contains(.c)
-                || (unsafe view.format != nil && contiguity.contains(.fortran) != layoutContiguity.contains(.fortran)) {
-                throw .bufferError("ndarray: contiguity mismatch in getbuf()")
-            }
-        } else if unsafe contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
-            || (view.format != nil && view.shape != nil
-                && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
-            || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran))
-            // Without strides the consumer reads `len` bytes from `buf`: refused unless the
-            // memory really is C-contiguous. Only a hand-set ND_SCALAR (which claims every
-            // contiguity) gets here; _testbuffer then hands out memory past its allocation.
-            || (view.strides == nil && !Layout.isContiguous(base, order: .c)) {
-            throw .bufferError("ndarray: contiguity mismatch in getbuf()")
+            mismatch = contiguity.contains(.c) != layoutContiguity.contains(.c)
+                || (unsafe view.format != nil && contiguity.contains(.fortran) != layoutContiguity.contains(.fortran))
+        } else {
+            mismatch = unsafe contiguity.contains(.c) != Layout.isContiguous(view, order: .c)
+                || (view.format != nil && view.shape != nil
+                    && contiguity.contains(.fortran) != Layout.isContiguous(view, order: .fortran))
+                || (view.format == nil && view.shape == nil && !Layout.isContiguous(view, order: .fortran))
+                // Without strides the consumer reads `len` bytes from `buf`: refused unless the
+                // memory really is C-contiguous. Only a hand-set ND_SCALAR (which claims every
+                // contiguity) gets here; _testbuffer then hands out memory past its allocation.
+                || (view.strides == nil && !Layout.isContiguous(base, order: .c))
         }
+        if mismatch { throw .bufferError("ndarray: contiguity mismatch in getbuf()") }
         exports.opened()
         return view
     }
@@ -551,7 +551,9 @@ public final class NDArray {
         unsafe older.reduce(current.buffer.pointee.exports.live) { unsafe $0 + $1.buffer.pointee.exports.live }
     }
 
-    private func changeRefusal(_ exports: Int) -> SwiftBufferError {
+    /// What changing the structure raises while `exports` buffers are exported (`push`, `pop`,
+    /// and the bridge's `__init__`, which asks for any ndarray object).
+    public static func changeRefusal(_ exports: Int) -> SwiftBufferError {
         .bufferError("cannot change structure: \(exports) exported buffer\(exports == 1 ? "" : "s")")
     }
 
@@ -566,7 +568,7 @@ public final class NDArray {
         }
         guard let array else { throw consumerRefusal }
         let live = unsafe array.current.buffer.pointee.exports.live
-        if !array.varExport && live > 0 { throw array.changeRefusal(live) }
+        if !array.varExport && live > 0 { throw changeRefusal(live) }
     }
 
     /// Makes `buffer` the head (after `checkPush`).
@@ -578,7 +580,7 @@ public final class NDArray {
     /// `ndarray_pop`: drops the head, which must not be exported.
     public func pop() throws(SwiftBufferError) {
         let live = unsafe current.buffer.pointee.exports.live
-        if live > 0 { throw changeRefusal(live) }
+        if live > 0 { throw NDArray.changeRefusal(live) }
         guard let previous = older.popLast() else { throw .bufferError("list only has a single base") }
         current = previous
     }

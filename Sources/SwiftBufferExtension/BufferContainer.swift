@@ -202,10 +202,13 @@ private func makeBufferIterator(_ buffer: PyObjectRef, _ memory: SwiftMemory, _ 
     // holds, a C-API context or a DLPack manager, the collector never sees), so no cycle the
     // collector could find runs through it (tracking and untracking it were 31 of iter(b)'s
     // instructions over iter(m)'s).
-    guard let block = unsafe PyObject_Malloc(MemoryLayout<swiftbuf_BufferIteratorObject>.size) else {
-        return unsafe PyErr_NoMemory()
+    let raw: PyObjectRef
+    do throws(PythonError) {
+        unsafe raw = unsafe try newPlainObject(swiftbuf_bufferiterator_type(), size: MemoryLayout<swiftbuf_BufferIteratorObject>.size)
+    } catch {
+        error.raise()
+        return nil
     }
-    let raw = unsafe PyObject_Init(block.assumingMemoryBound(to: PyObject.self), swiftbuf_bufferiterator_type())!
     let it = unsafe UnsafeMutableRawPointer(raw).assumingMemoryBound(to: swiftbuf_BufferIteratorObject.self)
     let layout = memory.descriptor
     unsafe it.pointee.next = unsafe layout.buf?.assumingMemoryBound(to: CChar.self)

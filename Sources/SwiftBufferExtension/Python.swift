@@ -69,6 +69,14 @@ func pyInt(_ v: Int) -> PyObjectRef? { unsafe PyLong_FromSsize_t(v) }
 @inline(__always) func pyEmptyTuple() -> PyObjectRef? { unsafe PyObjectRef(bitPattern: swiftbuf_PyTuple_New_address(0)) }
 
 /// A tuple of ints, as the shape/strides attributes return.
+/// A new object of `type` that the collector does not track, as `PyObject_New` makes one:
+/// `size` bytes from pymalloc, of which only the header is set; the caller fills the rest.
+/// Freed with `PyObject_Free` (a heap type's default `tp_free` when it is not GC).
+func newPlainObject(_ type: UnsafeMutablePointer<PyTypeObject>, size: Int) throws(PythonError) -> PyObjectRef {
+    guard let memory = unsafe PyObject_Malloc(size) else { throw .noMemory }
+    return unsafe PyObject_Init(memory.assumingMemoryBound(to: PyObject.self), type)!
+}
+
 func pyTuple(_ values: UnsafePointer<Int>?, count: Int) -> PyObjectRef? {
     guard let tuple = unsafe PyTuple_New(count) else { return nil }
     for i in 0..<count {

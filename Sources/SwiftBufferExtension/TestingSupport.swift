@@ -186,7 +186,7 @@ func withHeldHead<R>(_ o: PyObjectRef, _ body: (UnsafeMutablePointer<NDBuffer>) 
 /// could take an export meanwhile.
 func exportedRefusal(_ o: PyObjectRef) -> PythonError? {
     let live = unsafe liveExports(o)
-    return live > 0 ? .bufferError("cannot change structure: \(live) exported buffer\(live == 1 ? "" : "s")") : nil
+    return live > 0 ? PythonError(core: NDArray.changeRefusal(live)) : nil
 }
 
 /// Live exports of the object's base buffers (0 without state).
@@ -267,9 +267,7 @@ func install(_ o: PyObjectRef, _ array: NDArray) {
 /// Through `tp_alloc` (`PyType_GenericAlloc`) the whole object was zeroed: 87 of `nd[1]`'s
 /// instructions against 21.
 func newNDArrayObject() throws(PythonError) -> PyObjectRef {
-    let type = unsafe swiftbuf_ndarray_type()!
-    guard let memory = unsafe PyObject_Malloc(ndarrayBasicSize()) else { throw .noMemory }
-    let object = unsafe PyObject_Init(memory.assumingMemoryBound(to: PyObject.self), type)!
+    let object = unsafe try newPlainObject(swiftbuf_ndarray_type()!, size: ndarrayBasicSize())
     let fields = unsafe ndarrayFields(object)
     unsafe fields.pointee.array = nil
     unsafe fields.pointee.consumer = nil
