@@ -91,14 +91,28 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
 
     @inlinable public var isAnyContiguous: Bool { !isDisjoint(with: [.c, .fortran]) }
 
-    /// `init_flags` of memoryobject.c: a 1-d view is contiguous when its only stride is the
-    /// itemsize or it has at most one element; suboffsets rule out every kind of contiguity.
+    /// Which of CPython's two definitions of contiguity applies. They differ in one case only:
+    /// a 1-d layout of no bytes whose stride is not the itemsize (an empty slice with a step),
+    /// contiguous to `PyBuffer_IsContiguous` (`len == 0` comes first) and not to memoryview's
+    /// `init_flags`, which tests the stride and the extent alone (`MV_CONTIGUOUS_NDIM1`).
+    /// Every other layout gets the same answer from both.
+    @frozen public enum Rule: Sendable {
+        /// `init_flags` of memoryobject.c: the flags of a memoryview.
+        case memoryview
+        /// `PyBuffer_IsContiguous`: the flags of a `_testbuffer` ndarray (its `init_flags`).
+        case isContiguous
+    }
+
+    /// The contiguity facts of `view` by `rule`: a 1-d layout is contiguous when its only
+    /// stride is the itemsize or it has at most one element (or, by `.isContiguous`, no bytes);
+    /// an N-d one is walked as `PyBuffer_IsContiguous` walks it; suboffsets rule out every kind
+    /// of contiguity.
     ///
     /// Inlined for 0-d and 1-d views (every view made computes it: as an out-of-line call taking
     /// the descriptor indirectly it was 38 instructions of a slice's ~1050 under callgrind); the
     /// N-d walk stays out of line.
     @inlinable @inline(__always)
-    public init(of view: BufferDescriptor) {
+    public init(of view: BufferDescriptor, rule: Rule = .memoryview) {
         var flags: Contiguity = []
         switch view.ndim {
         case 0:
@@ -109,7 +123,9 @@ public struct Contiguity: OptionSet, Sendable, Hashable {
             // memory, ~20 instructions of every view made.
             var stride = view.itemsize
             if let strides = unsafe view.strides { stride = unsafe strides[0] }
-            if view.extent(0) == 1 || stride == view.itemsize { flags = [.c, .fortran] }
+            if view.extent(0) == 1 || stride == view.itemsize || (rule == .isContiguous && view.len == 0) {
+                flags = [.c, .fortran]
+            }
         default:
             // The fields the walk reads, by value: passing the descriptor made every caller
             // store the whole of it to the stack first, 1-d and 0-d views included.

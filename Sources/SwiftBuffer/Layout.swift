@@ -143,11 +143,12 @@ public enum Layout {
         for extent in shape {
             // Every extent is checked, including those after a 0: (0, -1) is not a shape.
             if extent < 0 { throw .valueError("shape elements cannot be negative") }
-            if extent == 0 { empty = true }
-            if !overflowed && !empty {
-                let (p, o) = product.multipliedReportingOverflow(by: extent)
-                if o { overflowed = true } else { product = p }
-            }
+            // Multiplied on regardless, without a branch: after an overflow the product is
+            // never used, after a 0 it stays 0.
+            empty = empty || extent == 0
+            let (p, o) = product.multipliedReportingOverflow(by: extent)
+            product = p
+            overflowed = overflowed || o
         }
         if empty { return 0 }
         if overflowed { throw .valueError("product(shape) * itemsize is too large") }

@@ -37,6 +37,12 @@ private func strideChoices(_ shape: [Int], itemsize: Int) -> [[Int]] {
                 #expect(Layout.isContiguous(view, order: .fortran) == f, "\(layout)")
                 #expect(Layout.isContiguous(view, order: .any) == (c || f), "\(layout)")
                 #expect(Contiguity(of: view) == oracleContiguity(layout), "\(layout)")
+                // PyBuffer_IsContiguous's rule is the walk's answer; it parts from memoryview's
+                // only for a 1-d layout of no bytes with a stride other than the itemsize.
+                let byWalk = Contiguity(of: view, rule: .isContiguous)
+                #expect(byWalk.contains(.c) == c && byWalk.contains(.fortran) == f, "\(layout)")
+                let differs = shape.count == 1 && shape[0] == 0 && strides[0] != itemsize
+                #expect((byWalk != Contiguity(of: view)) == differs, "\(layout)")
             }
         }
     }
