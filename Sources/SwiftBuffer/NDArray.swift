@@ -168,13 +168,11 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
     /// is, plus the layout facts of the view, plus `userFlags`.
     public init(consuming view: BufferDescriptor, hasExporter: Bool, userFlags: NDFlags = []) {
         self.init(subviewOf: view, hasExporter: hasExporter)
-        let facts = NDFlags(layoutOf: view)
-        layoutContiguity = facts.contiguousOrders
-        flags.formUnion(facts)
+        resetLayoutFlags()
         flags.formUnion(userFlags)
     }
 
-    /// A consumer of `view` about to be narrowed (`narrowToItem`) or sliced (`ownStructure`,
+    /// A consumer of `view` about to be sliced (`ownStructure`,
     /// `applySlice`, `finishSlicing`), which compute its layout flags once they are done
     /// (`ndarray_init_staticbuf` alone: only writability is known).
     public init(subviewOf view: BufferDescriptor, hasExporter: Bool, allocator: RawAllocator? = nil) {

@@ -167,8 +167,7 @@ private func strideChoices(_ ndim: Int) -> [[Int]] {
             let view = source.pointee.base
             for i in -view.extent(0)..<view.extent(0) {
                 let pointer = try source.pointee.itemPointer(i)
-                var sub = NDBuffer(consuming: view, hasExporter: true)
-                try sub.narrowToItem(at: pointer)
+                let sub = NDBuffer(consuming: try NDBuffer.narrowed(view, toItemAt: pointer), hasExporter: true)
                 let i0 = i < 0 ? i + view.extent(0) : i
                 for rest in TestLayout.indices(of: shape(of: sub.base)) {
                     #expect(element(sub.base, rest) == element(view, [i0] + rest))
