@@ -196,6 +196,16 @@ def test_accepted_formats(testext, dtype, code):
     assert testext.elements(a, code) == a.tolist()
 
 
+@pytest.mark.parametrize("fmt", ["1d", "@1d", "=d", "<d" if sys.byteorder == "little" else ">d", "d "])
+def test_accepted_spellings_of_one_value(testext, fmt):
+    # Any format struct reads as one double in this machine's byte order holds a Double (the
+    # rule DLPack's data types follow too); two values or the other byte order do not.
+    nd = tb.ndarray([0.5, 1.5, 2.5], shape=[3], format=fmt)
+    assert testext.refusal(nd, "d") is None
+    assert testext.elements(nd, "d") == [0.5, 1.5, 2.5]
+    assert testext.refusal(tb.ndarray([(0.5, 1.5)], shape=[1], format="2d"), "d")[0] == "TypeError"
+
+
 @pytest.mark.parametrize("obj, code, writable, access, expected", [
     (np.arange(3, dtype="i4"), "d", False, "init",
      ("TypeError", "buffer format 'i' (itemsize 4) does not hold Double (format 'd', size 8)")),

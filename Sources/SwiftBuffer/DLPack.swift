@@ -48,26 +48,10 @@ public enum DLPack {
     /// of the format made for each `__dlpack__()` was about 150 of its instructions). Concrete,
     /// not generic over the bytes: called from the bridge, a generic one ran unspecialised.
     package static func dataType(of format: UnsafeBufferPointer<UInt8>) throws(SwiftBufferError) -> DataType {
-        // One native code, optionally after '@' (what a Buffer of a Swift element type has):
-        // the code's native size, without the parser (which was 150 of `__dlpack__()`'s ~1000
-        // instructions of its own).
-        if let code = unsafe ElementCodec.Code(format: format) {
-            guard let type = dataType(code, size: code.size) else { throw unsafe refusal(format) }
-            return type
-        }
-        // The parser's items visited, not kept: an items array per export was a quarter of
-        // `__dlpack__()`'s instructions.
-        var only: StructFormat.Item? = nil, items = 0
-        guard let (byteOrder, _) = unsafe try? StructFormat.scan(format, { only = $0; items += 1 }),
-              items == 1, let item = only, item.count == 1 else {
-            throw unsafe refusal(format)
-        }
-        #if _endian(little)
-        let native = byteOrder.isLittleEndian
-        #else
-        let native = !byteOrder.isLittleEndian
-        #endif
-        guard native, let code = ElementCodec.Code(ascii: item.code), let type = dataType(code, size: item.size) else {
+        // One value in native byte order, by the one rule (`Code.singleValue(of:)`; a single
+        // native code, what a Buffer of a Swift element type has, without the parser, which was
+        // 150 of `__dlpack__()`'s ~1000 instructions of its own).
+        guard let (code, size) = unsafe ElementCodec.Code.singleValue(of: format), let type = dataType(code, size: size) else {
             throw unsafe refusal(format)
         }
         return type
@@ -163,6 +147,10 @@ public enum DLPack {
                 unsafe strides[i] = b
             }
         } else {
+            // Compact row-major. Not `Layout.fillContiguousStrides`, which takes a validated shape:
+            // the producer's is not, so each step is overflow-checked. A zero extent counts as one
+            // (NumPy 1.x's rule; CPython's gives (0, 4) for (3, 0) of 4 bytes, NumPy 2's (0, 0)):
+            // no stride of an empty tensor is ever used, so it shows only in `strides`.
             var s = itemsize
             for i in stride(from: shape.count - 1, through: 0, by: -1) {
                 unsafe strides[i] = s

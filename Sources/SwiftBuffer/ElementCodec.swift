@@ -114,16 +114,27 @@ public enum ElementCodec {
         /// `b`, `B` and `c`: the formats memoryview may hash and may cast from or to anything
         /// (`IS_BYTE_FORMAT`).
         @inlinable
-        public var isByte: Bool { self == .char || self == .signedChar || self == .unsignedChar }
+        public var isByte: Bool { Code.isByte(rawValue) }
+
+        /// `isByte` of the code whose character is `character` (false for any other byte).
+        @inlinable @inline(__always)
+        public static func isByte(_ character: UInt8) -> Bool {
+            character == Code.char.rawValue || character == Code.signedChar.rawValue || character == Code.unsignedChar.rawValue
+        }
 
         /// The code of a format that is one native code with an optional `@` prefix
         /// (`get_native_fmtchar`), including `e`.
         @inlinable @inline(__always)
         public init?<Bytes: Collection>(format: Bytes) where Bytes.Element == UInt8 {
+            // By count, which every caller's collection (bytes in memory) knows at once: walking
+            // indices cost the cast's format check 14 instructions more.
+            let n = format.count
+            guard n == 1 || n == 2 else { return nil }
             var i = format.startIndex
-            guard i != format.endIndex else { return nil }
-            if format[i] == UInt8(ascii: "@") { i = format.index(after: i) }
-            guard i != format.endIndex, format.index(after: i) == format.endIndex else { return nil }
+            if n == 2 {
+                guard format[i] == UInt8(ascii: "@") else { return nil }
+                i = format.index(after: i)
+            }
             self.init(ascii: format[i])
         }
 
@@ -135,14 +146,6 @@ public enum ElementCodec {
             self = code
         }
 
-        /// Whether elements of this code can be read as `T`: same kind of number and same size
-        /// (`c` reads as either 8-bit integer, as PyO3's `is_compatible_format` allows).
-        @inlinable
-        public func isCompatible<T: BufferElement>(with type: T.Type) -> Bool {
-            guard size == MemoryLayout<T>.size, let other = Code(rawValue: T.formatCode) else { return false }
-            if self == .char { return other.size == 1 && other.kind != .boolean }
-            return kind == other.kind
-        }
     }
 
     /// One element as a Swift value. Integers are widened to 64 bits; `f` and `e` to Double.

@@ -140,15 +140,10 @@ extension MemoryView {
     public static func castFormatChoice(from source: UInt8?, byteLength: Int,
                                         to format: UnsafeRawBufferPointer) -> Result<(format: UnsafePointer<CChar>, itemsize: Int), SwiftBufferError.Fixed> {
         // One character, or '@' and one character; any native code but 'e' (3.11).
-        var code: ElementCodec.Code? = nil
-        let n = format.count
-        if unsafe n == 1 || (n == 2 && format[0] == UInt8(ascii: "@")) {
-            code = unsafe ElementCodec.Code(ascii: format[n - 1])
-        }
-        guard let destination = code, destination != .half else {
+        guard let destination = unsafe ElementCodec.Code(memoryviewFormat: format) else {
             return unsafe .failure(SwiftBufferError.Fixed(valueError: "memoryview: destination format must be a native single character format prefixed with an optional '@'"))
         }
-        let sourceIsByte = source == UInt8(ascii: "B") || source == UInt8(ascii: "b") || source == UInt8(ascii: "c")
+        let sourceIsByte = source.map(ElementCodec.Code.isByte) ?? false
         if !sourceIsByte && !destination.isByte {
             return unsafe .failure(SwiftBufferError.Fixed(typeError: "memoryview: cannot cast between two non-byte formats"))
         }

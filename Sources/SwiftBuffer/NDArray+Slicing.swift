@@ -9,7 +9,10 @@ extension NDBuffer {
     /// first dimension, following a first-dimension suboffset.
     ///
     /// Without a shape (a `PyBUF_SIMPLE` re-export) the dimension has `len / itemsize` items;
-    /// _testbuffer uses `len`, which reads past the memory when the itemsize is not 1.
+    /// _testbuffer uses `len`, which reads past the memory when the itemsize is not 1. Without
+    /// strides the step is the itemsize, as in `ptr_from_index`: right for one dimension; for
+    /// more (a `PyBUF_ND` consumer) the sub-array's full export is refused before the address
+    /// is used, since such a base buffer has no strides to hand out.
     /// Always inlined, like `select`: called through a pointer from the bridge, a call copied
     /// the value to the stack first (29 instructions).
     @inlinable @inline(__always)

@@ -135,26 +135,18 @@ public struct StructFormat: Sendable, Hashable {
         return (order, offset)
     }
 
-    /// Size and alignment of one value of `code` in `order`, or nil for a code the mode lacks.
+    /// Size and alignment of one value of `code` in `order`, or nil for a code the mode lacks:
+    /// `ElementCodec.Code`'s native size (which is its alignment) or standard size, and one
+    /// byte for the padding and string codes, which have no `Code`.
     @inlinable
     public static func sizeAndAlignment(of code: UInt8, order: ByteOrder) -> (size: Int, alignment: Int)? {
-        let native = order.usesNativeSizes
         switch code {
-        case UInt8(ascii: "x"), UInt8(ascii: "c"), UInt8(ascii: "b"), UInt8(ascii: "B"),
-             UInt8(ascii: "?"), UInt8(ascii: "s"), UInt8(ascii: "p"):
+        case UInt8(ascii: "x"), UInt8(ascii: "s"), UInt8(ascii: "p"):
             return (1, 1)
-        case UInt8(ascii: "h"), UInt8(ascii: "H"), UInt8(ascii: "e"):
-            return (2, 2)
-        case UInt8(ascii: "i"), UInt8(ascii: "I"), UInt8(ascii: "f"):
-            return (4, 4)
-        case UInt8(ascii: "l"), UInt8(ascii: "L"):
-            return native ? (MemoryLayout<CLong>.size, MemoryLayout<CLong>.alignment) : (4, 4)
-        case UInt8(ascii: "q"), UInt8(ascii: "Q"), UInt8(ascii: "d"):
-            return (8, native ? MemoryLayout<Int64>.alignment : 8)
-        case UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "P"):
-            return native ? (MemoryLayout<Int>.size, MemoryLayout<Int>.alignment) : nil
         default:
-            return nil
+            guard let value = ElementCodec.Code(ascii: code) else { return nil }
+            if order.usesNativeSizes { return (value.size, value.size) }
+            return value.standardSize.map { ($0, $0) }
         }
     }
 }

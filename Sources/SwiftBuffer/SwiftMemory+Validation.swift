@@ -9,8 +9,9 @@
 // MemoryError saying how many bytes for which shape, worded as NumPy's `_ArrayMemoryError`.
 
 extension SwiftMemory {
-    /// The most dimensions a Swift-owned layout may have (NumPy's and memoryview's limit).
-    public static let maxDimensions = 64
+    /// The most dimensions a Swift-owned layout may have: memoryview's limit (`PyBUF_MAX_NDIM`),
+    /// which is also NumPy's (`NPY_MAXDIMS`), so that every consumer takes every Buffer.
+    public static let maxDimensions = Layout.maxDimensions
 
     /// Refuses a shape of `count` dimensions beyond the limit; `atLeast` when `count` is only
     /// what was read before giving up (an iterator that would not stop).

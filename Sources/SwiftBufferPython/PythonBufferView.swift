@@ -21,8 +21,9 @@ import SwiftBuffer
 /// Checked once, at `init`: the format must hold one `Element` in this machine's
 /// representation — `Element`'s kind of number and size, with the native code (`"d"`, `"@l"`
 /// for Int64) or an explicit byte order that is this machine's (`"<d"`, as NumPy describes
-/// unaligned arrays). A format that does not is a TypeError; read such memory as bytes
-/// through a `PythonBufferView<UInt8>` of a byte-format export instead.
+/// unaligned arrays), or any other spelling `struct` reads as one such value (`"1d"`); the
+/// same rule decides DLPack's data types. A format that does not is a TypeError; read such
+/// memory as bytes through a `PythonBufferView<UInt8>` of a byte-format export instead.
 ///
 /// ## Layouts
 /// Any layout Python can express: negative strides, zero-length dimensions, 0-d scalars,

@@ -141,16 +141,49 @@ import SwiftBuffer
     }
     #endif
 
+    /// `Code.singleValue(of:)`, the one recogniser behind the typed readers and DLPack: the code
+    /// and size of the one value a format describes in this machine's byte order (sizes as
+    /// `struct.calcsize` gives them), nil for everything else.
+    @Test func singleValueOfAFormat() {
+        let native = UInt8(ascii: StructFormat.ByteOrder.native.isLittleEndian ? "<" : ">")
+        let other = UInt8(ascii: StructFormat.ByteOrder.native.isLittleEndian ? ">" : "<")
+        let accepted: [([UInt8], ElementCodec.Code, Int)] = [
+            (Array("d".utf8), .double, 8), (Array("@l".utf8), .long, MemoryLayout<CLong>.size), (Array("1d".utf8), .double, 8),
+            (Array("@1d".utf8), .double, 8), (Array("=l".utf8), .long, 4), ([native, UInt8(ascii: "d")], .double, 8),
+            ([native, UInt8(ascii: "1"), UInt8(ascii: "h")], .short, 2), (Array("c".utf8), .char, 1), (Array("e".utf8), .half, 2),
+            (Array("d ".utf8), .double, 8),
+        ]
+        for (format, code, size) in accepted {
+            let value = ElementCodec.Code.singleValue(of: format)
+            #expect(value?.code == code && value?.size == size, "\(String(decoding: format, as: UTF8.self))")
+        }
+        let refused: [[UInt8]] = [Array("2d".utf8), Array("0d".utf8), Array("dd".utf8), Array("xd".utf8), Array("3s".utf8),
+                                  Array("T{d}".utf8), Array("".utf8), Array("@".utf8), Array("@@d".utf8), Array("d@".utf8),
+                                  [other, UInt8(ascii: "d")], Array("=P".utf8), Array("Z".utf8)]
+        for format in refused {
+            #expect(ElementCodec.Code.singleValue(of: format) == nil, "\(String(decoding: format, as: UTF8.self))")
+        }
+        // The typed readers' rule is this one: "1d" holds a Double, "2d" does not.
+        #expect(ElementCodec.Code.format(Array("1d".utf8), holdsCode: Double.formatCode, size: 8))
+        #expect(!ElementCodec.Code.format(Array("2d".utf8), holdsCode: Double.formatCode, size: 8))
+        #expect(!ElementCodec.Code.format([other, UInt8(ascii: "d")], holdsCode: Double.formatCode, size: 8))
+    }
+
+    /// The one rule (`Code.format(_:holdsCode:size:)`) for single native codes: same kind of
+    /// number and size, `c` read as either 8-bit integer but not as Bool.
     @Test func compatibilityWithSwiftTypes() {
-        #expect(ElementCodec.Code.double.isCompatible(with: Double.self))
-        #expect(ElementCodec.Code.longLong.isCompatible(with: Int.self))
-        #expect(ElementCodec.Code.long.isCompatible(with: Int64.self))
-        #expect(ElementCodec.Code.char.isCompatible(with: UInt8.self))
-        #expect(ElementCodec.Code.char.isCompatible(with: Int8.self))
-        #expect(!ElementCodec.Code.char.isCompatible(with: Bool.self))
-        #expect(!ElementCodec.Code.unsignedChar.isCompatible(with: Int8.self))
-        #expect(!ElementCodec.Code.int.isCompatible(with: Float.self))
-        #expect(!ElementCodec.Code.double.isCompatible(with: Int64.self))
-        #expect(!ElementCodec.Code.short.isCompatible(with: Int32.self))
+        func holds<T: BufferElement>(_ format: String, _ type: T.Type) -> Bool {
+            ElementCodec.Code.format(Array(format.utf8), holdsCode: T.formatCode, size: MemoryLayout<T>.size)
+        }
+        #expect(holds("d", Double.self))
+        #expect(holds("q", Int.self))
+        #expect(holds("l", Int64.self))
+        #expect(holds("c", UInt8.self))
+        #expect(holds("c", Int8.self))
+        #expect(!holds("c", Bool.self))
+        #expect(!holds("B", Int8.self))
+        #expect(!holds("i", Float.self))
+        #expect(!holds("d", Int64.self))
+        #expect(!holds("h", Int32.self))
     }
 }
