@@ -27,6 +27,10 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 INCLUDE=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 SCRATCH=.build-asan
+# This checkout's `swiftbuf` package, for the test extension's build (swiftbuf.build) and every
+# Python this lane starts; the library itself comes from SWIFTBUF_EXTENSION below. Nothing needs
+# installing (the debug lane does the same).
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 # The CI part: the tests where memory errors would show (CPython's suites with both of
 # swiftbuf's modules, lifetimes, re-entrancy, threads, the fuzz findings, DLPack's capsules and
 # deleters with its leak checks (64 tests, 11 s), a Swift developer's extension module built with
