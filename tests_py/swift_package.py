@@ -34,8 +34,14 @@ def build(folder: Path, swift_flags=()) -> Path:
     SWIFTBUF_TESTEXT_SCRATCH names a SwiftPM scratch folder to keep between runs (faster
     when iterating); by default the build starts from nothing, as a new user's does.
     `swift_flags` go to `swift build` (the ASan lane's sanitizer flags)."""
-    from swiftbuf.build import build_swift_extension
     import sysconfig
+    # This checkout's build helper, loaded by path as setup.py loads it: importing the swiftbuf
+    # package would import an extension, and the ASan lane builds this one before it has any
+    # it can load.
+    spec = importlib.util.spec_from_file_location("_swiftbuf_build", ROOT / "swiftbuf" / "build.py")
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    build_swift_extension = helper.build_swift_extension
     package = make_package(folder)
     out = folder / "lib"
     target = out / (MODULE + sysconfig.get_config_var("EXT_SUFFIX"))
