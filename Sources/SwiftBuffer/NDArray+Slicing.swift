@@ -25,9 +25,9 @@ extension NDBuffer {
         return unsafe Layout.follow(base.buf! + index &* stride, base.suboffsets, dimension: 0)
     }
 
-    /// The flags of a consumer whose layout was just changed (`ndarray_init_staticbuf`, then
-    /// `copy_structure`, then `init_flags`): writability of the consumed buffer, whether the
-    /// arrays are owned, and the new layout's facts. Always inlined: a few bit operations on a
+    /// The flags of a base buffer whose layout was just made or changed (for a consumer,
+    /// `ndarray_init_staticbuf`, then `copy_structure`, then `init_flags`): writability,
+    /// whether the arrays are owned, and the new layout's facts. Always inlined: a few bit operations on a
     /// layout its callers have just written.
     @inline(__always)
     mutating func resetLayoutFlags() {

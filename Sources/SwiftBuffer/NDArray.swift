@@ -64,25 +64,8 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         return result
     }
 
-    /// The C and Fortran bits alone, as a `Contiguity`: what `init(layoutOf:)` found, where
-    /// `contiguity` is what the flags claim (scalar and PIL included).
-    @inlinable
-    public var contiguousOrders: Contiguity {
-        var result: Contiguity = []
-        if contains(.c) { result.insert(.c) }
-        if contains(.fortran) { result.insert(.fortran) }
-        return result
-    }
-
-    /// `init_flags`: the scalar, PIL and contiguity facts of a layout, `Contiguity(of:rule:)`
-    /// by `PyBuffer_IsContiguous`'s rule in `_testbuffer`'s bits. Always inlined: as a call it
-    /// took the descriptor through the stack (callgrind: 37 of `nd[1:3]`'s instructions).
-    @inlinable @inline(__always)
-    public init(layoutOf view: BufferDescriptor) {
-        self.init(facts: Contiguity(of: view, rule: .isContiguous))
-    }
-
-    /// `facts` (of `Contiguity(of:rule:)`) in `_testbuffer`'s bits.
+    /// `init_flags`' facts of a layout (`Contiguity(of:rule:)` by `PyBuffer_IsContiguous`'s
+    /// rule) in `_testbuffer`'s bits.
     @inlinable
     init(facts: Contiguity) {
         var flags: NDFlags = []
@@ -320,7 +303,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
         unsafe base.buf = unsafe data! + offset
         // init_len; a product that overflows can only come from zero strides.
         base.len = try Layout.byteCount(shape: shape, itemsize: base.itemsize)
-        layoutContiguity = NDFlags(layoutOf: base).contiguousOrders
+        layoutContiguity = Contiguity(of: base, rule: .isContiguous).intersection([.c, .fortran])
         if layoutContiguity.contains(.c) { flags.insert(.c) }
         if layoutContiguity.contains(.fortran) { flags.insert(.fortran) }
         if flags.contains(.pil) { unsafe try convertToSuboffsets(suboffsets: unsafe ints + 2 * ndim) }
@@ -425,8 +408,7 @@ public struct NDFlags: OptionSet, Sendable, Hashable {
             unsafe base.shape = unsafe ints
             unsafe base.strides = unsafe ints + source.ndim
         }
-        flags = NDFlags(layoutOf: base)
-        layoutContiguity = flags.contiguousOrders
+        resetLayoutFlags()
     }
 }
 
