@@ -30,16 +30,18 @@ extension ElementCodec.Code {
     public static func singleValue<Bytes: Collection>(of format: Bytes) -> (code: ElementCodec.Code, size: Int)?
     where Bytes.Element == UInt8 {
         if let native = ElementCodec.Code(format: format) { return (native, native.size) }
-        return parsedSingleValue(of: format)
+        // The parser over the bytes in place, compiled here for them: a generic entry point
+        // called from another module (the typed readers) is not specialised for its caller.
+        return unsafe format.withContiguousStorageIfAvailable { unsafe parsedSingleValue(of: $0) }
+            ?? Array(format).withUnsafeBufferPointer { unsafe parsedSingleValue(of: $0) }
     }
 
     /// `singleValue(of:)` past its one-code case: the parser's items visited, not kept (an
     /// items array per DLPack export was a quarter of `__dlpack__()`'s instructions).
     @usableFromInline
-    static func parsedSingleValue<Bytes: Collection>(of format: Bytes) -> (code: ElementCodec.Code, size: Int)?
-    where Bytes.Element == UInt8 {
+    static func parsedSingleValue(of format: UnsafeBufferPointer<UInt8>) -> (code: ElementCodec.Code, size: Int)? {
         var only: StructFormat.Item? = nil, items = 0
-        guard let (order, _) = try? StructFormat.scan(format, { only = $0; items += 1 }),
+        guard let (order, _) = unsafe try? StructFormat.scan(format, { only = $0; items += 1 }),
               items == 1, let item = only, item.count == 1,
               order.isLittleEndian == StructFormat.ByteOrder.native.isLittleEndian,
               let code = ElementCodec.Code(ascii: item.code) else { return nil }
